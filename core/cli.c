@@ -1,0 +1,226 @@
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <clusterctl/plugin.h>
+
+#include "cli.h"
+#include "log.h"
+#include "util.h"
+
+extern char **environ;
+
+struct command {
+	const char *w1, *w2;
+	unsigned id;
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{"master", "init", CMD_MASTER_INIT, "prepare this host as the first Swarm manager (and Gluster brick)"},
+	{"master", "serve", CMD_MASTER_SERVE, "run the controller: answer node registrations over TCP"},
+	{"node", "join", CMD_NODE_JOIN, "register with the controller and converge overlay, Swarm, storage"},
+	{"agent", NULL, CMD_AGENT, "node join --watch: stay running, heartbeat, apply changes"},
+	{"status", NULL, CMD_STATUS, "the cluster as the controller knows it"},
+	{"ip", NULL, CMD_IP, "print the address IP detection chooses, and why"},
+	{"plugins", NULL, CMD_PLUGINS, "list installed plugins and refused files"},
+	{NULL, NULL, 0, NULL},
+};
+
+static const struct command *command_by_id(unsigned id)
+{
+	for (const struct command *c = commands; c->w1; c++)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+void cli_usage(FILE *f, unsigned cmd)
+{
+	const struct command *c = command_by_id(cmd);
+
+	if (!c) {
+		fprintf(f, "Usage: clusterctl COMMAND [OPTIONS]\n\nCommands:\n");
+		for (c = commands; c->w1; c++)
+		{
+			char name[32];
+			snprintf(name, sizeof name, "%s%s%s", c->w1, c->w2 ? " " : "", c->w2 ? c->w2 : "");
+			fprintf(f, "  %-14s %s\n", name, c->summary);
+		}
+		fprintf(f, "  %-14s %s\n  %-14s %s\n", "help [COMMAND]", "this text, or a command's options",
+			"--version", "version and plugin ABI");
+		fprintf(f, "\nRun 'clusterctl COMMAND --help' for a command's options; see clusterctl(1).\n");
+		return;
+	}
+	fprintf(f, "Usage: clusterctl %s%s%s [OPTIONS]\n%s.\n\nOptions (flag > CLUSTERCTL_* environment > config file > default):\n",
+		c->w1, c->w2 ? " " : "", c->w2 ? c->w2 : "", c->summary);
+	for (const struct opt_def *o = config_opts; o->name; o++) {
+		char left[64];
+		if (!(o->cmds & cmd))
+			continue;
+		snprintf(left, sizeof left, "--%s%s", o->name,
+			 o->type == OPT_BOOL ? "" : o->type == OPT_INT ? " N" : " VALUE");
+		fprintf(f, "  %-30s %s", left, o->help);
+		if (o->defval && o->type != OPT_BOOL)
+			fprintf(f, " [%s]", o->defval);
+		fputc('\n', f);
+	}
+	fprintf(f, "  %-30s %s\n", "--PLUGIN-KEY VALUE", "a plugin's own option (see 'clusterctl plugins')");
+	fprintf(f, "  %-30s %s\n", "-h, --help", "this text");
+}
+
+static int usage_error(unsigned cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage_error(unsigned cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "clusterctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n\n");
+	cli_usage(stderr, cmd);
+	return EXIT_USAGE;
+}
+
+static int parse_command(int argc, char **argv, int *i, unsigned *cmd)
+{
+	for (const struct command *c = commands; c->w1; c++) {
+		if (*i >= argc || strcmp(argv[*i], c->w1) != 0)
+			continue;
+		if (c->w2) {
+			if (*i + 1 >= argc || strcmp(argv[*i + 1], c->w2) != 0)
+				continue;
+			*i += 2;
+		} else {
+			*i += 1;
+		}
+		*cmd = c->id;
+		return 0;
+	}
+	return -1;
+}
+
+/* Split "--name=value" / "--name value" / "--bool".  A known boolean never
+ * takes the next word; an unknown (plugin) flag takes it unless it is
+ * another flag. */
+struct flag {
+	const char *name;
+	size_t name_len;
+	const char *value;
+};
+
+static int next_flag(int argc, char **argv, int *i, struct flag *fl, char *namebuf, size_t nbsz,
+		     unsigned cmd)
+{
+	const char *a = argv[*i], *eq;
+	const struct opt_def *o;
+
+	if (strncmp(a, "--", 2) != 0 || !a[2])
+		return usage_error(cmd, "unexpected argument \"%s\"", a);
+	a += 2;
+	eq = strchr(a, '=');
+	fl->name_len = eq ? (size_t)(eq - a) : strlen(a);
+	if (fl->name_len >= nbsz)
+		return usage_error(cmd, "option name too long");
+	memcpy(namebuf, a, fl->name_len);
+	namebuf[fl->name_len] = '\0';
+	fl->name = namebuf;
+	(*i)++;
+	if (eq) {
+		fl->value = eq + 1;
+		return -1;
+	}
+	o = config_opt_find(namebuf);
+	if (o && o->type == OPT_BOOL) {
+		fl->value = "true";
+		return -1;
+	}
+	if (*i < argc && strncmp(argv[*i], "--", 2) != 0) {
+		fl->value = argv[(*i)++];
+		return -1;
+	}
+	if (o)
+		return usage_error(cmd, "option --%s needs a value", namebuf);
+	fl->value = "true";
+	return -1;
+}
+
+int cli_parse(struct app *a, int argc, char **argv)
+{
+	char namebuf[128];
+	const char *cfgfile = NULL;
+	bool cfg_required = false;
+	unsigned cmd = 0;
+	int i = 1, r;
+
+	if (argc < 2)
+		return usage_error(0, "no command given");
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0 ||
+	    strcmp(argv[1], "version") == 0) {
+		printf("clusterctl %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, CLUSTERCTL_PLUGIN_ABI_MAJOR,
+		       CLUSTERCTL_PLUGIN_ABI_MINOR);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		i = 2;
+		if (i < argc && parse_command(argc, argv, &i, &cmd) < 0)
+			return usage_error(0, "unknown command \"%s\"", argv[2]);
+		cli_usage(stdout, cmd);
+		return EXIT_OK;
+	}
+	if (parse_command(argc, argv, &i, &cmd) < 0)
+		return usage_error(0, "unknown command \"%s%s%s\"", argv[1], argc > 2 ? " " : "",
+				   argc > 2 ? argv[2] : "");
+	a->cmd = cmd;
+
+	/* First pass: help and the config file, which must be read before
+	 * the environment and flags that override it. */
+	for (int j = i; j < argc; j++) {
+		if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0) {
+			cli_usage(stdout, cmd);
+			return EXIT_OK;
+		}
+		if (strncmp(argv[j], "--config=", 9) == 0) {
+			cfgfile = argv[j] + 9;
+			cfg_required = true;
+		} else if (strcmp(argv[j], "--config") == 0) {
+			if (j + 1 >= argc)
+				return usage_error(cmd, "option --config needs a value");
+			cfgfile = argv[++j];
+			cfg_required = true;
+		}
+	}
+	if (!cfgfile && getenv("CLUSTERCTL_CONFIG")) {
+		cfgfile = getenv("CLUSTERCTL_CONFIG");
+		cfg_required = true;
+	}
+	if (!cfgfile)
+		cfgfile = CLUSTERCTL_SYSCONFDIR "/clusterctl/clusterctl.conf";
+
+	config_init_defaults(&a->cfg);
+	if (config_load_file(&a->cfg, cfgfile, cmd, cfg_required) < 0)
+		return usage_error(cmd, "%s", config_error());
+	if (cfg_required || access(cfgfile, F_OK) == 0) {
+		free(a->cfg.config_file);
+		a->cfg.config_file = strdup(cfgfile);
+	}
+	if (config_load_env(&a->cfg, cmd, environ) < 0)
+		return usage_error(cmd, "%s", config_error());
+	while (i < argc) {
+		struct flag fl = {0};
+		if ((r = next_flag(argc, argv, &i, &fl, namebuf, sizeof namebuf, cmd)) >= 0)
+			return r;
+		if (strcmp(fl.name, "config") == 0)
+			continue;
+		if (config_set(&a->cfg, fl.name, fl.value, "command line", cmd) < 0)
+			return usage_error(cmd, "%s", config_error());
+	}
+	log_set_level(a->cfg.log_level);
+	if (a->cfg.log_file && (r = log_set_file(a->cfg.log_file)) < 0)
+		return usage_error(cmd, "cannot open log file %s: %s", a->cfg.log_file, strerror(-r));
+	return -1;
+}

@@ -1,0 +1,95 @@
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+static int log_level = CLUSTERCTL_LOG_INFO;
+static int log_fd = -1;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *const level_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+
+int log_level_parse(const char *s)
+{
+	static const char *const names[] = {"debug", "info", "warn", "error"};
+	for (int i = 0; i < 4; i++)
+		if (s && strcasecmp(s, names[i]) == 0)
+			return i;
+	if (s && strcasecmp(s, "warning") == 0)
+		return CLUSTERCTL_LOG_WARN;
+	return -1;
+}
+
+const char *log_level_name(int level)
+{
+	return level >= 0 && level <= 3 ? level_names[level] : "INFO";
+}
+
+void log_set_level(int level) { log_level = level; }
+int log_get_level(void) { return log_level; }
+int log_enabled(int level) { return level >= log_level; }
+
+int log_set_file(const char *path)
+{
+	int fd = -1;
+	if (path && *path) {
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+	}
+	pthread_mutex_lock(&log_lock);
+	if (log_fd >= 0)
+		close(log_fd);
+	log_fd = fd;
+	pthread_mutex_unlock(&log_lock);
+	return 0;
+}
+
+void log_vmsg(int level, const char *suffix, const char *fmt, va_list ap)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char ts[32];
+	struct timespec now;
+	struct tm tm;
+
+	if (!log_enabled(level))
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strbuf_printf(&sb, "[%s] - [%s] - ", ts, log_level_name(level));
+	strbuf_vprintf(&sb, fmt, ap);
+	if (suffix && *suffix)
+		strbuf_printf(&sb, " %s", suffix);
+	/* One line per entry, whatever the message held. */
+	for (size_t i = 0; i < sb.len; i++)
+		if (sb.buf[i] == '\n' || sb.buf[i] == '\r')
+			sb.buf[i] = ' ';
+	strbuf_append(&sb, "\n", 1);
+	if (sb.oom)
+		return;
+	pthread_mutex_lock(&log_lock);
+	write_all(STDERR_FILENO, sb.buf, sb.len);
+	if (log_fd >= 0)
+		write_all(log_fd, sb.buf, sb.len);
+	pthread_mutex_unlock(&log_lock);
+	strbuf_free(&sb);
+}
+
+void log_msg(int level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vmsg(level, NULL, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,60 @@
+/* clusterctl: turn a handful of Linux hosts into a Docker Swarm over an
+ * overlay network with shared storage.  main() only wires the pieces:
+ * command line -> configuration -> plugins -> the command. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "cli.h"
+#include "http-unix.h"
+#include "log.h"
+
+int main(int argc, char **argv)
+{
+	struct app a = {0};
+	int rc;
+
+	rc = cli_parse(&a, argc, argv);
+	if (rc >= 0)
+		goto out;
+	if (http_unix_global_init() < 0) {
+		log_error("libcurl failed to initialise");
+		rc = EXIT_FAILURE_;
+		goto out;
+	}
+	/* Every command but `ip` may use plugins: a plugin option given on
+	 * the command line or in the file must belong to one. */
+	if (a.cmd != CMD_IP) {
+		char *err = NULL;
+		if (app_scan_plugins(&a) < 0) {
+			rc = a.cmd == CMD_PLUGINS ? EXIT_FAILURE_ : EXIT_USAGE;
+			goto cleanup;
+		}
+		if (plugin_check_config(&a.reg, &a.cfg, &err) < 0) {
+			fprintf(stderr, "clusterctl: %s\n", err ? err : "out of memory");
+			free(err);
+			rc = EXIT_USAGE;
+			goto cleanup;
+		}
+	}
+	switch (a.cmd) {
+	case CMD_MASTER_INIT: rc = cmd_master_init(&a); break;
+	case CMD_MASTER_SERVE: rc = cmd_master_serve(&a); break;
+	case CMD_NODE_JOIN: rc = cmd_node_join(&a); break;
+	case CMD_AGENT: rc = cmd_agent(&a); break;
+	case CMD_STATUS: rc = cmd_status(&a); break;
+	case CMD_IP: rc = cmd_ip(&a); break;
+	case CMD_PLUGINS: rc = cmd_plugins(&a); break;
+	default: rc = EXIT_USAGE; break;
+	}
+cleanup:
+	http_unix_global_cleanup();
+out:
+	plugin_registry_free(&a.reg);
+	config_free(&a.cfg);
+	log_set_file(NULL);
+	return rc;
+}

@@ -1,0 +1,16 @@
+# Test harness: every test speaks TAP (tests/tap.h for C, tests/tap.sh
+# for shell).  A test that cannot run exits 77 (SKIP) on a developer's
+# machine but 99 (hard error) under CI=true: see tests/tap.sh.
+TEST_EXTENSIONS = .sh
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+SH_LOG_DRIVER = $(LOG_DRIVER)
+SH_LOG_COMPILER = $(SHELL)
+AM_TESTS_ENVIRONMENT = \
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	CLUSTERCTL_TEST_PLUGIN_DIR='$(abs_top_builddir)/tests/plugins-installed' \
+	MALLOC_PERTURB_=165; export top_srcdir top_builddir CLUSTERCTL_TEST_PLUGIN_DIR MALLOC_PERTURB_;
+EXTRA_DIST += tests/tap.h tests/tap.sh
+include tests/foundation.mk
+include tests/swarm.mk
+include tests/gluster.mk
+include tests/overlay.mk
