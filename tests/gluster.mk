@@ -1,1 +1,1 @@
-# tests of the gluster issue
+# tests: gluster

@@ -11,6 +11,10 @@ AM_TESTS_ENVIRONMENT = \
 	MALLOC_PERTURB_=165; export top_srcdir top_builddir CLUSTERCTL_TEST_PLUGIN_DIR MALLOC_PERTURB_;
 EXTRA_DIST += tests/tap.h tests/tap.sh
 include tests/foundation.mk
-include tests/swarm.mk
+include tests/ipdetect.mk
+include tests/docker.mk
+include tests/controller.mk
+include tests/agent.mk
 include tests/gluster.mk
-include tests/overlay.mk
+include tests/wireguard.mk
+include tests/tailscale-netbird.mk

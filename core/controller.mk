@@ -1,0 +1,1 @@
+core_controller_sources += core/controller.c

@@ -1,0 +1,1 @@
+core_docker_sources += core/docker.h
