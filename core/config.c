@@ -84,7 +84,7 @@ const struct opt_def config_opts[] = {
 	 "take the address from this interface", NOALIAS},
 	{"exclude-interfaces", OPT_STRING, OFF(exclude_interfaces), DEFAULT_EXCLUDES, 0, 0,
 	 NODE | MASTER | CMD_IP, "comma-separated name patterns never chosen by IP detection", NOALIAS},
-	{"node-state-dir", OPT_STRING, OFF(node_state_dir), CLUSTERCTL_LOCALSTATEDIR "/lib/clusterctl", 0,
+	{"node-state-dir", OPT_STRING, OFF(node_state_dir), "/var/lib/clusterctl", 0,
 	 0, NODE | CMD_MASTER_INIT, "node-local state (NodeID, keys)", NOALIAS},
 	{"join-deadline", OPT_INT, OFF(join_deadline), "600", 1, 604800, NODE,
 	 "seconds node join keeps trying before it gives up", NOALIAS},
