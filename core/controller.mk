@@ -1,1 +1,5 @@
-core_controller_sources += core/controller.c
+core_controller_sources += core/controller.c core/controller.h \
+	core/protocol.c core/protocol.h \
+	core/policy.c core/policy.h \
+	core/state-store.c core/state-store.h \
+	core/status.c

@@ -1,1 +1,12 @@
 # tests: controller
+check_PROGRAMS += tests/unit/test-protocol tests/unit/test-policy tests/unit/test-state-store
+TESTS += tests/unit/test-protocol tests/unit/test-policy tests/unit/test-state-store
+tests_unit_test_protocol_SOURCES = tests/unit/test-protocol.c
+tests_unit_test_protocol_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_test_protocol_LDADD = core/libclusterctl-core.la
+tests_unit_test_policy_SOURCES = tests/unit/test-policy.c
+tests_unit_test_policy_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_test_policy_LDADD = core/libclusterctl-core.la
+tests_unit_test_state_store_SOURCES = tests/unit/test-state-store.c
+tests_unit_test_state_store_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_test_state_store_LDADD = core/libclusterctl-core.la

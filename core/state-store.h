@@ -1,0 +1,90 @@
+/* The controller's durable state under --state-dir.
+ *
+ * Files:
+ *   controller.lock  flock()ed for the controller's lifetime (holds its pid)
+ *   state.snap       a full image: header, one record per node, the
+ *                    cluster record, an end record with the count
+ *   state.log        append-only records written since that image
+ * Every record is framed as  u32 length | u32 crc32c | u8 type | payload,
+ * so a torn tail (a crash in the middle of a write) is recognised and
+ * dropped on load: the state reloads to the last complete record.  The log
+ * header carries a generation; a snapshot names the generation it covers,
+ * so a crash between writing an image and starting a fresh log never
+ * replays twice (and replaying would be harmless: records are upserts).
+ *
+ * Writes are buffered: state_store_put_*() change memory and queue a
+ * record; state_store_sync() writes the queue and fdatasync()s once for
+ * the whole batch.  A response may be sent once the sync returned. */
+#ifndef CLUSTERCTL_STATE_STORE_H
+#define CLUSTERCTL_STATE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_MAX_PLUGIN_RECORD (16u * 1024) /* bytes of a plugin's record_json */
+enum { STORE_SLOT_OVERLAY = 0, STORE_SLOT_STORAGE = 1, STORE_NSLOTS = 2 };
+
+/* One node.  Strings are never NULL in a stored record ("" when absent),
+ * except plugin records (NULL: none). */
+struct node_rec {
+	char *key;            /* "id:<NodeID>" or "host:<Hostname>" */
+	char *node_id, *hostname, *ip, *os, *docker_version, *timestamp;
+	int64_t cpu, memory;  /* -1: unknown */
+	uint8_t requested_role, assigned_role; /* enum proto_role */
+	uint8_t last_status;  /* enum proto_status of the last answer */
+	bool gluster_capable;
+	bool swarm_reported, swarm_control_available;
+	char *swarm_node_id, *swarm_state, *swarm_cluster_id;
+	int64_t first_seen_ms, last_seen_ms; /* wall clock */
+	struct {
+		char *plugin;     /* provider name the record belongs to */
+		char *record;     /* opaque JSON text */
+	} slot[STORE_NSLOTS];
+};
+
+struct cluster_meta {
+	bool formed;
+	char *slot_holder;       /* NULL: free */
+	int64_t slot_granted_ms;
+};
+
+struct state_store;
+
+/* Lock dir (refusing when another controller holds it), load the image
+ * and replay the log.  -EBUSY when locked by someone else. */
+int state_store_open(const char *dir, struct state_store **out, char **err);
+/* flush: sync, write a fresh image and reset the log (a clean shutdown).
+ * Without flush the files are left as they are, like a crash would. */
+int state_store_close(struct state_store *s, bool flush, char **err);
+
+size_t state_store_count(const struct state_store *s);
+const struct node_rec *state_store_node(const struct state_store *s, size_t i);
+const struct node_rec *state_store_find(const struct state_store *s, const char *key);
+/* Nodes by assigned role. */
+void state_store_counts(const struct state_store *s, unsigned *managers, unsigned *workers);
+const struct cluster_meta *state_store_meta(const struct state_store *s);
+
+/* Insert or replace the node with rec->key (a deep copy is kept).  With
+ * replaces != NULL the record under that other key is removed in the
+ * same record (a node that first came without a NodeID). */
+int state_store_put_node(struct state_store *s, const struct node_rec *rec, const char *replaces);
+int state_store_put_meta(struct state_store *s, const struct cluster_meta *m);
+/* Bytes queued but not yet durable. */
+bool state_store_dirty(const struct state_store *s);
+/* Write the queue and fdatasync once.  After a failure the store is
+ * poisoned (every later call fails): memory no longer matches disk. */
+int state_store_sync(struct state_store *s, char **err);
+/* Write a fresh image and start an empty log when the log has grown
+ * past its threshold (or always with force). */
+int state_store_compact(struct state_store *s, bool force, char **err);
+/* Bytes in the log file (tests, compaction policy). */
+uint64_t state_store_log_bytes(const struct state_store *s);
+
+void node_rec_free(struct node_rec *r);
+int node_rec_copy(struct node_rec *dst, const struct node_rec *src);
+
+/* CRC-32C (Castagnoli), exported for tests. */
+uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
+
+#endif
