@@ -647,8 +647,6 @@ char *protocol_encode_response(const struct response *r, size_t *len)
 		kv_str(&sb, "Error", r->error ? r->error : "request refused");
 	if (r->message)
 		kv_str(&sb, "Message", r->message);
-	if (r->extra_json && r->status == PROTO_READY)
-		strbuf_puts(&sb, r->extra_json);
 	strbuf_puts(&sb, "}\n");
 	if (len)
 		*len = sb.len;

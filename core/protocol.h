@@ -126,7 +126,6 @@ struct response {
 	unsigned retry_after;        /* 0: omitted */
 	const char *error;           /* error only */
 	const char *message;         /* optional */
-	const char *extra_json;      /* ",\"Key\":value..." appended verbatim (status query) */
 };
 
 /* One line of JSON ending in "\n", malloc'd; NULL on out of memory. */

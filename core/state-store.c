@@ -797,6 +797,12 @@ const struct node_rec *state_store_find(const struct state_store *s, const char 
 	return slot >= 0 ? s->v[s->ht[slot] - 1] : NULL;
 }
 
+ssize_t state_store_index(const struct state_store *s, const char *key)
+{
+	ssize_t slot = index_find(s, key);
+	return slot >= 0 ? (ssize_t)(s->ht[slot] - 1) : -1;
+}
+
 void state_store_counts(const struct state_store *s, unsigned *managers, unsigned *workers)
 {
 	*managers = s->managers;

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define STORE_MAX_PLUGIN_RECORD (16u * 1024) /* bytes of a plugin's record_json */
 enum { STORE_SLOT_OVERLAY = 0, STORE_SLOT_STORAGE = 1, STORE_NSLOTS = 2 };
@@ -61,6 +62,8 @@ int state_store_close(struct state_store *s, bool flush, char **err);
 size_t state_store_count(const struct state_store *s);
 const struct node_rec *state_store_node(const struct state_store *s, size_t i);
 const struct node_rec *state_store_find(const struct state_store *s, const char *key);
+/* Position of key for state_store_node(), -1 when absent. */
+ssize_t state_store_index(const struct state_store *s, const char *key);
 /* Nodes by assigned role. */
 void state_store_counts(const struct state_store *s, unsigned *managers, unsigned *workers);
 const struct cluster_meta *state_store_meta(const struct state_store *s);
