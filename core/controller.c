@@ -118,11 +118,17 @@ int join_secret_read(const char *path, char **secret, char **err)
 			*err = strdup(strerror(-r));
 		return r;
 	}
+	if (strlen(buf) != len) {
+		if (err)
+			*err = strdup("the file holds a NUL byte; it must hold one line with the secret");
+		free(buf);
+		return -EINVAL;
+	}
 	for (s = buf; *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'; s++)
 		;
 	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r');)
 		*--e = '\0';
-	if (!*s || strlen(s) > JOIN_SECRET_MAX || strchr(s, '\n') || len != strlen(buf)) {
+	if (!*s || strlen(s) > JOIN_SECRET_MAX || strchr(s, '\n')) {
 		if (err)
 			*err = strdup("the file must hold one line with the secret (at most 512 bytes)");
 		free(buf);
@@ -706,7 +712,7 @@ static void handle_registration(struct ctl *c, struct conn *cn, struct registrat
 		if (!c->manager_token) {
 			status = PROTO_WAITING;
 			resp.retry_after = TOKEN_RETRY_MS / 1000;
-			msg = key_of("the controller cannot hand out Swarm join tokens yet",
+			msg = key_of("the controller cannot hand out Swarm join tokens yet (retrying)",
 				     c->docker_err ? c->docker_err : "Docker engine unavailable");
 			resp.message = msg;
 		}

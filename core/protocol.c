@@ -60,6 +60,20 @@ static int check_trailing(struct framer *f, const char *p, size_t n)
 	return f->state;
 }
 
+/* Could this begin a JSON value other than an object? */
+static bool json_value_start(const char *p, size_t n)
+{
+	static const char *const words[] = {"true", "false", "null"};
+	if (strchr("[\"-0123456789", *p))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
+		size_t wl = strlen(words[i]), m = n < wl ? n : wl;
+		if (strncmp(p, words[i], m) == 0 && (n <= wl || !isalnum((unsigned char)p[wl])))
+			return true;
+	}
+	return false;
+}
+
 int framer_feed(struct framer *f, const char *buf, size_t len)
 {
 	size_t avail, n, start = 0;
@@ -90,7 +104,7 @@ int framer_feed(struct framer *f, const char *buf, size_t len)
 		if (buf[start] != '{') {
 			/* Decide at the first byte: a top-level number or
 			 * word would otherwise keep the tokener waiting. */
-			if (strchr("[\"-0123456789tfn", buf[start]))
+			if (json_value_start(buf + start, n - start))
 				return frame_fail(f, "request is not a JSON object: it must be one object "
 						     "{...} holding the NodeRegistration fields");
 			return frame_fail(f, "request is not valid JSON (it starts with byte 0x%02x)",

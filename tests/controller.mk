@@ -10,3 +10,5 @@ tests_unit_test_policy_LDADD = core/libclusterctl-core.la
 tests_unit_test_state_store_SOURCES = tests/unit/test-state-store.c
 tests_unit_test_state_store_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_unit_test_state_store_LDADD = core/libclusterctl-core.la
+TESTS += tests/integration/controller.sh
+EXTRA_DIST += tests/integration/controller.sh tests/integration/controller-lib.sh

@@ -149,6 +149,9 @@ static void test_invalid(void)
 	char big[300];
 
 	expect_error("hello", "not valid JSON", "not JSON");
+	expect_error("this is not json", "not valid JSON", "not JSON starting like true");
+	expect_error("true", "not a JSON object", "a boolean");
+	expect_error("null ", "not a JSON object", "null");
 	expect_error("{\"Hostname\":", "not valid JSON", "truncated object at EOF");
 	expect_error("{\"a\":1,}", "not valid JSON", "trailing comma");
 	expect_error("[1,2]", "not a JSON object", "an array");
