@@ -12,3 +12,5 @@ tests_unit_test_state_store_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_unit_test_state_store_LDADD = core/libclusterctl-core.la
 TESTS += tests/integration/controller.sh
 EXTRA_DIST += tests/integration/controller.sh tests/integration/controller-lib.sh
+TESTS += tests/integration/controller-docker.sh
+EXTRA_DIST += tests/integration/controller-docker.sh

@@ -25,7 +25,13 @@ is "$(json_get "$r" .Status)" waiting "insecure: any secret accepted (waiting fo
 ct_stop TERM
 
 ct_secret "$S" "$SECRET"
-ct_start "$S" --request-timeout 1 --max-request-bytes 4096
+printf '[1,2]' >"$CT_DIR/overlay.json"
+"$CLUSTERCTL" master serve --plugin-dir "$CT_PLUGINS" --state-dir "$S" --listen 127.0.0.1:0 \
+	--overlay-config "$CT_DIR/overlay.json" >"$CT_DIR/ovl.log" 2>&1
+is "$?" 2 "an --overlay-config that is not a JSON object is a usage error"
+like "$(cat "$CT_DIR/ovl.log")" "must hold one JSON object" "and says why"
+printf '{"network":"10.99.0.0/24"}' >"$CT_DIR/overlay.json"
+ct_start "$S" --request-timeout 1 --max-request-bytes 4096 --overlay-config "$CT_DIR/overlay.json"
 ok $? "controller starts with a join secret"
 
 # --- secret checks ----------------------------------------------------------
