@@ -243,10 +243,10 @@ static void refresh_tokens(struct ctl *c)
 	c->manager_token = sw.manager_token;
 	sw.worker_token = sw.manager_token = NULL;
 	c->manager_addr = addr;
-	docker_swarm_free(&sw);
 	if (!had || c->docker_err)
 		log_info("Swarm join tokens cached swarm=%s manager_addr=%s", sw.id ? sw.id : "?",
 			 c->manager_addr);
+	docker_swarm_free(&sw);
 	free(c->docker_err);
 	c->docker_err = NULL;
 	c->next_refresh = now_ms() + TOKEN_REFRESH_MS;

@@ -3,6 +3,7 @@
 # over bash's /dev/tcp.  Source after tests/tap.sh.
 
 CLUSTERCTL=$top_builddir/clusterctl
+# CT_WRAP="valgrind --leak-check=full" runs the controller under a checker.
 CT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/clusterctl-ct.XXXXXX")
 CT_PLUGINS=$CT_DIR/plugins
 CT_PID=
@@ -32,7 +33,7 @@ ct_start() {
 	local dir=$1
 	shift
 	CT_LOG=$CT_DIR/controller.$$.$RANDOM.log
-	"$CLUSTERCTL" master serve --plugin-dir "$CT_PLUGINS" --state-dir "$dir" \
+	${CT_WRAP:-} "$CLUSTERCTL" master serve --plugin-dir "$CT_PLUGINS" --state-dir "$dir" \
 		--listen 127.0.0.1:0 --docker-socket "$CT_DIR/no-docker.sock" "$@" \
 		>"$CT_LOG" 2>&1 &
 	CT_PID=$!
