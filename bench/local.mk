@@ -1,1 +1,5 @@
-# bench: see the files in this directory
+# bench: load generator and bare-server bound for master serve (see bench/README.md)
+noinst_PROGRAMS += bench/loadgen bench/bare-server
+bench_loadgen_SOURCES = bench/loadgen.c
+bench_bare_server_SOURCES = bench/bare-server.c
+EXTRA_DIST += bench/run.sh bench/README.md

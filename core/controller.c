@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -64,9 +65,10 @@ struct conn {
 	char peer[32];
 };
 
-/* What each plugin sees of the other nodes, kept as text so that a
- * registration costs a copy, not a rebuild: fragments ",{...}" in store
- * order, offs[i] where node i's starts. */
+/* What each plugin sees of the other nodes, kept as JSON text so that a
+ * registration costs at most one copy, not a rebuild: the array of every
+ * node's fragment in store order, offs[i] where node i's starts.  A new
+ * node is handed the text itself; a known one a copy without its own. */
 struct cluster_cache {
 	struct strbuf text;
 	size_t *offs;
@@ -89,6 +91,7 @@ struct ctl {
 	char *overlay_options;
 	struct plugin *plug[STORE_NSLOTS];
 	struct cluster_cache cache[STORE_NSLOTS];
+	struct strbuf scratch;          /* reused for cluster_json copies */
 	/* Docker */
 	struct docker *dk;
 	char *worker_token, *manager_token, *manager_addr;
@@ -387,7 +390,7 @@ static const char *slot_kind(int k) { return k == STORE_SLOT_OVERLAY ? "overlay"
 static void cluster_fragment(struct strbuf *sb, const struct node_rec *r, int k, const char *plugin)
 {
 	const char *rec = r->slot[k].plugin && strcmp(r->slot[k].plugin, plugin) == 0 ? r->slot[k].record : NULL;
-	strbuf_puts(sb, ",{\"NodeID\":");
+	strbuf_puts(sb, "{\"NodeID\":");
 	json_append_string(sb, *r->node_id ? r->node_id : r->hostname);
 	strbuf_puts(sb, ",\"Hostname\":");
 	json_append_string(sb, r->hostname);
@@ -397,51 +400,66 @@ static void cluster_fragment(struct strbuf *sb, const struct node_rec *r, int k,
 		      rec ? rec : "null");
 }
 
+static int cache_reserve(struct cluster_cache *cc, size_t n)
+{
+	size_t *o;
+	if (n <= cc->cap)
+		return 0;
+	n = n < 64 ? 64 : n + n / 2;
+	if (!(o = realloc(cc->offs, n * sizeof *o)))
+		return -ENOMEM;
+	cc->offs = o;
+	cc->cap = n;
+	return 0;
+}
+
 static int cache_rebuild(struct ctl *c, int k)
 {
 	struct cluster_cache *cc = &c->cache[k];
 	size_t n = state_store_count(c->st);
 
 	cc->text.len = 0;
-	if (cc->cap < n + 1) {
-		size_t *o = realloc(cc->offs, (n + 64) * sizeof *o);
-		if (!o)
-			return -ENOMEM;
-		cc->offs = o;
-		cc->cap = n + 64;
-	}
+	cc->valid = false;
+	if (cache_reserve(cc, n) < 0)
+		return -ENOMEM;
+	strbuf_puts(&cc->text, "[");
 	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strbuf_puts(&cc->text, ",");
 		cc->offs[i] = cc->text.len;
 		cluster_fragment(&cc->text, state_store_node(c->st, i), k, c->plug[k]->desc.name);
 	}
+	strbuf_puts(&cc->text, "]");
 	cc->n = n;
 	cc->valid = !cc->text.oom;
 	return cc->valid ? 0 : -ENOMEM;
 }
 
-/* The other nodes as a JSON array; self (store index, or -1) left out. */
-static char *cluster_json(struct ctl *c, int k, ssize_t self)
+/* The other nodes as a JSON array; self (store index, or -1) left out.
+ * Valid until the next call. */
+static const char *cluster_json(struct ctl *c, int k, ssize_t self)
 {
 	struct cluster_cache *cc = &c->cache[k];
-	struct strbuf sb = STRBUF_INIT;
 	size_t a, b;
 
 	if (!cc->valid && cache_rebuild(c, k) < 0)
 		return NULL;
-	strbuf_puts(&sb, "[");
-	if (self >= 0 && (size_t)self < cc->n) {
-		a = cc->offs[self];
-		b = (size_t)self + 1 < cc->n ? cc->offs[self + 1] : cc->text.len;
-		/* Skip the leading comma of whichever part comes first. */
-		if (a > 0)
-			strbuf_append(&sb, cc->text.buf + 1, a - 1);
-		if (b < cc->text.len)
-			strbuf_append(&sb, cc->text.buf + b + (a == 0), cc->text.len - b - (a == 0));
-	} else if (cc->text.len) {
-		strbuf_append(&sb, cc->text.buf + 1, cc->text.len - 1);
+	if (self < 0 || (size_t)self >= cc->n)
+		return cc->text.buf;
+	/* Cut node self's fragment and one comma next to it, into a buffer
+	 * kept between calls (no allocation, no page faults per request). */
+	a = cc->offs[self];
+	b = (size_t)self + 1 < cc->n ? cc->offs[self + 1] : cc->text.len - 1;
+	if ((size_t)self + 1 == cc->n && self > 0)
+		a--; /* the last one: drop the comma before it */
+	c->scratch.len = 0;
+	strbuf_append(&c->scratch, cc->text.buf, a);
+	strbuf_append(&c->scratch, cc->text.buf + b, cc->text.len - b);
+	if (c->scratch.oom) {
+		strbuf_free(&c->scratch);
+		return NULL;
 	}
-	strbuf_puts(&sb, "]");
-	return strbuf_detach(&sb);
+	return c->scratch.buf;
 }
 
 /* After node idx was written: extend or invalidate each cache. */
@@ -458,9 +476,13 @@ static void cache_note(struct ctl *c, size_t idx, const struct node_rec *old, bo
 			continue;
 		}
 		if (!old) {
-			if (idx == cc->n && cc->n < cc->cap) {
+			if (idx == cc->n && cache_reserve(cc, cc->n + 1) == 0) {
+				cc->text.len--; /* the closing bracket */
+				if (cc->n)
+					strbuf_puts(&cc->text, ",");
 				cc->offs[cc->n++] = cc->text.len;
 				cluster_fragment(&cc->text, now, k, c->plug[k]->desc.name);
+				strbuf_puts(&cc->text, "]");
 				if (cc->text.oom)
 					cc->valid = false;
 			} else {
@@ -536,8 +558,7 @@ static int run_plan(struct ctl *c, int k, const struct registration *reg, const 
 	struct plugin *p = c->plug[k];
 	struct clusterctl_plan_in in = {0};
 	struct clusterctl_plan_out out = {0};
-	const char *name = p->desc.name, *kind = slot_kind(k);
-	char *cj = NULL;
+	const char *name = p->desc.name, *kind = slot_kind(k), *cj;
 	int r;
 
 	memset(res, 0, sizeof *res);
@@ -566,7 +587,6 @@ static int run_plan(struct ctl *c, int k, const struct registration *reg, const 
 	out.struct_size = sizeof out;
 	host_ctx_clear_error(p->hctx);
 	r = p->desc.plan(p->state, &in, &out);
-	free(cj);
 	res->called = true;
 	res->payload = out.payload_json;
 	res->record = out.record_json;
@@ -1307,6 +1327,10 @@ int cmd_master_serve(struct app *a)
 	char *err = NULL;
 	int rc = EXIT_FAILURE_, r;
 
+	/* Big transient buffers (a plugin's view of 10,000 nodes, a status
+	 * answer) go back to the system when freed: a fixed mmap threshold
+	 * stops glibc from raising it and keeping them in the heap. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	c.a = a;
 	c.cfg = cfg;
 	c.ep = c.lfd = c.sfd = -1;
@@ -1380,6 +1404,7 @@ out:
 		close(c.ep);
 	if (c.dk)
 		docker_close(c.dk);
+	strbuf_free(&c.scratch);
 	for (int k = 0; k < STORE_NSLOTS; k++) {
 		strbuf_free(&c.cache[k].text);
 		free(c.cache[k].offs);
