@@ -411,6 +411,67 @@ int config_load_env(struct config *c, unsigned cmd, char **env)
 	return 0;
 }
 
+/* "ip:port" with a dotted-quad ip and a port in 1..65535. */
+static bool valid_hostport(const char *s, bool port_zero_ok)
+{
+	const char *colon = s ? strrchr(s, ':') : NULL;
+	char ip[16];
+	long long port;
+	size_t n;
+
+	if (!colon || (n = (size_t)(colon - s)) == 0 || n >= sizeof ip)
+		return false;
+	memcpy(ip, s, n);
+	ip[n] = '\0';
+	return str_is_ipv4(ip) && parse_ll(colon + 1, port_zero_ok ? 0 : 1, 65535, &port) == 0;
+}
+
+static bool valid_provider(const char *s)
+{
+	if (!s || !*s || strlen(s) > 32)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+			return false;
+	return true;
+}
+
+int config_validate(const struct config *c, unsigned cmd)
+{
+	if (!valid_provider(c->overlay_provider))
+		return set_error(-EINVAL, "overlay-provider \"%s\" is not a plugin name ([a-z0-9], 1-32)",
+				 c->overlay_provider);
+	if (!valid_provider(c->storage_provider))
+		return set_error(-EINVAL, "storage-provider \"%s\" is not a plugin name ([a-z0-9], 1-32)",
+				 c->storage_provider);
+	if ((cmd & CMD_MASTER_SERVE) && !valid_hostport(c->listen, true))
+		return set_error(-EINVAL, "listen \"%s\" must be IPv4:port with port 0-65535 (e.g. 0.0.0.0:7000)",
+				 c->listen);
+	if (c->master && !valid_hostport(c->master, false))
+		return set_error(-EINVAL, "master \"%s\" must be IPv4:port with port 1-65535 (e.g. 192.0.2.10:7000)",
+				 c->master);
+	if (c->ip && !str_is_ipv4(c->ip))
+		return set_error(-EINVAL, "ip \"%s\" is not an IPv4 address", c->ip);
+	if (c->advertise_addr && !str_is_ipv4(c->advertise_addr))
+		return set_error(-EINVAL, "advertise-addr \"%s\" is not an IPv4 address", c->advertise_addr);
+	if (c->state_dir && c->state_dir[0] != '/')
+		return set_error(-EINVAL, "state-dir \"%s\" must be an absolute path", c->state_dir);
+	if (c->node_state_dir && c->node_state_dir[0] != '/')
+		return set_error(-EINVAL, "node-state-dir \"%s\" must be an absolute path", c->node_state_dir);
+	if ((cmd & CMD_MASTER_SERVE) && c->wait_for_minimum && c->min_managers > c->max_managers)
+		return set_error(-EINVAL, "min-managers %lld exceeds max-managers %lld", c->min_managers,
+				 c->max_managers);
+	if ((cmd & CMD_NODE_JOIN) && !c->master && !c->dry_run)
+		return set_error(-EINVAL, "node join needs --master ip:port (or CLUSTERCTL_MASTER)");
+	if (c->swarm_mtu && *c->swarm_mtu && strcmp(c->swarm_mtu, "auto") != 0) {
+		long long m;
+		if (parse_ll(c->swarm_mtu, 576, 9000, &m) < 0)
+			return set_error(-EINVAL, "swarm-mtu must be \"auto\" or a number in 576..9000, got \"%s\"",
+					 c->swarm_mtu);
+	}
+	return 0;
+}
+
 void config_free(struct config *c)
 {
 	for (const struct opt_def *o = config_opts; o->name; o++)
