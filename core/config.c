@@ -245,6 +245,36 @@ static int plugin_kv_set(struct config *c, const char *name, const char *value, 
 	return 0;
 }
 
+static bool valid_hostport(const char *s, bool port_zero_ok);
+static bool valid_provider(const char *s);
+
+/* Formats checked as soon as a value is set, so the message names where
+ * it came from (file:line, environment variable or command line). */
+static int check_format(const struct opt_def *o, const char *v, const char *origin)
+{
+	const char *n = o->name;
+	if (strcmp(n, "listen") == 0 && !valid_hostport(v, true))
+		return set_error(-EINVAL, "%s: listen \"%s\" must be IPv4:port with port 0-65535 (e.g. 0.0.0.0:7000)",
+				 origin, v);
+	if (strcmp(n, "master") == 0 && !valid_hostport(v, false))
+		return set_error(-EINVAL, "%s: master \"%s\" must be IPv4:port with port 1-65535 (e.g. 192.0.2.10:7000)",
+				 origin, v);
+	if ((strcmp(n, "ip") == 0 || strcmp(n, "advertise-addr") == 0) && !str_is_ipv4(v))
+		return set_error(-EINVAL, "%s: %s \"%s\" is not an IPv4 address", origin, n, v);
+	if ((strcmp(n, "overlay-provider") == 0 || strcmp(n, "storage-provider") == 0) && !valid_provider(v))
+		return set_error(-EINVAL, "%s: %s \"%s\" is not a plugin name ([a-z0-9], 1-32)", origin, n, v);
+	if ((strcmp(n, "state-dir") == 0 || strcmp(n, "node-state-dir") == 0 || strcmp(n, "plugin-dir") == 0) &&
+	    v[0] != '/')
+		return set_error(-EINVAL, "%s: %s \"%s\" must be an absolute path", origin, n, v);
+	if (strcmp(n, "swarm-mtu") == 0 && *v && strcmp(v, "auto") != 0) {
+		long long m;
+		if (parse_ll(v, 576, 9000, &m) < 0)
+			return set_error(-EINVAL, "%s: swarm-mtu must be \"auto\" or a number in 576..9000, got \"%s\"",
+					 origin, v);
+	}
+	return 0;
+}
+
 int config_set(struct config *c, const char *name, const char *value, const char *origin, unsigned cmd)
 {
 	const struct opt_def *o = config_opt_find(name);
@@ -264,6 +294,8 @@ int config_set(struct config *c, const char *name, const char *value, const char
 			return 0;
 		return apply(c, config_opt_find(o->alias_of), o->alias_val, origin);
 	}
+	if (o->type == OPT_STRING && check_format(o, value, origin) < 0)
+		return -EINVAL;
 	return apply(c, o, value, origin);
 }
 
@@ -438,37 +470,11 @@ static bool valid_provider(const char *s)
 
 int config_validate(const struct config *c, unsigned cmd)
 {
-	if (!valid_provider(c->overlay_provider))
-		return set_error(-EINVAL, "overlay-provider \"%s\" is not a plugin name ([a-z0-9], 1-32)",
-				 c->overlay_provider);
-	if (!valid_provider(c->storage_provider))
-		return set_error(-EINVAL, "storage-provider \"%s\" is not a plugin name ([a-z0-9], 1-32)",
-				 c->storage_provider);
-	if ((cmd & CMD_MASTER_SERVE) && !valid_hostport(c->listen, true))
-		return set_error(-EINVAL, "listen \"%s\" must be IPv4:port with port 0-65535 (e.g. 0.0.0.0:7000)",
-				 c->listen);
-	if (c->master && !valid_hostport(c->master, false))
-		return set_error(-EINVAL, "master \"%s\" must be IPv4:port with port 1-65535 (e.g. 192.0.2.10:7000)",
-				 c->master);
-	if (c->ip && !str_is_ipv4(c->ip))
-		return set_error(-EINVAL, "ip \"%s\" is not an IPv4 address", c->ip);
-	if (c->advertise_addr && !str_is_ipv4(c->advertise_addr))
-		return set_error(-EINVAL, "advertise-addr \"%s\" is not an IPv4 address", c->advertise_addr);
-	if (c->state_dir && c->state_dir[0] != '/')
-		return set_error(-EINVAL, "state-dir \"%s\" must be an absolute path", c->state_dir);
-	if (c->node_state_dir && c->node_state_dir[0] != '/')
-		return set_error(-EINVAL, "node-state-dir \"%s\" must be an absolute path", c->node_state_dir);
 	if ((cmd & CMD_MASTER_SERVE) && c->wait_for_minimum && c->min_managers > c->max_managers)
 		return set_error(-EINVAL, "min-managers %lld exceeds max-managers %lld", c->min_managers,
 				 c->max_managers);
 	if ((cmd & CMD_NODE_JOIN) && !c->master && !c->dry_run)
 		return set_error(-EINVAL, "node join needs --master ip:port (or CLUSTERCTL_MASTER)");
-	if (c->swarm_mtu && *c->swarm_mtu && strcmp(c->swarm_mtu, "auto") != 0) {
-		long long m;
-		if (parse_ll(c->swarm_mtu, 576, 9000, &m) < 0)
-			return set_error(-EINVAL, "swarm-mtu must be \"auto\" or a number in 576..9000, got \"%s\"",
-					 c->swarm_mtu);
-	}
 	return 0;
 }
 

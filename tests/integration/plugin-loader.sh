@@ -67,4 +67,13 @@ like "$out" 'no overlay plugin named "nosuch"' "naming the missing provider"
 out=$("$bin" plugins --plugin-dir "$dir/nonexistent" 2>&1)
 is "$?" 1 "an unreadable plugin directory fails"
 like "$out" "cannot read plugin directory path=$dir/nonexistent" "with the path in the message"
+# Plugin options are checked against the discovered plugins' key tables.
+out=$("$bin" plugins --plugin-dir "$dir" --good-colour blue 2>&1)
+is "$?" 2 "an option of a plugin that has no such key: exit 2"
+like "$out" 'plugin good has no option "good-colour"' "naming the plugin"
+out=$("$bin" plugins --plugin-dir "$dir" --no-such-flag 2>&1)
+is "$?" 2 "an unknown option: exit 2"
+like "$out" 'unknown option "no-such-flag"' "naming the option"
+CLUSTERCTL_NOSUCH_THING=1 "$bin" plugins --plugin-dir "$dir" >/dev/null 2>&1
+is "$?" 0 "an unknown CLUSTERCTL_* variable is not an error"
 done_testing
