@@ -13,6 +13,7 @@
 #include "app.h"
 #include "cli.h"
 #include "config.h"
+#include "util.h"
 
 static char dir[] = "/tmp/clusterctl-config-XXXXXX";
 static char created[32][256];
@@ -206,6 +207,41 @@ static void test_cli_errors(void)
 	drop(&a);
 }
 
+/* The installed sample documents real keys only: uncomment every
+ * "# key = value" line and it must load for every command. */
+static void test_sample(void)
+{
+	const char *top = getenv("top_srcdir");
+	char path[512], *text = NULL, *out, *o;
+	size_t len;
+	unsigned cmds[] = {CMD_MASTER_INIT, CMD_MASTER_SERVE, CMD_NODE_JOIN};
+
+	snprintf(path, sizeof path, "%s/etc/clusterctl.conf.sample", top ? top : "..");
+	if (read_file(path, 1 << 20, &text, &len) < 0) {
+		ok(0, "sample config readable at %s", path);
+		return;
+	}
+	out = o = calloc(1, len + 1);
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, "# ", 2) == 0 && (line[2] == '}' || strchr(line, '=') || strstr(line, "= {")))
+			line += 2;
+		o += sprintf(o, "%s\n", line);
+	}
+	write_conf("sample.conf", out);
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		struct config c;
+		char p2[300];
+		snprintf(p2, sizeof p2, "%s/sample.conf", dir);
+		config_init_defaults(&c);
+		if (!ok(config_load_file(&c, p2, cmds[i], true) == 0, "the sample with every key set loads (command %u)",
+			cmds[i]))
+			diag("%s", config_error());
+		config_free(&c);
+	}
+	free(out);
+	free(text);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -217,6 +253,7 @@ int main(void)
 	test_precedence();
 	test_file_errors();
 	test_cli_errors();
+	test_sample();
 	for (int i = 0; i < n_created; i++)
 		unlink(created[i]);
 	rmdir(dir);
