@@ -8,13 +8,6 @@
 #include "join-secret.h"
 #include "util.h"
 
-static char *fmt_err(const char *fmt, const char *a, const char *b)
-{
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_printf(&sb, fmt, a, b);
-	return strbuf_detach(&sb);
-}
-
 int join_secret_read(const char *path, char **secret, char **err)
 {
 	char *text = NULL;
@@ -26,19 +19,19 @@ int join_secret_read(const char *path, char **secret, char **err)
 	if (r == -ENOENT)
 		return r;
 	if (r < 0) {
-		*err = fmt_err("cannot read join secret %s: %s", path, strerror(-r));
+		*err = strdupf("cannot read join secret %s: %s", path, strerror(-r));
 		return r;
 	}
 	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		text[--len] = '\0';
 	if (len < 16 || len > JOIN_SECRET_MAX) {
-		*err = fmt_err("join secret in %s must be 16-256 characters on one line%s", path, "");
+		*err = strdupf("join secret in %s must be 16-256 characters on one line%s", path, "");
 		free(text);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < len; i++) {
 		if (text[i] <= ' ' || text[i] > '~') {
-			*err = fmt_err("join secret in %s holds a space or control character%s", path, "");
+			*err = strdupf("join secret in %s holds a space or control character%s", path, "");
 			free(text);
 			return -EINVAL;
 		}
@@ -70,7 +63,7 @@ int join_secret_ensure(const char *state_dir, char **secret, bool *created, char
 	fresh = random_hex(32);
 	if (!fresh) {
 		r = -EIO;
-		*err = fmt_err("cannot get random bytes for the join secret%s%s", "", "");
+		*err = strdupf("cannot get random bytes for the join secret%s%s", "", "");
 		goto out;
 	}
 	{
@@ -80,7 +73,7 @@ int join_secret_ensure(const char *state_dir, char **secret, bool *created, char
 		fresh[n] = '\0';
 	}
 	if (r < 0) {
-		*err = fmt_err("cannot write join secret %s: %s", path.buf, strerror(-r));
+		*err = strdupf("cannot write join secret %s: %s", path.buf, strerror(-r));
 		goto out;
 	}
 	*secret = fresh;
