@@ -12,9 +12,11 @@
 
 struct docker; /* opaque: socket path and negotiated API version */
 
-/* Ping and negotiate the API version (refuses engines below 1.41's
- * feature set we use, see docker.c).  -ENOENT/-ECONNREFUSED: daemon
- * down; -EACCES: permission denied. */
+/* Ping and negotiate the API version: /v1.41, or the engine's own version
+ * when it is older; engines below API 1.24 are refused
+ * (-EPROTONOSUPPORT).  socket_path NULL or "": /var/run/docker.sock.
+ * -ENOENT/-ECONNREFUSED: daemon down; -EACCES: permission denied;
+ * -ENOTSOCK: the path is not a socket. */
 int docker_open(const char *socket_path, struct docker **out, char **err);
 void docker_close(struct docker *d);
 const char *docker_api_version(const struct docker *d);
@@ -56,9 +58,12 @@ struct docker_swarm_params {
 /* -EEXIST when already part of a swarm. *node_id may be NULL. */
 int docker_swarm_init(struct docker *d, const struct docker_swarm_params *p, char **node_id, char **err);
 /* remote_addr "ip:2377".  -EEXIST already in a swarm; -ETIMEDOUT manager
- * unreachable (the node is then "pending"); -EACCES bad token. */
+ * unreachable (the node is then "pending"); -EACCES token refused by the
+ * manager; -EINVAL token malformed (checked before anything is sent). */
 int docker_swarm_join(struct docker *d, const struct docker_swarm_params *p, const char *remote_addr,
 		      const char *token, char **err);
+/* -ENOTCONN: not part of a swarm (nothing to leave); -EBUSY: a manager
+ * without force. */
 int docker_swarm_leave(struct docker *d, bool force, char **err);
 
 struct docker_node {
@@ -74,5 +79,37 @@ void docker_nodes_free(struct docker_node *v, size_t n);
 /* Promote/demote: reads the node's version first, retries "update out of
  * sequence". role is "manager" or "worker". */
 int docker_node_set_role(struct docker *d, const char *node_id, const char *role, char **err);
+
+/* Errors common to the calls above: -EPERM not a manager (worker, or not
+ * in a swarm); -ENOKEY the swarm is locked and must be unlocked;
+ * -EKEYEXPIRED swarm certificates expired; -EBADMSG a reply that fails
+ * validation; -EPROTONOSUPPORT API version refused. */
+
+/* Recreate the swarm's ingress network with the driver option
+ * com.docker.network.driver.mtu=mtu (68..65535), keeping its name, subnet,
+ * gateway and labels.  Managers only; it only works while no service
+ * publishes a port through ingress (-EBUSY otherwise), so call it right
+ * after docker_swarm_init (which does, when ingress_mtu is set).  No-op
+ * when the MTU is already set. */
+int docker_ingress_set_mtu(struct docker *d, uint32_t mtu, char **err);
+/* The MTU option of the ingress network in *mtu (0: not set, Docker's
+ * default); -ENOENT when there is no ingress network. */
+int docker_ingress_get_mtu(struct docker *d, uint32_t *mtu, char **err);
+
+/* SWMTKN-1-<50 [0-9a-z]>-<25 [0-9a-z]>. */
+bool docker_join_token_valid(const char *token);
+
+/* Reply parsing and error mapping, exposed so the validation is tested on
+ * canned bodies (tests/unit/test-docker.c).  `body` need not be
+ * NUL-terminated; len is its size. */
+int docker_parse_info(const char *body, size_t len, struct docker_info *out, char **err);
+int docker_parse_swarm(const char *body, size_t len, struct docker_swarm *out, char **err);
+int docker_parse_nodes(const char *body, size_t len, struct docker_node **out, size_t *n, char **err);
+/* A non-2xx reply to `what` ("swarm join") as -errno and a sentence that
+ * quotes the daemon. */
+int docker_reply_error(long status, const char *body, size_t len, const char *what, char **err);
+/* From the engine's Api-Version header (NULL when absent: assume 1.24),
+ * the version to put in paths ("1.41" at most) into out. */
+int docker_api_negotiate(const char *server_api, char *out, size_t outsz, char **err);
 
 #endif

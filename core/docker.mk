@@ -1,1 +1,2 @@
 core_docker_sources += core/docker.h
+core_docker_sources += core/docker.c

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "http-unix.h"
@@ -24,6 +25,59 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 	}
 	strbuf_append(&s->sb, ptr, n);
 	return s->sb.oom ? 0 : n;
+}
+
+struct hdr_sink {
+	struct http_unix_header *caps;
+	size_t n;
+	bool oom;
+};
+
+static void hdr_reset(struct hdr_sink *hs)
+{
+	for (size_t i = 0; i < hs->n; i++) {
+		free(hs->caps[i].value);
+		hs->caps[i].value = NULL;
+	}
+}
+
+/* libcurl hands one header line at a time (not NUL-terminated, with its
+ * CRLF); a new status line starts a new response (1xx), so earlier
+ * captures are dropped. */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct hdr_sink *hs = userdata;
+	size_t n = size * nmemb, i;
+	const char *colon;
+
+	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
+		hdr_reset(hs);
+		return n;
+	}
+	colon = memchr(ptr, ':', n);
+	if (!colon)
+		return n;
+	for (i = 0; i < hs->n; i++) {
+		size_t nl = strlen(hs->caps[i].name), vl;
+		const char *v = colon + 1, *end = ptr + n;
+		if ((size_t)(colon - ptr) != nl || strncasecmp(ptr, hs->caps[i].name, nl) != 0)
+			continue;
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		vl = (size_t)(end - v);
+		free(hs->caps[i].value);
+		hs->caps[i].value = NULL;
+		if (vl > HTTP_UNIX_MAX_HEADER || memchr(v, '\0', vl))
+			continue;
+		hs->caps[i].value = strndup(v, vl);
+		if (!hs->caps[i].value) {
+			hs->oom = true;
+			return 0; /* abort the transfer */
+		}
+	}
+	return n;
 }
 
 int http_unix_global_init(void) { return curl_global_init(CURL_GLOBAL_NOTHING) == CURLE_OK ? 0 : -ENOMEM; }
@@ -47,6 +101,15 @@ int http_unix_request(const char *socket_path, const char *method, const char *u
 		      const char *const headers[], const char *body, size_t body_len, int timeout_ms,
 		      struct clusterctl_http_response *resp)
 {
+	return http_unix_request_hdr(socket_path, method, url, headers, body, body_len, timeout_ms, resp,
+				     NULL, 0);
+}
+
+int http_unix_request_hdr(const char *socket_path, const char *method, const char *url,
+			  const char *const headers[], const char *body, size_t body_len, int timeout_ms,
+			  struct clusterctl_http_response *resp, struct http_unix_header *caps, size_t ncaps)
+{
+	struct hdr_sink hs = {caps, caps ? ncaps : 0, false};
 	struct sink sink = {STRBUF_INIT, false};
 	struct curl_slist *hl = NULL;
 	char *ct = NULL;
@@ -55,6 +118,8 @@ int http_unix_request(const char *socket_path, const char *method, const char *u
 	int r = 0;
 
 	memset(resp, 0, sizeof *resp);
+	for (size_t i = 0; i < hs.n; i++)
+		caps[i].value = NULL;
 	if (strlen(socket_path) >= 108)
 		return -ENAMETOOLONG;
 	h = curl_easy_init();
@@ -68,6 +133,10 @@ int http_unix_request(const char *socket_path, const char *method, const char *u
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
+	if (hs.n) {
+		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(h, CURLOPT_HEADERDATA, &hs);
+	}
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	if (body) {
@@ -85,7 +154,7 @@ int http_unix_request(const char *socket_path, const char *method, const char *u
 
 	cc = curl_easy_perform(h);
 	if (cc != CURLE_OK) {
-		r = sink.too_big ? -EFBIG : curl_to_errno(cc);
+		r = hs.oom ? -ENOMEM : sink.too_big ? -EFBIG : curl_to_errno(cc);
 		/* Tell "no daemon here" from "daemon refused us". */
 		if (r == -ECONNREFUSED && access(socket_path, F_OK) < 0)
 			r = -ENOENT;
@@ -104,6 +173,8 @@ int http_unix_request(const char *socket_path, const char *method, const char *u
 	resp->body = strbuf_detach(&sink.sb);
 	resp->content_type = ct ? strdup(ct) : NULL;
 out:
+	if (r < 0)
+		hdr_reset(&hs);
 	strbuf_free(&sink.sb);
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(h);

@@ -13,6 +13,21 @@ int http_unix_request(const char *socket_path, const char *method, const char *u
 		      const char *const headers[], const char *body, size_t body_len, int timeout_ms,
 		      struct clusterctl_http_response *resp);
 void http_unix_response_free(struct clusterctl_http_response *resp);
+
+/* Optional response-header capture for http_unix_request_hdr(): set
+ * `name` (matched case-insensitively); after the call `value` holds the
+ * trimmed value of the last such header of the final response (malloc'd,
+ * free it yourself) or NULL when absent.  Values longer than
+ * HTTP_UNIX_MAX_HEADER are dropped, not truncated. */
+#define HTTP_UNIX_MAX_HEADER 1024u
+struct http_unix_header {
+	const char *name;
+	char *value;
+};
+/* http_unix_request() plus header capture; caps may be NULL when ncaps is 0. */
+int http_unix_request_hdr(const char *socket_path, const char *method, const char *url,
+			  const char *const headers[], const char *body, size_t body_len, int timeout_ms,
+			  struct clusterctl_http_response *resp, struct http_unix_header *caps, size_t ncaps);
 /* Call once from main before any thread starts. */
 int http_unix_global_init(void);
 void http_unix_global_cleanup(void);
