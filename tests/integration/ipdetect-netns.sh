@@ -113,7 +113,10 @@ like "$(j .Warning)" "is not an address of any local interface" "… with a warn
 like "$err" "is not an address of any local interface" "… also logged"
 cc --ip 999.1.1.1
 is "$rc" 2 "--ip 999.1.1.1: usage error, exit 2"
-like "$err" "--ip '999.1.1.1' is not a usable IPv4 address" "… saying why"
+like "$err" "999.1.1.1" "… naming the bad value"
+cc --ip 224.0.0.9
+is "$rc" 2 "--ip 224.0.0.9 (multicast): usage error, exit 2"
+like "$err" "224.0.0.9" "… naming it"
 cc --ip 100.64.10.1 --interface pub0
 is "$rc" 2 "--ip on cg0 with --interface pub0: exit 2"
 
