@@ -195,9 +195,9 @@ static int no_choice(struct ipdetect_result *r, const struct ipdetect_opts *o, c
 			goto out;
 		}
 		strbuf_printf(&sb, "interface '%s' has no usable IPv4 address:", o->pin_ifname);
-		for (size_t i = 0; i < r->n_cands; i++)
+		for (size_t i = 0, k = 0; i < r->n_cands; i++)
 			if (strcmp(r->cands[i].a.ifname, o->pin_ifname) == 0)
-				strbuf_printf(&sb, "%s %s (%s)", i ? "," : "", r->cands[i].a.addr,
+				strbuf_printf(&sb, "%s %s (%s)", k++ ? "," : "", r->cands[i].a.addr,
 					      r->cands[i].rejected);
 		rc = -EADDRNOTAVAIL;
 		goto out;

@@ -147,7 +147,7 @@ static void test_tiebreak(void)
 		A("eth1", 3, "10.0.0.10", 24, UP, 0, NULL),
 		A("eth1", 3, "10.0.0.9", 24, UP, 0, NULL),
 		A("eth0", 2, "192.168.1.50", 24, UP, IFA_F_SECONDARY, NULL),
-		A("eth2", 4, "172.20.0.1", 16, UP, 0, NULL),
+		A("eth2", 4, "10.0.0.1", 16, UP, 0, NULL), /* lowest address, highest ifindex */
 	};
 	struct clusterctl_ifaddr rev[N(v)];
 	struct run x, y;
@@ -159,14 +159,14 @@ static void test_tiebreak(void)
 	y = rank(rev, N(rev), NULL, NULL, NULL);
 	is_str(x.r.ip, "10.0.0.9", "primary first, then lowest ifindex, then numerically lowest (not 10.0.0.10)");
 	is_str(y.r.ip, x.r.ip, "input order does not matter");
-	ok(!strcmp(x.r.cands[1].a.addr, "10.0.0.10") && !strcmp(x.r.cands[2].a.addr, "172.20.0.1") &&
+	ok(!strcmp(x.r.cands[1].a.addr, "10.0.0.10") && !strcmp(x.r.cands[2].a.addr, "10.0.0.1") &&
 		   !strcmp(x.r.cands[3].a.addr, "192.168.1.50"),
-	   "order: 10.0.0.9, 10.0.0.10, 172.20.0.1 (ifindex 4), 192.168.1.50 (secondary, ifindex 2)");
+	   "order: 10.0.0.9, 10.0.0.10, 10.0.0.1 (ifindex 4), 192.168.1.50 (secondary, ifindex 2)");
 	like(x.r.reason, "first of its class", "reason mentions the tie-break");
 	s = note(&x, "10.0.0.10");
 	is_str(s, "usable, ranked lower: numerically higher address", "note: lost on address");
 	free(s);
-	s = note(&x, "172.20.0.1");
+	s = note(&x, "10.0.0.1");
 	is_str(s, "usable, ranked lower: higher ifindex (4 after 3)", "note: lost on ifindex");
 	free(s);
 	s = note(&x, "192.168.1.50");
