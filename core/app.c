@@ -32,8 +32,9 @@ static int start_one(struct app *a, uint32_t kind, const char *name, struct plug
 		uint32_t other = kind == CLUSTERCTL_PLUGIN_OVERLAY ? CLUSTERCTL_PLUGIN_STORAGE
 								   : CLUSTERCTL_PLUGIN_OVERLAY;
 		if (plugin_find(&a->reg, other, name))
-			log_error("plugin \"%s\" is a %s plugin, not a %s one", name, plugin_kind_name(other),
-				  plugin_kind_name(kind));
+			log_error("plugin \"%s\" is a %s plugin; --%s-provider needs %s plugin", name,
+				  plugin_kind_name(other), plugin_kind_name(kind),
+				  kind == CLUSTERCTL_PLUGIN_OVERLAY ? "an overlay" : "a storage");
 		else
 			log_error("no %s plugin named \"%s\" in %s (see 'clusterctl plugins')",
 				  plugin_kind_name(kind), name, a->cfg.plugin_dir);

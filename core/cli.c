@@ -219,6 +219,8 @@ int cli_parse(struct app *a, int argc, char **argv)
 		if (config_set(&a->cfg, fl.name, fl.value, "command line", cmd) < 0)
 			return usage_error(cmd, "%s", config_error());
 	}
+	if (config_validate(&a->cfg, cmd) < 0)
+		return usage_error(cmd, "%s", config_error());
 	log_set_level(a->cfg.log_level);
 	if (a->cfg.log_file && (r = log_set_file(a->cfg.log_file)) < 0)
 		return usage_error(cmd, "cannot open log file %s: %s", a->cfg.log_file, strerror(-r));

@@ -48,8 +48,8 @@ const struct opt_def config_opts[] = {
 	 MASTER | CMD_STATUS, "controller state directory", NOALIAS},
 	{"advertise-addr", OPT_STRING, OFF(advertise_addr), NULL, 0, 0, MASTER,
 	 "address the Swarm is advertised on (default: detected)", NOALIAS},
-	{"listen", OPT_STRING, OFF(listen), "0.0.0.0:7000", 0, 0, CMD_MASTER_SERVE,
-	 "controller listen address ip:port", NOALIAS},
+	{"listen", OPT_STRING, OFF(listen), "0.0.0.0:7000", 0, 0, MASTER,
+	 "controller listen address ip:port (master init prints the join line for it)", NOALIAS},
 	{"min-managers", OPT_INT, OFF(min_managers), "0", 0, 1000, CMD_MASTER_SERVE,
 	 "managers to wait for with --wait-for-minimum", NOALIAS},
 	{"min-workers", OPT_INT, OFF(min_workers), "0", 0, 100000, CMD_MASTER_SERVE,
@@ -245,6 +245,36 @@ static int plugin_kv_set(struct config *c, const char *name, const char *value, 
 	return 0;
 }
 
+static bool valid_hostport(const char *s, bool port_zero_ok);
+static bool valid_provider(const char *s);
+
+/* Formats checked as soon as a value is set, so the message names where
+ * it came from (file:line, environment variable or command line). */
+static int check_format(const struct opt_def *o, const char *v, const char *origin)
+{
+	const char *n = o->name;
+	if (strcmp(n, "listen") == 0 && !valid_hostport(v, true))
+		return set_error(-EINVAL, "%s: listen \"%s\" must be IPv4:port with port 0-65535 (e.g. 0.0.0.0:7000)",
+				 origin, v);
+	if (strcmp(n, "master") == 0 && !valid_hostport(v, false))
+		return set_error(-EINVAL, "%s: master \"%s\" must be IPv4:port with port 1-65535 (e.g. 192.0.2.10:7000)",
+				 origin, v);
+	if ((strcmp(n, "ip") == 0 || strcmp(n, "advertise-addr") == 0) && !str_is_ipv4(v))
+		return set_error(-EINVAL, "%s: %s \"%s\" is not an IPv4 address", origin, n, v);
+	if ((strcmp(n, "overlay-provider") == 0 || strcmp(n, "storage-provider") == 0) && !valid_provider(v))
+		return set_error(-EINVAL, "%s: %s \"%s\" is not a plugin name ([a-z0-9], 1-32)", origin, n, v);
+	if ((strcmp(n, "state-dir") == 0 || strcmp(n, "node-state-dir") == 0 || strcmp(n, "plugin-dir") == 0) &&
+	    v[0] != '/')
+		return set_error(-EINVAL, "%s: %s \"%s\" must be an absolute path", origin, n, v);
+	if (strcmp(n, "swarm-mtu") == 0 && *v && strcmp(v, "auto") != 0) {
+		long long m;
+		if (parse_ll(v, 576, 9000, &m) < 0)
+			return set_error(-EINVAL, "%s: swarm-mtu must be \"auto\" or a number in 576..9000, got \"%s\"",
+					 origin, v);
+	}
+	return 0;
+}
+
 int config_set(struct config *c, const char *name, const char *value, const char *origin, unsigned cmd)
 {
 	const struct opt_def *o = config_opt_find(name);
@@ -264,6 +294,8 @@ int config_set(struct config *c, const char *name, const char *value, const char
 			return 0;
 		return apply(c, config_opt_find(o->alias_of), o->alias_val, origin);
 	}
+	if (o->type == OPT_STRING && check_format(o, value, origin) < 0)
+		return -EINVAL;
 	return apply(c, o, value, origin);
 }
 
@@ -408,6 +440,41 @@ int config_load_env(struct config *c, unsigned cmd, char **env)
 		if (r < 0)
 			return r;
 	}
+	return 0;
+}
+
+/* "ip:port" with a dotted-quad ip and a port in 1..65535. */
+static bool valid_hostport(const char *s, bool port_zero_ok)
+{
+	const char *colon = s ? strrchr(s, ':') : NULL;
+	char ip[16];
+	long long port;
+	size_t n;
+
+	if (!colon || (n = (size_t)(colon - s)) == 0 || n >= sizeof ip)
+		return false;
+	memcpy(ip, s, n);
+	ip[n] = '\0';
+	return str_is_ipv4(ip) && parse_ll(colon + 1, port_zero_ok ? 0 : 1, 65535, &port) == 0;
+}
+
+static bool valid_provider(const char *s)
+{
+	if (!s || !*s || strlen(s) > 32)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+			return false;
+	return true;
+}
+
+int config_validate(const struct config *c, unsigned cmd)
+{
+	if ((cmd & CMD_MASTER_SERVE) && c->wait_for_minimum && c->min_managers > c->max_managers)
+		return set_error(-EINVAL, "min-managers %lld exceeds max-managers %lld", c->min_managers,
+				 c->max_managers);
+	if ((cmd & CMD_NODE_JOIN) && !c->master && !c->dry_run)
+		return set_error(-EINVAL, "node join needs --master ip:port (or CLUSTERCTL_MASTER)");
 	return 0;
 }
 

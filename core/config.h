@@ -98,6 +98,9 @@ int config_load_env(struct config *c, unsigned cmd, char **environ_);
  * for a bad value, -EPERM when the command does not accept it. */
 int config_set(struct config *c, const char *name, const char *value, const char *origin,
 	       unsigned cmd);
+/* Cross-field checks once every source is applied: formats of addresses,
+ * provider names, relations between counts. */
+int config_validate(const struct config *c, unsigned cmd);
 /* Plugin key lookup ("gluster", "brick-dir"); NULL when unset. */
 const char *config_plugin_get(const struct config *c, const char *plugin, const char *key);
 void config_free(struct config *c);

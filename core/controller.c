@@ -38,6 +38,7 @@
 #include "controller.h"
 #include "docker.h"
 #include "host-services.h"
+#include "join-secret.h"
 #include "log.h"
 #include "policy.h"
 #include "protocol.h"
@@ -108,40 +109,6 @@ static int64_t wall_ms(void)
 
 /* ---- shared helpers ---------------------------------------------------- */
 
-int join_secret_read(const char *path, char **secret, char **err)
-{
-	char *buf = NULL, *s, *e;
-	size_t len;
-	int r;
-
-	*secret = NULL;
-	r = read_file(path, 4096, &buf, &len);
-	if (r < 0) {
-		if (r != -ENOENT && err)
-			*err = strdup(strerror(-r));
-		return r;
-	}
-	if (strlen(buf) != len) {
-		if (err)
-			*err = strdup("the file holds a NUL byte; it must hold one line with the secret");
-		free(buf);
-		return -EINVAL;
-	}
-	for (s = buf; *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'; s++)
-		;
-	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r');)
-		*--e = '\0';
-	if (!*s || strlen(s) > JOIN_SECRET_MAX || strchr(s, '\n')) {
-		if (err)
-			*err = strdup("the file must hold one line with the secret (at most 512 bytes)");
-		free(buf);
-		return -EINVAL;
-	}
-	*secret = strdup(s);
-	free(buf);
-	return *secret ? 0 : -ENOMEM;
-}
-
 int parse_ipv4_port(const char *s, char ip[16], unsigned *port)
 {
 	const char *colon = strrchr(s, ':');
@@ -159,17 +126,6 @@ int parse_ipv4_port(const char *s, char ip[16], unsigned *port)
 		return -EINVAL;
 	*port = (unsigned)p;
 	return 0;
-}
-
-/* Compare without an early exit, so the time taken tells nothing about
- * how much of a guess was right. */
-static bool secret_equal(const char *given, const char *want)
-{
-	size_t lg = strlen(given), lw = strlen(want);
-	unsigned char diff = lg != lw;
-	for (size_t i = 0; i < lw; i++)
-		diff |= (unsigned char)(want[i] ^ (i < lg ? given[i] : 0));
-	return diff == 0;
 }
 
 /* ---- Docker: join tokens and the manager address ---------------------- */
@@ -986,7 +942,7 @@ static void handle_request(struct ctl *c, struct conn *cn)
 				     "secret (printed by 'clusterctl master init', stored in its state directory)");
 		goto out;
 	}
-	if (c->secret && !secret_equal(rq.join_secret, c->secret)) {
+	if (c->secret && !join_secret_equal(c->secret, rq.join_secret)) {
 		respond_error(c, cn, "JoinSecret is wrong: it does not match this controller's join secret");
 		goto out;
 	}
@@ -1263,7 +1219,7 @@ static int load_secret(struct ctl *c)
 			  "--insecure-no-join-secret to serve without one",
 			  sb.buf);
 	else if (r < 0)
-		log_error("cannot use the join secret %s: %s", sb.buf, err ? err : strerror(-r));
+		log_error("cannot use the join secret: %s", err ? err : strerror(-r));
 	else {
 		struct stat st;
 		if (stat(sb.buf, &st) == 0 && (st.st_mode & 077))

@@ -23,10 +23,14 @@ core_libclusterctl_core_la_SOURCES = \
 	core/plugin-loader.c core/plugin-loader.h \
 	core/subprocess.c core/subprocess.h \
 	core/util.c core/util.h
-core_libclusterctl_core_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBCONFIG_CFLAGS) $(CURL_CFLAGS) $(MNL_CFLAGS)
+# Hidden visibility: the program exports nothing, so none of our names
+# (strbuf_append...) can interpose on a library's own (libconfig has a
+# strbuf_append of its own and called ours).
+CORE_VISIBILITY = -fvisibility=hidden
+core_libclusterctl_core_la_CFLAGS = $(AM_CFLAGS) $(CORE_VISIBILITY) $(JSONC_CFLAGS) $(LIBCONFIG_CFLAGS) $(CURL_CFLAGS) $(MNL_CFLAGS)
 core_libclusterctl_core_la_LIBADD = $(JSONC_LIBS) $(LIBCONFIG_LIBS) $(CURL_LIBS) $(MNL_LIBS) $(LIBS)
 
 bin_PROGRAMS += clusterctl
 clusterctl_SOURCES = core/main.c
-clusterctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+clusterctl_CFLAGS = $(AM_CFLAGS) $(CORE_VISIBILITY) $(JSONC_CFLAGS)
 clusterctl_LDADD = core/libclusterctl-core.la

@@ -3,6 +3,7 @@
  * command line -> configuration -> plugins -> the command. */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "clusterctl: %s\n", err ? err : "out of memory");
 			free(err);
 			rc = EXIT_USAGE;
+			goto cleanup;
+		}
+	}
+	/* Only the providers this run needs are started. */
+	if (a.cmd & (CMD_MASTER_INIT | CMD_MASTER_SERVE | CMD_NODE_JOIN | CMD_AGENT)) {
+		int r = app_providers(&a, true, true);
+		if (r < 0) {
+			rc = r == -ENOENT ? EXIT_USAGE : EXIT_FAILURE_;
 			goto cleanup;
 		}
 	}

@@ -1,11 +1,268 @@
+/* clusterctl master init: make this host the first Swarm manager.
+ *
+ * Order matters: the overlay comes up first so the Swarm can advertise
+ * the overlay address; storage next, because the state directory may
+ * live on the shared volume; then the state dir and join secret; then
+ * the Swarm.  Every step checks before it acts, so a second run changes
+ * nothing and succeeds. */
 #include "autoconfig.h"
 
-#include "app.h"
-#include "log.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-/* Placeholder until this module lands: fails honestly. */
+#include "app.h"
+#include "docker.h"
+#include "ipdetect.h"
+#include "join-secret.h"
+#include "log.h"
+#include "util.h"
+
+static void ensure_out_free(struct clusterctl_ensure_out *o)
+{
+	free(o->address);
+	free(o->ifname);
+	free(o->observed_json);
+	free(o->message);
+	memset(o, 0, sizeof *o);
+}
+
+/* Run a provider's master_prepare; its address (an overlay's) is kept. */
+static int prepare_provider(struct plugin *p, const char *options, char **address)
+{
+	struct clusterctl_ensure_out out = {.struct_size = sizeof out};
+	int r;
+
+	if (!p->desc.master_prepare) {
+		log_info("provider needs no preparation kind=%s provider=%s", plugin_kind_name(p->desc.kind),
+			 p->desc.name);
+		return 0;
+	}
+	r = p->desc.master_prepare(p->state, options ? options : "{}", &out);
+	if (r < 0) {
+		log_error("%s provider %s failed on the master: %s", plugin_kind_name(p->desc.kind), p->desc.name,
+			  *plugin_last_error(p) ? plugin_last_error(p) : strerror(-r));
+		ensure_out_free(&out);
+		return r;
+	}
+	if (out.address && address) {
+		if (!str_is_ipv4(out.address)) {
+			log_error("%s provider %s reported an invalid address \"%.64s\"", plugin_kind_name(p->desc.kind),
+				  p->desc.name, out.address);
+			ensure_out_free(&out);
+			return -EINVAL;
+		}
+		*address = strdup(out.address);
+	}
+	log_info("%s ready provider=%s%s%s%s%s", plugin_kind_name(p->desc.kind), p->desc.name,
+		 out.address ? " address=" : "", out.address ? out.address : "", out.message ? " note=" : "",
+		 out.message ? out.message : "");
+	ensure_out_free(&out);
+	return 0;
+}
+
+static int read_options(const struct config *c, char **options)
+{
+	size_t len;
+	int r;
+	*options = NULL;
+	if (!c->overlay_config)
+		return 0;
+	r = read_file(c->overlay_config, 1 << 20, options, &len);
+	if (r < 0)
+		log_error("cannot read --overlay-config %s: %s", c->overlay_config, strerror(-r));
+	return r;
+}
+
+/* The address the Swarm is advertised on: --advertise-addr, else the
+ * overlay's, else detection. */
+static int choose_address(const struct app *a, const char *overlay_addr, char **addr, const char **why)
+{
+	struct ipdetect_opts o = {.pin_ip = a->cfg.ip, .pin_ifname = a->cfg.interface,
+				  .exclude = a->cfg.exclude_interfaces};
+	struct ipdetect_result res = {0};
+	char *err = NULL;
+	int r;
+
+	if (a->cfg.advertise_addr) {
+		*why = "--advertise-addr";
+		*addr = strdup(a->cfg.advertise_addr);
+		return *addr ? 0 : -ENOMEM;
+	}
+	if (overlay_addr) {
+		*why = "overlay address";
+		*addr = strdup(overlay_addr);
+		return *addr ? 0 : -ENOMEM;
+	}
+	r = ipdetect_choose(&o, &res, &err);
+	if (r < 0) {
+		log_error("cannot choose an address to advertise: %s (give --advertise-addr)", err ? err : strerror(-r));
+		free(err);
+		return r;
+	}
+	*why = res.reason ? "detected" : "detected";
+	log_info("address detected ip=%s interface=%s class=%s", res.ip, res.ifname, ip_class_name(res.ip_class));
+	*addr = strdup(res.ip);
+	ipdetect_result_free(&res);
+	return *addr ? 0 : -ENOMEM;
+}
+
+/* Make sure this host manages a Swarm advertised on addr. */
+static int ensure_swarm(struct app *a, struct docker *d, const struct docker_info *info, const char *addr,
+			bool dry)
+{
+	struct docker_swarm_params p = {.listen_addr = "0.0.0.0:2377", .advertise_addr = addr,
+					.data_path_addr = addr};
+	char *err = NULL, *node_id = NULL;
+	const char *st = info->local_state ? info->local_state : "";
+	int r;
+
+	if (strcmp(st, "active") == 0 && info->control_available) {
+		if (info->node_addr && *info->node_addr && strcmp(info->node_addr, addr) != 0)
+			log_warn("this host already manages a swarm advertised on another address swarm_addr=%s "
+				 "wanted=%s (left as is; to move it, re-create the swarm)",
+				 info->node_addr, addr);
+		log_info("swarm already initialised here: nothing to do cluster=%s node=%s", info->cluster_id,
+			 info->node_id);
+		return 0;
+	}
+	if (strcmp(st, "active") == 0) {
+		log_error("this host is a worker in another swarm (node %s): master init needs a host that manages "
+			  "its swarm or is in none; run 'docker swarm leave' first",
+			  info->node_id);
+		return -EEXIST;
+	}
+	if (strcmp(st, "pending") == 0) {
+		log_error("this host has a swarm join in progress (state pending): run 'docker swarm leave' and "
+			  "master init again");
+		return -EBUSY;
+	}
+	if (strcmp(st, "locked") == 0) {
+		log_error("the swarm on this host is locked: unlock it with 'docker swarm unlock' first");
+		return -EACCES;
+	}
+	if (strcmp(st, "error") == 0) {
+		log_error("the swarm on this host is in error: %s (run 'docker swarm leave --force' to start over)",
+			  info->error && *info->error ? info->error : "no detail from Docker");
+		return -EIO;
+	}
+	if (dry) {
+		printf("plan: initialise the swarm advertising %s (listen 0.0.0.0:2377, data path %s)\n", addr, addr);
+		return 0;
+	}
+	if (a->cfg.swarm_mtu && *a->cfg.swarm_mtu && strcmp(a->cfg.swarm_mtu, "auto") != 0)
+		p.ingress_mtu = (uint32_t)strtoul(a->cfg.swarm_mtu, NULL, 10);
+	r = docker_swarm_init(d, &p, &node_id, &err);
+	if (r < 0) {
+		log_error("swarm init failed: %s", err ? err : strerror(-r));
+		free(err);
+		return r;
+	}
+	log_info("swarm initialised advertise=%s node=%s", addr, node_id ? node_id : "?");
+	free(node_id);
+	return 0;
+}
+
 int cmd_master_init(struct app *a)
 {
-	log_error("'master init' is not implemented yet");
-	return EXIT_FAILURE_;
+	const struct config *c = &a->cfg;
+	bool dry = c->dry_run, created = false;
+	char *options = NULL, *overlay_addr = NULL, *addr = NULL, *secret = NULL, *err = NULL;
+	const char *why = "";
+	struct docker *d = NULL;
+	struct docker_info info = {0};
+	struct stat st;
+	int rc = EXIT_FAILURE_, r;
+	const char *port;
+
+	log_info("master init overlay=%s storage=%s state_dir=%s%s", c->overlay_provider, c->storage_provider,
+		 c->state_dir, dry ? " dry_run=true" : "");
+	if (read_options(c, &options) < 0)
+		goto out;
+
+	/* 1. Docker must answer before anything changes. */
+	r = docker_open(c->docker_socket, &d, &err);
+	if (r < 0 || (r = docker_get_info(d, &info, &err)) < 0) {
+		log_error("docker check failed: %s", err ? err : strerror(-r));
+		goto out;
+	}
+	log_info("docker ready version=%s api=%s swarm=%s", info.server_version, docker_api_version(d),
+		 info.local_state);
+
+	/* 2. Overlay first: the Swarm advertises its address. */
+	if (dry)
+		printf("plan: bring up overlay provider %s on this host\n", c->overlay_provider);
+	else if (prepare_provider(a->overlay, options, &overlay_addr) < 0)
+		goto out;
+
+	/* 3. Storage: the state dir may live on the shared volume. */
+	if (dry)
+		printf("plan: prepare storage provider %s on this host\n", c->storage_provider);
+	else if (prepare_provider(a->storage, NULL, NULL) < 0)
+		goto out;
+
+	/* 4. State dir and join secret. */
+	if (stat(c->state_dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			log_error("state dir %s exists and is not a directory", c->state_dir);
+			goto out;
+		}
+	} else if (dry) {
+		printf("plan: create state dir %s (mode 0700)\n", c->state_dir);
+	} else if ((r = mkdir_p(c->state_dir, 0700)) < 0) {
+		log_error("cannot create state dir %s: %s", c->state_dir, strerror(-r));
+		goto out;
+	} else {
+		log_info("state dir created path=%s", c->state_dir);
+	}
+	if (dry) {
+		struct strbuf p = STRBUF_INIT;
+		strbuf_printf(&p, "%s/%s", c->state_dir, JOIN_SECRET_FILE);
+		printf("plan: %s join secret %s\n", access(p.buf, F_OK) == 0 ? "keep" : "create", p.buf);
+		strbuf_free(&p);
+	} else {
+		r = join_secret_ensure(c->state_dir, &secret, &created, &err);
+		if (r < 0) {
+			log_error("%s", err ? err : strerror(-r));
+			goto out;
+		}
+		log_info("join secret %s path=%s/%s", created ? "created" : "kept", c->state_dir, JOIN_SECRET_FILE);
+	}
+
+	/* 5. The Swarm. */
+	if (choose_address(a, overlay_addr, &addr, &why) < 0)
+		goto out;
+	log_info("swarm address chosen ip=%s source=\"%s\"", addr, why);
+	if (ensure_swarm(a, d, &info, addr, dry) < 0)
+		goto out;
+
+	port = strrchr(c->listen, ':') + 1;
+	if (dry) {
+		printf("plan: nodes will join with: clusterctl node join --master %s:%s ...\n", addr, port);
+	} else {
+		/* The secret goes in the environment, not argv: ps shows argv. */
+		printf("\nOn each node, run (as root):\n\n  CLUSTERCTL_JOIN_SECRET=%s clusterctl node join "
+		       "--master %s:%s --role worker%s%s%s%s\n\n"
+		       "Start the controller here first: clusterctl master serve%s%s\n",
+		       secret, addr, port, strcmp(c->overlay_provider, "none") ? " --overlay-provider " : "",
+		       strcmp(c->overlay_provider, "none") ? c->overlay_provider : "",
+		       strcmp(c->storage_provider, "none") ? " --storage-provider " : "",
+		       strcmp(c->storage_provider, "none") ? c->storage_provider : "",
+		       strcmp(c->state_dir, "/data/GlusterFS/0001/orchestration") ? " --state-dir " : "",
+		       strcmp(c->state_dir, "/data/GlusterFS/0001/orchestration") ? c->state_dir : "");
+	}
+	log_info("master init %s", dry ? "plan printed, nothing changed" : "done");
+	rc = EXIT_OK;
+out:
+	free(err);
+	free(options);
+	free(overlay_addr);
+	free(addr);
+	free(secret);
+	docker_info_free(&info);
+	docker_close(d);
+	return rc;
 }

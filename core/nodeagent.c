@@ -1,17 +1,382 @@
+/* clusterctl node join / agent: register with the controller and
+ * converge, in this order, overlay -> Swarm -> storage.
+ *
+ * One "round" is: observe, register, act on the answer.  Rounds repeat
+ * until a round changes nothing (converged), the controller refuses
+ * (exit 4), or the deadline passes (exit 3).  The agent keeps doing
+ * rounds every heartbeat, so a node that joined first learns the peers
+ * and role changes that come later. */
 #include "autoconfig.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "app.h"
+#include "backoff.h"
+#include "docker.h"
+#include "join-secret.h"
 #include "log.h"
+#include "node-identity.h"
+#include "registration-client.h"
+#include "swarm-converge.h"
+#include "util.h"
 
-/* Placeholder until this module lands: fails honestly. */
-int cmd_node_join(struct app *a)
+#define EXCHANGE_TIMEOUT_MS 15000
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig) { stop_requested = sig; }
+
+struct agent {
+	struct app *a;
+	struct node_identity id;
+	struct docker *docker;
+	char *secret;
+	char *docker_version;
+	bool overlay_moved;   /* re-registered with the overlay address */
+};
+
+enum round_result { ROUND_CONVERGED, ROUND_AGAIN, ROUND_WAIT };
+
+/* Sleep ms, waking early on SIGTERM/SIGINT. */
+static void nap(int64_t ms)
 {
-	log_error("'node join' is not implemented yet");
-	return EXIT_FAILURE_;
+	int64_t end = now_ms() + ms;
+	while (!stop_requested && now_ms() < end) {
+		int64_t left = end - now_ms();
+		struct timespec ts = {.tv_sec = 0, .tv_nsec = (left > 200 ? 200 : left) * 1000000L};
+		nanosleep(&ts, NULL);
+	}
 }
 
-int cmd_agent(struct app *a)
+static void ensure_out_free(struct clusterctl_ensure_out *o)
 {
-	log_error("'agent' is not implemented yet");
-	return EXIT_FAILURE_;
+	free(o->address);
+	free(o->ifname);
+	free(o->observed_json);
+	free(o->message);
+	memset(o, 0, sizeof *o);
 }
+
+static char *observe(struct plugin *p)
+{
+	char *obs = NULL;
+	if (!p || !p->desc.observe)
+		return NULL;
+	if (p->desc.observe(p->state, &obs) < 0) {
+		log_warn("%s provider %s could not report its state: %s", plugin_kind_name(p->desc.kind),
+			 p->desc.name, plugin_last_error(p));
+		free(obs);
+		return NULL;
+	}
+	return obs;
+}
+
+/* A storage provider that can host a brick says so in Observed.Storage
+ * {"Capable": true}; that is GlusterCapable on the wire. */
+static bool storage_capable(const char *observed)
+{
+	return observed && strstr(observed, "\"Capable\":true");
+}
+
+static int load_secret(struct agent *g, char **err)
+{
+	const struct config *c = &g->a->cfg;
+	if (c->join_secret) {
+		g->secret = strdup(c->join_secret);
+		return g->secret ? 0 : -ENOMEM;
+	}
+	if (c->join_secret_file) {
+		int r = join_secret_read(c->join_secret_file, &g->secret, err);
+		if (r == -ENOENT) {
+			struct strbuf sb = STRBUF_INIT;
+			strbuf_printf(&sb, "join secret file %s does not exist", c->join_secret_file);
+			*err = strbuf_detach(&sb);
+		}
+		return r;
+	}
+	return 0; /* a controller run with --insecure-no-join-secret */
+}
+
+static int run_plugin_ensure(struct plugin *p, const char *payload, struct clusterctl_ensure_out *out)
+{
+	int r;
+	memset(out, 0, sizeof *out);
+	out->struct_size = sizeof *out;
+	r = p->desc.ensure(p->state, payload, out);
+	if (r < 0)
+		log_error("%s provider %s failed: %s", plugin_kind_name(p->desc.kind), p->desc.name,
+			  *plugin_last_error(p) ? plugin_last_error(p) : strerror(-r));
+	return r;
+}
+
+/* One round.  Returns a round_result, or -errno / -EX for the exit code
+ * (stored in *exit_code). */
+static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
+{
+	struct app *a = g->a;
+	struct docker_info info = {0};
+	struct controller_answer ans = {0};
+	struct clusterctl_ensure_out ov = {0}, st = {0};
+	char *obs_overlay = observe(a->overlay), *obs_storage = observe(a->storage);
+	char *obs_swarm = NULL, *req = NULL, *text = NULL, *err = NULL;
+	int res = ROUND_WAIT, r;
+
+	*retry_after = 0;
+	if (docker_get_info(g->docker, &info, &err) == 0)
+		obs_swarm = swarm_observed_json(&info);
+	free(err);
+	err = NULL;
+	{
+		struct node_report rep = {
+			.id = &g->id, .role = a->cfg.role == ROLE_MANAGER ? "manager" : "worker",
+			.join_secret = g->secret, .docker_version = g->docker_version,
+			.gluster_capable = storage_capable(obs_storage), .observed_overlay = obs_overlay,
+			.observed_storage = obs_storage, .observed_swarm = obs_swarm};
+		req = registration_build(&rep);
+	}
+	if (!req) {
+		res = -ENOMEM;
+		goto out;
+	}
+	log_info("registering master=%s hostname=%s ip=%s role=%s node_id=%s", a->cfg.master, g->id.hostname,
+		 g->id.ip, a->cfg.role == ROLE_MANAGER ? "manager" : "worker", g->id.node_id);
+	r = registration_exchange(a->cfg.master, req, EXCHANGE_TIMEOUT_MS, &text, &err);
+	if (r < 0) {
+		log_warn("controller not reachable, will retry: %s", err);
+		goto out;
+	}
+	if ((r = registration_decode(text, &ans, &err)) < 0) {
+		log_warn("bad answer from the controller, will retry: %s", err);
+		goto out;
+	}
+	if (ans.status == ANSWER_ERROR) {
+		log_error("controller refused this node: %s", ans.error ? ans.error : "no reason given");
+		*exit_code = EXIT_REFUSED;
+		res = -EPERM;
+		goto out;
+	}
+	if (ans.status == ANSWER_WAITING) {
+		log_info("controller says wait managers=%lld/%lld workers=%lld/%lld retry_after=%u%s%s",
+			 ans.registered_managers, ans.min_managers, ans.registered_workers, ans.min_workers,
+			 ans.retry_after, ans.message ? " message=" : "", ans.message ? ans.message : "");
+		*retry_after = ans.retry_after;
+		goto out;
+	}
+	if (ans.message)
+		log_info("controller note: %s", ans.message);
+	log_info("controller says ready role=%s manager=%s overlay=%s gluster=%s", ans.swarm_role,
+		 ans.manager_addr, ans.overlay_type ? ans.overlay_type : "none",
+		 ans.gluster_enabled ? "on" : "off");
+
+	/* 1. Overlay.  Once up, its address wins: register again with it
+	 * before anything advertises the LAN address. */
+	if (ans.overlay_type && strcmp(ans.overlay_type, a->overlay->desc.name) != 0) {
+		log_error("the controller uses overlay %s but this node runs --overlay-provider %s: use the same "
+			  "provider on both",
+			  ans.overlay_type, a->overlay->desc.name);
+		res = -EINVAL;
+		goto out;
+	}
+	if (run_plugin_ensure(a->overlay, ans.overlay_payload, &ov) < 0) {
+		res = -EIO;
+		goto out;
+	}
+	if (!ov.converged) {
+		log_info("overlay not ready yet%s%s", ov.message ? ": " : "", ov.message ? ov.message : "");
+		goto out;
+	}
+	if (ov.address && !a->cfg.ip && strcmp(ov.address, g->id.ip) != 0) {
+		if (!str_is_ipv4(ov.address)) {
+			log_error("overlay provider reported an invalid address \"%.64s\"", ov.address);
+			res = -EINVAL;
+			goto out;
+		}
+		log_info("overlay ready, registering again with its address overlay_ip=%s interface=%s was=%s",
+			 ov.address, ov.ifname ? ov.ifname : "?", g->id.ip);
+		snprintf(g->id.ip, sizeof g->id.ip, "%s", ov.address);
+		res = ROUND_AGAIN;
+		goto out;
+	}
+
+	/* 2. Swarm. */
+	{
+		struct swarm_target t = {.role = ans.swarm_role, .token = ans.join_token,
+					 .manager_addr = ans.manager_addr, .advertise = g->id.ip,
+					 .force = a->cfg.force};
+		r = swarm_converge(g->docker, &t, &err);
+		if (r < 0) {
+			log_error("%s", err ? err : strerror(-r));
+			res = r;
+			goto out;
+		}
+		if (r == SWARM_RETRY)
+			goto out;
+		if (r == SWARM_CHANGED)
+			res = ROUND_AGAIN; /* report the new membership */
+	}
+
+	/* 3. Storage. */
+	if (run_plugin_ensure(a->storage, ans.storage_payload, &st) < 0) {
+		res = -EIO;
+		goto out;
+	}
+	if (!st.converged) {
+		log_info("storage not ready yet%s%s", st.message ? ": " : "", st.message ? st.message : "");
+		res = ROUND_AGAIN;
+		goto out;
+	}
+	if (res != ROUND_AGAIN)
+		res = ROUND_CONVERGED;
+	g->overlay_moved = true;
+out:
+	free(obs_overlay);
+	free(obs_storage);
+	free(obs_swarm);
+	free(req);
+	free(text);
+	free(err);
+	ensure_out_free(&ov);
+	ensure_out_free(&st);
+	controller_answer_free(&ans);
+	docker_info_free(&info);
+	return res;
+}
+
+static int setup(struct agent *g, struct app *a)
+{
+	struct docker_info info = {0};
+	char *err = NULL;
+	int r;
+
+	memset(g, 0, sizeof *g);
+	g->a = a;
+	if ((r = node_identity_load(&a->cfg, a->cfg.dry_run, &g->id, &err)) < 0 ||
+	    (r = node_identity_detect_ip(&a->cfg, &g->id, &err)) < 0 || (r = load_secret(g, &err)) < 0) {
+		log_error("%s", err ? err : strerror(-r));
+		free(err);
+		return r;
+	}
+	if ((r = docker_open(a->cfg.docker_socket, &g->docker, &err)) < 0 ||
+	    (r = docker_get_info(g->docker, &info, &err)) < 0) {
+		log_error("docker check failed: %s", err ? err : strerror(-r));
+		free(err);
+		return r;
+	}
+	g->docker_version = info.server_version ? strdup(info.server_version) : NULL;
+	log_info("node identity hostname=%s node_id=%s ip=%s interface=%s os=\"%s\" cpu=%lld memory=%lld "
+		 "docker=%s swarm=%s",
+		 g->id.hostname, g->id.node_id, g->id.ip, g->id.ifname, g->id.os ? g->id.os : "",
+		 (long long)g->id.cpu, (long long)g->id.memory, g->docker_version ? g->docker_version : "?",
+		 info.local_state);
+	if (a->cfg.dry_run) {
+		struct swarm_target t = {.role = a->cfg.role == ROLE_MANAGER ? "manager" : "worker",
+					 .manager_addr = a->cfg.master ? a->cfg.master : "the controller's manager",
+					 .advertise = g->id.ip, .force = a->cfg.force};
+		char *plan = NULL;
+		swarm_plan(&info, &t, &plan);
+		printf("plan: register with %s as %s (%s, %s)\n", a->cfg.master ? a->cfg.master : "(no --master)",
+		       t.role, g->id.hostname, g->id.ip);
+		printf("plan: bring up overlay %s, then register again with its address if it has one\n",
+		       a->cfg.overlay_provider);
+		printf("plan: swarm: %s\n", plan ? plan : "?");
+		printf("plan: storage %s as the controller directs\n", a->cfg.storage_provider);
+		free(plan);
+	}
+	docker_info_free(&info);
+	return 0;
+}
+
+static void teardown(struct agent *g)
+{
+	node_identity_free(&g->id);
+	docker_close(g->docker);
+	free(g->secret);
+	free(g->docker_version);
+}
+
+/* Rounds until converged; returns an exit code. */
+static int converge(struct agent *g, int64_t deadline)
+{
+	struct backoff bo;
+	backoff_init(&bo, 500, 30000);
+	for (;;) {
+		unsigned retry_after = 0;
+		int exit_code = EXIT_FAILURE_;
+		int r = round_once(g, &retry_after, &exit_code);
+		int64_t delay;
+
+		if (r == ROUND_CONVERGED)
+			return EXIT_OK;
+		if (r < 0)
+			return exit_code;
+		if (stop_requested)
+			return EXIT_FAILURE_;
+		if (r == ROUND_AGAIN) {
+			backoff_reset(&bo);
+			if (now_ms() < deadline)
+				continue;
+		}
+		delay = backoff_next(&bo, retry_after, now_ms(), deadline);
+		if (delay < 0) {
+			log_error("gave up after --join-deadline %lld s: the cluster did not become ready for this node "
+				  "(see the lines above; raise --join-deadline to wait longer)",
+				  g->a->cfg.join_deadline);
+			return EXIT_GAVE_UP;
+		}
+		log_debug("next registration in %lld ms", (long long)delay);
+		nap(delay);
+	}
+}
+
+static int agent_loop(struct agent *g)
+{
+	log_info("agent running heartbeat=%llds (SIGTERM stops it)", g->a->cfg.heartbeat_interval);
+	while (!stop_requested) {
+		int rc;
+		nap(g->a->cfg.heartbeat_interval * 1000);
+		if (stop_requested)
+			break;
+		rc = converge(g, now_ms() + g->a->cfg.heartbeat_interval * 1000);
+		if (rc != EXIT_OK && !stop_requested)
+			log_warn("heartbeat round did not converge (exit %d), will try again", rc);
+	}
+	log_info("agent stopping signal=%d", (int)stop_requested);
+	return EXIT_OK;
+}
+
+static int run(struct app *a, bool watch)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	struct agent g;
+	int rc;
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (setup(&g, a) < 0) {
+		teardown(&g);
+		return EXIT_FAILURE_;
+	}
+	if (a->cfg.dry_run) {
+		teardown(&g);
+		log_info("node join plan printed, nothing changed");
+		return EXIT_OK;
+	}
+	rc = converge(&g, now_ms() + a->cfg.join_deadline * 1000);
+	if (rc == EXIT_OK)
+		log_info("node join done: converged hostname=%s ip=%s role=%s", g.id.hostname, g.id.ip,
+			 a->cfg.role == ROLE_MANAGER ? "manager" : "worker");
+	else
+		log_error("node join failed exit=%d", rc);
+	if (rc == EXIT_OK && watch)
+		rc = agent_loop(&g);
+	teardown(&g);
+	return rc;
+}
+
+int cmd_node_join(struct app *a) { return run(a, a->cfg.watch); }
+int cmd_agent(struct app *a) { return run(a, true); }

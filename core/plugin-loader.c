@@ -28,17 +28,6 @@ const char *plugin_kind_name(uint32_t kind)
 	return "unknown";
 }
 
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	return strbuf_detach(&sb);
-}
-
 static bool valid_name(const char *s)
 {
 	if (!s || !*s || strlen(s) > 32)
@@ -76,22 +65,22 @@ int plugin_load_file(const char *path, struct plugin **out, char **reason)
 	*out = NULL;
 	*reason = NULL;
 	if (lstat(path, &st) < 0) {
-		*reason = xasprintf("cannot stat: %s", strerror(errno));
+		*reason = strdupf("cannot stat: %s", strerror(errno));
 		goto refuse;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
-		*reason = xasprintf("not a regular file");
+		*reason = strdupf("not a regular file");
 		goto refuse;
 	}
 	if (!looks_like_elf(path)) {
-		*reason = xasprintf("not a shared object (no ELF header)");
+		*reason = strdupf("not a shared object (no ELF header)");
 		goto refuse;
 	}
 	dlerror();
 	dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!dl) {
 		e = dlerror();
-		*reason = xasprintf("dlopen failed: %s (missing dependencies? check with ldd)",
+		*reason = strdupf("dlopen failed: %s (missing dependencies? check with ldd)",
 				    e ? e : "unknown error");
 		goto refuse;
 	}
@@ -99,48 +88,48 @@ int plugin_load_file(const char *path, struct plugin **out, char **reason)
 	*(void **)&entry = dlsym(dl, CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
 	e = dlerror();
 	if (e || !entry) {
-		*reason = xasprintf("no %s symbol: not a clusterctl plugin", CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
+		*reason = strdupf("no %s symbol: not a clusterctl plugin", CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
 		goto refuse;
 	}
 	d = entry();
 	if (!d) {
-		*reason = xasprintf("%s() returned NULL", CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
+		*reason = strdupf("%s() returned NULL", CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
 		goto refuse;
 	}
 	if (d->abi_major != CLUSTERCTL_PLUGIN_ABI_MAJOR) {
-		*reason = xasprintf("plugin ABI major %u, this clusterctl speaks %u: rebuild the plugin "
+		*reason = strdupf("plugin ABI major %u, this clusterctl speaks %u: rebuild the plugin "
 				    "against clusterctl-plugin %u.x",
 				    d->abi_major, CLUSTERCTL_PLUGIN_ABI_MAJOR, CLUSTERCTL_PLUGIN_ABI_MAJOR);
 		goto refuse;
 	}
 	if (d->struct_size < DESC_MIN_SIZE) {
-		*reason = xasprintf("descriptor too small (struct_size %llu, need at least %zu): "
+		*reason = strdupf("descriptor too small (struct_size %llu, need at least %zu): "
 				    "built with a broken header?",
 				    (unsigned long long)d->struct_size, (size_t)DESC_MIN_SIZE);
 		goto refuse;
 	}
 	if (d->min_host_minor > CLUSTERCTL_PLUGIN_ABI_MINOR) {
-		*reason = xasprintf("needs host ABI %u.%u, this clusterctl has %u.%u: upgrade clusterctl",
+		*reason = strdupf("needs host ABI %u.%u, this clusterctl has %u.%u: upgrade clusterctl",
 				    d->abi_major, d->min_host_minor, CLUSTERCTL_PLUGIN_ABI_MAJOR,
 				    CLUSTERCTL_PLUGIN_ABI_MINOR);
 		goto refuse;
 	}
 	if (d->kind != CLUSTERCTL_PLUGIN_OVERLAY && d->kind != CLUSTERCTL_PLUGIN_STORAGE) {
-		*reason = xasprintf("unknown plugin kind %u (want 1 overlay or 2 storage)", d->kind);
+		*reason = strdupf("unknown plugin kind %u (want 1 overlay or 2 storage)", d->kind);
 		goto refuse;
 	}
 	if (!valid_name(d->name)) {
-		*reason = xasprintf("invalid plugin name (want 1-32 of [a-z0-9])");
+		*reason = strdupf("invalid plugin name (want 1-32 of [a-z0-9])");
 		goto refuse;
 	}
 	if (!d->init || !d->fini || !d->ensure) {
-		*reason = xasprintf("plugin %s lacks a required operation (init, fini and ensure)", d->name);
+		*reason = strdupf("plugin %s lacks a required operation (init, fini and ensure)", d->name);
 		goto refuse;
 	}
 
 	p = calloc(1, sizeof *p);
 	if (!p || !(p->path = strdup(path))) {
-		*reason = xasprintf("out of memory");
+		*reason = strdupf("out of memory");
 		goto refuse;
 	}
 	/* Copy what the plugin declared and no more (nbdkit's rule). */
@@ -148,7 +137,7 @@ int plugin_load_file(const char *path, struct plugin **out, char **reason)
 	p->desc.struct_size = d->struct_size;
 	p->dl = dl;
 	if (host_services_init(&p->host, &p->hctx, &p->desc, NULL) < 0) {
-		*reason = xasprintf("out of memory");
+		*reason = strdupf("out of memory");
 		goto refuse;
 	}
 	*out = p;
@@ -224,7 +213,7 @@ int plugin_registry_scan(struct plugin_registry *reg, const char *dir)
 			r = reject(reg, path.buf, reason);
 		} else if ((dup = plugin_find(reg, p->desc.kind, p->desc.name))) {
 			r = reject(reg, path.buf,
-				   xasprintf("duplicate %s plugin \"%s\" (already loaded from %s)",
+				   strdupf("duplicate %s plugin \"%s\" (already loaded from %s)",
 					     plugin_kind_name(p->desc.kind), p->desc.name, dup->path));
 			plugin_free(p);
 		} else if (!(v = realloc(reg->v, (reg->n + 1) * sizeof *v))) {
@@ -282,7 +271,7 @@ int plugin_check_config(const struct plugin_registry *reg, const struct config *
 				log_debug("ignoring %s: no installed plugin has that option", kv->origin);
 				continue;
 			}
-			*err = xasprintf(owner ? "%s: plugin %s has no option \"%s\" (see clusterctl plugins)"
+			*err = strdupf(owner ? "%s: plugin %s has no option \"%s\" (see clusterctl plugins)"
 					       : "%s: unknown option \"%s%s\"",
 					 kv->origin, owner ? owner->desc.name : "", kv->key);
 			return -EINVAL;
@@ -291,14 +280,14 @@ int plugin_check_config(const struct plugin_registry *reg, const struct config *
 			long long v;
 			int r = parse_ll(kv->value, k->min, k->max, &v);
 			if (r < 0) {
-				*err = xasprintf("%s: %s wants a whole number in %lld..%lld, got \"%s\"",
+				*err = strdupf("%s: %s wants a whole number in %lld..%lld, got \"%s\"",
 						 kv->origin, kv->key, k->min, k->max, kv->value);
 				return -EINVAL;
 			}
 		} else if (k->type == CLUSTERCTL_CONFIG_BOOL) {
 			bool b;
 			if (parse_bool(kv->value, &b) < 0) {
-				*err = xasprintf("%s: %s wants true or false, got \"%s\"", kv->origin, kv->key,
+				*err = strdupf("%s: %s wants true or false, got \"%s\"", kv->origin, kv->key,
 						 kv->value);
 				return -EINVAL;
 			}

@@ -19,6 +19,7 @@
 
 #include "app.h"
 #include "controller.h"
+#include "join-secret.h"
 #include "log.h"
 #include "protocol.h"
 #include "util.h"
@@ -238,7 +239,7 @@ int cmd_status(struct app *a)
 			strbuf_printf(&path, "%s/%s", cfg->state_dir, JOIN_SECRET_FILE);
 		r = join_secret_read(path.buf, &secret, &err);
 		if (r < 0 && (explicit || r != -ENOENT)) {
-			log_error("cannot read the join secret %s: %s", path.buf, err ? err : strerror(-r));
+			log_error("cannot use the join secret: %s", err ? err : strerror(-r));
 			rc = EXIT_USAGE;
 			goto out;
 		}

@@ -327,3 +327,13 @@ int64_t now_ms(void)
 }
 
 char *xstrdup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+char *strdupf(const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	return strbuf_detach(&sb);
+}

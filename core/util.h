@@ -48,5 +48,7 @@ int parse_bool(const char *s, bool *out);
 /* Monotonic clock in milliseconds. */
 int64_t now_ms(void);
 char *xstrdup_or_null(const char *s);
+/* printf into a new malloc'd string; NULL when out of memory. */
+char *strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

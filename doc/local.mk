@@ -1,1 +1,2 @@
-# doc: see the files in this directory
+# Man pages.
+dist_man_MANS += doc/clusterctl.1 doc/clusterctl.conf.5 doc/clusterctl-plugin.7

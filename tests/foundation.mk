@@ -1,1 +1,12 @@
-# foundation tests
+# Foundation: loader refusals, SDK as a product, config, logging.
+TESTS += tests/integration/plugin-loader.sh
+EXTRA_DIST += tests/integration/plugin-loader.sh tests/fixtures/plugins/bad-plugin.c
+TESTS += tests/integration/sdk.sh
+EXTRA_DIST += tests/integration/sdk.sh
+
+check_PROGRAMS += tests/unit/test-config tests/unit/test-log
+TESTS += tests/unit/test-config tests/unit/test-log
+tests_unit_test_config_SOURCES = tests/unit/test-config.c
+tests_unit_test_config_LDADD = core/libclusterctl-core.la
+tests_unit_test_log_SOURCES = tests/unit/test-log.c
+tests_unit_test_log_LDADD = core/libclusterctl-core.la

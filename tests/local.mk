@@ -18,3 +18,21 @@ include tests/agent.mk
 include tests/gluster.mk
 include tests/wireguard.mk
 include tests/tailscale-netbird.mk
+
+# For tools/test.sh: the C unit tests (run again under sanitizers and in distcheck).
+print-unit-tests:
+	@echo $(filter tests/unit/%,$(TESTS))
+
+# Every built plugin, linked into one directory: what `make install` puts
+# in the plugin directory, for tests and tools/demo.sh.
+check_DATA = tests/plugins-installed/.stamp
+tests/plugins-installed/.stamp: $(plugin_LTLIBRARIES)
+	$(AM_V_GEN)rm -rf tests/plugins-installed && $(MKDIR_P) tests/plugins-installed && \
+	for p in $(plugin_LTLIBRARIES); do \
+		d=`dirname $$p`; b=`basename $$p .la`; \
+		ln -s "$(abs_top_builddir)/$$d/.libs/$$b.so" tests/plugins-installed/$$b.so || exit 1; \
+	done && touch $@
+clean-local: clean-plugins-installed
+clean-plugins-installed:
+	rm -rf tests/plugins-installed
+.PHONY: clean-plugins-installed print-unit-tests

@@ -29,7 +29,7 @@ like "$MTOKEN" SWMTKN- "the lab engine is a swarm manager"
 SOCK=/proc/$(cat "$LAB_DIR/h1/holder.pid")/root/run/docker.sock
 
 S=$CT_DIR/state
-SECRET=lab-$$
+SECRET=lab-$$-0123456789abcdef
 ct_secret "$S" "$SECRET"
 FLAGS="--wait-for-minimum --min-managers 1 --min-workers 2 --max-managers 3 --manager-join-timeout 3"
 start() { ct_start "$S" $FLAGS --docker-socket "$SOCK"; }

@@ -8,7 +8,7 @@ require_cmd jq
 . "$top_srcdir/tests/integration/controller-lib.sh"
 
 S=$CT_DIR/state
-SECRET=s3cr3t-$$
+SECRET=s3cr3t-$$-0123456789abcdef
 
 # --- the join secret is required ------------------------------------------
 "$CLUSTERCTL" master serve --plugin-dir "$CT_PLUGINS" --state-dir "$CT_DIR/nosecret" \
@@ -35,7 +35,7 @@ ct_start "$S" --request-timeout 1 --max-request-bytes 4096 --overlay-config "$CT
 ok $? "controller starts with a join secret"
 
 # --- secret checks ----------------------------------------------------------
-r=$(reg n1 worker 192.0.2.10 wrong)
+r=$(reg n1 worker 192.0.2.10 wrong-0123456789abcdef)
 is "$(json_get "$r" .Status)" error "wrong secret: Status error"
 like "$(json_get "$r" .Error)" "JoinSecret is wrong" "wrong secret: Error says so"
 r=$(ct_req '{"Hostname":"n1","Role":"worker","IP":"192.0.2.10"}')
@@ -112,7 +112,7 @@ like "$(cat "$CT_LOG")" "refused request from 127.0.0.1" "invalid requests are l
 out=$("$CLUSTERCTL" status --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$S" 2>&1)
 like "$out" "n2" "clusterctl status (secret from the state dir) lists the nodes"
 like "$out" "192.0.2.11" "with their addresses"
-out=$(printf 'wrong\n' >"$CT_DIR/bad-secret"; "$CLUSTERCTL" status --plugin-dir "$CT_PLUGINS" \
+out=$(printf 'wrong-0123456789abcdef\n' >"$CT_DIR/bad-secret"; "$CLUSTERCTL" status --plugin-dir "$CT_PLUGINS" \
 	--master "127.0.0.1:$CT_PORT" --join-secret-file "$CT_DIR/bad-secret" 2>&1)
 rc=$?
 is "$rc" 4 "status with a wrong secret is refused (exit 4)"

@@ -1,0 +1,79 @@
+#!/bin/sh
+# The loader refuses, with one clear log line each and never a crash: a
+# file that is not a shared object, one without the entry symbol, an ABI
+# major mismatch, a too-small descriptor, a duplicate name, a wrong kind,
+# a missing required operation, a plugin needing a newer host.  It
+# accepts a plugin built for a later minor.  The bad plugins are built here.
+. "$top_srcdir/tests/tap.sh"
+CC=${CC:-cc}
+command -v "$CC" >/dev/null 2>&1 || skip_all "needs a C compiler ($CC)"
+bin=$top_builddir/clusterctl
+src=$top_srcdir/tests/fixtures/plugins/bad-plugin.c
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+build() { # build FILE CFLAGS...
+	out=$1; shift
+	$CC -shared -fPIC -I"$top_srcdir/include" "$@" "$src" -o "$dir/$out"
+}
+build overlay-good.so -DNAME='"good"'
+build overlay-newer.so -DNAME='"newer"' -DNEWER_MINOR
+build overlay-major.so -DNAME='"major"' -DBAD_MAJOR
+build overlay-small.so -DNAME='"small"' -DBAD_SMALL
+build overlay-kind.so -DNAME='"kind"' -DBAD_KIND
+build overlay-noinit.so -DNAME='"noinit"' -DBAD_NO_INIT
+build overlay-future.so -DNAME='"future"' -DBAD_FUTURE
+build overlay-badname.so -DBAD_NAME
+build overlay-noentry.so -DNO_ENTRY
+build overlay-zdup.so -DNAME='"good"'
+build storage-disk.so -DNAME='"disk"' -DKIND=2
+printf 'this is not an ELF file\n' > "$dir/overlay-text.so"
+: > "$dir/overlay-empty.so"
+ln -s /nonexistent/target.so "$dir/overlay-dangling.so"
+
+out=$("$bin" plugins --plugin-dir "$dir" 2>"$dir/stderr")
+rc=$?
+err=$(cat "$dir/stderr")
+is "$rc" 0 "clusterctl plugins survives every bad plugin and exits 0"
+like "$out" "good         overlay" "a good plugin is listed"
+like "$out" "newer" "a plugin built for a later ABI minor is accepted"
+like "$out" "disk         storage" "a storage plugin is listed with its kind"
+like "$out" "overlay-major.so: plugin ABI major 2, this clusterctl speaks 1" "ABI major mismatch refused"
+like "$out" "overlay-small.so: descriptor too small (struct_size 24" "too-small descriptor refused"
+like "$out" "overlay-kind.so: unknown plugin kind 7" "unknown kind refused"
+like "$out" "overlay-noinit.so: plugin noinit lacks a required operation" "missing required op refused"
+like "$out" "overlay-future.so: needs host ABI 1.1" "plugin needing a newer host refused"
+like "$out" "overlay-badname.so: invalid plugin name" "invalid name refused"
+like "$out" "overlay-noentry.so: no clusterctl_plugin_entry symbol" "missing entry symbol refused"
+like "$out" "overlay-text.so: not a shared object" "a text file refused"
+like "$out" "overlay-empty.so: not a shared object" "an empty file refused"
+like "$out" "overlay-dangling.so:" "a dangling link refused"
+like "$out" "overlay-zdup.so: duplicate overlay plugin \"good\" (already loaded from $dir/overlay-good.so)" "duplicate name refused, first one kept"
+n=$(printf '%s\n' "$err" | grep -c 'refusing plugin')
+is "$n" 11 "one log line per refused file"
+like "$err" "] - [WARN] - refusing plugin path=$dir/overlay-major.so" "refusals are logged in the standard format"
+
+json=$("$bin" plugins --json --plugin-dir "$dir" 2>/dev/null)
+like "$(printf '%s' "$json" | tr -d '\n')" '"Reason":"plugin ABI major 2' "--json lists rejected files with the reason"
+like "$(printf '%s' "$json" | tr -d ' \n')" '"Name":"good","Kind":"overlay"' "--json lists plugins"
+
+# Wrong kind: a storage plugin asked for in the overlay slot.
+out=$("$bin" node join --master 127.0.0.1:7000 --plugin-dir "$dir" --overlay-provider disk 2>&1)
+is "$?" 2 "a storage plugin named as overlay provider is a usage error"
+like "$out" 'plugin "disk" is a storage plugin; --overlay-provider needs an overlay plugin' "and says which kind it is"
+out=$("$bin" node join --master 127.0.0.1:7000 --plugin-dir "$dir" --overlay-provider nosuch 2>&1)
+is "$?" 2 "an unknown provider is a usage error"
+like "$out" 'no overlay plugin named "nosuch"' "naming the missing provider"
+out=$("$bin" plugins --plugin-dir "$dir/nonexistent" 2>&1)
+is "$?" 1 "an unreadable plugin directory fails"
+like "$out" "cannot read plugin directory path=$dir/nonexistent" "with the path in the message"
+# Plugin options are checked against the discovered plugins' key tables.
+out=$("$bin" plugins --plugin-dir "$dir" --good-colour blue 2>&1)
+is "$?" 2 "an option of a plugin that has no such key: exit 2"
+like "$out" 'plugin good has no option "good-colour"' "naming the plugin"
+out=$("$bin" plugins --plugin-dir "$dir" --no-such-flag 2>&1)
+is "$?" 2 "an unknown option: exit 2"
+like "$out" 'unknown option "no-such-flag"' "naming the option"
+CLUSTERCTL_NOSUCH_THING=1 "$bin" plugins --plugin-dir "$dir" >/dev/null 2>&1
+is "$?" 0 "an unknown CLUSTERCTL_* variable is not an error"
+done_testing

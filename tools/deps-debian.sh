@@ -1,0 +1,21 @@
+#!/bin/sh
+# Install what building and testing clusterctl needs on Debian 12.
+# Idempotent; run as root.  Used by tools/demo.sh and tools/test.sh.
+set -eu
+pkgs="build-essential autoconf automake libtool pkg-config
+      libjson-c-dev libconfig-dev libcurl4-openssl-dev libmnl-dev libssl-dev libxml2-dev
+      docker.io glusterfs-server glusterfs-client wireguard-go wireguard-tools
+      iproute2 iptables util-linux curl xfsprogs procps kmod g++ valgrind"
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+# The lab's hosts each run their own dockerd and glusterd in namespaces;
+# the machine's own services are not needed (and are stopped by nothing here).
