@@ -603,6 +603,30 @@ static void log_registration(const struct registration *reg, const char *key,
 		 proto_status_name(status), is_new ? "yes" : "no", d->managers, d->workers);
 }
 
+/* A node in our swarm whose role differs from the decision: only a
+ * manager can change it, and the controller runs on one.  Rare (a role
+ * change), so the Docker call in the loop is acceptable; a failure is
+ * logged and the node, still seeing the old role, asks again. */
+static void reconcile_role(struct ctl *c, const struct registration *reg, int role)
+{
+	const struct observed_swarm *sw = &reg->swarm;
+	bool want_mgr = role == PROTO_ROLE_MANAGER;
+	char *err = NULL;
+	int r;
+
+	if (!sw->present || !sw->node_id || !*sw->node_id || !sw->local_state ||
+	    strcmp(sw->local_state, "active") != 0 || sw->control_available == want_mgr || !c->dk)
+		return;
+	r = docker_node_set_role(c->dk, sw->node_id, want_mgr ? "manager" : "worker", &err);
+	if (r < 0)
+		log_warn("could not %s node=%s swarm_node=%s: %s", want_mgr ? "promote" : "demote", reg->hostname,
+			 sw->node_id, err ? err : strerror(-r));
+	else
+		log_info("%s node=%s swarm_node=%s as decided", want_mgr ? "promoted" : "demoted", reg->hostname,
+			 sw->node_id);
+	free(err);
+}
+
 static void handle_registration(struct ctl *c, struct conn *cn, struct registration *reg)
 {
 	struct policy_view view = {0};
@@ -823,6 +847,8 @@ static void handle_registration(struct ctl *c, struct conn *cn, struct registrat
 			resp.storage_payload = s->payload;
 		}
 	}
+	if (status == PROTO_READY)
+		reconcile_role(c, reg, d.assigned_role);
 	text = protocol_encode_response(&resp, &len);
 	respond_after_sync(c, cn, text, len);
 out_rec:
