@@ -25,7 +25,7 @@ struct docker_info {
 	char *server_version;   /* "20.10.24+dfsg1" */
 	char *node_id;          /* "" when not in a swarm */
 	char *node_addr;
-	char *local_state;      /* inactive|pending|active|error|locked */
+	char *local_state;      /* inactive|pending|active|error|locked ("" from the daemon: inactive) */
 	char *error;            /* Swarm.Error */
 	char *cluster_id;       /* managers only, else "" */
 	bool control_available; /* true on managers */
