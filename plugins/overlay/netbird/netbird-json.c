@@ -111,6 +111,7 @@ static int parse_json(const char *buf, size_t len, json_object **out, char **err
 {
 	json_tokener *tok;
 	json_object *o;
+	bool consumed_all = false;
 	size_t end;
 
 	*out = NULL;
@@ -126,6 +127,12 @@ static int parse_json(const char *buf, size_t len, json_object **out, char **err
 	if (!tok)
 		return -ENOMEM;
 	o = json_tokener_parse_ex(tok, buf, (int)len);
+	if (!o && json_tokener_get_error(tok) == json_tokener_continue) {
+		/* The input ended where a value might go on (a bare number):
+		 * a blank ends it, an unfinished object stays unfinished. */
+		o = json_tokener_parse_ex(tok, " ", 1);
+		consumed_all = true;
+	}
 	if (!o || json_tokener_get_error(tok) != json_tokener_success) {
 		enum json_tokener_error e = json_tokener_get_error(tok);
 		*err = xfmt("not valid JSON (%s)",
@@ -134,7 +141,7 @@ static int parse_json(const char *buf, size_t len, json_object **out, char **err
 		json_tokener_free(tok);
 		return -EINVAL;
 	}
-	end = json_tokener_get_parse_end(tok);
+	end = consumed_all ? len : json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
 	for (; end < len; end++) {
 		char c = buf[end];
