@@ -9,7 +9,7 @@ tests_fakes_fake_tailscaled_LDADD = $(JSONC_LIBS)
 tests_tools_overlay_driver_SOURCES = tests/tools/overlay-driver.c
 tests_tools_overlay_driver_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_tools_overlay_driver_LDADD = core/libclusterctl-core.la
-EXTRA_DIST += tests/fakes/fake-netbird
+EXTRA_DIST += tests/fakes/fake-netbird.sh
 
 check_PROGRAMS += tests/unit/test-tailscale-json
 TESTS += tests/unit/test-tailscale-json

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Contract test of the netbird overlay plugin, loaded through the core's
-# loader (tests/tools/overlay-driver), driving tests/fakes/fake-netbird in a
+# loader (tests/tools/overlay-driver), driving tests/fakes/fake-netbird.sh in a
 # network namespace whose tun device wt0 gets the netbird address.
 # Covers: CLI missing, daemon not running, connected, logged out with and
 # without a setup key, a rejected key, old CLIs (text status, no
@@ -14,10 +14,10 @@ require_root
 require_cmd ip
 B=$top_builddir
 DRV=$B/tests/tools/overlay-driver
-FAKENB=$top_srcdir/tests/fakes/fake-netbird
+FAKENB=$top_srcdir/tests/fakes/fake-netbird.sh
 SO=$B/plugins/overlay/netbird/.libs/overlay-netbird.so
 [ -x "$DRV" ] || skip_all "overlay-driver not built"
-[ -x "$FAKENB" ] || skip_all "tests/fakes/fake-netbird is not executable"
+[ -x "$FAKENB" ] || skip_all "tests/fakes/fake-netbird.sh is not executable"
 [ -f "$SO" ] || skip_all "netbird plugin not built"
 
 NS=tsnb-nb-$$

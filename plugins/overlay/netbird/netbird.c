@@ -30,7 +30,7 @@
  * status.go]: `up` exits 0 printing "Already connected" when the daemon is
  * Connected, else logs in and calls Up; `status --json` output is parsed
  * by netbird-json.c.  None of this was run (no netbird here): the test
- * fake tests/fakes/fake-netbird reproduces the documented behaviour.
+ * fake tests/fakes/fake-netbird.sh reproduces the documented behaviour.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,5 +1,5 @@
 #!/bin/sh
-# fake-netbird: the netbird CLI as clusterctl's netbird plugin uses it
+# fake-netbird.sh: the netbird CLI as clusterctl's netbird plugin uses it
 # (`status --json`, `up`), for tests on a machine without Netbird.
 #
 # Behaviour copied from netbirdio/netbird (read in source, see
