@@ -1,55 +1,620 @@
-/* overlay "tailscale": Tailscale through tailscaled's LocalAPI.
- * Loadable now; its behaviour lands with its own issue.  Until then every
- * operation fails honestly with "not implemented". */
+/* overlay "tailscale": Tailscale through tailscaled's LocalAPI, plain
+ * HTTP/1.1 over its unix socket (host->http_unix), never the CLI: the auth
+ * key travels in a request body, so it is in no process's argv and in no
+ * log line.
+ *
+ * Options (the master's --overlay-config, checked by plan() and
+ * master_prepare(); unknown keys are errors):
+ *     {"AuthKey": "tskey-auth-...",          optional: log logged-out nodes in
+ *      "ControlURL": "https://headscale.example"}   optional: default control
+ *
+ * OverlayPayload (plan() -> node, only in "ready" answers):
+ *     {"AuthKey": "...", "ControlURL": "...", "Hostname": "<node's name>"}
+ *     every key optional; Hostname is the name the controller registered.
+ *
+ * Observed.Overlay (ensure()/observe() -> controller):
+ *     {"Provider": "tailscale", "BackendState": "Running",
+ *      "Address": "100.x.y.z", "Interface": "tailscale0",
+ *      "HostName": "...", "DNSName": "node.tailnet.ts.net."}
+ * Record kept by the controller per node: {"Address": "100.x.y.z"} once
+ * the node has reported one.
+ *
+ * LocalAPI facts (tailscale/tailscale HEAD, read in source; nothing was
+ * run, there is no tailscaled on the build machine):
+ *  - Host must be "local-tailscaled.sock" (or empty), no Referer/Origin,
+ *    or the answer is 403 "invalid localapi request".  libcurl sends the
+ *    URL's host as Host and neither of the others.
+ *    [src ipn/localapi/localapi.go ServeHTTP/validHost]
+ *  - Errors are http.Error: text/plain "<message>\n".  Writes need root
+ *    or the operator user (403 "access denied").  [src localapi.go]
+ *  - `tailscale up --auth-key` does: GET status, POST start with
+ *    {"AuthKey", "UpdatePrefs"} (204), then POST login-interactive (204)
+ *    when !HaveNodeKey, then waits for Running.  We do the same and poll
+ *    GET status instead of streaming watch-ipn-bus (host->http_unix reads
+ *    whole replies).  [src cmd/tailscale/cli/up.go runUp]
+ *  - A Stopped (logged-in, WantRunning=false) node is brought up with
+ *    PATCH prefs {"WantRunning": true, "WantRunningSet": true}, which is
+ *    what a bare `tailscale up` does.  [src up.go simpleUp]
+ *  - TUN=false means userspace networking: the Tailscale address is on no
+ *    interface, so Swarm could not use it; that is an error here.
+ */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
 
 #include <clusterctl/plugin.h>
 
-struct tailscale_state {
-	const struct clusterctl_host *host;
+#include "tailscale-json.h"
+
+#define TS_DEFAULT_SOCKET "/var/run/tailscale/tailscaled.sock"
+#define TS_URL_BASE "http://local-tailscaled.sock/localapi/v0/"
+#define TS_POLL_MS 250
+#define TS_REQUEST_MS 5000
+
+struct ts {
+	const struct clusterctl_host *h;
+	const char *socket;
+	int timeout_s;
 };
 
-static int tailscale_init(const struct clusterctl_host *host, void **state)
+static const struct clusterctl_config_key ts_keys[] = {
+	{"socket", CLUSTERCTL_CONFIG_STRING, TS_DEFAULT_SOCKET, 0, 0,
+	 "tailscaled's LocalAPI unix socket"},
+	{"timeout", CLUSTERCTL_CONFIG_INT, "60", 1, 3600,
+	 "seconds to wait for tailscaled to run with its address on the interface"},
+	{NULL, 0, NULL, 0, 0, NULL},
+};
+
+static int64_t mono_ms(void)
 {
-	struct tailscale_state *st = calloc(1, sizeof *st);
-	if (!st)
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int remaining_ms(int64_t deadline)
+{
+	int64_t left = deadline - mono_ms();
+	return left < 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
+}
+
+#define ERR(t, ...) (t)->h->error((t)->h->ctx, __VA_ARGS__)
+#define LOG(t, lvl, ...) (t)->h->log((t)->h->ctx, (lvl), __VA_ARGS__)
+
+static int ts_init(const struct clusterctl_host *host, void **state)
+{
+	struct ts *t = calloc(1, sizeof *t);
+	const char *v;
+
+	if (!t)
 		return -ENOMEM;
-	st->host = host;
-	*state = st;
+	t->h = host;
+	v = host->config_get(host->ctx, "socket");
+	t->socket = v && *v ? v : TS_DEFAULT_SOCKET;
+	v = host->config_get(host->ctx, "timeout");
+	t->timeout_s = v ? atoi(v) : 60;
+	if (t->timeout_s < 1)
+		t->timeout_s = 60;
+	*state = t;
 	return 0;
 }
 
-static void tailscale_fini(void *state) { free(state); }
+static void ts_fini(void *state) { free(state); }
 
-static int tailscale_not_implemented(struct tailscale_state *st, const char *op)
+/* One LocalAPI call.  A failure to get any answer is explained here, in
+ * the terms a person needs ("is tailscaled running?"). */
+static int ts_call(struct ts *t, const char *method, const char *route, const char *body,
+		   int timeout_ms, struct clusterctl_http_response *resp)
 {
-	st->host->error(st->host->ctx, "tailscale: %s is not implemented yet", op);
-	return -ENOSYS;
+	const char *json_hdr[] = {"Content-Type: application/json", NULL};
+	char url[128];
+	int r;
+
+	snprintf(url, sizeof url, TS_URL_BASE "%s", route);
+	if (timeout_ms < 200)
+		timeout_ms = 200;
+	r = t->h->http_unix(t->h->ctx, t->socket, method, url, body ? json_hdr : NULL, body,
+			    body ? strlen(body) : 0, timeout_ms, resp);
+	switch (r) {
+	case 0:
+		return 0;
+	case -ENOENT:
+		ERR(t, "tailscaled is not running: no LocalAPI socket at %s (start tailscaled, or point "
+		       "--tailscale-socket at it)", t->socket);
+		break;
+	case -ECONNREFUSED:
+		ERR(t, "tailscaled is not running: its socket %s refuses connections (a stale socket "
+		       "from a stopped daemon?)", t->socket);
+		break;
+	case -EACCES:
+		ERR(t, "cannot talk to tailscaled: permission denied on %s (run clusterctl as root)",
+		    t->socket);
+		break;
+	case -ETIMEDOUT:
+		ERR(t, "tailscaled did not answer %s /localapi/v0/%s within %d ms (is it hung?)", method,
+		    route, timeout_ms);
+		break;
+	case -ENAMETOOLONG:
+		ERR(t, "tailscale socket path is too long for a unix socket (max 107 bytes): %s",
+		    t->socket);
+		break;
+	default:
+		ERR(t, "LocalAPI %s /localapi/v0/%s over %s failed: %s", method, route, t->socket,
+		    strerror(-r));
+	}
+	t->h->http_response_free(resp);
+	return r;
 }
 
-static int tailscale_master_prepare(void *state, const char *options_json, struct clusterctl_ensure_out *out)
+/* Quote a daemon's error body, bounded, with the key (if any) blanked. */
+static char *quote_body(const struct clusterctl_http_response *resp, const char *secret)
 {
-	return tailscale_not_implemented(state, "master_prepare");
+	char *q = ts_sanitize(resp->body, resp->body ? resp->body_len : 0, TS_MAX_QUOTE, secret);
+	if (q && !*q) {
+		free(q);
+		q = strdup("(empty body)");
+	}
+	return q;
 }
 
-static int tailscale_plan(void *state, const struct clusterctl_plan_in *in, struct clusterctl_plan_out *out)
+static int ts_get_status(struct ts *t, int timeout_ms, struct ts_status *st)
 {
-	return tailscale_not_implemented(state, "plan");
+	struct clusterctl_http_response resp;
+	char *err = NULL, *q;
+	int r;
+
+	memset(st, 0, sizeof *st);
+	r = ts_call(t, "GET", "status?peers=false", NULL, timeout_ms > TS_REQUEST_MS ? TS_REQUEST_MS : timeout_ms,
+		    &resp);
+	if (r < 0)
+		return r;
+	if (resp.status != 200) {
+		q = quote_body(&resp, NULL);
+		if (resp.status == 403)
+			ERR(t, "tailscaled refused the LocalAPI status request (HTTP 403: %s)", q ? q : "");
+		else
+			ERR(t, "tailscaled answered HTTP %ld to GET /localapi/v0/status: %s", resp.status,
+			    q ? q : "");
+		free(q);
+		r = resp.status == 403 ? -EACCES : -EPROTO;
+		goto out;
+	}
+	r = ts_status_parse(resp.body, resp.body_len, st, &err);
+	if (r < 0)
+		ERR(t, "tailscaled's status reply is unusable: %s", err ? err : strerror(-r));
+	free(err);
+out:
+	t->h->http_response_free(&resp);
+	return r;
 }
 
-static int tailscale_ensure(void *state, const char *payload_json, struct clusterctl_ensure_out *out)
+/* A write call that must answer 2xx; `what` names it for the message. */
+static int ts_write(struct ts *t, const char *method, const char *route, const char *body,
+		    const char *secret, int64_t deadline, const char *what)
 {
-	return tailscale_not_implemented(state, "ensure");
+	struct clusterctl_http_response resp;
+	int r, left = remaining_ms(deadline);
+	char *q;
+
+	r = ts_call(t, method, route, body, left > TS_REQUEST_MS * 2 ? TS_REQUEST_MS * 2 : left, &resp);
+	if (r < 0)
+		return r;
+	if (resp.status >= 200 && resp.status < 300) {
+		t->h->http_response_free(&resp);
+		return 0;
+	}
+	q = quote_body(&resp, secret);
+	if (resp.status == 403) {
+		ERR(t, "tailscaled refused to %s (HTTP 403: %s): changing tailscaled needs root or its "
+		       "operator user", what, q ? q : "");
+		r = -EACCES;
+	} else {
+		ERR(t, "tailscaled refused to %s (HTTP %ld: %s)", what, resp.status, q ? q : "");
+		r = -EPROTO;
+	}
+	free(q);
+	t->h->http_response_free(&resp);
+	return r;
+}
+
+static int ts_login(struct ts *t, const struct ts_options *o, const char *hostname,
+		    const struct ts_status *st, int64_t deadline)
+{
+	char *body = ts_start_body(o, hostname);
+	int r;
+
+	if (!body)
+		return -ENOMEM;
+	LOG(t, CLUSTERCTL_LOG_INFO, "logging tailscaled in with the controller's auth key hostname=%s "
+				    "control_url=%s state=%s",
+	    hostname, o->control_url ? o->control_url : "default", st->backend_state);
+	r = ts_write(t, "POST", "start", body, o->auth_key, deadline, "start with the auth key");
+	explicit_bzero(body, strlen(body));
+	free(body);
+	if (r < 0)
+		return r;
+	/* What `tailscale up` does next for a node without a node key. */
+	if (!st->have_node_key)
+		r = ts_write(t, "POST", "login-interactive", NULL, NULL, deadline, "start the login");
+	return r;
+}
+
+/* Where is `ip`?  1: on an up link (ifname filled), 0: not present (or
+ * only on a down link: *down_if says where), -errno: cannot tell. */
+static int ts_find_addr(struct ts *t, const char *ip, char ifname[16], char down_if[16])
+{
+	struct clusterctl_ifaddr *v = NULL;
+	size_t n = 0;
+	int r, found = 0;
+
+	down_if[0] = '\0';
+	r = t->h->addr_list(t->h->ctx, &v, &n);
+	if (r < 0) {
+		ERR(t, "cannot list this host's addresses to check the Tailscale address %s is on its "
+		       "interface: %s", ip, strerror(-r));
+		free(v);
+		return r;
+	}
+	for (size_t i = 0; i < n && !found; i++) {
+		v[i].addr[sizeof v[i].addr - 1] = '\0';
+		v[i].ifname[sizeof v[i].ifname - 1] = '\0';
+		if (strcmp(v[i].addr, ip) != 0)
+			continue;
+		if (v[i].link_flags & IFF_UP) {
+			memcpy(ifname, v[i].ifname, 16);
+			found = 1;
+		} else {
+			memcpy(down_if, v[i].ifname, 16);
+		}
+	}
+	free(v);
+	return found;
+}
+
+static char *ts_observed(const struct ts_status *st, const char *addr, const char *ifname)
+{
+	json_object *o = json_object_new_object();
+	const char *s;
+	char *out;
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "Provider", json_object_new_string("tailscale"));
+	json_object_object_add(o, "BackendState", json_object_new_string(st->backend_state));
+	if (addr && *addr)
+		json_object_object_add(o, "Address", json_object_new_string(addr));
+	if (ifname && *ifname)
+		json_object_object_add(o, "Interface", json_object_new_string(ifname));
+	if (st->host_name)
+		json_object_object_add(o, "HostName", json_object_new_string(st->host_name));
+	if (st->dns_name)
+		json_object_object_add(o, "DNSName", json_object_new_string(st->dns_name));
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	out = s ? strdup(s) : NULL;
+	json_object_put(o);
+	return out;
+}
+
+static const char *or_none(const char *s) { return s && *s ? s : "none"; }
+
+/* The node side: bring tailscaled to Running (logging in with the auth key
+ * when it is logged out and one was given), then wait, bounded, until its
+ * IPv4 is on an up interface.  Advertising before that would hand Swarm
+ * an address nobody can reach. */
+static int ts_converge(struct ts *t, const struct ts_options *o, const char *hostname,
+		       struct clusterctl_ensure_out *out)
+{
+	int64_t deadline = mono_ms() + (int64_t)t->timeout_s * 1000;
+	struct ts_status st = {0};
+	char *pre_login_error = NULL;
+	bool login_sent = false, prefs_sent = false;
+	char ifname[16] = "", down_if[16] = "";
+	struct clusterctl_link link;
+	int r;
+
+	for (;;) {
+		ts_status_free(&st);
+		r = ts_get_status(t, remaining_ms(deadline) + 200, &st);
+		if (r < 0)
+			goto out;
+		LOG(t, CLUSTERCTL_LOG_DEBUG, "tailscaled state=%s ipv4=%s", st.backend_state, or_none(st.ipv4));
+
+		switch (st.state) {
+		case TS_STATE_RUNNING:
+			if (!st.tun) {
+				ERR(t, "tailscaled runs with userspace networking (TUN false): its address %s is "
+				       "on no interface, so Swarm cannot use it; run tailscaled with a TUN device",
+				    or_none(st.ipv4));
+				r = -EOPNOTSUPP;
+				goto out;
+			}
+			if (st.ipv4[0])
+				goto have_ip;
+			break; /* Running without an IPv4 yet: netmap still arriving */
+		case TS_STATE_NEEDS_LOGIN:
+			if (!o->auth_key) {
+				ERR(t, "tailscaled is logged out (NeedsLogin) and the controller sent no AuthKey: "
+				       "put \"AuthKey\" in the master's --overlay-config, or run `tailscale up` "
+				       "on this node%s%s",
+				    st.health ? "; tailscaled says: " : "", st.health ? st.health : "");
+				r = -ENOTCONN;
+				goto out;
+			}
+			if (!login_sent) {
+				if (st.login_error && !(pre_login_error = strdup(st.login_error))) {
+					r = -ENOMEM;
+					goto out;
+				}
+				r = ts_login(t, o, hostname, &st, deadline);
+				if (r < 0)
+					goto out;
+				login_sent = true;
+				break;
+			}
+			/* A login error that was not there before our attempt is the
+			 * verdict on our key. */
+			if (st.login_error && (!pre_login_error || strcmp(st.login_error, pre_login_error))) {
+				ERR(t, "tailscaled did not accept the auth key from the controller: %s "
+				       "(check AuthKey in the master's --overlay-config: expired, revoked or "
+				       "already used?)", st.login_error);
+				r = -EACCES;
+				goto out;
+			}
+			break;
+		case TS_STATE_STOPPED:
+			if (!prefs_sent) {
+				LOG(t, CLUSTERCTL_LOG_INFO, "tailscaled is logged in but stopped: setting WantRunning");
+				r = ts_write(t, "PATCH", "prefs", "{\"WantRunning\":true,\"WantRunningSet\":true}",
+					     NULL, deadline, "set WantRunning");
+				if (r < 0)
+					goto out;
+				prefs_sent = true;
+			}
+			break;
+		case TS_STATE_IN_USE_OTHER_USER:
+			ERR(t, "tailscaled is in use by another user (InUseOtherUser): log that user out or "
+			       "run clusterctl as the operator");
+			r = -EBUSY;
+			goto out;
+		case TS_STATE_NEEDS_MACHINE_AUTH:
+		case TS_STATE_STARTING:
+		case TS_STATE_NO_STATE:
+			break;
+		case TS_STATE_UNKNOWN:
+			ERR(t, "tailscaled reports an unknown BackendState \"%s\"", st.backend_state);
+			r = -EPROTO;
+			goto out;
+		}
+		if (remaining_ms(deadline) == 0) {
+			if (st.state == TS_STATE_NEEDS_MACHINE_AUTH)
+				ERR(t, "this node waits for an admin to approve it in the Tailscale admin console "
+				       "(NeedsMachineAuth) after %d s", t->timeout_s);
+			else if (st.state == TS_STATE_RUNNING)
+				ERR(t, "tailscaled is Running but reported no Tailscale IPv4 within %d s",
+				    t->timeout_s);
+			else
+				ERR(t, "tailscaled did not reach Running within %d s (state %s%s%s%s)",
+				    t->timeout_s, st.backend_state, login_sent ? ", after logging in with the auth key" : "",
+				    st.health ? "; health: " : "", st.health ? st.health : "");
+			r = -ETIMEDOUT;
+			goto out;
+		}
+		sleep_ms(TS_POLL_MS < remaining_ms(deadline) ? TS_POLL_MS : remaining_ms(deadline));
+	}
+
+have_ip:
+	for (;;) {
+		r = ts_find_addr(t, st.ipv4, ifname, down_if);
+		if (r < 0)
+			goto out;
+		if (r == 1)
+			break;
+		if (remaining_ms(deadline) == 0) {
+			if (down_if[0])
+				ERR(t, "tailscale address %s is on %s, but that link is down (waited %d s)",
+				    st.ipv4, down_if, t->timeout_s);
+			else
+				ERR(t, "tailscaled is Running with %s, but no interface holds that address after "
+				       "%d s (tailscale0 up without its address?); refusing to advertise another "
+				       "address", st.ipv4, t->timeout_s);
+			r = -EADDRNOTAVAIL;
+			goto out;
+		}
+		sleep_ms(TS_POLL_MS < remaining_ms(deadline) ? TS_POLL_MS : remaining_ms(deadline));
+	}
+
+	memset(&link, 0, sizeof link);
+	out->mtu = t->h->link_get(t->h->ctx, ifname, &link) == 0 ? link.mtu : 0;
+	out->address = strdup(st.ipv4);
+	out->ifname = strdup(ifname);
+	out->observed_json = ts_observed(&st, st.ipv4, ifname);
+	if (asprintf(&out->message, "tailscale running: %s on %s", st.ipv4, ifname) < 0)
+		out->message = NULL;
+	if (!out->address || !out->ifname || !out->observed_json || !out->message) {
+		r = -ENOMEM;
+		goto out;
+	}
+	out->converged = 1;
+	LOG(t, CLUSTERCTL_LOG_INFO, "tailscale overlay ready address=%s interface=%s mtu=%u", st.ipv4,
+	    ifname, out->mtu);
+	r = 0;
+out:
+	ts_status_free(&st);
+	free(pre_login_error);
+	return r;
+}
+
+/* The node's name for Tailscale: the payload's, else our own. */
+static int ts_hostname(struct ts *t, const char *given, char *buf, size_t len)
+{
+	const char *h = given;
+	if (!h || !*h)
+		h = t->h->config_get(t->h->ctx, "hostname");
+	if (h && *h) {
+		snprintf(buf, len, "%s", h);
+	} else if (gethostname(buf, len) < 0) {
+		buf[0] = '\0';
+	}
+	buf[len - 1] = '\0';
+	if (!ts_hostname_valid(buf)) {
+		ERR(t, "no usable host name for Tailscale (got \"%.64s\")", buf);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int ts_ensure(void *state, const char *payload_json, struct clusterctl_ensure_out *out)
+{
+	struct ts *t = state;
+	struct ts_options o;
+	char *err = NULL, host[TS_MAX_HOSTNAME + 1];
+	int r;
+
+	r = ts_options_parse(payload_json, false, &o, &err);
+	if (r < 0) {
+		ERR(t, "%s", err ? err : strerror(-r));
+		free(err);
+		return r;
+	}
+	r = ts_hostname(t, o.hostname, host, sizeof host);
+	if (r == 0)
+		r = ts_converge(t, &o, host, out);
+	ts_options_free(&o);
+	return r;
+}
+
+static int ts_master_prepare(void *state, const char *options_json, struct clusterctl_ensure_out *out)
+{
+	struct ts *t = state;
+	struct ts_options o;
+	char *err = NULL, host[TS_MAX_HOSTNAME + 1];
+	int r;
+
+	r = ts_options_parse(options_json, true, &o, &err);
+	if (r < 0) {
+		ERR(t, "%s", err ? err : strerror(-r));
+		free(err);
+		return r;
+	}
+	r = ts_hostname(t, NULL, host, sizeof host);
+	if (r == 0)
+		r = ts_converge(t, &o, host, out);
+	ts_options_free(&o);
+	return r;
+}
+
+/* Controller side, on the event loop: no I/O, only validation and
+ * copying the options into the node's payload. */
+static int ts_plan(void *state, const struct clusterctl_plan_in *in, struct clusterctl_plan_out *out)
+{
+	struct ts *t = state;
+	struct ts_options o;
+	char *err = NULL, *addr;
+	int r;
+
+	r = ts_options_parse(in->options_json, true, &o, &err);
+	if (r < 0) {
+		ERR(t, "%s", err ? err : strerror(-r));
+		free(err);
+		return r;
+	}
+	if (in->hostname && !ts_hostname_valid(in->hostname)) {
+		ERR(t, "node host name \"%.64s\" cannot be a Tailscale host name", in->hostname);
+		ts_options_free(&o);
+		return -EINVAL;
+	}
+	out->payload_json = ts_payload_build(&o, in->hostname);
+	ts_options_free(&o);
+	if (!out->payload_json)
+		return -ENOMEM;
+	addr = ts_observed_address(in->observed_json);
+	if (addr) {
+		r = asprintf(&out->record_json, "{\"Address\":\"%s\"}", addr);
+		free(addr);
+		if (r < 0) {
+			out->record_json = NULL;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int ts_observe(void *state, char **observed_json)
+{
+	struct ts *t = state;
+	struct ts_status st;
+
+	if (ts_get_status(t, 3000, &st) < 0) {
+		/* Not fatal before registering: ensure() explains it properly. */
+		*observed_json = strdup("{\"Provider\":\"tailscale\",\"BackendState\":\"Unreachable\"}");
+		return *observed_json ? 0 : -ENOMEM;
+	}
+	*observed_json = ts_observed(&st, st.ipv4, NULL);
+	ts_status_free(&st);
+	return *observed_json ? 0 : -ENOMEM;
+}
+
+static int ts_status_op(void *state, char **status_json)
+{
+	struct ts *t = state;
+	struct ts_status st;
+	char ifname[16] = "", down_if[16] = "";
+	json_object *o = json_object_new_object();
+	const char *s;
+
+	if (!o)
+		return -ENOMEM;
+	json_object_object_add(o, "Overlay", json_object_new_string("tailscale"));
+	json_object_object_add(o, "Socket", json_object_new_string(t->socket));
+	if (ts_get_status(t, 3000, &st) < 0) {
+		/* The message host->error just recorded is the useful part. */
+		json_object_object_add(o, "BackendState", json_object_new_string("Unreachable"));
+	} else {
+		json_object_object_add(o, "BackendState", json_object_new_string(st.backend_state));
+		if (st.ipv4[0]) {
+			int f = ts_find_addr(t, st.ipv4, ifname, down_if);
+			json_object_object_add(o, "Address", json_object_new_string(st.ipv4));
+			if (f >= 0)
+				json_object_object_add(o, "AddressPresent", json_object_new_boolean(f == 1));
+			if (f == 1)
+				json_object_object_add(o, "Interface", json_object_new_string(ifname));
+		}
+		if (st.health)
+			json_object_object_add(o, "Health", json_object_new_string(st.health));
+		ts_status_free(&st);
+	}
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	*status_json = s ? strdup(s) : NULL;
+	json_object_put(o);
+	return *status_json ? 0 : -ENOMEM;
 }
 
 static const struct clusterctl_plugin tailscale_plugin = {
-	CLUSTERCTL_PLUGIN_HEADER(CLUSTERCTL_PLUGIN_OVERLAY, "tailscale", "0.1", "Tailscale through tailscaled's LocalAPI"),
-	.init = tailscale_init,
-	.fini = tailscale_fini,
-	.master_prepare = tailscale_master_prepare,
-	.plan = tailscale_plan,
-	.ensure = tailscale_ensure,
+	CLUSTERCTL_PLUGIN_HEADER(CLUSTERCTL_PLUGIN_OVERLAY, "tailscale", "1.0",
+				 "Tailscale through tailscaled's LocalAPI"),
+	.config_keys = ts_keys,
+	.init = ts_init,
+	.fini = ts_fini,
+	.master_prepare = ts_master_prepare,
+	.plan = ts_plan,
+	.observe = ts_observe,
+	.ensure = ts_ensure,
+	.status = ts_status_op,
 };
 
 CLUSTERCTL_PLUGIN_DEFINE(tailscale_plugin)
