@@ -31,7 +31,7 @@ static void ensure_out_free(struct clusterctl_ensure_out *o)
 }
 
 /* Run a provider's master_prepare; its address (an overlay's) is kept. */
-static int prepare_provider(struct plugin *p, const char *options, char **address)
+static int prepare_provider(struct plugin *p, const char *options, char **address, uint32_t *mtu)
 {
 	struct clusterctl_ensure_out out = {.struct_size = sizeof out};
 	int r;
@@ -57,6 +57,8 @@ static int prepare_provider(struct plugin *p, const char *options, char **addres
 		}
 		*address = strdup(out.address);
 	}
+	if (mtu)
+		*mtu = out.mtu;
 	log_info("%s ready provider=%s%s%s%s%s", plugin_kind_name(p->desc.kind), p->desc.name,
 		 out.address ? " address=" : "", out.address ? out.address : "", out.message ? " note=" : "",
 		 out.message ? out.message : "");
@@ -110,9 +112,27 @@ static int choose_address(const struct app *a, const char *overlay_addr, char **
 	return *addr ? 0 : -ENOMEM;
 }
 
+/* Swarm's VXLAN adds 50 bytes: over an overlay whose MTU is below the
+ * LAN's, the ingress network must be smaller or bulk transfers stall
+ * while small requests work.  "auto" derives it from the overlay. */
+static uint32_t swarm_mtu(const struct app *a, uint32_t overlay_mtu)
+{
+	const char *v = a->cfg.swarm_mtu;
+	if (!v || !*v)
+		return 0;
+	if (strcmp(v, "auto") != 0)
+		return (uint32_t)strtoul(v, NULL, 10);
+	if (overlay_mtu > 576 + 50) {
+		log_info("swarm ingress MTU from the overlay mtu=%u overlay_mtu=%u", overlay_mtu - 50, overlay_mtu);
+		return overlay_mtu - 50;
+	}
+	log_warn("--swarm-mtu auto: the overlay reports no MTU; Docker's default is kept");
+	return 0;
+}
+
 /* Make sure this host manages a Swarm advertised on addr. */
 static int ensure_swarm(struct app *a, struct docker *d, const struct docker_info *info, const char *addr,
-			bool dry)
+			uint32_t overlay_mtu, bool dry)
 {
 	struct docker_swarm_params p = {.listen_addr = "0.0.0.0:2377", .advertise_addr = addr,
 					.data_path_addr = addr};
@@ -151,17 +171,17 @@ static int ensure_swarm(struct app *a, struct docker *d, const struct docker_inf
 	}
 	if (dry) {
 		printf("plan: initialise the swarm advertising %s (listen 0.0.0.0:2377, data path %s)\n", addr, addr);
+		if (swarm_mtu(a, overlay_mtu))
+			printf("plan: give the ingress network MTU %u\n", swarm_mtu(a, overlay_mtu));
 		return 0;
 	}
-	if (a->cfg.swarm_mtu && *a->cfg.swarm_mtu && strcmp(a->cfg.swarm_mtu, "auto") != 0)
-		p.ingress_mtu = (uint32_t)strtoul(a->cfg.swarm_mtu, NULL, 10);
+	p.ingress_mtu = swarm_mtu(a, overlay_mtu);
 	r = docker_swarm_init(d, &p, &node_id, &err);
 	if (r < 0) {
 		log_error("swarm init failed: %s", err ? err : strerror(-r));
 		free(err);
 		return r;
 	}
-	log_info("swarm initialised advertise=%s node=%s", addr, node_id ? node_id : "?");
 	free(node_id);
 	return 0;
 }
@@ -175,6 +195,7 @@ int cmd_master_init(struct app *a)
 	struct docker *d = NULL;
 	struct docker_info info = {0};
 	struct stat st;
+	uint32_t overlay_mtu = 0;
 	int rc = EXIT_FAILURE_, r;
 	const char *port;
 
@@ -195,13 +216,13 @@ int cmd_master_init(struct app *a)
 	/* 2. Overlay first: the Swarm advertises its address. */
 	if (dry)
 		printf("plan: bring up overlay provider %s on this host\n", c->overlay_provider);
-	else if (prepare_provider(a->overlay, options, &overlay_addr) < 0)
+	else if (prepare_provider(a->overlay, options, &overlay_addr, &overlay_mtu) < 0)
 		goto out;
 
 	/* 3. Storage: the state dir may live on the shared volume. */
 	if (dry)
 		printf("plan: prepare storage provider %s on this host\n", c->storage_provider);
-	else if (prepare_provider(a->storage, NULL, NULL) < 0)
+	else if (prepare_provider(a->storage, NULL, NULL, NULL) < 0)
 		goto out;
 
 	/* 4. State dir and join secret. */
@@ -236,7 +257,7 @@ int cmd_master_init(struct app *a)
 	if (choose_address(a, overlay_addr, &addr, &why) < 0)
 		goto out;
 	log_info("swarm address chosen ip=%s source=\"%s\"", addr, why);
-	if (ensure_swarm(a, d, &info, addr, dry) < 0)
+	if (ensure_swarm(a, d, &info, addr, overlay_mtu, dry) < 0)
 		goto out;
 
 	port = strrchr(c->listen, ':') + 1;
