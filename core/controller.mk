@@ -3,4 +3,3 @@ core_controller_sources += core/controller.c core/controller.h \
 	core/policy.c core/policy.h \
 	core/state-store.c core/state-store.h \
 	core/status.c
-EXTRA_DIST += doc/controller-protocol.md
