@@ -11,37 +11,8 @@
 
 #include "ipdetect.h"
 #include "node-identity.h"
+#include "protocol.h"
 #include "util.h"
-
-static bool hostname_ok(const char *s)
-{
-	size_t n = strlen(s), lab = 0;
-	if (n == 0 || n > 253)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '.') {
-			if (lab == 0 || s[i - 1] == '-')
-				return false;
-			lab = 0;
-			continue;
-		}
-		if (!(isalnum(ch) || ch == '-') || (lab == 0 && ch == '-') || ++lab > 63)
-			return false;
-	}
-	return lab > 0 && s[n - 1] != '-';
-}
-
-static bool node_id_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 8 || n > 128)
-		return false;
-	for (; *s; s++)
-		if (!(isalnum((unsigned char)*s) || *s == '-' || *s == '_'))
-			return false;
-	return true;
-}
 
 static int load_node_id(const struct config *c, bool dry, char **out, char **err)
 {
@@ -55,8 +26,8 @@ static int load_node_id(const struct config *c, bool dry, char **out, char **err
 	if (r == 0) {
 		while (len && isspace((unsigned char)text[len - 1]))
 			text[--len] = '\0';
-		if (!node_id_ok(text)) {
-			*err = strdupf("%s holds no valid NodeID (8-128 of [A-Za-z0-9_-]); remove it to get a new one%s",
+		if (!proto_node_id_valid(text)) {
+			*err = strdupf("%s holds no valid NodeID (1-128 of [A-Za-z0-9._:-]); remove it to get a new one%s",
 				    path.buf, "");
 			r = -EINVAL;
 			goto out;
@@ -145,7 +116,7 @@ int node_identity_load(const struct config *c, bool dry, struct node_identity *i
 	}
 	if (!id->hostname)
 		return -ENOMEM;
-	if (!hostname_ok(id->hostname)) {
+	if (!proto_hostname_valid(id->hostname)) {
 		*err = strdupf("host name \"%.64s\" is not a valid RFC 1123 name: give --hostname%s", id->hostname, "");
 		return -EINVAL;
 	}
