@@ -130,6 +130,13 @@ int cp_ensure_out_set(const struct clusterctl_host *h, struct clusterctl_ensure_
 	return 0;
 }
 
+int cp_fail(const struct clusterctl_host *h, int r, char *err)
+{
+	h->error(h->ctx, "%s", err ? err : strerror(-r));
+	free(err);
+	return r;
+}
+
 int cp_plan_record(const char *observed_json, char **record_json)
 {
 	char *addr = cp_observed_address(observed_json);

@@ -52,6 +52,10 @@ int cp_ensure_out_set(const struct clusterctl_host *h, struct clusterctl_ensure_
 		      const char *address, const char *ifname, char *observed_json, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
+/* Fail an operation with a helper's message: host->error(err, or
+ * strerror(-r) when there is none), err freed, r returned. */
+int cp_fail(const struct clusterctl_host *h, int r, char *err);
+
 /* plan(): the record {"Address": ...} kept from the node's observed
  * address; nothing when it reported none.  0 or -ENOMEM. */
 int cp_plan_record(const char *observed_json, char **record_json);

@@ -301,10 +301,20 @@ static void test_host(void)
 	free(out.ifname);
 	free(out.message);
 
+	is_int(cp_fail(&h, -EINVAL, strdup("the options: bad")), -EINVAL, "fail returns r");
+	is_str(fake_error, "the options: bad", "and records the message");
+	is_int(cp_fail(&h, -ENOENT, NULL), -ENOENT, "fail without a message");
+	is_str(fake_error, strerror(ENOENT), "records strerror");
+
 	is_int(cp_plan_record("{\"Address\":\"100.64.0.2\"}", &rec), 0, "plan record");
 	is_str(rec, "{\"Address\":\"100.64.0.2\"}", "keeps the observed address");
 	free(rec);
 	rec = NULL;
+	is_int(cp_fail(&h, -EINVAL, strdup("the options: bad")), -EINVAL, "fail returns r");
+	is_str(fake_error, "the options: bad", "and records the message");
+	is_int(cp_fail(&h, -ENOENT, NULL), -ENOENT, "fail without a message");
+	is_str(fake_error, strerror(ENOENT), "records strerror");
+
 	is_int(cp_plan_record("{\"Address\":\"100.64.0.2\\\"}\"}", &rec), 0, "a hostile address");
 	ok(rec == NULL, "is not recorded");
 }

@@ -366,11 +366,8 @@ static int nb_ensure(void *state, const char *payload_json, struct clusterctl_en
 	int r;
 
 	r = nb_options_parse(payload_json, false, &o, &err);
-	if (r < 0) {
-		ERR(n, "%s", err ? err : strerror(-r));
-		free(err);
-		return r;
-	}
+	if (r < 0)
+		return cp_fail(n->h, r, err);
 	r = nb_hostname(n, o.hostname, host, sizeof host);
 	if (r == 0)
 		r = nb_converge(n, &o, host, out);
@@ -386,11 +383,8 @@ static int nb_master_prepare(void *state, const char *options_json, struct clust
 	int r;
 
 	r = nb_options_parse(options_json, true, &o, &err);
-	if (r < 0) {
-		ERR(n, "%s", err ? err : strerror(-r));
-		free(err);
-		return r;
-	}
+	if (r < 0)
+		return cp_fail(n->h, r, err);
 	r = nb_hostname(n, NULL, host, sizeof host);
 	if (r == 0)
 		r = nb_converge(n, &o, host, out);
@@ -407,11 +401,8 @@ static int nb_plan(void *state, const struct clusterctl_plan_in *in, struct clus
 	int r;
 
 	r = nb_options_parse(in->options_json, true, &o, &err);
-	if (r < 0) {
-		ERR(n, "%s", err ? err : strerror(-r));
-		free(err);
-		return r;
-	}
+	if (r < 0)
+		return cp_fail(n->h, r, err);
 	if (in->hostname && !nb_hostname_valid(in->hostname)) {
 		ERR(n, "node host name \"%.64s\" cannot be a netbird host name", in->hostname);
 		nb_options_free(&o);

@@ -402,11 +402,8 @@ static int ts_ensure(void *state, const char *payload_json, struct clusterctl_en
 	int r;
 
 	r = ts_options_parse(payload_json, false, &o, &err);
-	if (r < 0) {
-		ERR(t, "%s", err ? err : strerror(-r));
-		free(err);
-		return r;
-	}
+	if (r < 0)
+		return cp_fail(t->h, r, err);
 	r = ts_hostname(t, o.hostname, host, sizeof host);
 	if (r == 0)
 		r = ts_converge(t, &o, host, out);
@@ -422,11 +419,8 @@ static int ts_master_prepare(void *state, const char *options_json, struct clust
 	int r;
 
 	r = ts_options_parse(options_json, true, &o, &err);
-	if (r < 0) {
-		ERR(t, "%s", err ? err : strerror(-r));
-		free(err);
-		return r;
-	}
+	if (r < 0)
+		return cp_fail(t->h, r, err);
 	r = ts_hostname(t, NULL, host, sizeof host);
 	if (r == 0)
 		r = ts_converge(t, &o, host, out);
@@ -444,11 +438,8 @@ static int ts_plan(void *state, const struct clusterctl_plan_in *in, struct clus
 	int r;
 
 	r = ts_options_parse(in->options_json, true, &o, &err);
-	if (r < 0) {
-		ERR(t, "%s", err ? err : strerror(-r));
-		free(err);
-		return r;
-	}
+	if (r < 0)
+		return cp_fail(t->h, r, err);
 	if (in->hostname && !ts_hostname_valid(in->hostname)) {
 		ERR(t, "node host name \"%.64s\" cannot be a Tailscale host name", in->hostname);
 		ts_options_free(&o);
