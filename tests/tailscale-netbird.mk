@@ -15,17 +15,26 @@ check_PROGRAMS += tests/unit/test-tailscale-json
 TESTS += tests/unit/test-tailscale-json
 tests_unit_test_tailscale_json_SOURCES = tests/unit/test-tailscale-json.c \
 	plugins/overlay/tailscale/tailscale-json.c plugins/overlay/tailscale/tailscale-json.h
-tests_unit_test_tailscale_json_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/overlay/tailscale
+tests_unit_test_tailscale_json_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/overlay/tailscale \
+	-I$(top_srcdir)/plugins/common
 tests_unit_test_tailscale_json_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-tests_unit_test_tailscale_json_LDADD = $(JSONC_LIBS)
+tests_unit_test_tailscale_json_LDADD = $(PLUGIN_COMMON_LIBS)
 
 check_PROGRAMS += tests/unit/test-netbird-json
 TESTS += tests/unit/test-netbird-json
 tests_unit_test_netbird_json_SOURCES = tests/unit/test-netbird-json.c \
 	plugins/overlay/netbird/netbird-json.c plugins/overlay/netbird/netbird-json.h
-tests_unit_test_netbird_json_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/overlay/netbird
+tests_unit_test_netbird_json_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/overlay/netbird \
+	-I$(top_srcdir)/plugins/common
 tests_unit_test_netbird_json_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-tests_unit_test_netbird_json_LDADD = $(JSONC_LIBS)
+tests_unit_test_netbird_json_LDADD = $(PLUGIN_COMMON_LIBS)
+
+check_PROGRAMS += tests/unit/test-plugin-common
+TESTS += tests/unit/test-plugin-common
+tests_unit_test_plugin_common_SOURCES = tests/unit/test-plugin-common.c
+tests_unit_test_plugin_common_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/common
+tests_unit_test_plugin_common_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_test_plugin_common_LDADD = $(PLUGIN_COMMON_LIBS)
 
 TESTS += tests/integration/tailscale-plugin.sh tests/integration/netbird-plugin.sh
 EXTRA_DIST += tests/integration/tailscale-plugin.sh tests/integration/netbird-plugin.sh

@@ -22,10 +22,8 @@
  *    runInDaemonMode; management/server account.go AddPeer]
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,37 +31,17 @@
 #include <json-c/json.h>
 
 #include "netbird-json.h"
+#include "plugin-json.h"
 
 #define NB_JSON_DEPTH 24
 
-static char *xfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xfmt(const char *fmt, ...)
+bool nb_ipv4_valid(const char *s) { return cp_ipv4_valid(s); }
+bool nb_hostname_valid(const char *s) { return cp_hostname_valid(s); }
+char *nb_sanitize(const char *s, size_t len, size_t max, const char *secret)
 {
-	char *s = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
+	return cp_sanitize(s, len, max, secret);
 }
-
-bool nb_ipv4_valid(const char *s)
-{
-	struct in_addr a;
-	return s && strlen(s) < 16 && inet_pton(AF_INET, s, &a) == 1;
-}
-
-bool nb_hostname_valid(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n > NB_MAX_HOSTNAME || s[0] == '-' || s[0] == '.')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!(isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '.' || s[i] == '_'))
-			return false;
-	return true;
-}
+char *nb_observed_address(const char *observed_json) { return cp_observed_address(observed_json); }
 
 /* Linux interface names: 1-15 bytes, no '/', blanks or ':'. */
 bool nb_ifname_valid(const char *s)
@@ -77,109 +55,7 @@ bool nb_ifname_valid(const char *s)
 	return true;
 }
 
-char *nb_sanitize(const char *s, size_t len, size_t max, const char *secret)
-{
-	static const char redacted[] = "[redacted]";
-	size_t slen = secret ? strlen(secret) : 0;
-	size_t o = 0, i = 0;
-	char *out = malloc(max + sizeof redacted + 4);
-
-	if (!out)
-		return NULL;
-	while (s && i < len && o < max) {
-		unsigned char c = (unsigned char)s[i];
-		if (slen && len - i >= slen && memcmp(s + i, secret, slen) == 0) {
-			memcpy(out + o, redacted, sizeof redacted - 1);
-			o += sizeof redacted - 1;
-			i += slen;
-			continue;
-		}
-		out[o++] = (c < 0x20 || c == 0x7f) ? (c == '\n' || c == '\t' ? ' ' : '?') : (char)c;
-		i++;
-	}
-	if (s && i < len) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
-	return out;
-}
-
-static int parse_json(const char *buf, size_t len, json_object **out, char **err)
-{
-	json_tokener *tok;
-	json_object *o;
-	bool consumed_all = false;
-	size_t end;
-
-	*out = NULL;
-	if (!buf || len == 0) {
-		*err = strdup("empty output");
-		return -EINVAL;
-	}
-	if (len > (size_t)0x7fffffff) {
-		*err = strdup("output too large");
-		return -EINVAL;
-	}
-	tok = json_tokener_new_ex(NB_JSON_DEPTH);
-	if (!tok)
-		return -ENOMEM;
-	o = json_tokener_parse_ex(tok, buf, (int)len);
-	if (!o && json_tokener_get_error(tok) == json_tokener_continue) {
-		/* The input ended where a value might go on (a bare number):
-		 * a blank ends it, an unfinished object stays unfinished. */
-		o = json_tokener_parse_ex(tok, " ", 1);
-		consumed_all = true;
-	}
-	if (!o || json_tokener_get_error(tok) != json_tokener_success) {
-		enum json_tokener_error e = json_tokener_get_error(tok);
-		*err = xfmt("not valid JSON (%s)",
-			    e == json_tokener_continue ? "truncated" : json_tokener_error_desc(e));
-		json_object_put(o);
-		json_tokener_free(tok);
-		return -EINVAL;
-	}
-	end = consumed_all ? len : json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	for (; end < len; end++) {
-		char c = buf[end];
-		if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-			*err = strdup("trailing bytes after the JSON value");
-			json_object_put(o);
-			return -EINVAL;
-		}
-	}
-	*out = o;
-	return 0;
-}
-
-static const char *get_str(json_object *obj, const char *key, size_t *len)
-{
-	json_object *v;
-	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	if (len)
-		*len = (size_t)json_object_get_string_len(v);
-	return json_object_get_string(v);
-}
-
-static int dup_sanitized(json_object *obj, const char *key, size_t max, char **out)
-{
-	size_t len;
-	const char *s = get_str(obj, key, &len);
-	*out = NULL;
-	if (!s || len == 0)
-		return 0;
-	*out = nb_sanitize(s, len, max, NULL);
-	return *out ? 0 : -ENOMEM;
-}
-
-static const struct {
-	const char *name;
-	enum nb_state st;
-} state_names[] = {
+static const struct cp_name state_names[] = {
 	{"Idle", NB_STATE_IDLE},
 	{"Connecting", NB_STATE_CONNECTING},
 	{"Connected", NB_STATE_CONNECTED},
@@ -188,13 +64,9 @@ static const struct {
 	{"SessionExpired", NB_STATE_SESSION_EXPIRED},
 };
 
-const char *nb_state_name(enum nb_state s)
-{
-	for (size_t i = 0; i < sizeof state_names / sizeof state_names[0]; i++)
-		if (state_names[i].st == s)
-			return state_names[i].name;
-	return "unknown";
-}
+#define N_STATES (sizeof state_names / sizeof state_names[0])
+
+const char *nb_state_name(enum nb_state s) { return cp_name_of(state_names, N_STATES, (int)s, "unknown"); }
 
 bool nb_state_logged_out(enum nb_state s)
 {
@@ -203,15 +75,12 @@ bool nb_state_logged_out(enum nb_state s)
 
 static enum nb_state state_from(const char *s, size_t len)
 {
-	for (size_t i = 0; i < sizeof state_names / sizeof state_names[0]; i++)
-		if (strlen(state_names[i].name) == len && memcmp(s, state_names[i].name, len) == 0)
-			return state_names[i].st;
-	return NB_STATE_UNKNOWN;
+	return (enum nb_state)cp_name_value(state_names, N_STATES, s, len, NB_STATE_UNKNOWN);
 }
 
 static void set_reported(struct nb_status *st, const char *s, size_t len)
 {
-	char *clean = nb_sanitize(s, len, sizeof st->daemon_status - 4, NULL);
+	char *clean = cp_sanitize(s, len, sizeof st->daemon_status - 4, NULL);
 	snprintf(st->daemon_status, sizeof st->daemon_status, "%s", clean ? clean : "?");
 	free(clean);
 }
@@ -247,8 +116,8 @@ static int parse_text(const char *out, size_t len, struct nb_status *st, char **
 	size_t n = 0;
 
 	if (!p) {
-		char *q = nb_sanitize(out, len, 120, NULL);
-		*err = xfmt("output is neither JSON nor a \"Daemon status:\" line: \"%s\"", q ? q : "");
+		char *q = cp_sanitize(out, len, 120, NULL);
+		*err = cp_fmt("output is neither JSON nor a \"Daemon status:\" line: \"%s\"", q ? q : "");
 		free(q);
 		return -EINVAL;
 	}
@@ -281,7 +150,7 @@ int nb_status_parse(const char *out, size_t len, struct nb_status *st, char **er
 	if (out[i] != '{')
 		return parse_text(out, len, st, err);
 
-	r = parse_json(out + i, len - i, &root, err);
+	r = cp_json_parse(out + i, len - i, NB_JSON_DEPTH, "output", &root, err);
 	if (r < 0)
 		return r;
 	if (!json_object_is_type(root, json_type_object)) {
@@ -290,7 +159,7 @@ int nb_status_parse(const char *out, size_t len, struct nb_status *st, char **er
 		goto out;
 	}
 	st->json = true;
-	if ((s = get_str(root, "netbirdIp", &slen)))
+	if ((s = cp_json_get_str(root, "netbirdIp", &slen)))
 		parse_cidr(s, slen, st);
 	if (json_object_object_get_ex(root, "management", &mgmt) &&
 	    json_object_is_type(mgmt, json_type_object)) {
@@ -298,14 +167,14 @@ int nb_status_parse(const char *out, size_t len, struct nb_status *st, char **er
 		if (json_object_object_get_ex(mgmt, "connected", &c) &&
 		    json_object_is_type(c, json_type_boolean))
 			st->mgmt_connected = json_object_get_boolean(c);
-		if ((r = dup_sanitized(mgmt, "error", NB_MAX_QUOTE, &st->mgmt_error)) < 0 ||
-		    (r = dup_sanitized(mgmt, "url", NB_MAX_URL, &st->mgmt_url)) < 0)
+		if ((r = cp_json_dup_sanitized(mgmt, "error", NB_MAX_QUOTE, &st->mgmt_error)) < 0 ||
+		    (r = cp_json_dup_sanitized(mgmt, "url", NB_MAX_URL, &st->mgmt_url)) < 0)
 			goto out;
 	}
-	if ((r = dup_sanitized(root, "fqdn", NB_MAX_HOSTNAME, &st->fqdn)) < 0 ||
-	    (r = dup_sanitized(root, "daemonVersion", 64, &st->daemon_version)) < 0)
+	if ((r = cp_json_dup_sanitized(root, "fqdn", NB_MAX_HOSTNAME, &st->fqdn)) < 0 ||
+	    (r = cp_json_dup_sanitized(root, "daemonVersion", 64, &st->daemon_version)) < 0)
 		goto out;
-	if ((s = get_str(root, "daemonStatus", &slen))) {
+	if ((s = cp_json_get_str(root, "daemonStatus", &slen))) {
 		st->has_daemon_status = true;
 		st->state = state_from(s, slen);
 		set_reported(st, s, slen);
@@ -334,113 +203,23 @@ void nb_status_free(struct nb_status *st)
 	st->mgmt_error = st->mgmt_url = st->fqdn = st->daemon_version = NULL;
 }
 
-static bool token_valid(const char *s, size_t len, size_t max)
-{
-	if (len == 0 || len > max || strlen(s) != len)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return false;
-	return true;
-}
-
-static bool url_valid(const char *s, size_t len)
-{
-	if (!token_valid(s, len, NB_MAX_URL))
-		return false;
-	if (strncmp(s, "https://", 8) == 0)
-		return len > 8;
-	if (strncmp(s, "http://", 7) == 0)
-		return len > 7;
-	return false;
-}
-
 int nb_options_parse(const char *json, bool strict, struct nb_options *o, char **err)
 {
-	const char *what = strict ? "the netbird options (--overlay-config)" : "the netbird OverlayPayload";
-	json_object *root = NULL;
-	char *perr = NULL;
-	int r = 0;
+	const struct cp_option keys[] = {
+		{"SetupKey", CP_OPTION_SECRET, NB_MAX_SETUP_KEY, false, &o->setup_key},
+		{"ManagementURL", CP_OPTION_URL, NB_MAX_URL, false, &o->management_url},
+		{"Hostname", CP_OPTION_HOSTNAME, NB_MAX_HOSTNAME, true, &o->hostname},
+	};
 
 	memset(o, 0, sizeof *o);
-	*err = NULL;
-	if (!json || !*json)
-		return 0;
-	r = parse_json(json, strlen(json), &root, &perr);
-	if (r < 0) {
-		*err = perr ? xfmt("%s: %s", what, perr) : NULL;
-		free(perr);
-		return r;
-	}
-	if (!json_object_is_type(root, json_type_object)) {
-		*err = xfmt("%s must be a JSON object", what);
-		r = -EINVAL;
-		goto out;
-	}
-	json_object_object_foreach(root, key, val)
-	{
-		bool is_str = json_object_is_type(val, json_type_string);
-		const char *s = is_str ? json_object_get_string(val) : NULL;
-		size_t len = is_str ? (size_t)json_object_get_string_len(val) : 0;
-		char **dst = NULL;
-
-		if (strcmp(key, "SetupKey") == 0) {
-			/* Never quote the value: it is a secret. */
-			if (!is_str || !token_valid(s, len, NB_MAX_SETUP_KEY)) {
-				*err = xfmt("%s: SetupKey must be a string of 1-%d printable characters "
-					    "without spaces",
-					    what, NB_MAX_SETUP_KEY);
-				r = -EINVAL;
-				goto out;
-			}
-			dst = &o->setup_key;
-		} else if (strcmp(key, "ManagementURL") == 0) {
-			if (!is_str || !url_valid(s, len)) {
-				*err = xfmt("%s: ManagementURL must be an http:// or https:// URL of at most "
-					    "%d characters without spaces",
-					    what, NB_MAX_URL);
-				r = -EINVAL;
-				goto out;
-			}
-			dst = &o->management_url;
-		} else if (!strict && strcmp(key, "Hostname") == 0) {
-			if (!is_str || !nb_hostname_valid(s)) {
-				*err = xfmt("%s: Hostname must be a host name of 1-%d letters, digits, "
-					    "'-', '.' or '_'",
-					    what, NB_MAX_HOSTNAME);
-				r = -EINVAL;
-				goto out;
-			}
-			dst = &o->hostname;
-		} else if (strict) {
-			char *k = nb_sanitize(key, strlen(key), 64, NULL);
-			*err = xfmt("%s: unknown key \"%s\" (known: SetupKey, ManagementURL)", what,
-				    k ? k : "?");
-			free(k);
-			r = -EINVAL;
-			goto out;
-		} else {
-			continue;
-		}
-		free(*dst);
-		if (!(*dst = strdup(s))) {
-			r = -ENOMEM;
-			goto out;
-		}
-	}
-out:
-	json_object_put(root);
-	if (r < 0)
-		nb_options_free(o);
-	return r;
+	return cp_options_parse(json, strict,
+				strict ? "the netbird options (--overlay-config)" : "the netbird OverlayPayload",
+				keys, sizeof keys / sizeof keys[0], err);
 }
 
 void nb_options_free(struct nb_options *o)
 {
-	if (o->setup_key) {
-		explicit_bzero(o->setup_key, strlen(o->setup_key));
-		free(o->setup_key);
-	}
+	cp_wipe_free(o->setup_key);
 	free(o->management_url);
 	free(o->hostname);
 	memset(o, 0, sizeof *o);
@@ -448,31 +227,9 @@ void nb_options_free(struct nb_options *o)
 
 char *nb_payload_build(const struct nb_options *o, const char *hostname)
 {
-	json_object *obj = json_object_new_object();
-	const struct {
-		const char *k, *v;
-	} kv[] = {{"SetupKey", o->setup_key}, {"ManagementURL", o->management_url}, {"Hostname", hostname}};
-	const char *s;
-	char *out;
-
-	if (!obj)
-		return NULL;
-	for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
-		json_object *v;
-		if (!kv[i].v)
-			continue;
-		if (!(v = json_object_new_string(kv[i].v)) || json_object_object_add(obj, kv[i].k, v) < 0) {
-			json_object_put(v);
-			json_object_put(obj);
-			return NULL;
-		}
-	}
-	s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	out = s ? strdup(s) : NULL;
-	if (s)
-		explicit_bzero((char *)s, strlen(s));
-	json_object_put(obj);
-	return out;
+	const char *const keys[] = {"SetupKey", "ManagementURL", "Hostname"};
+	const char *const vals[] = {o->setup_key, o->management_url, hostname};
+	return cp_payload_build(keys, vals, 3);
 }
 
 static bool has(const char *hay, const char *needle) { return strstr(hay, needle) != NULL; }
@@ -500,21 +257,4 @@ enum nb_cli_error nb_classify_error(const char *text, size_t len)
 		e = NB_ERR_BAD_KEY;
 	free(low);
 	return e;
-}
-
-char *nb_observed_address(const char *observed_json)
-{
-	json_object *root = NULL;
-	char *err = NULL, *out = NULL;
-	const char *a;
-
-	if (!observed_json || parse_json(observed_json, strlen(observed_json), &root, &err) < 0) {
-		free(err);
-		return NULL;
-	}
-	if (json_object_is_type(root, json_type_object) && (a = get_str(root, "Address", NULL)) &&
-	    nb_ipv4_valid(a))
-		out = strdup(a);
-	json_object_put(root);
-	return out;
 }

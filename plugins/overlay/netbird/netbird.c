@@ -34,18 +34,17 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include <clusterctl/plugin.h>
 
 #include "netbird-json.h"
+#include "plugin-host.h"
+#include "plugin-json.h"
 
 #define NB_DEFAULT_COMMAND "netbird"
 #define NB_DEFAULT_IFNAME "wt0"
@@ -72,48 +71,22 @@ static const struct clusterctl_config_key nb_keys[] = {
 #define ERR(n, ...) (n)->h->error((n)->h->ctx, __VA_ARGS__)
 #define LOG(n, lvl, ...) (n)->h->log((n)->h->ctx, (lvl), __VA_ARGS__)
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static int remaining_ms(int64_t deadline)
-{
-	int64_t left = deadline - mono_ms();
-	return left < 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
-}
-
 static int nb_init(const struct clusterctl_host *host, void **state)
 {
 	struct nb *n = calloc(1, sizeof *n);
-	const char *v;
 
 	if (!n)
 		return -ENOMEM;
 	n->h = host;
-	v = host->config_get(host->ctx, "command");
-	n->command = v && *v ? v : NB_DEFAULT_COMMAND;
-	v = host->config_get(host->ctx, "interface");
-	n->ifname = v && *v ? v : NB_DEFAULT_IFNAME;
+	n->command = cp_config_str(host, "command", NB_DEFAULT_COMMAND);
+	n->ifname = cp_config_str(host, "interface", NB_DEFAULT_IFNAME);
 	if (!nb_ifname_valid(n->ifname)) {
 		host->error(host->ctx, "netbird: --netbird-interface \"%.32s\" is not a valid interface name "
 				       "(1-15 characters, no '/', ':' or blanks)", n->ifname);
 		free(n);
 		return -EINVAL;
 	}
-	v = host->config_get(host->ctx, "timeout");
-	n->timeout_s = v ? atoi(v) : 60;
-	if (n->timeout_s < 1)
-		n->timeout_s = 60;
+	n->timeout_s = cp_config_positive(host, "timeout", 60);
 	*state = n;
 	return 0;
 }
@@ -125,12 +98,7 @@ static char *nb_quote(const struct clusterctl_run_result *res, const char *secre
 {
 	const char *s = res->err_len ? res->err : res->out;
 	size_t len = res->err_len ? res->err_len : res->out_len;
-	char *q = nb_sanitize(s, s ? len : 0, NB_MAX_QUOTE, secret);
-	if (q && !*q) {
-		free(q);
-		q = strdup("(no output)");
-	}
-	return q;
+	return cp_quote(s, len, secret, "(no output)");
 }
 
 static int nb_run(struct nb *n, const char *const argv[], const char *const env[], int timeout_ms,
@@ -177,7 +145,7 @@ static int nb_get_status(struct nb *n, int64_t deadline, struct nb_status *st)
 {
 	const char *argv[] = {n->command, "status", "--json", NULL};
 	struct clusterctl_run_result res;
-	int left = remaining_ms(deadline) + 1000;
+	int left = cp_remaining_ms(deadline) + 1000;
 	char *err = NULL, *q;
 	int r;
 
@@ -241,7 +209,7 @@ static int nb_up(struct nb *n, const struct nb_options *o, const char *hostname,
 	LOG(n, CLUSTERCTL_LOG_INFO, "running netbird up hostname=%s management_url=%s setup_key=%s",
 	    hostname ? hostname : "", o->management_url ? o->management_url : "default",
 	    o->setup_key ? "from-controller" : "none");
-	r = nb_run(n, argv, env, remaining_ms(deadline), &res);
+	r = nb_run(n, argv, env, cp_remaining_ms(deadline), &res);
 	if (key_env) {
 		explicit_bzero(key_env, strlen(key_env));
 		free(key_env);
@@ -272,60 +240,26 @@ static int nb_up(struct nb *n, const struct nb_options *o, const char *hostname,
 	return r;
 }
 
-/* 1: ip is on our interface and it is up; 0: not (yet); *where says
- * where else it is, if anywhere; -errno: cannot tell. */
-static int nb_find_addr(struct nb *n, const char *ip, char where[16], int *link_down)
+/* The host could not list its addresses: say what we were checking. */
+static int nb_addr_list_failed(struct nb *n, const char *ip, int r)
 {
-	struct clusterctl_ifaddr *v = NULL;
-	size_t cnt = 0;
-	int r, found = 0;
-
-	where[0] = '\0';
-	*link_down = 0;
-	r = n->h->addr_list(n->h->ctx, &v, &cnt);
-	if (r < 0) {
-		ERR(n, "cannot list this host's addresses to check the netbird address %s is on %s: %s", ip,
-		    n->ifname, strerror(-r));
-		free(v);
-		return r;
-	}
-	for (size_t i = 0; i < cnt && !found; i++) {
-		v[i].addr[sizeof v[i].addr - 1] = '\0';
-		v[i].ifname[sizeof v[i].ifname - 1] = '\0';
-		if (strcmp(v[i].addr, ip) != 0)
-			continue;
-		memcpy(where, v[i].ifname, 16);
-		if (strcmp(v[i].ifname, n->ifname) == 0) {
-			if (v[i].link_flags & IFF_UP)
-				found = 1;
-			else
-				*link_down = 1;
-		}
-	}
-	free(v);
-	return found;
+	ERR(n, "cannot list this host's addresses to check the netbird address %s is on %s: %s", ip,
+	    n->ifname, strerror(-r));
+	return r;
 }
 
 static char *nb_observed(const struct nb_status *st, const char *addr, const char *ifname)
 {
 	json_object *o = json_object_new_object();
-	const char *s;
-	char *out;
 
 	if (!o)
 		return NULL;
-	json_object_object_add(o, "Provider", json_object_new_string("netbird"));
-	json_object_object_add(o, "DaemonStatus", json_object_new_string(st->daemon_status));
-	if (addr && *addr)
-		json_object_object_add(o, "Address", json_object_new_string(addr));
-	if (ifname && *ifname)
-		json_object_object_add(o, "Interface", json_object_new_string(ifname));
-	if (st->fqdn)
-		json_object_object_add(o, "FQDN", json_object_new_string(st->fqdn));
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	out = s ? strdup(s) : NULL;
-	json_object_put(o);
-	return out;
+	cp_json_add_str(o, "Provider", "netbird");
+	cp_json_add_str(o, "DaemonStatus", st->daemon_status);
+	cp_json_add_str(o, "Address", addr && *addr ? addr : NULL);
+	cp_json_add_str(o, "Interface", ifname && *ifname ? ifname : NULL);
+	cp_json_add_str(o, "FQDN", st->fqdn);
+	return cp_json_render(o);
 }
 
 /* Node side: connect (running `netbird up` with the setup key when logged
@@ -333,12 +267,11 @@ static char *nb_observed(const struct nb_status *st, const char *addr, const cha
 static int nb_converge(struct nb *n, const struct nb_options *o, const char *hostname,
 		       struct clusterctl_ensure_out *out)
 {
-	int64_t deadline = mono_ms() + (int64_t)n->timeout_s * 1000;
+	int64_t deadline = cp_mono_ms() + (int64_t)n->timeout_s * 1000;
 	struct nb_status st = {0};
 	bool up_sent = false;
-	char where[16];
-	int link_down = 0, r;
-	struct clusterctl_link link;
+	struct cp_addr_where w;
+	int r;
 
 	for (;;) {
 		nb_status_free(&st);
@@ -378,7 +311,7 @@ static int nb_converge(struct nb *n, const struct nb_options *o, const char *hos
 			r = -EPROTO;
 			goto out;
 		}
-		if (remaining_ms(deadline) == 0) {
+		if (cp_remaining_ms(deadline) == 0) {
 			ERR(n, "netbird did not connect within %d s (daemon status %s%s%s%s%s)", n->timeout_s,
 			    st.daemon_status, up_sent ? ", after `netbird up`" : "",
 			    st.ipv4[0] ? "" : ", no netbird IP yet",
@@ -386,48 +319,35 @@ static int nb_converge(struct nb *n, const struct nb_options *o, const char *hos
 			r = -ETIMEDOUT;
 			goto out;
 		}
-		sleep_ms(NB_POLL_MS < remaining_ms(deadline) ? NB_POLL_MS : remaining_ms(deadline));
+		cp_poll_sleep(deadline, NB_POLL_MS);
 	}
 
 have_ip:
-	for (;;) {
-		r = nb_find_addr(n, st.ipv4, where, &link_down);
-		if (r < 0)
-			goto out;
-		if (r == 1)
-			break;
-		if (remaining_ms(deadline) == 0) {
-			if (link_down)
-				ERR(n, "netbird address %s is on %s, but that link is down (waited %d s)", st.ipv4,
-				    n->ifname, n->timeout_s);
-			else if (where[0])
-				ERR(n, "netbird address %s is on %s, not on %s (set --netbird-interface?)",
-				    st.ipv4, where, n->ifname);
-			else
-				ERR(n, "netbird is Connected with %s, but %s does not hold that address after %d s "
-				       "(interface up without its address?); refusing to advertise another "
-				       "address", st.ipv4, n->ifname, n->timeout_s);
-			r = -EADDRNOTAVAIL;
-			goto out;
-		}
-		sleep_ms(NB_POLL_MS < remaining_ms(deadline) ? NB_POLL_MS : remaining_ms(deadline));
-	}
-
-	memset(&link, 0, sizeof link);
-	out->mtu = n->h->link_get(n->h->ctx, n->ifname, &link) == 0 ? link.mtu : 0;
-	out->address = strdup(st.ipv4);
-	out->ifname = strdup(n->ifname);
-	out->observed_json = nb_observed(&st, st.ipv4, n->ifname);
-	if (asprintf(&out->message, "netbird connected: %s on %s", st.ipv4, n->ifname) < 0)
-		out->message = NULL;
-	if (!out->address || !out->ifname || !out->observed_json || !out->message) {
-		r = -ENOMEM;
+	r = cp_addr_wait(n->h, st.ipv4, n->ifname, deadline, NB_POLL_MS, &w);
+	if (r < 0) {
+		nb_addr_list_failed(n, st.ipv4, r);
 		goto out;
 	}
-	out->converged = 1;
+	if (r == 0) {
+		if (w.down_if[0])
+			ERR(n, "netbird address %s is on %s, but that link is down (waited %d s)", st.ipv4,
+			    n->ifname, n->timeout_s);
+		else if (w.any_if[0])
+			ERR(n, "netbird address %s is on %s, not on %s (set --netbird-interface?)", st.ipv4,
+			    w.any_if, n->ifname);
+		else
+			ERR(n, "netbird is Connected with %s, but %s does not hold that address after %d s "
+			       "(interface up without its address?); refusing to advertise another "
+			       "address", st.ipv4, n->ifname, n->timeout_s);
+		r = -EADDRNOTAVAIL;
+		goto out;
+	}
+	r = cp_ensure_out_set(n->h, out, st.ipv4, n->ifname, nb_observed(&st, st.ipv4, n->ifname),
+			      "netbird connected: %s on %s", st.ipv4, n->ifname);
+	if (r < 0)
+		goto out;
 	LOG(n, CLUSTERCTL_LOG_INFO, "netbird overlay ready address=%s interface=%s mtu=%u", st.ipv4,
 	    n->ifname, out->mtu);
-	r = 0;
 out:
 	nb_status_free(&st);
 	return r;
@@ -435,19 +355,7 @@ out:
 
 static int nb_hostname(struct nb *n, const char *given, char *buf, size_t len)
 {
-	const char *h = given;
-	if (!h || !*h)
-		h = n->h->config_get(n->h->ctx, "hostname");
-	if (h && *h)
-		snprintf(buf, len, "%s", h);
-	else if (gethostname(buf, len) < 0)
-		buf[0] = '\0';
-	buf[len - 1] = '\0';
-	if (!nb_hostname_valid(buf)) {
-		ERR(n, "no usable host name for netbird (got \"%.64s\")", buf);
-		return -EINVAL;
-	}
-	return 0;
+	return cp_node_hostname(n->h, given, "netbird", buf, len);
 }
 
 static int nb_ensure(void *state, const char *payload_json, struct clusterctl_ensure_out *out)
@@ -458,11 +366,8 @@ static int nb_ensure(void *state, const char *payload_json, struct clusterctl_en
 	int r;
 
 	r = nb_options_parse(payload_json, false, &o, &err);
-	if (r < 0) {
-		ERR(n, "%s", err ? err : strerror(-r));
-		free(err);
-		return r;
-	}
+	if (r < 0)
+		return cp_fail(n->h, r, err);
 	r = nb_hostname(n, o.hostname, host, sizeof host);
 	if (r == 0)
 		r = nb_converge(n, &o, host, out);
@@ -478,11 +383,8 @@ static int nb_master_prepare(void *state, const char *options_json, struct clust
 	int r;
 
 	r = nb_options_parse(options_json, true, &o, &err);
-	if (r < 0) {
-		ERR(n, "%s", err ? err : strerror(-r));
-		free(err);
-		return r;
-	}
+	if (r < 0)
+		return cp_fail(n->h, r, err);
 	r = nb_hostname(n, NULL, host, sizeof host);
 	if (r == 0)
 		r = nb_converge(n, &o, host, out);
@@ -495,15 +397,12 @@ static int nb_plan(void *state, const struct clusterctl_plan_in *in, struct clus
 {
 	struct nb *n = state;
 	struct nb_options o;
-	char *err = NULL, *addr;
+	char *err = NULL;
 	int r;
 
 	r = nb_options_parse(in->options_json, true, &o, &err);
-	if (r < 0) {
-		ERR(n, "%s", err ? err : strerror(-r));
-		free(err);
-		return r;
-	}
+	if (r < 0)
+		return cp_fail(n->h, r, err);
 	if (in->hostname && !nb_hostname_valid(in->hostname)) {
 		ERR(n, "node host name \"%.64s\" cannot be a netbird host name", in->hostname);
 		nb_options_free(&o);
@@ -513,16 +412,7 @@ static int nb_plan(void *state, const struct clusterctl_plan_in *in, struct clus
 	nb_options_free(&o);
 	if (!out->payload_json)
 		return -ENOMEM;
-	addr = nb_observed_address(in->observed_json);
-	if (addr) {
-		r = asprintf(&out->record_json, "{\"Address\":\"%s\"}", addr);
-		free(addr);
-		if (r < 0) {
-			out->record_json = NULL;
-			return -ENOMEM;
-		}
-	}
-	return 0;
+	return cp_plan_record(in->observed_json, &out->record_json);
 }
 
 static int nb_observe(void *state, char **observed_json)
@@ -530,7 +420,7 @@ static int nb_observe(void *state, char **observed_json)
 	struct nb *n = state;
 	struct nb_status st;
 
-	if (nb_get_status(n, mono_ms() + 5000, &st) < 0) {
+	if (nb_get_status(n, cp_mono_ms() + 5000, &st) < 0) {
 		*observed_json = strdup("{\"Provider\":\"netbird\",\"DaemonStatus\":\"Unreachable\"}");
 		return *observed_json ? 0 : -ENOMEM;
 	}
@@ -543,21 +433,21 @@ static int nb_status_op(void *state, char **status_json)
 {
 	struct nb *n = state;
 	struct nb_status st;
-	char where[16];
-	int link_down;
+	struct cp_addr_where w;
 	json_object *o = json_object_new_object();
-	const char *s;
 
 	if (!o)
 		return -ENOMEM;
 	json_object_object_add(o, "Overlay", json_object_new_string("netbird"));
 	json_object_object_add(o, "Interface", json_object_new_string(n->ifname));
-	if (nb_get_status(n, mono_ms() + 5000, &st) < 0) {
+	if (nb_get_status(n, cp_mono_ms() + 5000, &st) < 0) {
 		json_object_object_add(o, "DaemonStatus", json_object_new_string("Unreachable"));
 	} else {
 		json_object_object_add(o, "DaemonStatus", json_object_new_string(st.daemon_status));
 		if (st.ipv4[0]) {
-			int f = nb_find_addr(n, st.ipv4, where, &link_down);
+			int f = cp_addr_find(n->h, st.ipv4, n->ifname, &w);
+			if (f < 0)
+				nb_addr_list_failed(n, st.ipv4, f);
 			json_object_object_add(o, "Address", json_object_new_string(st.ipv4));
 			if (f >= 0)
 				json_object_object_add(o, "AddressPresent", json_object_new_boolean(f == 1));
@@ -566,9 +456,7 @@ static int nb_status_op(void *state, char **status_json)
 			json_object_object_add(o, "ManagementError", json_object_new_string(st.mgmt_error));
 		nb_status_free(&st);
 	}
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	*status_json = s ? strdup(s) : NULL;
-	json_object_put(o);
+	*status_json = cp_json_render(o);
 	return *status_json ? 0 : -ENOMEM;
 }
 

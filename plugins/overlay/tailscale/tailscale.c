@@ -40,18 +40,16 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <net/if.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include <clusterctl/plugin.h>
 
+#include "plugin-host.h"
+#include "plugin-json.h"
 #include "tailscale-json.h"
 
 #define TS_DEFAULT_SOCKET "/var/run/tailscale/tailscaled.sock"
@@ -73,43 +71,18 @@ static const struct clusterctl_config_key ts_keys[] = {
 	{NULL, 0, NULL, 0, 0, NULL},
 };
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static int remaining_ms(int64_t deadline)
-{
-	int64_t left = deadline - mono_ms();
-	return left < 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
-}
-
 #define ERR(t, ...) (t)->h->error((t)->h->ctx, __VA_ARGS__)
 #define LOG(t, lvl, ...) (t)->h->log((t)->h->ctx, (lvl), __VA_ARGS__)
 
 static int ts_init(const struct clusterctl_host *host, void **state)
 {
 	struct ts *t = calloc(1, sizeof *t);
-	const char *v;
 
 	if (!t)
 		return -ENOMEM;
 	t->h = host;
-	v = host->config_get(host->ctx, "socket");
-	t->socket = v && *v ? v : TS_DEFAULT_SOCKET;
-	v = host->config_get(host->ctx, "timeout");
-	t->timeout_s = v ? atoi(v) : 60;
-	if (t->timeout_s < 1)
-		t->timeout_s = 60;
+	t->socket = cp_config_str(host, "socket", TS_DEFAULT_SOCKET);
+	t->timeout_s = cp_config_positive(host, "timeout", 60);
 	*state = t;
 	return 0;
 }
@@ -164,12 +137,7 @@ static int ts_call(struct ts *t, const char *method, const char *route, const ch
 /* Quote a daemon's error body, bounded, with the key (if any) blanked. */
 static char *quote_body(const struct clusterctl_http_response *resp, const char *secret)
 {
-	char *q = ts_sanitize(resp->body, resp->body ? resp->body_len : 0, TS_MAX_QUOTE, secret);
-	if (q && !*q) {
-		free(q);
-		q = strdup("(empty body)");
-	}
-	return q;
+	return cp_quote(resp->body, resp->body_len, secret, "(empty body)");
 }
 
 static int ts_get_status(struct ts *t, int timeout_ms, struct ts_status *st)
@@ -208,7 +176,7 @@ static int ts_write(struct ts *t, const char *method, const char *route, const c
 		    const char *secret, int64_t deadline, const char *what)
 {
 	struct clusterctl_http_response resp;
-	int r, left = remaining_ms(deadline);
+	int r, left = cp_remaining_ms(deadline);
 	char *q;
 
 	r = ts_call(t, method, route, body, left > TS_REQUEST_MS * 2 ? TS_REQUEST_MS * 2 : left, &resp);
@@ -254,60 +222,35 @@ static int ts_login(struct ts *t, const struct ts_options *o, const char *hostna
 	return r;
 }
 
-/* Where is `ip`?  1: on an up link (ifname filled), 0: not present (or
- * only on a down link: *down_if says where), -errno: cannot tell. */
-static int ts_find_addr(struct ts *t, const char *ip, char ifname[16], char down_if[16])
+/* The host could not list its addresses: say what we were checking. */
+static int ts_addr_list_failed(struct ts *t, const char *ip, int r)
 {
-	struct clusterctl_ifaddr *v = NULL;
-	size_t n = 0;
-	int r, found = 0;
+	ERR(t, "cannot list this host's addresses to check the Tailscale address %s is on its "
+	       "interface: %s", ip, strerror(-r));
+	return r;
+}
 
-	down_if[0] = '\0';
-	r = t->h->addr_list(t->h->ctx, &v, &n);
-	if (r < 0) {
-		ERR(t, "cannot list this host's addresses to check the Tailscale address %s is on its "
-		       "interface: %s", ip, strerror(-r));
-		free(v);
-		return r;
-	}
-	for (size_t i = 0; i < n && !found; i++) {
-		v[i].addr[sizeof v[i].addr - 1] = '\0';
-		v[i].ifname[sizeof v[i].ifname - 1] = '\0';
-		if (strcmp(v[i].addr, ip) != 0)
-			continue;
-		if (v[i].link_flags & IFF_UP) {
-			memcpy(ifname, v[i].ifname, 16);
-			found = 1;
-		} else {
-			memcpy(down_if, v[i].ifname, 16);
-		}
-	}
-	free(v);
-	return found;
+/* Where is `ip`?  1: on an up link (w->up_if), 0: not present (or only
+ * on a down link: w->down_if says where), -errno: cannot tell. */
+static int ts_find_addr(struct ts *t, const char *ip, struct cp_addr_where *w)
+{
+	int r = cp_addr_find(t->h, ip, NULL, w);
+	return r < 0 ? ts_addr_list_failed(t, ip, r) : r;
 }
 
 static char *ts_observed(const struct ts_status *st, const char *addr, const char *ifname)
 {
 	json_object *o = json_object_new_object();
-	const char *s;
-	char *out;
 
 	if (!o)
 		return NULL;
-	json_object_object_add(o, "Provider", json_object_new_string("tailscale"));
-	json_object_object_add(o, "BackendState", json_object_new_string(st->backend_state));
-	if (addr && *addr)
-		json_object_object_add(o, "Address", json_object_new_string(addr));
-	if (ifname && *ifname)
-		json_object_object_add(o, "Interface", json_object_new_string(ifname));
-	if (st->host_name)
-		json_object_object_add(o, "HostName", json_object_new_string(st->host_name));
-	if (st->dns_name)
-		json_object_object_add(o, "DNSName", json_object_new_string(st->dns_name));
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	out = s ? strdup(s) : NULL;
-	json_object_put(o);
-	return out;
+	cp_json_add_str(o, "Provider", "tailscale");
+	cp_json_add_str(o, "BackendState", st->backend_state);
+	cp_json_add_str(o, "Address", addr && *addr ? addr : NULL);
+	cp_json_add_str(o, "Interface", ifname && *ifname ? ifname : NULL);
+	cp_json_add_str(o, "HostName", st->host_name);
+	cp_json_add_str(o, "DNSName", st->dns_name);
+	return cp_json_render(o);
 }
 
 static const char *or_none(const char *s) { return s && *s ? s : "none"; }
@@ -319,17 +262,16 @@ static const char *or_none(const char *s) { return s && *s ? s : "none"; }
 static int ts_converge(struct ts *t, const struct ts_options *o, const char *hostname,
 		       struct clusterctl_ensure_out *out)
 {
-	int64_t deadline = mono_ms() + (int64_t)t->timeout_s * 1000;
+	int64_t deadline = cp_mono_ms() + (int64_t)t->timeout_s * 1000;
 	struct ts_status st = {0};
 	char *pre_login_error = NULL;
 	bool login_sent = false, prefs_sent = false;
-	char ifname[16] = "", down_if[16] = "";
-	struct clusterctl_link link;
+	struct cp_addr_where w;
 	int r;
 
 	for (;;) {
 		ts_status_free(&st);
-		r = ts_get_status(t, remaining_ms(deadline) + 200, &st);
+		r = ts_get_status(t, cp_remaining_ms(deadline) + 200, &st);
 		if (r < 0)
 			goto out;
 		LOG(t, CLUSTERCTL_LOG_DEBUG, "tailscaled state=%s ipv4=%s", st.backend_state, or_none(st.ipv4));
@@ -400,7 +342,7 @@ static int ts_converge(struct ts *t, const struct ts_options *o, const char *hos
 			r = -EPROTO;
 			goto out;
 		}
-		if (remaining_ms(deadline) == 0) {
+		if (cp_remaining_ms(deadline) == 0) {
 			if (st.state == TS_STATE_NEEDS_MACHINE_AUTH)
 				ERR(t, "this node waits for an admin to approve it in the Tailscale admin console "
 				       "(NeedsMachineAuth) after %d s", t->timeout_s);
@@ -414,45 +356,32 @@ static int ts_converge(struct ts *t, const struct ts_options *o, const char *hos
 			r = -ETIMEDOUT;
 			goto out;
 		}
-		sleep_ms(TS_POLL_MS < remaining_ms(deadline) ? TS_POLL_MS : remaining_ms(deadline));
+		cp_poll_sleep(deadline, TS_POLL_MS);
 	}
 
 have_ip:
-	for (;;) {
-		r = ts_find_addr(t, st.ipv4, ifname, down_if);
-		if (r < 0)
-			goto out;
-		if (r == 1)
-			break;
-		if (remaining_ms(deadline) == 0) {
-			if (down_if[0])
-				ERR(t, "tailscale address %s is on %s, but that link is down (waited %d s)",
-				    st.ipv4, down_if, t->timeout_s);
-			else
-				ERR(t, "tailscaled is Running with %s, but no interface holds that address after "
-				       "%d s (tailscale0 up without its address?); refusing to advertise another "
-				       "address", st.ipv4, t->timeout_s);
-			r = -EADDRNOTAVAIL;
-			goto out;
-		}
-		sleep_ms(TS_POLL_MS < remaining_ms(deadline) ? TS_POLL_MS : remaining_ms(deadline));
-	}
-
-	memset(&link, 0, sizeof link);
-	out->mtu = t->h->link_get(t->h->ctx, ifname, &link) == 0 ? link.mtu : 0;
-	out->address = strdup(st.ipv4);
-	out->ifname = strdup(ifname);
-	out->observed_json = ts_observed(&st, st.ipv4, ifname);
-	if (asprintf(&out->message, "tailscale running: %s on %s", st.ipv4, ifname) < 0)
-		out->message = NULL;
-	if (!out->address || !out->ifname || !out->observed_json || !out->message) {
-		r = -ENOMEM;
+	r = cp_addr_wait(t->h, st.ipv4, NULL, deadline, TS_POLL_MS, &w);
+	if (r < 0) {
+		ts_addr_list_failed(t, st.ipv4, r);
 		goto out;
 	}
-	out->converged = 1;
+	if (r == 0) {
+		if (w.down_if[0])
+			ERR(t, "tailscale address %s is on %s, but that link is down (waited %d s)", st.ipv4,
+			    w.down_if, t->timeout_s);
+		else
+			ERR(t, "tailscaled is Running with %s, but no interface holds that address after "
+			       "%d s (tailscale0 up without its address?); refusing to advertise another "
+			       "address", st.ipv4, t->timeout_s);
+		r = -EADDRNOTAVAIL;
+		goto out;
+	}
+	r = cp_ensure_out_set(t->h, out, st.ipv4, w.up_if, ts_observed(&st, st.ipv4, w.up_if),
+			      "tailscale running: %s on %s", st.ipv4, w.up_if);
+	if (r < 0)
+		goto out;
 	LOG(t, CLUSTERCTL_LOG_INFO, "tailscale overlay ready address=%s interface=%s mtu=%u", st.ipv4,
-	    ifname, out->mtu);
-	r = 0;
+	    w.up_if, out->mtu);
 out:
 	ts_status_free(&st);
 	free(pre_login_error);
@@ -462,20 +391,7 @@ out:
 /* The node's name for Tailscale: the payload's, else our own. */
 static int ts_hostname(struct ts *t, const char *given, char *buf, size_t len)
 {
-	const char *h = given;
-	if (!h || !*h)
-		h = t->h->config_get(t->h->ctx, "hostname");
-	if (h && *h) {
-		snprintf(buf, len, "%s", h);
-	} else if (gethostname(buf, len) < 0) {
-		buf[0] = '\0';
-	}
-	buf[len - 1] = '\0';
-	if (!ts_hostname_valid(buf)) {
-		ERR(t, "no usable host name for Tailscale (got \"%.64s\")", buf);
-		return -EINVAL;
-	}
-	return 0;
+	return cp_node_hostname(t->h, given, "Tailscale", buf, len);
 }
 
 static int ts_ensure(void *state, const char *payload_json, struct clusterctl_ensure_out *out)
@@ -486,11 +402,8 @@ static int ts_ensure(void *state, const char *payload_json, struct clusterctl_en
 	int r;
 
 	r = ts_options_parse(payload_json, false, &o, &err);
-	if (r < 0) {
-		ERR(t, "%s", err ? err : strerror(-r));
-		free(err);
-		return r;
-	}
+	if (r < 0)
+		return cp_fail(t->h, r, err);
 	r = ts_hostname(t, o.hostname, host, sizeof host);
 	if (r == 0)
 		r = ts_converge(t, &o, host, out);
@@ -506,11 +419,8 @@ static int ts_master_prepare(void *state, const char *options_json, struct clust
 	int r;
 
 	r = ts_options_parse(options_json, true, &o, &err);
-	if (r < 0) {
-		ERR(t, "%s", err ? err : strerror(-r));
-		free(err);
-		return r;
-	}
+	if (r < 0)
+		return cp_fail(t->h, r, err);
 	r = ts_hostname(t, NULL, host, sizeof host);
 	if (r == 0)
 		r = ts_converge(t, &o, host, out);
@@ -524,15 +434,12 @@ static int ts_plan(void *state, const struct clusterctl_plan_in *in, struct clus
 {
 	struct ts *t = state;
 	struct ts_options o;
-	char *err = NULL, *addr;
+	char *err = NULL;
 	int r;
 
 	r = ts_options_parse(in->options_json, true, &o, &err);
-	if (r < 0) {
-		ERR(t, "%s", err ? err : strerror(-r));
-		free(err);
-		return r;
-	}
+	if (r < 0)
+		return cp_fail(t->h, r, err);
 	if (in->hostname && !ts_hostname_valid(in->hostname)) {
 		ERR(t, "node host name \"%.64s\" cannot be a Tailscale host name", in->hostname);
 		ts_options_free(&o);
@@ -542,16 +449,7 @@ static int ts_plan(void *state, const struct clusterctl_plan_in *in, struct clus
 	ts_options_free(&o);
 	if (!out->payload_json)
 		return -ENOMEM;
-	addr = ts_observed_address(in->observed_json);
-	if (addr) {
-		r = asprintf(&out->record_json, "{\"Address\":\"%s\"}", addr);
-		free(addr);
-		if (r < 0) {
-			out->record_json = NULL;
-			return -ENOMEM;
-		}
-	}
-	return 0;
+	return cp_plan_record(in->observed_json, &out->record_json);
 }
 
 static int ts_observe(void *state, char **observed_json)
@@ -573,9 +471,8 @@ static int ts_status_op(void *state, char **status_json)
 {
 	struct ts *t = state;
 	struct ts_status st;
-	char ifname[16] = "", down_if[16] = "";
+	struct cp_addr_where w;
 	json_object *o = json_object_new_object();
-	const char *s;
 
 	if (!o)
 		return -ENOMEM;
@@ -587,20 +484,18 @@ static int ts_status_op(void *state, char **status_json)
 	} else {
 		json_object_object_add(o, "BackendState", json_object_new_string(st.backend_state));
 		if (st.ipv4[0]) {
-			int f = ts_find_addr(t, st.ipv4, ifname, down_if);
+			int f = ts_find_addr(t, st.ipv4, &w);
 			json_object_object_add(o, "Address", json_object_new_string(st.ipv4));
 			if (f >= 0)
 				json_object_object_add(o, "AddressPresent", json_object_new_boolean(f == 1));
 			if (f == 1)
-				json_object_object_add(o, "Interface", json_object_new_string(ifname));
+				json_object_object_add(o, "Interface", json_object_new_string(w.up_if));
 		}
 		if (st.health)
 			json_object_object_add(o, "Health", json_object_new_string(st.health));
 		ts_status_free(&st);
 	}
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	*status_json = s ? strdup(s) : NULL;
-	json_object_put(o);
+	*status_json = cp_json_render(o);
 	return *status_json ? 0 : -ENOMEM;
 }
 
