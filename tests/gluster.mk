@@ -22,3 +22,10 @@ tests_unit_test_gluster_plan_SOURCES = tests/unit/test-gluster-plan.c tests/unit
 tests_unit_test_gluster_plan_CFLAGS = $(gluster_test_cflags)
 tests_unit_test_gluster_plan_LDADD = $(JSONC_LIBS) $(XML_LIBS)
 endif
+if BUILD_STORAGE_GLUSTER
+check_PROGRAMS += tests/unit/test-gluster-node
+TESTS += tests/unit/test-gluster-node
+tests_unit_test_gluster_node_SOURCES = tests/unit/test-gluster-node.c plugins/storage/gluster/gluster-node.c
+tests_unit_test_gluster_node_CFLAGS = $(gluster_test_cflags)
+tests_unit_test_gluster_node_LDADD =
+endif
