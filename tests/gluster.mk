@@ -29,3 +29,14 @@ tests_unit_test_gluster_node_SOURCES = tests/unit/test-gluster-node.c plugins/st
 tests_unit_test_gluster_node_CFLAGS = $(gluster_test_cflags)
 tests_unit_test_gluster_node_LDADD =
 endif
+if BUILD_STORAGE_GLUSTER
+# The lab test's driver: the built plugin loaded by the core's own loader.
+check_PROGRAMS += tests/tools/gluster-driver
+tests_tools_gluster_driver_SOURCES = tests/tools/gluster-driver.c
+tests_tools_gluster_driver_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_tools_gluster_driver_LDADD = core/libclusterctl-core.la
+endif
+# Lab: real glusterd in network/mount namespaces (root, /dev/fuse, loop
+# devices); SKIPs elsewhere, FAILs under CI=true.
+TESTS += tests/integration/gluster-lab.sh
+EXTRA_DIST += tests/integration/gluster-lab.sh

@@ -329,10 +329,10 @@ static char *own_address(const struct gluster_state *st)
 
 /* ---- master init ---------------------------------------------------- */
 
-static int fail(const struct gluster_state *st, int r, char *msg)
+/* Record the message (borrowed) as the op's error and return r. */
+static int fail(const struct gluster_state *st, int r, const char *msg)
 {
 	st->host->error(st->host->ctx, "gluster: %s", msg ? msg : strerror(-r));
-	free(msg);
 	return r;
 }
 
@@ -408,8 +408,8 @@ static int gluster_master_prepare(void *state, const char *options_json, struct 
 	err = NULL;
 	addr = own_address(st);
 	if (!addr || !gn_host_ok(addr)) {
-		r = fail(st, -EADDRNOTAVAIL, strdup("cannot tell which address names this host's brick: "
-						    "pass --ip with the address every node reaches"));
+		r = fail(st, -EADDRNOTAVAIL, "cannot tell which address names this host's brick: "
+					     "pass --ip with the address every node reaches");
 		goto out;
 	}
 	if ((r = gcli_volume_info(h, st->volume, &vol, &exists, &err)) < 0) {
@@ -467,7 +467,7 @@ static int gluster_master_prepare(void *state, const char *options_json, struct 
 		}
 		if (f.volume_id) {
 			r = fail(st, -EEXIST, NULL);
-			h->error(h->ctx, "gluster: the brick %s carries volume-id %s of a volume this pool "
+			h->error(h->ctx, "gluster: the brick %s carries the trusted.glusterfs.volume-id %s of a volume this pool "
 					 "does not have (a deleted volume, or a failed create). clusterctl "
 					 "never wipes a brick: if its data is not needed, clear it by hand "
 					 "(see clusterctl-gluster(7), RECOVERY), or use another "
@@ -489,7 +489,7 @@ static int gluster_master_prepare(void *state, const char *options_json, struct 
 		err = NULL;
 		created = r == 0;
 		if ((r = gcli_volume_info(h, st->volume, &vol, &exists, &err)) < 0 || !exists) {
-			r = fail(st, r < 0 ? r : -ENOENT, err ? err : strdup("the volume vanished after create"));
+			r = fail(st, r < 0 ? r : -ENOENT, err ? err : "the volume vanished after create");
 			goto out;
 		}
 		mine = gx_volume_find_brick(&vol, addr, NULL);
@@ -524,7 +524,6 @@ static int gluster_master_prepare(void *state, const char *options_json, struct 
 	if ((r = mount_and_persist(st, st->volume, st->mount, (const char *const *)servers, ns,
 				   mine != NULL, &f.persisted, &err)) < 0) {
 		r = fail(st, r, err);
-		err = NULL;
 		goto out;
 	}
 	f.mounted = true;
@@ -761,7 +760,6 @@ static int gluster_ensure(void *state, const char *payload_json, struct clusterc
 	memset(&p, 0, sizeof p);
 	if ((r = payload_parse(payload_json, &p, &err)) < 0) {
 		r = fail(st, r, err);
-		err = NULL;
 		goto out;
 	}
 	if (strcmp(p.step, "error") == 0) {
@@ -782,7 +780,7 @@ static int gluster_ensure(void *state, const char *payload_json, struct clusterc
 		/* A brick node serves its brick through its own glusterd. */
 		if (!f.glusterd) {
 			f.error = err;
-			r = fail(st, -ECONNREFUSED, strdup(err ? err : "glusterd is not running"));
+			r = fail(st, -ECONNREFUSED, err ? err : "glusterd is not running");
 			goto out;
 		}
 		free(err);
@@ -792,7 +790,7 @@ static int gluster_ensure(void *state, const char *payload_json, struct clusterc
 				     &f.on_root, &err);
 		if (r < 0) {
 			f.error = err;
-			r = fail(st, r, strdup(err));
+			r = fail(st, r, err);
 			goto out;
 		}
 		f.brick = p.brick;
@@ -803,7 +801,7 @@ static int gluster_ensure(void *state, const char *payload_json, struct clusterc
 		if ((r = mount_and_persist(st, p.volume, p.mount, (const char *const *)p.servers,
 					   p.n_servers, *p.brick != '\0', &f.persisted, &err)) < 0) {
 			f.error = err;
-			r = fail(st, r, strdup(err ? err : "mount failed"));
+			r = fail(st, r, err ? err : "mount failed");
 			goto out;
 		}
 		f.mounted = true;
