@@ -63,6 +63,11 @@ check "h1 has it mounted at $MNT" mounted h1
 is "$(echo "$out" | jq -r .observed.Mounted)" true "master's Observed says mounted"
 
 at "nodes converge"
+obs=$(drv h2 observe)
+is "$(echo "$obs" | jq -r .observed.Capable)" true "h2 observes itself GlusterCapable (glusterd, brick fs)"
+obs=$(drv h4 observe)
+is "$(echo "$obs" | jq -r .observed.Capable)" false "h4 (no brick file system) is not"
+
 # ---- nodes converge through plan + ensure --------------------------------
 converge() { # converge HOST IP -> one round; sets conv_HOST
 	h=$1 ip=$2
@@ -200,10 +205,11 @@ is "$(echo "$out" | jq -r .waiting)" true "unreachable peer: the node is told to
 like "$(echo "$out" | jq -r .message)" "cannot probe 198.51.100.39" "the message names the peer"
 like "$(echo "$out" | jq -r .message)" "24007" "and the ports to check"
 out=$(drv h1 --set gluster-extra-bricks=true plan h4 $IP4 1 "$obs" $XREC)
-like "$(echo "$out" | jq -r .payload.Error)" "belongs to another pool" "a peer of another pool: refused"
-is "$(echo "$out" | jq -r .payload.Step)" error "as an error step"
-out=$(drv h4 ensure "$(echo "$out" | jq -c .payload)")
-like "$(echo "$out" | jq -r .error)" "another pool" "the node's ensure fails with that reason"
+is "$(echo "$out" | jq -r .rc)" -5 "a peer of another pool: plan fails (the core answers Status error)"
+like "$(echo "$out" | jq -r .error)" "belongs to another pool" "naming the other pool"
+like "$(echo "$out" | jq -r .error)" "peer detach" "and what to do"
+out=$(drv h4 ensure '{"Version":1,"Step":"error","Error":"h4 belongs to another pool"}')
+like "$(echo "$out" | jq -r .error)" "another pool" "a node given an error step fails with its reason"
 is "$(g h1 volume info clusterctl | xmlval brickCount)" 3 "the volume is unchanged by the failed joins"
 
 at "a mount that fails"

@@ -606,6 +606,17 @@ int gl_ctl_plan(struct gl_ctl *c, const struct clusterctl_plan_in *in, struct cl
 	pthread_mutex_unlock(&c->mu);
 	if (r < 0)
 		goto out;
+	if (ans.step == GP_ERROR) {
+		/* Something a person must fix: the core answers "error" with
+		 * this text (and stores nothing); the node stops and says why. */
+		c->h->log(c->h->ctx, CLUSTERCTL_LOG_WARN, "gluster plan node=%s ip=%s refused: %s",
+			  in->node_id, in->ip, ans.error ? ans.error : "");
+		c->h->error(c->h->ctx, "gluster: %s", ans.error ? ans.error : "cannot go on");
+		free(out->payload_json);
+		out->payload_json = NULL;
+		r = -EIO;
+		goto out;
+	}
 
 	out->record_json = ans.rec.role ? gp_record_json(&ans.rec) : NULL;
 	out->waiting = ans.waiting;

@@ -45,12 +45,18 @@
  *                  "mount": nothing left on the controller's side: mount
  *                           (and persist); converged once mounted
  *                  "error": the controller cannot go on; Error says why
- *                           and what to do; ensure() fails with it
+ *                           and what to do; ensure() fails with it.
+ *                           plan() itself returns -EIO with that text
+ *                           (the core answers Status "error"), so a node
+ *                           sees this step only from another controller
  *   Error          "" or the reason (also set on a "wait" after a failure)
  *
  * Observed.Storage (node -> controller; ensure_out.observed_json and
  * observe()), JSON object:
  *   Version        1
+ *   Capable        the node can host a brick now: glusterd answers and
+ *                  BrickDir exists, off the root file system unless
+ *                  allow-root-brick (the agent sends it as GlusterCapable)
  *   Glusterd       the local glusterd answered `gluster pool list`
  *   BrickDir       the node's --gluster-brick-dir (the controller puts
  *                  the node's brick at BrickDir/<volume>)
@@ -125,6 +131,7 @@ struct gluster_state {
 	const char *volume, *brick_dir, *mount, *fstab;
 	int replica;
 	bool allow_root, persist, extra_bricks;
+	bool told_not_capable; /* observe() explains it once per run */
 	struct gp_cfg cfg;
 	struct gl_ctl *ctl; /* controller side, created on the first plan() */
 };
@@ -213,7 +220,7 @@ static void gluster_fini(void *state)
 /* ---- node facts (Observed.Storage) ---------------------------------- */
 
 struct facts {
-	bool glusterd, on_root, mounted, persisted;
+	bool capable, glusterd, on_root, mounted, persisted;
 	const char *brick;     /* borrowed */
 	char *volume_id;
 	const char *mount;
@@ -228,6 +235,7 @@ static char *facts_json(const struct gluster_state *st, const struct facts *f)
 	if (!o)
 		return NULL;
 	json_object_object_add(o, "Version", json_object_new_int(1));
+	json_object_object_add(o, "Capable", json_object_new_boolean(f->capable));
 	json_object_object_add(o, "Glusterd", json_object_new_boolean(f->glusterd));
 	json_object_object_add(o, "BrickDir", json_object_new_string(st->brick_dir));
 	json_object_object_add(o, "BrickOnRoot", json_object_new_boolean(f->on_root));
@@ -527,6 +535,7 @@ static int gluster_master_prepare(void *state, const char *options_json, struct 
 		goto out;
 	}
 	f.mounted = true;
+	f.capable = f.brick != NULL;
 	out->converged = 1;
 	out->observed_json = facts_json(st, &f);
 	if (asprintf(&out->message, "GlusterFS volume %s %s (%s, %zu brick(s), growing to replica %d), "
@@ -728,6 +737,19 @@ static int gluster_observe(void *state, char **observed_json)
 	gn_brick_dir_state(st->brick_dir, &exists, &f.on_root, &err);
 	free(err);
 	err = NULL;
+	/* GlusterCapable: this node can host a brick right now.  Without a
+	 * provisioned brick file system it is a client, which is no error. */
+	f.capable = f.glusterd && exists && (!f.on_root || st->allow_root);
+	if (!f.capable && !st->told_not_capable) {
+		st->told_not_capable = true;
+		st->host->log(st->host->ctx, CLUSTERCTL_LOG_INFO,
+			      "this node can be a GlusterFS client only: %s",
+			      !f.glusterd ? "glusterd is not running (systemctl enable --now glusterd)"
+			      : !exists   ? "the brick directory (--gluster-brick-dir) does not exist; mount a "
+					    "disk there to host a brick"
+					  : "the brick directory is on the root file system "
+					    "(--gluster-allow-root-brick accepts it)");
+	}
 	if (saved && payload_parse(saved, &p, &err) == 0 && strcmp(p.step, "error") != 0) {
 		struct stat sb;
 		volume = p.volume;
@@ -775,6 +797,7 @@ static int gluster_ensure(void *state, const char *payload_json, struct clusterc
 		char *e = NULL;
 		gn_brick_dir_state(st->brick_dir, &exists, &f.on_root, &e);
 		free(e);
+		f.capable = f.glusterd && exists && (!f.on_root || st->allow_root);
 	}
 	if (*p.brick) {
 		/* A brick node serves its brick through its own glusterd. */
