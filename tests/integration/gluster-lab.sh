@@ -119,7 +119,12 @@ at "data through"
 lab_exec h2 sh -c "echo written-on-h2 > $MNT/hello.txt"
 is "$(lab_exec h3 cat $MNT/hello.txt 2>&1)" written-on-h2 "a file written through h2's mount is read through h3's"
 is "$(lab_exec h1 cat $MNT/hello.txt 2>&1)" written-on-h2 "and through h1's"
-check "the file is in h3's brick (replicated)" lab_exec h3 test -f /data/glusterfs/bricks/clusterctl/hello.txt
+# A client mounted before the third brick joined picks the new graph up on
+# its own; until then the self-heal daemon copies: poll, do not sleep.
+for h in h1 h2 h3; do
+	lab_wait 60 lab_exec $h test -f /data/glusterfs/bricks/clusterctl/hello.txt
+	ok $? "the file is in $h's brick (replicated)"
+done
 
 # ---- persistent mount entry ----------------------------------------------
 fst=$(lab_exec h2 cat /etc/clusterctl/fstab 2>&1)
