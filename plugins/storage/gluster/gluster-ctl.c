@@ -1,0 +1,646 @@
+/* Controller side: snapshot, job queue, background worker; see gluster-ctl.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gluster-cli.h"
+#include "gluster-ctl.h"
+#include "gluster-node.h"
+
+/* A snapshot older than this is refreshed when a node asks. */
+#define SNAP_MAX_AGE_MS 1000
+/* A failed job is not retried sooner than this (the node comes back). */
+#define RETRY_PROBE_MS 5000
+#define RETRY_CHANGE_MS 5000
+/* After a probe, how long the worker watches for "Peer in Cluster". */
+#define PEER_SETTLE_MS 15000
+#define PEER_POLL_MS 200
+
+struct job {
+	enum gp_action kind;
+	char *key;
+	char *peer;
+	int replica, expect;
+	char **bricks;
+	size_t n;
+	bool force;
+	struct job *next;
+};
+
+struct jerr {
+	char *key;
+	char *msg;
+	int err;
+	int64_t when;
+	struct jerr *next;
+};
+
+struct assign {
+	char *node_id;
+	struct gp_record rec;
+};
+
+struct gl_ctl {
+	const struct clusterctl_host *h;
+	struct gp_cfg cfg;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thr;
+	bool thr_started, stop;
+
+	/* snapshot */
+	bool loaded, vol_exists, refresh_wanted, refreshing;
+	char *snap_err;
+	struct gx_volume vol;
+	struct gx_peers peers;
+	int64_t snap_ms;
+
+	struct job *q, *running;
+	struct jerr *errs;
+	struct assign *assigns;
+	size_t n_assigns;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	va_start(ap, f);
+	if (vasprintf(&s, f, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+static void job_free(struct job *j)
+{
+	if (!j)
+		return;
+	free(j->key);
+	free(j->peer);
+	for (size_t i = 0; i < j->n; i++)
+		free(j->bricks[i]);
+	free(j->bricks);
+	free(j);
+}
+
+static struct jerr *err_find(struct gl_ctl *c, const char *key)
+{
+	for (struct jerr *e = c->errs; e; e = e->next)
+		if (strcmp(e->key, key) == 0)
+			return e;
+	return NULL;
+}
+
+/* Called with the lock held.  msg NULL: the key succeeded. */
+static void err_set(struct gl_ctl *c, const char *key, const char *msg, int err)
+{
+	struct jerr *e = err_find(c, key), **pp;
+	if (!msg) {
+		for (pp = &c->errs; *pp; pp = &(*pp)->next) {
+			if (*pp == e) {
+				*pp = e->next;
+				free(e->key);
+				free(e->msg);
+				free(e);
+				break;
+			}
+		}
+		return;
+	}
+	if (!e) {
+		e = calloc(1, sizeof *e);
+		if (!e || !(e->key = strdup(key))) {
+			free(e);
+			return;
+		}
+		e->next = c->errs;
+		c->errs = e;
+	}
+	free(e->msg);
+	e->msg = strdup(msg);
+	e->err = err;
+	e->when = now_ms();
+}
+
+static bool job_pending(struct gl_ctl *c, const char *key)
+{
+	if (c->running && strcmp(c->running->key, key) == 0)
+		return true;
+	for (struct job *j = c->q; j; j = j->next)
+		if (strcmp(j->key, key) == 0)
+			return true;
+	return false;
+}
+
+static bool change_pending(struct gl_ctl *c)
+{
+	if (c->running && (c->running->kind == GP_ADD_BRICK || c->running->kind == GP_START))
+		return true;
+	for (struct job *j = c->q; j; j = j->next)
+		if (j->kind == GP_ADD_BRICK || j->kind == GP_START)
+			return true;
+	return false;
+}
+
+/* Lock held.  Takes the action of a decision into the queue, unless the
+ * same job is pending or failed too recently. */
+static void enqueue(struct gl_ctl *c, const struct gp_answer *a)
+{
+	struct job *j, **pp;
+	char *key = NULL;
+	struct jerr *e;
+	int64_t retry;
+
+	switch (a->action) {
+	case GP_NONE:
+		return;
+	case GP_REFRESH:
+		c->refresh_wanted = true;
+		pthread_cond_signal(&c->cv);
+		return;
+	case GP_PROBE:
+		key = fmt("probe:%s", a->peer);
+		retry = RETRY_PROBE_MS;
+		break;
+	case GP_START:
+		key = strdup("change");
+		retry = RETRY_CHANGE_MS;
+		break;
+	case GP_ADD_BRICK:
+		key = strdup("change");
+		retry = RETRY_CHANGE_MS;
+		break;
+	default:
+		return;
+	}
+	if (!key)
+		return;
+	e = err_find(c, key);
+	if (job_pending(c, key) || (e && now_ms() - e->when < retry)) {
+		free(key);
+		return;
+	}
+	j = calloc(1, sizeof *j);
+	if (!j) {
+		free(key);
+		return;
+	}
+	j->kind = a->action;
+	j->key = key;
+	j->replica = a->replica;
+	j->expect = a->expect_bricks;
+	j->force = a->force;
+	if (a->peer && !(j->peer = strdup(a->peer)))
+		goto oom;
+	if (a->n_bricks) {
+		j->bricks = calloc(a->n_bricks, sizeof *j->bricks);
+		if (!j->bricks)
+			goto oom;
+		for (size_t i = 0; i < a->n_bricks; i++, j->n++)
+			if (!(j->bricks[i] = strdup(a->bricks[i])))
+				goto oom;
+	}
+	for (pp = &c->q; *pp; pp = &(*pp)->next)
+		;
+	*pp = j;
+	pthread_cond_signal(&c->cv);
+	return;
+oom:
+	job_free(j);
+}
+
+/* ---- the worker --------------------------------------------------- */
+
+static void refresh(struct gl_ctl *c)
+{
+	struct gx_peers peers;
+	struct gx_volume vol;
+	bool exists = false;
+	char *err = NULL;
+	int r;
+
+	r = gcli_pool_list(c->h, &peers, &err);
+	if (r == 0) {
+		free(err);
+		err = NULL;
+		r = gcli_volume_info(c->h, c->cfg.volume, &vol, &exists, &err);
+		if (r < 0)
+			gx_peers_free(&peers);
+	}
+	pthread_mutex_lock(&c->mu);
+	free(c->snap_err);
+	c->snap_err = NULL;
+	if (r < 0) {
+		c->snap_err = err ? err : strdup("cannot read the GlusterFS state");
+		err = NULL;
+	} else {
+		gx_peers_free(&c->peers);
+		gx_volume_free(&c->vol);
+		c->peers = peers;
+		c->vol_exists = exists;
+		if (exists)
+			c->vol = vol;
+	}
+	c->loaded = true;
+	c->snap_ms = now_ms();
+	pthread_mutex_unlock(&c->mu);
+	free(err);
+}
+
+static bool peer_in_cluster(const struct gx_peers *p, const char *host)
+{
+	const struct gx_peer *e = gx_peers_find(p, host);
+	return e && e->state == 3 && e->connected;
+}
+
+/* After a probe: poll the pool until the peer is in the cluster, so the
+ * next plan finds it there.  A state to wait for, not a sleep. */
+static void settle_peer(struct gl_ctl *c, const char *peer)
+{
+	int64_t end = now_ms() + PEER_SETTLE_MS;
+	while (now_ms() < end) {
+		struct gx_peers p;
+		char *err = NULL;
+		bool done, stop;
+		if (gcli_pool_list(c->h, &p, &err) < 0) {
+			free(err);
+			return;
+		}
+		done = peer_in_cluster(&p, peer);
+		gx_peers_free(&p);
+		pthread_mutex_lock(&c->mu);
+		stop = c->stop;
+		pthread_mutex_unlock(&c->mu);
+		if (done || stop)
+			return;
+		nanosleep(&(struct timespec){0, PEER_POLL_MS * 1000000L}, NULL);
+	}
+}
+
+static int run_add_brick(struct gl_ctl *c, const struct job *j, char **err)
+{
+	struct gx_volume v;
+	struct gx_peers p;
+	bool exists, all_in = true;
+	int r;
+
+	*err = NULL;
+	/* Preconditions again, on fresh state: the plan may be stale. */
+	if ((r = gcli_volume_info(c->h, c->cfg.volume, &v, &exists, err)) < 0)
+		return r;
+	if (!exists) {
+		*err = fmt("volume %s disappeared", c->cfg.volume);
+		return -ENOENT;
+	}
+	for (size_t i = 0; i < j->n; i++) {
+		char *host, *path;
+		if (gx_split_brick(j->bricks[i], &host, &path) < 0)
+			continue;
+		all_in &= gx_volume_find_brick(&v, host, path) != NULL;
+		free(host);
+		free(path);
+	}
+	if (all_in || v.n_bricks != (size_t)j->expect) {
+		/* done already, or the volume changed: the next plan decides again */
+		gx_volume_free(&v);
+		return 0;
+	}
+	gx_volume_free(&v);
+	if ((r = gcli_pool_list(c->h, &p, err)) < 0)
+		return r;
+	for (size_t i = 0; i < j->n; i++) {
+		char *host, *path;
+		if (gx_split_brick(j->bricks[i], &host, &path) < 0)
+			continue;
+		if (!peer_in_cluster(&p, host)) {
+			*err = fmt("%s is not in 'Peer in Cluster' state yet; clusterctl retries", host);
+			r = -EAGAIN;
+		}
+		free(host);
+		free(path);
+	}
+	gx_peers_free(&p);
+	if (r < 0)
+		return r;
+	c->h->log(c->h->ctx, CLUSTERCTL_LOG_INFO, "gluster add-brick volume=%s replica=%d bricks=%zu first=%s",
+		  c->cfg.volume, j->replica, j->n, j->bricks[0]);
+	return gcli_volume_add_brick(c->h, c->cfg.volume, j->replica, (const char *const *)j->bricks,
+				     j->n, j->force, err);
+}
+
+static void run_job(struct gl_ctl *c, struct job *j)
+{
+	char *err = NULL;
+	int r = 0;
+
+	switch (j->kind) {
+	case GP_PROBE:
+		c->h->log(c->h->ctx, CLUSTERCTL_LOG_INFO, "gluster peer probe peer=%s", j->peer);
+		r = gcli_peer_probe(c->h, j->peer, &err);
+		if (r == 0)
+			settle_peer(c, j->peer);
+		break;
+	case GP_START:
+		c->h->log(c->h->ctx, CLUSTERCTL_LOG_INFO, "gluster volume start volume=%s", c->cfg.volume);
+		r = gcli_volume_start(c->h, c->cfg.volume, &err);
+		break;
+	case GP_ADD_BRICK:
+		r = run_add_brick(c, j, &err);
+		break;
+	default:
+		break;
+	}
+	if (r < 0)
+		c->h->log(c->h->ctx, CLUSTERCTL_LOG_WARN, "gluster step failed: %s", err ? err : "unknown error");
+	pthread_mutex_lock(&c->mu);
+	err_set(c, j->key, r < 0 ? (err ? err : "failed") : NULL, -r);
+	pthread_mutex_unlock(&c->mu);
+	free(err);
+}
+
+static void *worker(void *arg)
+{
+	struct gl_ctl *c = arg;
+
+	pthread_mutex_lock(&c->mu);
+	while (!c->stop) {
+		if (c->q) {
+			struct job *j = c->q;
+			c->q = j->next;
+			c->running = j;
+			pthread_mutex_unlock(&c->mu);
+			run_job(c, j);
+			pthread_mutex_lock(&c->mu);
+			c->running = NULL;
+			job_free(j);
+			c->refresh_wanted = true;
+			continue;
+		}
+		if (c->refresh_wanted) {
+			c->refresh_wanted = false;
+			c->refreshing = true;
+			pthread_mutex_unlock(&c->mu);
+			refresh(c);
+			pthread_mutex_lock(&c->mu);
+			c->refreshing = false;
+			continue;
+		}
+		pthread_cond_wait(&c->cv, &c->mu);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+int gl_ctl_new(const struct clusterctl_host *h, const struct gp_cfg *cfg, struct gl_ctl **out)
+{
+	struct gl_ctl *c = calloc(1, sizeof *c);
+	if (!c)
+		return -ENOMEM;
+	c->h = h;
+	c->cfg = *cfg;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	*out = c;
+	return 0;
+}
+
+void gl_ctl_free(struct gl_ctl *c)
+{
+	if (!c)
+		return;
+	if (c->thr_started) {
+		pthread_mutex_lock(&c->mu);
+		c->stop = true;
+		pthread_cond_broadcast(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+		pthread_join(c->thr, NULL);
+	}
+	while (c->q) {
+		struct job *j = c->q;
+		c->q = j->next;
+		job_free(j);
+	}
+	while (c->errs) {
+		struct jerr *e = c->errs;
+		c->errs = e->next;
+		free(e->key);
+		free(e->msg);
+		free(e);
+	}
+	for (size_t i = 0; i < c->n_assigns; i++) {
+		free(c->assigns[i].node_id);
+		gp_record_free(&c->assigns[i].rec);
+	}
+	free(c->assigns);
+	free(c->snap_err);
+	gx_volume_free(&c->vol);
+	gx_peers_free(&c->peers);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+int gl_ctl_busy(struct gl_ctl *c)
+{
+	int n = 0;
+	pthread_mutex_lock(&c->mu);
+	for (struct job *j = c->q; j; j = j->next)
+		n++;
+	n += (c->running != NULL) + c->refresh_wanted + c->refreshing;
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
+
+/* Lock held: remember a decision until the core has stored it, so two
+ * nodes registering back to back are counted right. */
+static void remember(struct gl_ctl *c, const char *node_id, const struct gp_record *rec)
+{
+	struct assign *a = NULL;
+	char *rj;
+	for (size_t i = 0; i < c->n_assigns; i++)
+		if (strcmp(c->assigns[i].node_id, node_id) == 0)
+			a = &c->assigns[i];
+	if (!a) {
+		struct assign *v = realloc(c->assigns, (c->n_assigns + 1) * sizeof *v);
+		if (!v)
+			return;
+		c->assigns = v;
+		a = &v[c->n_assigns];
+		memset(a, 0, sizeof *a);
+		if (!(a->node_id = strdup(node_id)))
+			return;
+		c->n_assigns++;
+	}
+	gp_record_free(&a->rec);
+	/* deep copy through the JSON form keeps one definition of a record */
+	rj = gp_record_json(rec);
+	if (rj)
+		gp_record_parse(rj, &a->rec);
+	free(rj);
+}
+
+/* Lock held: the other nodes = the core's view, completed by our own
+ * decisions it has not stored yet. */
+static int merge_assigns(struct gl_ctl *c, const char *self, struct gp_other **others, size_t *n)
+{
+	for (size_t i = 0; i < c->n_assigns; i++) {
+		const struct assign *a = &c->assigns[i];
+		struct gp_other *o = NULL, *v;
+		char *rj;
+		if (strcmp(a->node_id, self) == 0)
+			continue;
+		for (size_t k = 0; k < *n; k++)
+			if ((*others)[k].node_id && strcmp((*others)[k].node_id, a->node_id) == 0)
+				o = &(*others)[k];
+		if (o && o->rec.role)
+			continue;
+		if (!o) {
+			v = realloc(*others, (*n + 1) * sizeof *v);
+			if (!v)
+				return -ENOMEM;
+			*others = v;
+			o = &v[(*n)++];
+			memset(o, 0, sizeof *o);
+			if (!(o->node_id = strdup(a->node_id)))
+				return -ENOMEM;
+		}
+		gp_record_free(&o->rec);
+		rj = gp_record_json(&a->rec);
+		if (rj)
+			gp_record_parse(rj, &o->rec);
+		free(rj);
+	}
+	return 0;
+}
+
+int gl_ctl_plan(struct gl_ctl *c, const struct clusterctl_plan_in *in, struct clusterctl_plan_out *out)
+{
+	struct gp_node node;
+	struct gp_view view;
+	struct gp_answer ans;
+	struct gp_other *others = NULL;
+	size_t n_others = 0;
+	char *perr = NULL, *probe_key = NULL;
+	struct jerr *pe, *ce;
+	int r;
+
+	memset(&node, 0, sizeof node);
+	memset(&ans, 0, sizeof ans);
+	if (!in->ip || !gn_host_ok(in->ip) || !in->node_id) {
+		c->h->error(c->h->ctx, "gluster: the registration has no usable IP address");
+		return -EINVAL;
+	}
+	node.node_id = in->node_id;
+	node.ip = in->ip;
+	node.capable = in->gluster_capable != 0;
+	if (gp_obs_parse(in->observed_json, &node.obs, &perr) < 0) {
+		c->h->log(c->h->ctx, CLUSTERCTL_LOG_WARN, "ignoring Observed.Storage of node=%s: %s",
+			  in->node_id, perr);
+		gp_obs_parse("{}", &node.obs, &perr);
+	}
+	free(perr);
+	gp_record_parse(in->record_json, &node.rec);
+	if ((r = gp_cluster_parse(in->cluster_json, &others, &n_others)) < 0)
+		goto out;
+	if (!(probe_key = fmt("probe:%s", in->ip))) {
+		r = -ENOMEM;
+		goto out;
+	}
+
+	pthread_mutex_lock(&c->mu);
+	if (!c->thr_started) {
+		if (pthread_create(&c->thr, NULL, worker, c) != 0) {
+			pthread_mutex_unlock(&c->mu);
+			c->h->error(c->h->ctx, "gluster: cannot start the background thread");
+			r = -EAGAIN;
+			goto out;
+		}
+		c->thr_started = true;
+		c->refresh_wanted = true;
+	}
+	if (!c->refreshing && !c->refresh_wanted && now_ms() - c->snap_ms > SNAP_MAX_AGE_MS) {
+		c->refresh_wanted = true;
+		pthread_cond_signal(&c->cv);
+	}
+	if ((r = merge_assigns(c, in->node_id, &others, &n_others)) < 0) {
+		pthread_mutex_unlock(&c->mu);
+		goto out;
+	}
+	node.others = others;
+	node.n_others = n_others;
+	pe = err_find(c, probe_key);
+	ce = err_find(c, "change");
+	view = (struct gp_view){
+		.loaded = c->loaded,
+		.error = c->snap_err,
+		.vol_exists = c->vol_exists,
+		.vol = c->vol_exists ? &c->vol : NULL,
+		.peers = &c->peers,
+		.probe_error = pe ? pe->msg : NULL,
+		.probe_errno = pe ? pe->err : 0,
+		.change_error = ce ? ce->msg : NULL,
+		.busy = change_pending(c),
+		.probing = job_pending(c, probe_key),
+	};
+	r = gp_decide(&c->cfg, &view, &node, &ans);
+	if (r == 0) {
+		enqueue(c, &ans);
+		if (ans.rec.role)
+			remember(c, in->node_id, &ans.rec);
+		out->payload_json = gp_payload_json(&c->cfg, view.vol, &ans);
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (r < 0)
+		goto out;
+	if (ans.step == GP_ERROR) {
+		/* Something a person must fix: the core answers "error" with
+		 * this text (and stores nothing); the node stops and says why. */
+		c->h->log(c->h->ctx, CLUSTERCTL_LOG_WARN, "gluster plan node=%s ip=%s refused: %s",
+			  in->node_id, in->ip, ans.error ? ans.error : "");
+		c->h->error(c->h->ctx, "gluster: %s", ans.error ? ans.error : "cannot go on");
+		free(out->payload_json);
+		out->payload_json = NULL;
+		r = -EIO;
+		goto out;
+	}
+
+	out->record_json = ans.rec.role ? gp_record_json(&ans.rec) : NULL;
+	out->waiting = ans.waiting;
+	out->retry_after = ans.waiting ? (uint32_t)ans.retry_after : 0;
+	out->message = ans.message ? strdup(ans.message) : NULL;
+	out->storage_enabled = 1;
+	out->storage_volume = strdup(c->cfg.volume);
+	out->storage_mount = strdup(c->cfg.mount);
+	out->storage_brick = strdup(ans.brick ? ans.brick : "");
+	if (!out->payload_json || (ans.rec.role && !out->record_json) || !out->storage_volume ||
+	    !out->storage_mount || !out->storage_brick) {
+		r = -ENOMEM;
+		goto out;
+	}
+	c->h->log(c->h->ctx, ans.step == GP_ERROR ? CLUSTERCTL_LOG_WARN : CLUSTERCTL_LOG_INFO,
+		  "gluster plan node=%s ip=%s role=%s step=%s waiting=%d message=\"%s\"", in->node_id,
+		  in->ip, ans.role, gp_step_name(ans.step), ans.waiting, ans.message ? ans.message : "");
+out:
+	if (r == -ENOMEM)
+		c->h->error(c->h->ctx, "gluster: out of memory");
+	gp_answer_free(&ans);
+	gp_obs_free(&node.obs);
+	gp_record_free(&node.rec);
+	gp_cluster_free(others, n_others);
+	free(probe_key);
+	return r;
+}

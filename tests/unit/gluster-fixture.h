@@ -1,0 +1,36 @@
+/* Reading a recorded gluster CLI answer from tests/fixtures/gluster/. */
+#ifndef CLUSTERCTL_TEST_GLUSTER_FIXTURE_H
+#define CLUSTERCTL_TEST_GLUSTER_FIXTURE_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* NAME.xml's bytes (NUL-terminated, malloc'd) or NULL; *len its length. */
+static inline char *fixture(const char *name, size_t *len)
+{
+	const char *top = getenv("top_srcdir");
+	char path[4096];
+	FILE *f;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof path, "%s/tests/fixtures/gluster/%s.xml", top ? top : ".", name);
+	f = fopen(path, "rb");
+	if (!f) {
+		printf("# cannot open fixture %s\n", path);
+		return NULL;
+	}
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, (size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	*len = buf ? (size_t)n : 0;
+	return buf;
+}
+
+#endif
