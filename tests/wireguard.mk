@@ -1,1 +1,20 @@
 # tests: wireguard
+if BUILD_OVERLAY_WIREGUARD
+WG_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/plugins/overlay/wireguard \
+	$(JSONC_CFLAGS) $(MNL_CFLAGS) $(CRYPTO_CFLAGS)
+WG_TEST_LDADD = plugins/overlay/wireguard/libwg.la
+
+check_PROGRAMS += tests/unit/test-wg-keys
+TESTS += tests/unit/test-wg-keys
+tests_unit_test_wg_keys_SOURCES = tests/unit/test-wg-keys.c
+tests_unit_test_wg_keys_CFLAGS = $(WG_TEST_CFLAGS)
+tests_unit_test_wg_keys_LDADD = $(WG_TEST_LDADD)
+endif
+if BUILD_OVERLAY_WIREGUARD
+check_PROGRAMS += tests/unit/test-wg-plan
+TESTS += tests/unit/test-wg-plan
+tests_unit_test_wg_plan_SOURCES = tests/unit/test-wg-plan.c plugins/overlay/wireguard/wireguard.c
+tests_unit_test_wg_plan_CPPFLAGS = -I$(top_srcdir)/include
+tests_unit_test_wg_plan_CFLAGS = $(WG_TEST_CFLAGS)
+tests_unit_test_wg_plan_LDADD = $(WG_TEST_LDADD)
+endif
