@@ -18,3 +18,11 @@ tests_unit_test_wg_plan_CPPFLAGS = -I$(top_srcdir)/include
 tests_unit_test_wg_plan_CFLAGS = $(WG_TEST_CFLAGS)
 tests_unit_test_wg_plan_LDADD = $(WG_TEST_LDADD)
 endif
+if BUILD_OVERLAY_WIREGUARD
+check_PROGRAMS += tests/unit/test-wg-uapi
+TESTS += tests/unit/test-wg-uapi
+tests_unit_test_wg_uapi_SOURCES = tests/unit/test-wg-uapi.c
+tests_unit_test_wg_uapi_CFLAGS = $(WG_TEST_CFLAGS)
+tests_unit_test_wg_uapi_LDADD = $(WG_TEST_LDADD)
+endif
+EXTRA_DIST += tests/fixtures/wireguard/README tests/fixtures/wireguard/uapi-get-reply.txt

@@ -270,10 +270,12 @@ static enum backend backend_detect(struct wg_state *st, const char *ifname)
 static int start_wireguard_go(struct wg_state *st, const char *ifname)
 {
 	/* wireguard-go forks its daemon with stdio on /dev/null unless
-	 * LOG_LEVEL is set, and stays in the foreground when
-	 * WG_PROCESS_FOREGROUND=1: clear both so run() returns at once. */
+	 * LOG_LEVEL is set: clear it so run() sees EOF and returns at once.
+	 * WG_PROCESS_FOREGROUND must not be touched: the daemon child gets
+	 * "=1" appended, and an earlier empty entry would win in the child,
+	 * which would then fork again, forever. */
 	const char *const argv[] = {st->wg_go, ifname, NULL};
-	const char *const env[] = {"LOG_LEVEL=", "WG_PROCESS_FOREGROUND=", NULL};
+	const char *const env[] = {"LOG_LEVEL=", NULL};
 	struct clusterctl_run_result res;
 	int r = st->host->run(st->host->ctx, argv, env, NULL, 15000, &res);
 
