@@ -26,3 +26,15 @@ tests_unit_test_wg_uapi_CFLAGS = $(WG_TEST_CFLAGS)
 tests_unit_test_wg_uapi_LDADD = $(WG_TEST_LDADD)
 endif
 EXTRA_DIST += tests/fixtures/wireguard/README tests/fixtures/wireguard/uapi-get-reply.txt
+if BUILD_OVERLAY_WIREGUARD
+check_PROGRAMS += tests/unit/test-wg-genl
+TESTS += tests/unit/test-wg-genl
+tests_unit_test_wg_genl_SOURCES = tests/unit/test-wg-genl.c
+tests_unit_test_wg_genl_CFLAGS = $(WG_TEST_CFLAGS)
+tests_unit_test_wg_genl_LDADD = $(WG_TEST_LDADD) $(MNL_LIBS)
+endif
+EXTRA_DIST += tests/fixtures/wireguard/gen-genl.py \
+	tests/fixtures/wireguard/genl-getfamily.hex tests/fixtures/wireguard/genl-family-reply.hex \
+	tests/fixtures/wireguard/genl-error-enoent.hex tests/fixtures/wireguard/genl-get-request.hex \
+	tests/fixtures/wireguard/genl-get-reply-1.hex tests/fixtures/wireguard/genl-get-reply-2.hex \
+	tests/fixtures/wireguard/genl-set-request.hex
