@@ -38,3 +38,12 @@ EXTRA_DIST += tests/fixtures/wireguard/gen-genl.py \
 	tests/fixtures/wireguard/genl-error-enoent.hex tests/fixtures/wireguard/genl-get-request.hex \
 	tests/fixtures/wireguard/genl-get-reply-1.hex tests/fixtures/wireguard/genl-get-reply-2.hex \
 	tests/fixtures/wireguard/genl-set-request.hex
+if BUILD_OVERLAY_WIREGUARD
+# The lab's driver: plugin ops through the core's loader, records in files.
+check_PROGRAMS += tests/tools/wg-driver
+tests_tools_wg_driver_SOURCES = tests/tools/wg-driver.c
+tests_tools_wg_driver_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_tools_wg_driver_LDADD = core/libclusterctl-core.la
+TESTS += tests/integration/wireguard-mesh.sh
+EXTRA_DIST += tests/integration/wireguard-mesh.sh
+endif

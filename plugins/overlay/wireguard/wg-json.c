@@ -285,7 +285,7 @@ char *wg_payload_format(const struct wg_payload *p)
 	}
 	json_object_object_add(o, "Peers", peers);
 	peers = NULL;
-	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 out:
 	json_object_put(peers);
 	json_object_put(o);
@@ -353,7 +353,7 @@ char *wg_record_format(const struct wg_record *rec)
 	}
 	if (rec->master)
 		json_object_object_add(o, "Master", json_object_new_boolean(1));
-	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return s;
 }

@@ -399,7 +399,7 @@ static char *observed_json(const uint8_t pub[WG_KEY_LEN], uint16_t port, const c
 		json_object_object_add(o, "Address", json_object_new_string(address));
 		json_object_object_add(o, "MTU", json_object_new_int((int)mtu));
 	}
-	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return s;
 }
@@ -655,7 +655,7 @@ static int wireguard_status(void *state, char **status_json)
 		json_object_object_add(o, "Peers", peers);
 	}
 	wg_device_free(&dev);
-	*status_json = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	*status_json = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return *status_json ? 0 : -ENOMEM;
 }
@@ -824,7 +824,7 @@ static int parse_cluster(struct wg_state *st, json_object *arr, struct other **o
 		if (json_object_object_get_ex(e, "Record", &rec) && rec) {
 			rec_text = json_object_is_type(rec, json_type_string)
 					   ? json_object_get_string(rec)
-					   : json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN);
+					   : json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 			if (wg_record_parse(rec_text, &v[k].rec, &err) == 0)
 				v[k].valid = true;
 			else
@@ -1000,7 +1000,7 @@ static int wireguard_plan(void *state, const struct clusterctl_plan_in *in, stru
 		leases_dirty = true;
 	}
 	if (leases_dirty) {
-		const char *text = json_object_to_json_string_ext(leases_doc, JSON_C_TO_STRING_PLAIN);
+		const char *text = json_object_to_json_string_ext(leases_doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 		if ((r = wg_write_file_atomic(leases_path, text, strlen(text), 0600)) < 0) {
 			ERR(st, "wireguard: cannot write %s: %s", leases_path, strerror(-r));
 			goto out;
