@@ -47,3 +47,10 @@ tests_tools_wg_driver_LDADD = core/libclusterctl-core.la
 TESTS += tests/integration/wireguard-mesh.sh
 EXTRA_DIST += tests/integration/wireguard-mesh.sh
 endif
+if BUILD_OVERLAY_WIREGUARD
+check_PROGRAMS += tests/unit/test-wg-json
+TESTS += tests/unit/test-wg-json
+tests_unit_test_wg_json_SOURCES = tests/unit/test-wg-json.c
+tests_unit_test_wg_json_CFLAGS = $(WG_TEST_CFLAGS)
+tests_unit_test_wg_json_LDADD = $(WG_TEST_LDADD)
+endif
