@@ -89,6 +89,8 @@ int main(void)
 	REFUSE(PAYLOAD("../x", "100.96.0.2/16", "51820", "1420", ""), "Interface", "a path as interface name refused");
 	REFUSE(PAYLOAD("wg0", "100.96.0.2/16", "51820", "1420", "") "x", "JSON", "trailing bytes refused");
 	REFUSE("[1]", "object", "a non-object refused");
+	free(err); /* the parsers set *err, they do not free what it held */
+	err = NULL;
 
 	ok(wg_record_parse("{\"Address\":\"100.96.0.2\",\"PublicKey\":\"" K1 "\",\"Endpoint\":\"198.51.100.12:51820\"}",
 			   &rec, &err) == 0 &&

@@ -180,7 +180,7 @@ static void live(void)
 	char *err = NULL, out[4096], b64[WG_KEY_B64_LEN + 1], sock[128];
 	size_t changes = 99;
 
-	ok(unshare(CLONE_NEWNET | CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+	ok(unshare(CLONE_NEWNET | CLONE_NEWNS) == 0 && mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0 &&
 		   mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") == 0 && mkdir("/run/wireguard", 0700) == 0,
 	   "throwaway network + mount namespace with its own /run");
 	is_int(run(start, NULL, 0), 0, "wireguard-go %s started (it daemonises)", ifname);

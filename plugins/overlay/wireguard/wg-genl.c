@@ -24,6 +24,8 @@
 
 /* libmnl 1.0.4 lacks DUMP_BUF; a dump message may use 32 KiB. */
 #define DUMP_BUF 32768
+/* Requests we build are small; zeroed so no stack byte leaks to the kernel. */
+#define SEND_BUF 8192
 
 static struct nlmsghdr *genl_start(void *buf, uint16_t type, uint16_t flags, uint32_t seq,
 				   uint8_t cmd, uint8_t version)
@@ -472,7 +474,7 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 
 static int family_on(struct mnl_socket *nl, uint16_t *id)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[SEND_BUF] = {0};
 	struct nlmsghdr *nlh = wg_genl_build_getfamily(buf, next_seq());
 	struct talk t = {.cb = family_cb, .data = id};
 	*id = 0;
@@ -497,7 +499,7 @@ static int device_cb(const struct nlmsghdr *nlh, void *data) { return wg_genl_pa
 
 int wg_genl_get(const char *ifname, struct wg_device *dev)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[SEND_BUF] = {0};
 	struct mnl_socket *nl;
 	uint16_t family;
 	int r, tries = 0;
@@ -543,7 +545,7 @@ int wg_genl_set(const struct wg_device *set)
 		r = -ENOMEM;
 		goto out;
 	}
-	r = wg_genl_build_set(buf, cap, MNL_SOCKET_BUFFER_SIZE, family, next_seq(), set, &n_msgs, &used);
+	r = wg_genl_build_set(buf, cap, SEND_BUF, family, next_seq(), set, &n_msgs, &used);
 	for (size_t m = 0; r == 0 && m < n_msgs; m++) {
 		struct nlmsghdr *nlh = (struct nlmsghdr *)(buf + off);
 		struct talk t = {0};
@@ -561,7 +563,7 @@ out:
 
 int wg_genl_link_create(const char *ifname)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[SEND_BUF] = {0};
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifm;
