@@ -190,8 +190,9 @@ static void live(void)
 		diag("%s", err);
 	free(err);
 	err = NULL;
-	ok(!cur.has_private_key && cur.n_peers == 0 && cur.listen_port != 0,
-	   "fresh: no key, no peers, a random port (%u)", cur.listen_port);
+	/* wireguard-go binds its port only once the link is up, so a fresh
+	 * device may report port 0: only key and peers are asserted. */
+	ok(!cur.has_private_key && cur.n_peers == 0, "fresh: no key, no peers (port %u)", cur.listen_port);
 
 	wg_key_generate(priv);
 	wg_key_public(priv, pub);
