@@ -27,7 +27,8 @@ static int cmp_u32(const void *a, const void *b)
 
 static bool taken(const uint32_t *sorted, size_t n, uint32_t a)
 {
-	return bsearch(&a, sorted, n, sizeof *sorted, cmp_u32) != NULL;
+	/* bsearch() must not see a NULL array, even empty. */
+	return n && bsearch(&a, sorted, n, sizeof *sorted, cmp_u32) != NULL;
 }
 
 int wg_alloc_pick(const struct wg_pool *p, uint32_t prev, const uint32_t *used, size_t n_used,
