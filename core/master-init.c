@@ -105,7 +105,7 @@ static int choose_address(const struct app *a, const char *overlay_addr, char **
 		free(err);
 		return r;
 	}
-	*why = res.reason ? "detected" : "detected";
+	*why = "detected";
 	log_info("address detected ip=%s interface=%s class=%s", res.ip, res.ifname, ip_class_name(res.ip_class));
 	*addr = strdup(res.ip);
 	ipdetect_result_free(&res);

@@ -37,7 +37,7 @@ struct agent {
 	struct docker *docker;
 	char *secret;
 	char *docker_version;
-	bool overlay_moved;   /* re-registered with the overlay address */
+	char role[8];         /* the role the controller gave, once ready */
 };
 
 enum round_result { ROUND_CONVERGED, ROUND_AGAIN, ROUND_WAIT };
@@ -169,6 +169,7 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 	}
 	if (ans.message)
 		log_info("controller note: %s", ans.message);
+	snprintf(g->role, sizeof g->role, "%s", ans.swarm_role);
 	log_info("controller says ready role=%s manager=%s overlay=%s gluster=%s", ans.swarm_role,
 		 ans.manager_addr, ans.overlay_type ? ans.overlay_type : "none",
 		 ans.gluster_enabled ? "on" : "off");
@@ -232,7 +233,6 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 	}
 	if (res != ROUND_AGAIN)
 		res = ROUND_CONVERGED;
-	g->overlay_moved = true;
 out:
 	free(obs_overlay);
 	free(obs_storage);
@@ -368,8 +368,7 @@ static int run(struct app *a, bool watch)
 	}
 	rc = converge(&g, now_ms() + a->cfg.join_deadline * 1000);
 	if (rc == EXIT_OK)
-		log_info("node join done: converged hostname=%s ip=%s role=%s", g.id.hostname, g.id.ip,
-			 a->cfg.role == ROLE_MANAGER ? "manager" : "worker");
+		log_info("node join done: converged hostname=%s ip=%s role=%s", g.id.hostname, g.id.ip, g.role);
 	else
 		log_error("node join failed exit=%d", rc);
 	if (rc == EXIT_OK && watch)
