@@ -21,6 +21,7 @@ struct host_ctx {
 	char *data_dir;
 	char *error;
 	char *role_str;
+	char *node_ip;  /* overrides cfg->ip; kept until free (borrowed out) */
 };
 
 static void h_log(void *vctx, int level, const char *fmt, ...)
@@ -63,7 +64,7 @@ static const char *h_config_get(void *vctx, const char *key)
 	if (strcmp(key, "hostname") == 0)
 		return c->hostname;
 	if (strcmp(key, "node-ip") == 0)
-		return c->ip;
+		return ctx->node_ip ? ctx->node_ip : c->ip;
 	if (strcmp(key, "state-dir") == 0)
 		return c->state_dir;
 	if (strcmp(key, "node-state-dir") == 0)
@@ -160,6 +161,16 @@ int host_services_init(struct clusterctl_host *host, struct host_ctx **out,
 }
 
 void host_ctx_set_config(struct host_ctx *ctx, const struct config *cfg) { ctx->cfg = cfg; }
+
+int host_ctx_set_node_ip(struct host_ctx *ctx, const char *ip)
+{
+	/* Plugins may hold the string returned before: set once, never freed
+	 * before the context. */
+	if (ctx->node_ip)
+		return strcmp(ctx->node_ip, ip) == 0 ? 0 : -EBUSY;
+	ctx->node_ip = strdup(ip);
+	return ctx->node_ip ? 0 : -ENOMEM;
+}
 const char *host_ctx_error(const struct host_ctx *ctx) { return ctx && ctx->error ? ctx->error : ""; }
 
 void host_ctx_clear_error(struct host_ctx *ctx)
@@ -173,6 +184,7 @@ void host_ctx_free(struct host_ctx *ctx)
 	if (!ctx)
 		return;
 	free(ctx->suffix);
+	free(ctx->node_ip);
 	free(ctx->data_dir);
 	free(ctx->error);
 	free(ctx);

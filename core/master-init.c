@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "docker.h"
+#include "host-services.h"
 #include "ipdetect.h"
 #include "join-secret.h"
 #include "log.h"
@@ -219,13 +220,24 @@ int cmd_master_init(struct app *a)
 	else if (prepare_provider(a->overlay, options, &overlay_addr, &overlay_mtu) < 0)
 		goto out;
 
-	/* 3. Storage: the state dir may live on the shared volume. */
+	/* 3. The address the Swarm is advertised on.  Storage names this
+	 * host's brick by it too, so that Gluster traffic takes the overlay
+	 * like the Swarm's does. */
+	if (choose_address(a, overlay_addr, &addr, &why) < 0)
+		goto out;
+	log_info("swarm address chosen ip=%s source=\"%s\"", addr, why);
+	if ((r = host_ctx_set_node_ip(a->storage->hctx, addr)) < 0) {
+		log_error("cannot hand the storage provider this host's address: %s", strerror(-r));
+		goto out;
+	}
+
+	/* 4. Storage: the state dir may live on the shared volume. */
 	if (dry)
-		printf("plan: prepare storage provider %s on this host\n", c->storage_provider);
+		printf("plan: prepare storage provider %s on this host (address %s)\n", c->storage_provider, addr);
 	else if (prepare_provider(a->storage, NULL, NULL, NULL) < 0)
 		goto out;
 
-	/* 4. State dir and join secret. */
+	/* 5. State dir and join secret. */
 	if (stat(c->state_dir, &st) == 0) {
 		if (!S_ISDIR(st.st_mode)) {
 			log_error("state dir %s exists and is not a directory", c->state_dir);
@@ -253,10 +265,7 @@ int cmd_master_init(struct app *a)
 		log_info("join secret %s path=%s/%s", created ? "created" : "kept", c->state_dir, JOIN_SECRET_FILE);
 	}
 
-	/* 5. The Swarm. */
-	if (choose_address(a, overlay_addr, &addr, &why) < 0)
-		goto out;
-	log_info("swarm address chosen ip=%s source=\"%s\"", addr, why);
+	/* 6. The Swarm. */
 	if (ensure_swarm(a, d, &info, addr, overlay_mtu, dry) < 0)
 		goto out;
 

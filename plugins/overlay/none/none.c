@@ -14,12 +14,6 @@ static int none_init(const struct clusterctl_host *host, void **state)
 
 static void none_fini(void *state) {}
 
-static int none_plan(void *state, const struct clusterctl_plan_in *in, struct clusterctl_plan_out *out)
-{
-	out->payload_json = strdup("{}");
-	return out->payload_json ? 0 : -ENOMEM;
-}
-
 /* Nothing to bring up: converged by definition, and no overlay address,
  * so the node keeps the address IP detection chose. */
 static int none_ensure(void *state, const char *payload_json, struct clusterctl_ensure_out *out)
@@ -47,7 +41,6 @@ static const struct clusterctl_plugin none_overlay = {
 	.init = none_init,
 	.fini = none_fini,
 	.master_prepare = none_master_prepare,
-	.plan = none_plan,
 	.ensure = none_ensure,
 	.status = none_status,
 };

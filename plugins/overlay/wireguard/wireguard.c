@@ -662,17 +662,16 @@ static int wireguard_status(void *state, char **status_json)
 
 /* ---- master --------------------------------------------------------- */
 
-/* The master's underlay address for its endpoint: the host's node-ip when
- * given, else the first up, global IPv4 address outside the CGNAT range on
- * a link that is not a bridge or loopback. */
+/* The master's underlay address for its endpoint: the host's node-ip
+ * (--ip) when given, else the first up, global IPv4 address outside the
+ * CGNAT range on a link that is not a bridge or loopback.  Not the Swarm's
+ * advertise address: with an overlay that is the tunnel's own. */
 static int master_endpoint_ip(struct wg_state *st, uint32_t *ip)
 {
-	const char *v = st->host->config_get(st->host->ctx, "advertise-addr");
+	const char *v = st->host->config_get(st->host->ctx, "node-ip");
 	struct clusterctl_ifaddr *all = NULL;
 	size_t n = 0;
 
-	if (!v || !*v)
-		v = st->host->config_get(st->host->ctx, "node-ip");
 	if (v && *v) {
 		if (wg_parse_ipv4(v, ip) == 0)
 			return 0;

@@ -20,13 +20,6 @@ static int none_master_prepare(void *state, const char *options_json, struct clu
 	return 0;
 }
 
-static int none_plan(void *state, const struct clusterctl_plan_in *in, struct clusterctl_plan_out *out)
-{
-	out->storage_enabled = 0;
-	out->payload_json = strdup("{}");
-	return out->payload_json ? 0 : -ENOMEM;
-}
-
 static int none_ensure(void *state, const char *payload_json, struct clusterctl_ensure_out *out)
 {
 	out->converged = 1;
@@ -44,7 +37,6 @@ static const struct clusterctl_plugin none_storage = {
 	.init = none_init,
 	.fini = none_fini,
 	.master_prepare = none_master_prepare,
-	.plan = none_plan,
 	.ensure = none_ensure,
 	.status = none_status,
 };
