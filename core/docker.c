@@ -502,6 +502,19 @@ static int call(struct docker *d, const char *method, const char *path, struct j
 
 static bool ok_status(long s) { return s >= 200 && s <= 299; }
 
+/* A GET whose non-2xx answer is an error: 0 with resp filled (the caller
+ * frees it), or -errno with *err and nothing to free. */
+static int query(struct docker *d, const char *path, const char *what, struct clusterctl_http_response *resp,
+		 char **err)
+{
+	int r = call(d, "GET", path, NULL, T_QUERY_MS, what, resp, err);
+	if (r < 0 || ok_status(resp->status))
+		return r;
+	r = docker_reply_error(resp->status, resp->body, resp->body_len, what, err);
+	http_unix_response_free(resp);
+	return r;
+}
+
 /* ---- open / version ----------------------------------------------- */
 
 static int parse_version(const char *s, unsigned *maj, unsigned *min)
@@ -720,13 +733,9 @@ int docker_get_info(struct docker *d, struct docker_info *out, char **err)
 	int r;
 
 	memset(out, 0, sizeof *out);
-	r = call(d, "GET", "/info", NULL, T_QUERY_MS, "docker info", &resp, err);
-	if (r < 0)
+	if ((r = query(d, "/info", "docker info", &resp, err)) < 0)
 		return r;
-	if (!ok_status(resp.status))
-		r = docker_reply_error(resp.status, resp.body, resp.body_len, "docker info", err);
-	else
-		r = docker_parse_info(resp.body, resp.body_len, out, err);
+	r = docker_parse_info(resp.body, resp.body_len, out, err);
 	http_unix_response_free(&resp);
 	return r;
 }
@@ -790,13 +799,9 @@ int docker_swarm_inspect(struct docker *d, struct docker_swarm *out, char **err)
 	int r;
 
 	memset(out, 0, sizeof *out);
-	r = call(d, "GET", "/swarm", NULL, T_QUERY_MS, "swarm inspect", &resp, err);
-	if (r < 0)
+	if ((r = query(d, "/swarm", "swarm inspect", &resp, err)) < 0)
 		return r;
-	if (!ok_status(resp.status))
-		r = docker_reply_error(resp.status, resp.body, resp.body_len, "swarm inspect", err);
-	else
-		r = docker_parse_swarm(resp.body, resp.body_len, out, err);
+	r = docker_parse_swarm(resp.body, resp.body_len, out, err);
 	http_unix_response_free(&resp);
 	return r;
 }
@@ -1110,13 +1115,9 @@ int docker_node_list(struct docker *d, struct docker_node **out, size_t *n, char
 
 	*out = NULL;
 	*n = 0;
-	r = call(d, "GET", "/nodes", NULL, T_QUERY_MS, "node list", &resp, err);
-	if (r < 0)
+	if ((r = query(d, "/nodes", "node list", &resp, err)) < 0)
 		return r;
-	if (!ok_status(resp.status))
-		r = docker_reply_error(resp.status, resp.body, resp.body_len, "node list", err);
-	else
-		r = docker_parse_nodes(resp.body, resp.body_len, out, n, err);
+	r = docker_parse_nodes(resp.body, resp.body_len, out, n, err);
 	http_unix_response_free(&resp);
 	return r;
 }
@@ -1146,13 +1147,8 @@ int docker_node_set_role(struct docker *d, const char *node_id, const char *role
 			r = fail(err, -ENOMEM, "out of memory");
 			goto out;
 		}
-		r = call(d, "GET", path, NULL, T_QUERY_MS, "node inspect", &resp, err);
-		if (r < 0)
+		if ((r = query(d, path, "node inspect", &resp, err)) < 0)
 			goto out;
-		if (!ok_status(resp.status)) {
-			r = docker_reply_error(resp.status, resp.body, resp.body_len, "node inspect", err);
-			goto out;
-		}
 		if ((r = parse_json(&v, resp.body, resp.body_len, &o)) < 0 ||
 		    (r = parse_node(&v, o, &n, &spec)) < 0)
 			goto out;
@@ -1216,13 +1212,8 @@ static int find_ingress(struct docker *d, struct json_object **out, const char *
 	int r;
 
 	*out = NULL;
-	r = call(d, "GET", "/networks", NULL, T_QUERY_MS, "network list", &resp, err);
-	if (r < 0)
+	if ((r = query(d, "/networks", "network list", &resp, err)) < 0)
 		return r;
-	if (!ok_status(resp.status)) {
-		r = docker_reply_error(resp.status, resp.body, resp.body_len, "network list", err);
-		goto out;
-	}
 	if ((r = parse_json(&v, resp.body, resp.body_len, &o)) < 0)
 		goto out;
 	if (!json_object_is_type(o, json_type_array)) {
