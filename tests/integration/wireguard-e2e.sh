@@ -125,6 +125,11 @@ for pair in h1:100.96.0.2 h1:100.96.0.3 h2:100.96.0.1 h2:100.96.0.3 h3:100.96.0.
 	lab_wait 20 ping_ov "${pair%%:*}" "${pair#*:}"
 	ok $? "${pair%%:*} -> ${pair#*:}: ICMP echo over the overlay"
 done
+# The nodes register with their overlay address once the tunnel is up:
+# peers must still be pointed at the LAN (the node's UnderlayIP).
+eps=$(for h in h1 h2 h3; do lab_exec $h wg show wg0 endpoints | awk '{print $2}'; done | sort -u | tr '\n' ' ')
+is "$eps" "198.51.100.51:51820 198.51.100.52:51820 198.51.100.53:51820 " \
+	"every peer's endpoint is its host's LAN address, never an overlay address"
 lab_wait 30 full_mesh
 ok $? "full mesh: every host has two peers, each with a recent handshake"
 for h in h1 h2 h3; do diag "$h latest-handshakes: $(handshakes $h)"; done
