@@ -16,10 +16,17 @@
  *    and adds the overlay address through the host's rtnetlink services.
  *  - "Ready" (converged) = the backend answers AND the address is on the
  *    link AND the link is up.  Handshakes are reported by status().
+ *  - A node's endpoint is the UnderlayIP it reports (its --ip, else its
+ *    first LAN address), not the address it registers with, which is its
+ *    overlay address once the tunnel is up.
+ *  - The master is a mesh member too: the controller runs on it, and plan
+ *    puts every node on the master's own interface (sync_master) before
+ *    the node is answered.
  *
  * Formats (JSON; keys are base64, 44 characters)
  *  Observed.Overlay  node -> controller, from observe() and ensure():
  *    {"PublicKey":"...","ListenPort":51820,"Interface":"wg0",
+ *     "UnderlayIP":"198.51.100.12",
  *     "Address":"100.96.0.2","MTU":1420}   (Address/MTU once the link is up)
  *  OverlayPayload  controller -> node:
  *    {"Interface":"wg0","Address":"100.96.0.2/16","ListenPort":51820,
