@@ -83,6 +83,8 @@ struct wg_state {
 	char *master_applied;
 	time_t master_applied_at;
 	bool master_down_logged;
+	bool own_key_known; /* own_key: the public half of this host's key */
+	uint8_t own_key[WG_KEY_LEN];
 };
 
 enum backend { BK_NONE = 0, BK_UAPI, BK_KERNEL };
@@ -915,20 +917,26 @@ static int cmp_peer_key(const void *a, const void *b)
 }
 
 /* Is this process on the master host: does the data dir hold the private
- * key whose public half master.json names?  Never creates a key. */
+ * key whose public half master.json names?  Never creates a key; reads it
+ * once, not per registration. */
 static bool on_master_host(struct wg_state *st, const struct wg_record *master)
 {
-	uint8_t priv[WG_KEY_LEN], pub[WG_KEY_LEN];
+	uint8_t priv[WG_KEY_LEN];
 	char *path = NULL;
-	bool yes;
-	if (!master->has_key || data_path(st, "private.key", &path) < 0)
+	bool present;
+	if (!master->has_key)
 		return false;
-	yes = access(path, F_OK) == 0;
-	free(path);
-	if (!yes || load_key(st, priv, pub) < 0)
-		return false;
-	wg_key_wipe(priv, sizeof priv);
-	return memcmp(pub, master->public_key, WG_KEY_LEN) == 0;
+	if (!st->own_key_known) {
+		if (data_path(st, "private.key", &path) < 0)
+			return false;
+		present = access(path, F_OK) == 0;
+		free(path);
+		if (!present || load_key(st, priv, st->own_key) < 0)
+			return false;
+		wg_key_wipe(priv, sizeof priv);
+		st->own_key_known = true;
+	}
+	return memcmp(st->own_key, master->public_key, WG_KEY_LEN) == 0;
 }
 
 #define MASTER_RESYNC_SECONDS 60
