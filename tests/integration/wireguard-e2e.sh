@@ -26,18 +26,20 @@ done
 M=198.51.100.51:7000
 state=/data/GlusterFS/0001/orchestration
 OV="--overlay-provider wireguard"
+# CT_WRAP="valgrind --leak-check=full --log-file=/tmp/vg.%p" runs the
+# controller and node join under a checker.
 
 api() { # api HOST PATH: the host's Engine API
 	lab_exec "$1" curl -sf --unix-socket /run/docker.sock "http://localhost/v1.41$2"
 }
 serve() {
-	lab_exec h1 setsid "$bin" master serve $OV </dev/null >>"$LAB_DIR/h1/controller.log" 2>&1 &
+	lab_exec h1 setsid ${CT_WRAP:-} "$bin" master serve $OV </dev/null >>"$LAB_DIR/h1/controller.log" 2>&1 &
 	lab_wait 20 lab_exec h1 bash -c 'exec 3<>/dev/tcp/127.0.0.1/7000'
 }
 join() { # join HOST [flags]: node join; output in $out, status in $rc
 	local h=$1
 	shift
-	out=$(lab_exec "$h" env CLUSTERCTL_JOIN_SECRET="$secret" "$bin" node join $OV --master $M \
+	out=$(lab_exec "$h" env CLUSTERCTL_JOIN_SECRET="$secret" ${CT_WRAP:-} "$bin" node join $OV --master $M \
 		--join-deadline 60 "$@" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" >>"$LAB_DIR/$h/join.log"
