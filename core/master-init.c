@@ -31,8 +31,9 @@ static void ensure_out_free(struct clusterctl_ensure_out *o)
 	memset(o, 0, sizeof *o);
 }
 
-/* Run a provider's master_prepare; its address (an overlay's) is kept. */
-static int prepare_provider(struct plugin *p, const char *options, char **address, uint32_t *mtu)
+/* Run a provider's master_prepare; its address and interface (an
+ * overlay's) are kept. */
+static int prepare_provider(struct plugin *p, const char *options, char **address, char **ifname, uint32_t *mtu)
 {
 	struct clusterctl_ensure_out out = {.struct_size = sizeof out};
 	int r;
@@ -58,6 +59,8 @@ static int prepare_provider(struct plugin *p, const char *options, char **addres
 		}
 		*address = strdup(out.address);
 	}
+	if (out.ifname && ifname)
+		*ifname = strdup(out.ifname);
 	if (mtu)
 		*mtu = out.mtu;
 	log_info("%s ready provider=%s%s%s%s%s", plugin_kind_name(p->desc.kind), p->desc.name,
@@ -111,6 +114,47 @@ static int choose_address(const struct app *a, const char *overlay_addr, char **
 	*addr = strdup(res.ip);
 	ipdetect_result_free(&res);
 	return *addr ? 0 : -ENOMEM;
+}
+
+/* The address nodes reach the controller on.  A node is not on the
+ * overlay before it joins, so when the Swarm is advertised on the
+ * overlay, name the underlay: --ip, else detection without the overlay's
+ * interface. */
+static int controller_address(const struct app *a, const char *swarm_addr, const char *overlay_addr,
+			      const char *overlay_if, char **out)
+{
+	struct strbuf ex = STRBUF_INIT;
+	struct ipdetect_result res = {0};
+	char *err = NULL;
+	int r;
+
+	*out = NULL;
+	if (!overlay_addr || strcmp(swarm_addr, overlay_addr) != 0) {
+		*out = strdup(swarm_addr);
+		return *out ? 0 : -ENOMEM;
+	}
+	if (a->cfg.ip) {
+		*out = strdup(a->cfg.ip);
+		return *out ? 0 : -ENOMEM;
+	}
+	strbuf_printf(&ex, "%s%s%s", a->cfg.exclude_interfaces ? a->cfg.exclude_interfaces : "",
+		      a->cfg.exclude_interfaces && *a->cfg.exclude_interfaces ? "," : "", overlay_if ? overlay_if : "");
+	{
+		struct ipdetect_opts o = {.pin_ifname = a->cfg.interface, .exclude = ex.buf};
+		r = ex.oom ? -ENOMEM : ipdetect_choose(&o, &res, &err);
+	}
+	strbuf_free(&ex);
+	if (r < 0 || !strcmp(res.ip, overlay_addr)) {
+		log_warn("cannot tell nodes this host's underlay address (%s): the join line names the overlay's; "
+			 "give --ip", r < 0 && err ? err : "only the overlay's was found");
+		free(err);
+		ipdetect_result_free(&res);
+		*out = strdup(swarm_addr);
+		return *out ? 0 : -ENOMEM;
+	}
+	*out = strdup(res.ip);
+	ipdetect_result_free(&res);
+	return *out ? 0 : -ENOMEM;
 }
 
 /* Swarm's VXLAN adds 50 bytes: over an overlay whose MTU is below the
@@ -191,7 +235,8 @@ int cmd_master_init(struct app *a)
 {
 	const struct config *c = &a->cfg;
 	bool dry = c->dry_run, created = false;
-	char *options = NULL, *overlay_addr = NULL, *addr = NULL, *secret = NULL, *err = NULL;
+	char *options = NULL, *overlay_addr = NULL, *overlay_if = NULL, *addr = NULL, *secret = NULL, *err = NULL;
+	char *ctl_addr = NULL;
 	const char *why = "";
 	struct docker *d = NULL;
 	struct docker_info info = {0};
@@ -217,7 +262,7 @@ int cmd_master_init(struct app *a)
 	/* 2. Overlay first: the Swarm advertises its address. */
 	if (dry)
 		printf("plan: bring up overlay provider %s on this host\n", c->overlay_provider);
-	else if (prepare_provider(a->overlay, options, &overlay_addr, &overlay_mtu) < 0)
+	else if (prepare_provider(a->overlay, options, &overlay_addr, &overlay_if, &overlay_mtu) < 0)
 		goto out;
 
 	/* 3. The address the Swarm is advertised on.  Storage names this
@@ -234,7 +279,7 @@ int cmd_master_init(struct app *a)
 	/* 4. Storage: the state dir may live on the shared volume. */
 	if (dry)
 		printf("plan: prepare storage provider %s on this host (address %s)\n", c->storage_provider, addr);
-	else if (prepare_provider(a->storage, NULL, NULL, NULL) < 0)
+	else if (prepare_provider(a->storage, NULL, NULL, NULL, NULL) < 0)
 		goto out;
 
 	/* 5. State dir and join secret. */
@@ -270,14 +315,16 @@ int cmd_master_init(struct app *a)
 		goto out;
 
 	port = strrchr(c->listen, ':') + 1;
+	if (controller_address(a, addr, overlay_addr, overlay_if, &ctl_addr) < 0)
+		goto out;
 	if (dry) {
-		printf("plan: nodes will join with: clusterctl node join --master %s:%s ...\n", addr, port);
+		printf("plan: nodes will join with: clusterctl node join --master %s:%s ...\n", ctl_addr, port);
 	} else {
 		/* The secret goes in the environment, not argv: ps shows argv. */
 		printf("\nOn each node, run (as root):\n\n  CLUSTERCTL_JOIN_SECRET=%s clusterctl node join "
 		       "--master %s:%s --role worker%s%s%s%s\n\n"
 		       "Start the controller here first: clusterctl master serve%s%s\n",
-		       secret, addr, port, strcmp(c->overlay_provider, "none") ? " --overlay-provider " : "",
+		       secret, ctl_addr, port, strcmp(c->overlay_provider, "none") ? " --overlay-provider " : "",
 		       strcmp(c->overlay_provider, "none") ? c->overlay_provider : "",
 		       strcmp(c->storage_provider, "none") ? " --storage-provider " : "",
 		       strcmp(c->storage_provider, "none") ? c->storage_provider : "",
@@ -290,6 +337,8 @@ out:
 	free(err);
 	free(options);
 	free(overlay_addr);
+	free(overlay_if);
+	free(ctl_addr);
 	free(addr);
 	free(secret);
 	docker_info_free(&info);

@@ -20,12 +20,16 @@
 #include "docker.h"
 #include "join-secret.h"
 #include "log.h"
+#include "mtu-probe.h"
 #include "node-identity.h"
 #include "registration-client.h"
 #include "swarm-converge.h"
 #include "util.h"
 
 #define EXCHANGE_TIMEOUT_MS 15000
+#define MTU_PROBE_TIMEOUT_MS 500
+#define MTU_PROBE_FLOOR 576
+#define VXLAN_OVERHEAD 50
 
 static volatile sig_atomic_t stop_requested;
 
@@ -38,6 +42,7 @@ struct agent {
 	char *secret;
 	char *docker_version;
 	char role[8];         /* the role the controller gave, once ready */
+	bool mtu_probed;      /* once per run, not every heartbeat */
 };
 
 enum round_result { ROUND_CONVERGED, ROUND_AGAIN, ROUND_WAIT };
@@ -112,6 +117,44 @@ static int run_plugin_ensure(struct plugin *p, const char *payload, struct clust
 		log_error("%s provider %s failed: %s", plugin_kind_name(p->desc.kind), p->desc.name,
 			  *plugin_last_error(p) ? plugin_last_error(p) : strerror(-r));
 	return r;
+}
+
+/* Swarm's VXLAN adds 50 bytes inside the overlay, and master init
+ * --swarm-mtu auto sizes the ingress network as the overlay link MTU less
+ * those 50: that holds only if the path to the manager carries whole
+ * packets of the link MTU.  Measure it with don't-fragment echoes before
+ * joining, and say plainly when it falls short.  A probe that cannot run
+ * or gets no answer is a warning, never a failed join. */
+static void probe_overlay_mtu(const char *manager_addr, uint32_t link_mtu)
+{
+	size_t n = manager_addr ? strcspn(manager_addr, ":") : 0;
+	int hi = link_mtu ? (int)link_mtu : 1500, lo = hi < MTU_PROBE_FLOOR ? hi : MTU_PROBE_FLOOR, mtu = 0;
+	char host[16], *err = NULL;
+
+	if (!n || n >= sizeof host) {
+		log_warn("overlay path MTU not measured: no manager address to probe");
+		return;
+	}
+	memcpy(host, manager_addr, n);
+	host[n] = '\0';
+	if (!str_is_ipv4(host)) {
+		log_warn("overlay path MTU not measured: manager address \"%s\" is not IPv4", host);
+		return;
+	}
+	if (mtu_probe(host, lo, hi, MTU_PROBE_TIMEOUT_MS, &mtu, &err) < 0) {
+		log_warn("overlay path MTU not measured manager=%s: %s (joining anyway)", host,
+			 err ? err : "probe failed");
+		free(err);
+		return;
+	}
+	if (mtu < hi)
+		log_warn("overlay path mtu=%d manager=%s is below the overlay link MTU %d: Swarm's VXLAN packets "
+			 "above %d bytes will be lost (an ingress MTU of %d from --swarm-mtu auto is too large); "
+			 "give master init --swarm-mtu %d, or lower the overlay MTU to %d",
+			 mtu, host, hi, mtu, hi - VXLAN_OVERHEAD, mtu - VXLAN_OVERHEAD, mtu);
+	else
+		log_info("overlay path mtu=%d manager=%s link_mtu=%d swarm_vxlan_mtu=%d", mtu, host, hi,
+			 mtu - VXLAN_OVERHEAD);
 }
 
 /* One round.  Returns a round_result, or -errno / -EX for the exit code
@@ -202,6 +245,11 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 		snprintf(g->id.ip, sizeof g->id.ip, "%s", ov.address);
 		res = ROUND_AGAIN;
 		goto out;
+	}
+
+	if (ov.address && !g->mtu_probed) {
+		probe_overlay_mtu(ans.manager_addr, ov.mtu);
+		g->mtu_probed = true;
 	}
 
 	/* 2. Swarm. */

@@ -54,3 +54,8 @@ tests_unit_test_wg_json_SOURCES = tests/unit/test-wg-json.c
 tests_unit_test_wg_json_CFLAGS = $(WG_TEST_CFLAGS)
 tests_unit_test_wg_json_LDADD = $(WG_TEST_LDADD)
 endif
+if BUILD_OVERLAY_WIREGUARD
+# Issue 5 end to end: master + two nodes, a Swarm over the wireguard mesh.
+TESTS += tests/integration/wireguard-e2e.sh
+endif
+EXTRA_DIST += tests/integration/wireguard-e2e.sh

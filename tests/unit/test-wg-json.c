@@ -31,7 +31,7 @@ int main(void)
 	struct wg_record rec;
 	struct wg_observed ob;
 
-	plan(29);
+	plan(32);
 	is_int(parse(PAYLOAD("wg0", "100.96.0.2/16", "51820", "1420", PEER(K1, "\"100.96.0.1/32\"")), &p, &err), 0,
 	       "a well-formed payload is accepted");
 	ok(!strcmp(p.ifname, "wg0") && p.address == 0x64600002u && p.plen == 16 && p.listen_port == 51820 &&
@@ -103,6 +103,16 @@ int main(void)
 	free(err);
 	err = NULL;
 	ok(wg_observed_parse("{\"Address\":\"1.2.3\"}", &ob, &err) == -EINVAL && err, "Observed with a bad address refused");
+	free(err);
+	err = NULL;
+	ok(wg_observed_parse("{\"UnderlayIP\":\"198.51.100.12\"}", &ob, &err) == 0 && ob.underlay_ip == 0xc633640cu,
+	   "Observed UnderlayIP parsed");
+	ok(wg_observed_parse("{\"UnderlayIP\":\"198.51.100.12:51820\"}", &ob, &err) == -EINVAL && err &&
+		   strstr(err, "UnderlayIP"),
+	   "an UnderlayIP that is not a bare IPv4 address is refused");
+	free(err);
+	err = NULL;
+	ok(wg_observed_parse("{\"UnderlayIP\":7}", &ob, &err) == -EINVAL && err, "a non-string UnderlayIP is refused");
 	wg_payload_free(&p);
 	free(err);
 	return done_testing();

@@ -20,16 +20,23 @@ const struct clusterctl_plugin *clusterctl_plugin_entry(void);
 static char data_dir[64];
 static char last_error[1024];
 static const char *pool = "100.96.0.0/29";
+static const char *ifname = "wg0";
+static char last_log[1024];
+static int n_warn;
 
 static void h_log(void *ctx, int level, const char *fmt, ...)
 {
 	va_list ap;
-	printf("# log: ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(last_log, sizeof last_log, fmt, ap);
 	va_end(ap);
-	printf("\n");
+	printf("# log: %s\n", last_log);
+	if (level == CLUSTERCTL_LOG_WARN)
+		n_warn++;
 }
+
+/* No interface exists here: the master's own link is "down". */
+static int h_link_get(void *ctx, const char *name, struct clusterctl_link *out) { return -ENODEV; }
 
 static void h_error(void *ctx, const char *fmt, ...)
 {
@@ -44,6 +51,8 @@ static const char *h_config_get(void *ctx, const char *key)
 	const struct clusterctl_plugin *d = clusterctl_plugin_entry();
 	if (strcmp(key, "pool") == 0)
 		return pool;
+	if (strcmp(key, "interface") == 0)
+		return ifname;
 	for (const struct clusterctl_config_key *k = d->config_keys; k && k->name; k++)
 		if (strcmp(k->name, key) == 0)
 			return k->default_value;
@@ -59,10 +68,11 @@ static const struct clusterctl_host host = {
 	.error = h_error,
 	.config_get = h_config_get,
 	.data_dir = h_data_dir,
+	.link_get = h_link_get,
 };
 
 struct node {
-	const char *id, *ip;
+	const char *id, *ip, *underlay;
 	char key[WG_KEY_B64_LEN + 1];
 	char *record;
 	char addr[16];
@@ -112,10 +122,12 @@ static int do_plan(struct node *nodes, size_t n, struct node *self, bool with_re
 	const struct clusterctl_plugin *d = clusterctl_plugin_entry();
 	struct clusterctl_plan_in in = {.struct_size = sizeof in};
 	struct clusterctl_plan_out out = {.struct_size = sizeof out};
-	char observed[128], *cluster = cluster_of(nodes, n, self, as_string), *err = NULL;
+	char observed[192], *cluster = cluster_of(nodes, n, self, as_string), *err = NULL;
 	int r;
 
-	snprintf(observed, sizeof observed, "{\"PublicKey\":\"%s\",\"ListenPort\":51820}", self->key);
+	snprintf(observed, sizeof observed, "{\"PublicKey\":\"%s\",\"ListenPort\":51820%s%s%s}", self->key,
+		 self->underlay ? ",\"UnderlayIP\":\"" : "", self->underlay ? self->underlay : "",
+		 self->underlay ? "\"" : "");
 	in.node_id = self->id;
 	in.hostname = self->id;
 	in.ip = self->ip;
@@ -186,7 +198,7 @@ int main(void)
 	struct node *m = &nodes[0], *a = &nodes[1], *b = &nodes[2], *f = &nodes[6], *g = &nodes[7];
 	char path[128];
 
-	plan(45);
+	plan(58);
 
 	/* --- wg_alloc_pick on its own --------------------------------- */
 	ok(wg_alloc_pick(&p29, 0, NULL, 0, &out) == 0 && out == 0x64600002u,
@@ -293,6 +305,33 @@ int main(void)
 	like(m->record, "\"Master\":true", "its record says Master");
 	ok(do_plan(nodes, 3, a, true, false) == 0 && a->payload.n_peers == 2, "a's peers: master once, b");
 
+	/* Endpoints: once its tunnel is up a node registers with its overlay
+	 * address, which no peer can use to reach it. */
+	a->ip = "100.96.0.2";
+	ok(do_plan(nodes, 3, a, true, false) == 0 && strcmp(a->addr, "100.96.0.2") == 0,
+	   "a registers with its own overlay address");
+	like(a->record, "\"Endpoint\":\"198.51.100.12:51820\"", "without UnderlayIP the known endpoint is kept");
+	a->underlay = "198.51.100.40";
+	ok(do_plan(nodes, 3, a, true, false) == 0, "a reports UnderlayIP 198.51.100.40");
+	like(a->record, "\"Endpoint\":\"198.51.100.40:51820\"", "the endpoint follows the node's UnderlayIP");
+	ok(do_plan(nodes, 3, b, true, false) == 0 && b->payload.n_peers == 2, "b re-planned");
+	{
+		uint8_t k[WG_KEY_LEN];
+		struct wg_device dev = {.peers = b->payload.peers, .n_peers = b->payload.n_peers};
+		const struct wg_peer *pa;
+		wg_key_from_base64(a->key, k);
+		pa = wg_device_find_peer(&dev, k);
+		ok(pa && pa->endpoint.addr.v4 == 0xc6336428u && pa->endpoint.port == 51820,
+		   "b reaches a at 198.51.100.40:51820");
+	}
+	a->underlay = "100.96.0.5";
+	ok(do_plan(nodes, 3, a, true, false) == 0 && strstr(a->record, "\"Endpoint\":\"198.51.100.40:51820\""),
+	   "an UnderlayIP inside the pool is not an endpoint: the known one is kept");
+	a->underlay = NULL;
+	a->ip = "198.51.100.12";
+	ok(do_plan(nodes, 3, a, true, false) == 0 && strstr(a->record, "\"Endpoint\":\"198.51.100.12:51820\""),
+	   "a LAN registration address is the endpoint again");
+
 	/* Fill the /29: c .4, d .5, e .6, then f has no room. */
 	ok(do_plan(nodes, 4, &nodes[3], true, false) == 0 && !strcmp(nodes[3].addr, "100.96.0.4") &&
 		   do_plan(nodes, 5, &nodes[4], true, false) == 0 && !strcmp(nodes[4].addr, "100.96.0.5") &&
@@ -333,6 +372,42 @@ int main(void)
 	nodes[5].id = NULL; /* e departs, making room */
 	ok(do_plan(nodes, 8, g, false, false) == 0 && g->waiting == 1 && !strcmp(g->addr, "100.96.0.6"),
 	   "a node without a public key yet is told to wait");
+
+	/* On the master host (the data dir holds the key master.json names)
+	 * plan also puts the node on the master's own interface; with the
+	 * interface gone it says so once, and the node still gets its plan. */
+	{
+		uint8_t priv[WG_KEY_LEN];
+		struct wg_record rec = {.address = 0x64600001u, .has_key = true, .endpoint_ip = 0xc633640bu,
+					.listen_port = 51820, .master = true};
+		char b64[WG_KEY_B64_LEN + 2], *json;
+		int w;
+		ifname = "wgunit0";
+		ok(restart() == 0, "controller restart, interface wgunit0 (absent)");
+		wg_key_generate(priv);
+		wg_key_public(priv, rec.public_key);
+		wg_key_to_base64(priv, b64);
+		b64[WG_KEY_B64_LEN] = '\n';
+		b64[WG_KEY_B64_LEN + 1] = '\0';
+		char mpath[128];
+		snprintf(path, sizeof path, "%s/private.key", data_dir);
+		snprintf(mpath, sizeof mpath, "%s/master.json", data_dir);
+		json = wg_record_format(&rec);
+		ok(wg_write_file_atomic(path, b64, strlen(b64), 0600) == 0 && json &&
+			   wg_write_file_atomic(mpath, json, strlen(json), 0600) == 0,
+		   "this data dir is the master's: private.key and master.json");
+		wg_key_wipe(b64, sizeof b64);
+		free(json);
+		w = n_warn;
+		ok(do_plan(nodes, 3, a, true, false) == 0 && a->payload.n_peers >= 1,
+		   "a node is planned while the master's interface is down");
+		ok(n_warn == w + 1 && strstr(last_log, "master's wgunit0") && strstr(last_log, "not up"),
+		   "the controller warns that the master's interface is not up: %s", last_log);
+		ok(do_plan(nodes, 3, b, true, false) == 0 && n_warn == w + 1, "and says it once, not per registration");
+		snprintf(path, sizeof path, "%s/private.key", data_dir);
+		unlink(path);
+		ifname = "wg0";
+	}
 	pool = "100.96.0.0/99";
 	ok(restart() == -EINVAL && strstr(last_error, "pool"), "init refuses a malformed pool: %s", last_error);
 

@@ -382,6 +382,12 @@ int wg_observed_parse(const char *json, struct wg_observed *ob, char **err)
 		r = fail(err, "%s: Address is not an IPv4 address", what);
 		goto out;
 	}
+	if ((r = get_str(o, "UnderlayIP", &s, what, err)) < 0)
+		goto out;
+	if (r == 0 && wg_parse_ipv4(s, &ob->underlay_ip) < 0) {
+		r = fail(err, "%s: UnderlayIP is not an IPv4 address", what);
+		goto out;
+	}
 	r = 0;
 out:
 	json_object_put(o);

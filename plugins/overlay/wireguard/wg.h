@@ -225,6 +225,7 @@ struct wg_observed {
 	uint8_t public_key[WG_KEY_LEN];
 	uint16_t listen_port; /* 0: not reported */
 	uint32_t address;     /* 0: not reported */
+	uint32_t underlay_ip; /* 0: not reported; where peers reach ListenPort */
 };
 int wg_observed_parse(const char *json, struct wg_observed *o, char **err);
 

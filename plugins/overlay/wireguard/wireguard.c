@@ -16,10 +16,17 @@
  *    and adds the overlay address through the host's rtnetlink services.
  *  - "Ready" (converged) = the backend answers AND the address is on the
  *    link AND the link is up.  Handshakes are reported by status().
+ *  - A node's endpoint is the UnderlayIP it reports (its --ip, else its
+ *    first LAN address), not the address it registers with, which is its
+ *    overlay address once the tunnel is up.
+ *  - The master is a mesh member too: the controller runs on it, and plan
+ *    puts every node on the master's own interface (sync_master) before
+ *    the node is answered.
  *
  * Formats (JSON; keys are base64, 44 characters)
  *  Observed.Overlay  node -> controller, from observe() and ensure():
  *    {"PublicKey":"...","ListenPort":51820,"Interface":"wg0",
+ *     "UnderlayIP":"198.51.100.12",
  *     "Address":"100.96.0.2","MTU":1420}   (Address/MTU once the link is up)
  *  OverlayPayload  controller -> node:
  *    {"Interface":"wg0","Address":"100.96.0.2/16","ListenPort":51820,
@@ -71,6 +78,13 @@ struct wg_state {
 	const struct clusterctl_host *host;
 	struct wg_conf conf;
 	const char *wg_go;
+	/* Controller side: the master's own peer set as last applied (see
+	 * sync_master), and when, so an unchanged set costs no daemon call. */
+	char *master_applied;
+	time_t master_applied_at;
+	bool master_down_logged;
+	bool own_key_known; /* own_key: the public half of this host's key */
+	uint8_t own_key[WG_KEY_LEN];
 };
 
 enum backend { BK_NONE = 0, BK_UAPI, BK_KERNEL };
@@ -225,7 +239,13 @@ static int wireguard_init(const struct clusterctl_host *host, void **state)
 	return 0;
 }
 
-static void wireguard_fini(void *state) { free(state); }
+static void wireguard_fini(void *state)
+{
+	struct wg_state *st = state;
+	if (st)
+		free(st->master_applied);
+	free(st);
+}
 
 /* ---- keys ---------------------------------------------------------- */
 
@@ -363,6 +383,8 @@ static int backend_set(struct wg_state *st, enum backend bk, const struct wg_dev
 
 /* ---- node side ------------------------------------------------------ */
 
+static int underlay_ip(struct wg_state *st, uint32_t *ip);
+
 /* The IPv4 addresses on ifname; *n of them in *out (free()). */
 static int link_addrs(struct wg_state *st, const char *ifname, struct clusterctl_ifaddr **out, size_t *n)
 {
@@ -383,11 +405,15 @@ static int link_addrs(struct wg_state *st, const char *ifname, struct clusterctl
 	return 0;
 }
 
-static char *observed_json(const uint8_t pub[WG_KEY_LEN], uint16_t port, const char *ifname,
-			   const char *address, uint32_t mtu)
+/* UnderlayIP tells the controller where the other peers reach this node:
+ * the address the node registers with is its overlay address once the
+ * tunnel is up, which no peer can use as an endpoint. */
+static char *observed_json(struct wg_state *st, const uint8_t pub[WG_KEY_LEN], uint16_t port,
+			   const char *ifname, const char *address, uint32_t mtu)
 {
 	json_object *o = json_object_new_object();
-	char b64[WG_KEY_B64_LEN + 1];
+	char b64[WG_KEY_B64_LEN + 1], ip[16];
+	uint32_t under;
 	char *s;
 	if (!o)
 		return NULL;
@@ -395,6 +421,10 @@ static char *observed_json(const uint8_t pub[WG_KEY_LEN], uint16_t port, const c
 	json_object_object_add(o, "PublicKey", json_object_new_string(b64));
 	json_object_object_add(o, "ListenPort", json_object_new_int(port));
 	json_object_object_add(o, "Interface", json_object_new_string(ifname));
+	if (underlay_ip(st, &under) == 0) {
+		wg_format_ipv4(under, ip);
+		json_object_object_add(o, "UnderlayIP", json_object_new_string(ip));
+	}
 	if (address) {
 		json_object_object_add(o, "Address", json_object_new_string(address));
 		json_object_object_add(o, "MTU", json_object_new_int((int)mtu));
@@ -406,9 +436,11 @@ static char *observed_json(const uint8_t pub[WG_KEY_LEN], uint16_t port, const c
 
 /* Bring the node to `want`.  prune: remove peers want does not list
  * (ensure); master_prepare keeps them, since re-running master init must
- * not cut the nodes the controller added since. */
-static int converge(struct wg_state *st, const struct wg_payload *want, bool prune,
-		    struct clusterctl_ensure_out *out)
+ * not cut the nodes the controller added since.  create: start the
+ * backend when the interface is missing (-ENODEV otherwise: the
+ * controller's event loop must not wait for a daemon to start). */
+static int converge_backend(struct wg_state *st, const struct wg_payload *want, bool prune, bool create,
+			    struct clusterctl_ensure_out *out)
 {
 	uint8_t priv[WG_KEY_LEN], pub[WG_KEY_LEN];
 	struct wg_device cur = {0}, wantdev = {0}, set = {0};
@@ -429,6 +461,11 @@ static int converge(struct wg_state *st, const struct wg_payload *want, bool pru
 			goto out;
 		}
 	bk = backend_detect(st, want->ifname);
+	if (bk == BK_NONE && !create) {
+		ERR(st, "wireguard: interface %s is not up", want->ifname);
+		r = -ENODEV;
+		goto out;
+	}
 	if (bk == BK_NONE && (r = backend_create(st, want->ifname, &bk)) < 0)
 		goto out;
 	if ((r = backend_get(st, bk, want->ifname, &cur)) < 0)
@@ -511,7 +548,7 @@ static int converge(struct wg_state *st, const struct wg_payload *want, bool pru
 	out->ifname = strdup(want->ifname);
 	out->address = strdup(ip);
 	out->mtu = l.mtu;
-	out->observed_json = observed_json(pub, want->listen_port, want->ifname,
+	out->observed_json = observed_json(st, pub, want->listen_port, want->ifname,
 					   out->converged ? ip : NULL, l.mtu);
 	{
 		char msg[160];
@@ -531,6 +568,12 @@ out:
 	wg_device_free(&cur);
 	wg_device_free(&set);
 	return r;
+}
+
+static int converge(struct wg_state *st, const struct wg_payload *want, bool prune,
+		    struct clusterctl_ensure_out *out)
+{
+	return converge_backend(st, want, prune, true, out);
 }
 
 static int wireguard_ensure(void *state, const char *payload_json, struct clusterctl_ensure_out *out)
@@ -573,7 +616,7 @@ static int wireguard_observe(void *state, char **observed)
 				addr = addrs[i].addr;
 		}
 	}
-	*observed = observed_json(pub, st->conf.listen_port, st->conf.ifname, addr, addr ? l.mtu : 0);
+	*observed = observed_json(st, pub, st->conf.listen_port, st->conf.ifname, addr, addr ? l.mtu : 0);
 	free(addrs);
 	if (!*observed) {
 		ERR(st, "wireguard: out of memory");
@@ -662,11 +705,12 @@ static int wireguard_status(void *state, char **status_json)
 
 /* ---- master --------------------------------------------------------- */
 
-/* The master's underlay address for its endpoint: the host's node-ip
- * (--ip) when given, else the first up, global IPv4 address outside the
- * CGNAT range on a link that is not a bridge or loopback.  Not the Swarm's
- * advertise address: with an overlay that is the tunnel's own. */
-static int master_endpoint_ip(struct wg_state *st, uint32_t *ip)
+/* This host's underlay address, where peers reach its listen port: the
+ * host's node-ip (--ip) when given, else the first up, global IPv4
+ * address outside the CGNAT range on a link that is not a bridge or
+ * loopback.  Not the Swarm's advertise address: with an overlay that is
+ * the tunnel's own. */
+static int underlay_ip(struct wg_state *st, uint32_t *ip)
 {
 	const char *v = st->host->config_get(st->host->ctx, "node-ip");
 	struct clusterctl_ifaddr *all = NULL;
@@ -726,7 +770,7 @@ static int wireguard_master_prepare(void *state, const char *options_json, struc
 	rec.master = true;
 	rec.address = wg_pool_master(&c.pool);
 	rec.listen_port = c.listen_port;
-	if (master_endpoint_ip(st, &rec.endpoint_ip) < 0)
+	if (underlay_ip(st, &rec.endpoint_ip) < 0)
 		LOG(st, CLUSTERCTL_LOG_WARN, "wireguard master endpoint unknown: nodes will wait for the "
 					     "master to reach them (set --ip on master init)");
 	if ((r = data_path(st, MASTER_FILE, &path)) < 0)
@@ -867,6 +911,108 @@ static int add_peer(struct wg_payload *p, const struct wg_record *r, uint16_t ke
 	return wg_peer_add_allowed(peer, &a);
 }
 
+static int cmp_peer_key(const void *a, const void *b)
+{
+	return memcmp(((const struct wg_peer *)a)->public_key, ((const struct wg_peer *)b)->public_key, WG_KEY_LEN);
+}
+
+/* Is this process on the master host: does the data dir hold the private
+ * key whose public half master.json names?  Never creates a key; reads it
+ * once, not per registration. */
+static bool on_master_host(struct wg_state *st, const struct wg_record *master)
+{
+	uint8_t priv[WG_KEY_LEN];
+	char *path = NULL;
+	bool present;
+	if (!master->has_key)
+		return false;
+	if (!st->own_key_known) {
+		if (data_path(st, "private.key", &path) < 0)
+			return false;
+		present = access(path, F_OK) == 0;
+		free(path);
+		if (!present || load_key(st, priv, st->own_key) < 0)
+			return false;
+		wg_key_wipe(priv, sizeof priv);
+		st->own_key_known = true;
+	}
+	return memcmp(st->own_key, master->public_key, WG_KEY_LEN) == 0;
+}
+
+#define MASTER_RESYNC_SECONDS 60
+
+/* The controller runs on the master, whose own interface is a member of
+ * the mesh like any node's: it must list every node as a peer, or no node
+ * reaches the master's overlay address (and so the Swarm manager).  The
+ * plan that first sees a node's key applies it here, before the node is
+ * handed its payload, so the master never lags behind the nodes.  The
+ * peer set is every node's record plus the one being planned; it is
+ * applied only when it changed (or once a minute, to heal a restarted
+ * daemon), and only through a running backend: starting wireguard-go is
+ * master init's job, not the event loop's.  Failures are logged, never
+ * passed to the node: its own payload is still right. */
+static void sync_master(struct wg_state *st, const struct wg_conf *c, const struct wg_record *master,
+			const struct other *others, size_t n_others, const char *node_id,
+			const struct wg_record *rec)
+{
+	struct clusterctl_ensure_out out = {.struct_size = sizeof out};
+	struct wg_payload p = {0};
+	char *text = NULL;
+	time_t now = time(NULL);
+	int r = 0;
+
+	if (!master->has_key || !master->address || !wg_in_net(master->address, c->pool.net, c->pool.plen) ||
+	    !on_master_host(st, master))
+		return;
+	strcpy(p.ifname, c->ifname);
+	p.address = master->address;
+	p.plen = c->pool.plen;
+	p.listen_port = master->listen_port ? master->listen_port : c->listen_port;
+	p.mtu = c->mtu;
+	if (rec->address && wg_in_net(rec->address, c->pool.net, c->pool.plen))
+		r = add_peer(&p, rec, c->keepalive);
+	for (size_t i = 0; r == 0 && i < n_others; i++) {
+		const struct wg_record *o = &others[i].rec;
+		if (!others[i].valid || !o->has_key || !o->address || !strcmp(others[i].node_id, node_id) ||
+		    o->address == rec->address || o->address == master->address ||
+		    !wg_in_net(o->address, c->pool.net, c->pool.plen) ||
+		    memcmp(o->public_key, master->public_key, WG_KEY_LEN) == 0)
+			continue;
+		r = add_peer(&p, o, c->keepalive);
+	}
+	if (r < 0)
+		goto out;
+	/* Store order differs from plan to plan: compare sorted. */
+	if (p.n_peers > 1)
+		qsort(p.peers, p.n_peers, sizeof *p.peers, cmp_peer_key);
+	if (!(text = wg_payload_format(&p)))
+		goto out;
+	if (st->master_applied && strcmp(st->master_applied, text) == 0 &&
+	    now - st->master_applied_at < MASTER_RESYNC_SECONDS)
+		goto out;
+	r = converge_backend(st, &p, true, false, &out);
+	if (r < 0) {
+		if (r != -ENODEV || !st->master_down_logged)
+			LOG(st, CLUSTERCTL_LOG_WARN, "wireguard cannot give the master's %s its %zu peers: %s", p.ifname,
+			    p.n_peers, r == -ENODEV ? "it is not up (run clusterctl master init again)" : strerror(-r));
+		st->master_down_logged = r == -ENODEV;
+		goto out;
+	}
+	st->master_down_logged = false;
+	LOG(st, CLUSTERCTL_LOG_DEBUG, "wireguard master peers in step ifname=%s peers=%zu", p.ifname, p.n_peers);
+	free(st->master_applied);
+	st->master_applied = text;
+	st->master_applied_at = now;
+	text = NULL;
+out:
+	free(out.address);
+	free(out.ifname);
+	free(out.observed_json);
+	free(out.message);
+	free(text);
+	wg_payload_free(&p);
+}
+
 static int wireguard_plan(void *state, const struct clusterctl_plan_in *in, struct clusterctl_plan_out *out)
 {
 	struct wg_state *st = state;
@@ -920,7 +1066,15 @@ static int wireguard_plan(void *state, const struct clusterctl_plan_in *in, stru
 
 	rec.has_key = ob.has_key || prev.has_key;
 	memcpy(rec.public_key, ob.has_key ? ob.public_key : prev.public_key, WG_KEY_LEN);
-	rec.endpoint_ip = ip;
+	/* The endpoint: what the node says its underlay is, else the address
+	 * it registers with unless that is an overlay address (a node whose
+	 * tunnel is up registers with it), else what was known before. */
+	if (ob.underlay_ip && !wg_in_net(ob.underlay_ip, c.pool.net, c.pool.plen))
+		rec.endpoint_ip = ob.underlay_ip;
+	else if (!wg_in_net(ip, c.pool.net, c.pool.plen))
+		rec.endpoint_ip = ip;
+	else
+		rec.endpoint_ip = prev.endpoint_ip;
 	rec.listen_port = ob.listen_port ? ob.listen_port : c.listen_port;
 	is_master = rec.has_key && master.has_key && memcmp(rec.public_key, master.public_key, WG_KEY_LEN) == 0;
 
@@ -1024,6 +1178,8 @@ static int wireguard_plan(void *state, const struct clusterctl_plan_in *in, stru
 		if ((r = add_peer(&p, o, c.keepalive)) < 0)
 			goto out;
 	}
+	if (!is_master && rec.has_key)
+		sync_master(st, &c, &master, others, n_others, in->node_id, &rec);
 	out->payload_json = wg_payload_format(&p);
 	out->record_json = wg_record_format(&rec);
 	{
