@@ -321,10 +321,17 @@ int cmd_master_init(struct app *a)
 		printf("plan: nodes will join with: clusterctl node join --master %s:%s ...\n", ctl_addr, port);
 	} else {
 		/* The secret goes in the environment, not argv: ps shows argv. */
+		/* The secret itself only to a terminal: stdout that is a file or
+		 * the journal (a systemd unit) would keep it. */
+		bool tty = isatty(STDOUT_FILENO);
+		if (!tty)
+			printf("\nThe join secret is in %s/%s on this host (not printed: standard output is not a "
+			       "terminal).\nCopy it to each node in place of <secret>.",
+			       c->state_dir, JOIN_SECRET_FILE);
 		printf("\nOn each node, run (as root):\n\n  CLUSTERCTL_JOIN_SECRET=%s clusterctl node join "
 		       "--master %s:%s --role worker%s%s%s%s\n\n"
 		       "Start the controller here first: clusterctl master serve%s%s\n",
-		       secret, ctl_addr, port, strcmp(c->overlay_provider, "none") ? " --overlay-provider " : "",
+		       tty ? secret : "<secret>", ctl_addr, port, strcmp(c->overlay_provider, "none") ? " --overlay-provider " : "",
 		       strcmp(c->overlay_provider, "none") ? c->overlay_provider : "",
 		       strcmp(c->storage_provider, "none") ? " --storage-provider " : "",
 		       strcmp(c->storage_provider, "none") ? c->storage_provider : "",

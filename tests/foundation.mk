@@ -10,3 +10,5 @@ tests_unit_test_config_SOURCES = tests/unit/test-config.c
 tests_unit_test_config_LDADD = core/libclusterctl-core.la
 tests_unit_test_log_SOURCES = tests/unit/test-log.c
 tests_unit_test_log_LDADD = core/libclusterctl-core.la
+TESTS += tests/integration/systemd-units.sh
+EXTRA_DIST += tests/integration/systemd-units.sh

@@ -41,8 +41,13 @@ ok $? "master init succeeds on h1"
 like "$out" "clusterctl node join --master 198.51.100.31:7000" "it prints the node join line"
 secret=$(lab_exec h1 cat $state/join-secret)
 is "$(lab_exec h1 stat -c %a $state/join-secret)" 600 "the join secret is mode 0600"
-out=$(lab_exec h1 "$bin" master init 2>&1)
+case $out in *"$secret"*) ok 1 "the secret is not printed when stdout is not a terminal" ;;
+*) ok 0 "the secret is not printed when stdout is not a terminal" ;; esac
+like "$out" "The join secret is in $state/join-secret" "the output says where the secret is instead"
+# On a terminal (script(1) gives it one) the admin gets the line ready to paste.
+out=$(lab_exec h1 script -qec "$bin master init" /dev/null 2>&1)
 ok $? "master init again succeeds"
+like "$out" "CLUSTERCTL_JOIN_SECRET=$secret clusterctl node join" "on a terminal the join line carries the secret"
 like "$out" "swarm already initialised here: nothing to do" "and changes nothing"
 is "$(lab_exec h1 cat $state/join-secret)" "$secret" "the join secret is kept"
 
