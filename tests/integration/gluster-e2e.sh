@@ -9,7 +9,8 @@
 #       gluster: brick prepared, probed, add-brick up to replica 3, mounted;
 #   and a 3-node Swarm.  Re-runs change nothing; the controller killed
 #   with -9 while h2 is half-way keeps its decisions; a brick of another
-#   volume and a stopped glusterd fail with a message and retry cleanly.
+#   volume and a stopped glusterd fail (or, at a first join, warn and make
+#   the node a client) with a message, and a retry converges.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/lab/lab.sh"
 
@@ -151,11 +152,22 @@ like "$after" "gluster add-brick volume=clusterctl replica=2 bricks=1 first=$IP2
 is "$(bricks)" "$IP1:$BRICK $IP2:$BRICK " "the volume has h1's and h2's bricks"
 at "h2 joined"
 
+# ---- h3: glusterd stopped at its first join -----------------------------------
+lab_exec h3 sh -c 'kill $(cat /run/glusterd.pid)'
+lab_wait 20 not lab_exec h3 gluster --mode=script pool list
+join h3 worker
+is "$rc" 0 "node join on h3 with glusterd stopped completes (a client can mount without it)"
+like "$out" "glusterd is not running, so this node cannot host a brick" "it warns that glusterd is down on a brick host"
+like "$out" "systemctl enable --now glusterd" "and says what to do"
+is "$(bricks)" "$IP1:$BRICK $IP2:$BRICK " "h3 got no brick meanwhile"
+check "h3 mounted the volume as a client" is_fuse h3 $MNT
+lab_start_glusterd h3
+
 # ---- h3: a brick of another volume, then a clean retry ---------------------
 lab_exec h3 mkdir -p $BRICK
 lab_exec h3 setfattr -n trusted.glusterfs.volume-id -v $VOLID_OTHER $BRICK
 join h3 worker
-ok "$([ "$rc" -ne 0 ]; echo $?)" "node join on h3 with a brick of another volume fails (exit $rc)"
+ok "$([ "$rc" -ne 0 ]; echo $?)" "with glusterd running, h3 is given a brick; one of another volume fails (exit $rc)"
 like "$out" "already belongs to another GlusterFS volume" "naming the conflict"
 like "$out" "00112233-4455-6677-8899-aabbccddeeff" "and the other volume's id"
 like "$out" "clusterctl-gluster(7), RECOVERY" "and where the way out is written"

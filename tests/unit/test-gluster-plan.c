@@ -260,9 +260,28 @@ int main(void)
 
 	/* records keep decisions stable */
 	gp_record_parse("{\"Role\":\"client\"}", &node.rec);
+	node.capable = false;
 	gp_decide(&cfg, &view, &node, &a);
-	is_str(a.role, GP_ROLE_CLIENT, "a stored client decision stands");
+	is_str(a.role, GP_ROLE_CLIENT, "a stored client decision stands while the node is not capable");
 	gp_answer_free(&a);
+	/* it joined with glusterd stopped; glusterd runs now, a brick is free */
+	node.capable = true;
+	gp_decide(&cfg, &view, &node, &a);
+	is_str(a.role, GP_ROLE_BRICK, "a client that became capable gets the free brick");
+	is_int(a.step, GP_PREPARE, "and is told to prepare it");
+	gp_answer_free(&a);
+	{
+		struct gp_other o = {.node_id = "h3", .ip = "198.51.100.63"};
+		gp_record_parse("{\"Role\":\"brick\",\"Brick\":\"/data/glusterfs/bricks/gv0\",\"Host\":\"198.51.100.63\"}", &o.rec);
+		node.others = &o;
+		node.n_others = 1;
+		gp_decide(&cfg, &view, &node, &a);
+		is_str(a.role, GP_ROLE_CLIENT, "but stays a client when the volume has its bricks");
+		gp_answer_free(&a);
+		node.others = NULL;
+		node.n_others = 0;
+		gp_record_free(&o.rec);
+	}
 	gp_record_free(&node.rec);
 
 	/* the node came back from another address */
