@@ -13,6 +13,7 @@
 #   the node a client) with a message, and a retry converges.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/lab/lab.sh"
+. "$top_srcdir/tests/integration/gluster-lib.sh"
 
 require_root
 require_cmd jq glusterd gluster mount.glusterfs losetup findmnt setfattr getfattr
@@ -205,19 +206,7 @@ is "$(printf '%s\n' "$ls_out" | grep -c .)" 3 "docker node ls: three nodes"
 is "$(printf '%s\n' "$ls_out" | grep '^h3' | tr -d ' ')" "h3" "docker node ls: h3 is a worker"
 
 # ---- data through the volume -----------------------------------------------
-# (clients mounted before the third brick joined load the new graph a
-# moment after glusterd announces it: wait for it, as gluster-lab.sh does)
-for h in h1 h2 h3; do
-	lab_wait 30 lab_exec $h grep -q "clusterctl-client-2: Connected" /var/log/glusterfs/data-GlusterFS-0001.log ||
-		diag "$h's client log does not show it connected to the third brick"
-done
-lab_exec h2 sh -c "echo written-on-h2 > $MNT/hello.txt"
-is "$(lab_exec h3 cat $MNT/hello.txt 2>&1)" written-on-h2 "a file written through h2's mount is read through h3's"
-is "$(lab_exec h1 cat $MNT/hello.txt 2>&1)" written-on-h2 "and through h1's"
-for h in h1 h2 h3; do
-	lab_wait 60 lab_exec $h test -f $BRICK/hello.txt
-	ok $? "the file reached $h's brick"
-done
+gl_data_through h2 h3 h1
 is "$(lab_exec h3 cat $BRICK/hello.txt 2>&1)" written-on-h2 "with its content"
 at "data through"
 

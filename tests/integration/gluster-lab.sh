@@ -8,6 +8,7 @@
 #   every step re-run changes nothing; each failure case with its message.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/lab/lab.sh"
+. "$top_srcdir/tests/integration/gluster-lib.sh"
 
 require_root
 require_cmd jq glusterd gluster mount.glusterfs losetup
@@ -118,28 +119,7 @@ at "data through"
 # ---- data through the volume -------------------------------------------
 like "$(cat "$LAB_DIR/h1/driver.log")" "gluster volume heal volume=clusterctl full (replica 2 -> 3)" \
 	"raising the replica count started a full heal"
-# A client mounted before the third brick joined loads the new graph on
-# its own, a moment after glusterd announces it; a write through the old
-# graph never reaches the new brick until a heal crawls the volume.  So:
-# wait for every client to reach the third brick, then write.
-for h in h1 h2 h3; do
-	lab_wait 30 lab_exec $h grep -q "clusterctl-client-2: Connected" /var/log/glusterfs/data-GlusterFS-0001.log ||
-		diag "$h's client log does not show it connected to the third brick"
-done
-lab_exec h2 sh -c "echo written-on-h2 > $MNT/hello.txt"
-is "$(lab_exec h3 cat $MNT/hello.txt 2>&1)" written-on-h2 "a file written through h2's mount is read through h3's"
-is "$(lab_exec h1 cat $MNT/hello.txt 2>&1)" written-on-h2 "and through h1's"
-# Replication is asynchronous only when a client was late: poll, and
-# should a brick still lack the file, have a full heal copy it (what the
-# controller does after growing the volume) rather than wait on timing.
-for h in h1 h2 h3; do
-	lab_wait 20 lab_exec $h test -f /data/glusterfs/bricks/clusterctl/hello.txt || {
-		diag "hello.txt not on $h's brick after 20 s: gluster volume heal clusterctl full"
-		lab_exec h1 gluster --mode=script volume heal clusterctl full >/dev/null 2>&1
-		lab_wait 40 lab_exec $h test -f /data/glusterfs/bricks/clusterctl/hello.txt
-	}
-	ok $? "the file is in $h's brick (replicated)"
-done
+gl_data_through h2 h3 h1
 
 # ---- persistent mount entry ----------------------------------------------
 fst=$(lab_exec h2 cat /etc/clusterctl/fstab 2>&1)
