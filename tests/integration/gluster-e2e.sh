@@ -192,11 +192,32 @@ is "$(bricks)" "$IP1:$BRICK $IP2:$BRICK $IP3:$BRICK " "one brick per host"
 is "$(echo "$info" | xmlval id)" "$volid" "the same volume master init created"
 is "$(g peer status | grep -c '<stateStr>Peer in Cluster</stateStr>')" 2 "h2 and h3 are 'Peer in Cluster'"
 for h in h1 h2 h3; do check "findmnt: $h has the fuse mount at $MNT" is_fuse $h $MNT; done
-# The mount of the last node to join names the other brick hosts (the
-# client's own arguments).
-h3args=$(for p in $(host_pid h3 glusterfs); do tr '\0' ' ' </proc/$p/cmdline; echo; done | grep -- "$MNT")
-like "$h3args" "--volfile-server=$IP1" "h3's client fetches the volume from h1"
-like "$h3args" "--volfile-server=$IP2" "with h2 as a backup volfile server"
+# Every live mount can fetch the volume from the other brick hosts: the
+# client was started with the hosts known then (--volfile-server, its
+# own arguments) and glusterd sends it the current list whenever the
+# volume changes ("Received list of available volfile servers").
+client_servers() { # the volfile servers host $1's client of $MNT knows
+	local p
+	for p in $(host_pid "$1" glusterfs); do
+		tr '\0' '\n' </proc/"$p"/cmdline | grep -qx "$MNT" &&
+			tr '\0' '\n' </proc/"$p"/cmdline | sed -n 's/^--volfile-server=//p'
+	done
+	lab_exec "$1" grep -a "Received list of available volfile servers" \
+		/var/log/glusterfs/data-GlusterFS-0001.log | tail -1 | sed 's/.*servers: //'
+}
+knows_others() { # knows_others HOST: its client names every other brick host
+	local s o
+	s=$(client_servers "$1" | tr ' ' '\n' | sed 's/:24007$//')
+	for o in $IP1 $IP2 $IP3; do
+		[ "$o" = "$(lab_ip "$1")" ] && continue
+		printf '%s\n' "$s" | grep -qx "$o" || return 1
+	done
+}
+for h in h1 h2 h3; do
+	lab_wait 20 knows_others $h
+	ok $? "$h's mount has the other brick hosts as volfile servers"
+	diag "$h's client: $(client_servers $h | tr '\n' ' ')"
+done
 
 # ---- the Swarm -------------------------------------------------------------
 ls_out=$(dnode node ls --format '{{.Hostname}} {{.ManagerStatus}}' | sort)
