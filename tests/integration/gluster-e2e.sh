@@ -105,21 +105,28 @@ like "$out" "RECOVERY" "and where the way out is written"
 check "no volume was created" not has_volume
 lab_exec h1 setfattr -x trusted.glusterfs.volume-id $BRICK
 
-out=$(lab_exec h1 "$bin" master init --storage-provider gluster 2>&1)
+# h1 also has 10.99.0.1, which the plugin's own choice would prefer
+# (RFC 1918 before other addresses): the brick must follow the Swarm's.
+lab_exec h1 ip addr add 10.99.0.1/24 dev eth0
+like "$(lab_exec h1 "$bin" ip 2>&1)" "10.99.0.1" "(detection alone would choose 10.99.0.1 on h1)"
+out=$(lab_exec h1 "$bin" master init --storage-provider gluster --advertise-addr $IP1 2>&1)
 ok $? "master init --storage-provider gluster succeeds on h1 once the brick is cleared"
 like "$out" "GlusterFS volume clusterctl created and started" "it creates and starts the volume"
 like "$out" "swarm address chosen ip=$IP1" "the Swarm is advertised on h1's lab address"
 info=$(vinfo)
 is "$(echo "$info" | xmlval statusStr)" Started "gluster volume info: started"
-is "$(bricks)" "$IP1:$BRICK " "one brick, named by the Swarm address (node-ip)"
+is "$(bricks)" "$IP1:$BRICK " "one brick, named by the Swarm address (node-ip), not 10.99.0.1"
 volid=$(echo "$info" | xmlval id)
 check "h1 has the volume mounted at $MNT (fuse.glusterfs)" is_fuse h1 $MNT
 check "the state dir $state is on the GlusterFS mount" is_fuse h1 $state
 secret=$(lab_exec h1 cat $state/join-secret)
 like "$out" "clusterctl node join --master $M --role worker --storage-provider gluster" "it prints the join line"
 
+# (re-runs give no --advertise-addr: detection would now pick 10.99.0.1)
 out=$(lab_exec h1 "$bin" master init --storage-provider gluster 2>&1)
 ok $? "master init again succeeds"
+like "$out" "swarm address chosen ip=$IP1 source=\"the swarm this host manages\"" \
+	"it keeps the address of the Swarm it made, not what detection prefers now"
 like "$out" "GlusterFS volume clusterctl started" "the volume is found, not created"
 like "$out" "swarm already initialised here: nothing to do" "the Swarm is left as is"
 is "$(bricks)" "$IP1:$BRICK " "still one brick"
