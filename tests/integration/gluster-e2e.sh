@@ -158,6 +158,7 @@ after=$(tail -n +$((lines + 1)) "$CLOG")
 like "$after" "ip=$IP2 role=brick" "the restarted controller keeps h2 a brick node"
 like "$after" "gluster add-brick volume=clusterctl replica=2 bricks=1 first=$IP2:$BRICK" "and adds the brick it decided before"
 is "$(bricks)" "$IP1:$BRICK $IP2:$BRICK " "the volume has h1's and h2's bricks"
+lab_exec h1 sh -c "echo before-h3 > $MNT/before-h3.txt"
 at "h2 joined"
 
 # ---- h3: glusterd stopped at its first join -----------------------------------
@@ -187,6 +188,11 @@ join h3 worker; is "$rc" 0 "after clearing it, node join on h3 converges"
 like "$out" "node join done: converged" "with its final line"
 like "$(cat "$CLOG")" "gluster volume heal volume=clusterctl full (replica 2 -> 3)" \
 	"growing the replica count starts a full heal"
+unlike "$(cat "$CLOG")" "volume heal clusterctl full failed" "which glusterd accepts"
+lab_wait 30 lab_exec h3 test -f $BRICK/before-h3.txt
+ok $? "a file written before h3 joined reaches h3's new brick"
+lab_wait 30 lab_exec h3 test -f $BRICK/orchestration/state.log
+ok $? "and so does the controller's state"
 at "h3 joined"
 
 # ---- end state -------------------------------------------------------------

@@ -119,6 +119,7 @@ at "data through"
 # ---- data through the volume -------------------------------------------
 like "$(cat "$LAB_DIR/h1/driver.log")" "gluster volume heal volume=clusterctl full (replica 2 -> 3)" \
 	"raising the replica count started a full heal"
+check "which glusterd accepted" not grep -q "volume heal clusterctl full failed" "$LAB_DIR/h1/driver.log"
 gl_data_through h2 h3 h1
 
 # ---- persistent mount entry ----------------------------------------------
