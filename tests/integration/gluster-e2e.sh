@@ -7,7 +7,9 @@
 #       then clusterctl master serve --storage-provider gluster;
 #   h2 (manager), h3 (worker): clusterctl node join --storage-provider
 #       gluster: brick prepared, probed, add-brick up to replica 3, mounted;
-#   and a 3-node Swarm.  Re-runs change nothing; the controller killed
+#   and a 3-node Swarm.  A first re-run only brings mount entries written
+#   before later bricks joined up to date, the next changes nothing; the
+#   controller killed
 #   with -9 while h2 is half-way keeps its decisions; a brick of another
 #   volume and a stopped glusterd fail (or, at a first join, warn and make
 #   the node a client) with a message, and a retry converges.
@@ -21,7 +23,8 @@ require_cmd jq glusterd gluster mount.glusterfs losetup findmnt setfattr getfatt
 bin=$top_builddir/clusterctl
 export CLUSTERCTL_PLUGIN_DIR=${CLUSTERCTL_TEST_PLUGIN_DIR:-$top_builddir/tests/plugins-installed}
 [ -x "$bin" ] && [ -e "$CLUSTERCTL_PLUGIN_DIR/storage-gluster.so" ] || skip_all "clusterctl or the gluster plugin not built"
-# Every command below writes a persistent mount entry (in the host's own /etc/clusterctl: /etc is shared).
+# Every command below writes a persistent mount entry, into the host's
+# own /etc/clusterctl (the real /etc is shared by the lab hosts).
 export CLUSTERCTL_GLUSTER_PERSIST_MOUNT=true CLUSTERCTL_GLUSTER_FSTAB=/etc/clusterctl/fstab
 
 lab_init ge || skip_all "cannot build the lab"
@@ -186,6 +189,8 @@ like "$(lab_exec h3 getfattr -n trusted.glusterfs.volume-id -e hex $BRICK 2>/dev
 lab_exec h3 setfattr -x trusted.glusterfs.volume-id $BRICK
 join h3 worker; is "$rc" 0 "after clearing it, node join on h3 converges"
 like "$out" "node join done: converged" "with its final line"
+like "$(cat "$CLOG")" "gluster add-brick volume=clusterctl replica=3 bricks=1 first=$IP3:$BRICK" \
+	"the controller grew the volume with add-brick replica 3"
 like "$(cat "$CLOG")" "gluster volume heal volume=clusterctl full (replica 2 -> 3)" \
 	"growing the replica count starts a full heal"
 unlike "$(cat "$CLOG")" "volume heal clusterctl full failed" "which glusterd accepts"
@@ -238,6 +243,8 @@ like "$ls_out" "h1 Leader" "docker node ls: h1 is the leader"
 like "$ls_out" "h2 Reachable" "docker node ls: h2 is a reachable manager"
 is "$(printf '%s\n' "$ls_out" | grep -c .)" 3 "docker node ls: three nodes"
 is "$(printf '%s\n' "$ls_out" | grep '^h3' | tr -d ' ')" "h3" "docker node ls: h3 is a worker"
+addrs=$(for n in $(dnode node ls -q); do dnode node inspect --format '{{.Description.Hostname}}={{.Status.Addr}}' "$n"; done | sort | tr '\n' ' ')
+is "$addrs" "h1=$IP1 h2=$IP2 h3=$IP3 " "every node advertises its lab address (the one its brick is named by)"
 
 # ---- data through the volume -----------------------------------------------
 gl_data_through h2 h3 h1
