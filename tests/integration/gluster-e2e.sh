@@ -9,10 +9,10 @@
 #       gluster: brick prepared, probed, add-brick up to replica 3, mounted;
 #   and a 3-node Swarm.  A first re-run only brings mount entries written
 #   before later bricks joined up to date, the next changes nothing; the
-#   controller killed
-#   with -9 while h2 is half-way keeps its decisions; a brick of another
-#   volume and a stopped glusterd fail (or, at a first join, warn and make
-#   the node a client) with a message, and a retry converges.
+#   controller killed with -9 while h2 is half-way keeps its decisions; a
+#   brick of another volume and a stopped glusterd fail (or, at a first
+#   join, warn and make the node a client) with a message, and a retry
+#   converges.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/lab/lab.sh"
 . "$top_srcdir/tests/integration/gluster-lib.sh"

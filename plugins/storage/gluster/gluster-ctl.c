@@ -345,10 +345,9 @@ static int run_add_brick(struct gl_ctl *c, const struct job *j, char **err)
 		return r;
 	if (j->replica <= old_replica)
 		return 0;
-	/* A new replica of the existing set starts empty; the self-heal
-	 * daemon's index crawl copies the files written before only when it
-	 * comes round, and a client still on the old graph keeps writing
-	 * without it.  A full heal starts the copy now.  Best effort: the
+	/* A new replica of the existing set starts empty, and the self-heal
+	 * daemon copies the files already on the volume only when its crawl
+	 * comes round.  A full heal starts the copy now.  Best effort: the
 	 * brick is in, and the daemon gets there in the end. */
 	c->h->log(c->h->ctx, CLUSTERCTL_LOG_INFO, "gluster volume heal volume=%s full (replica %d -> %d)",
 		  c->cfg.volume, old_replica, j->replica);
