@@ -84,8 +84,12 @@ static int read_options(const struct config *c, char **options)
 }
 
 /* The address the Swarm is advertised on: --advertise-addr, else the
- * overlay's, else detection. */
-static int choose_address(const struct app *a, const char *overlay_addr, char **addr, const char **why)
+ * overlay's, else the one the Swarm this host already manages was
+ * advertised on (a re-run must not pick another address when detection
+ * would now choose differently: storage names the brick by it), else
+ * detection. */
+static int choose_address(const struct app *a, const char *overlay_addr, const struct docker_info *info,
+			  char **addr, const char **why)
 {
 	struct ipdetect_opts o = {.pin_ip = a->cfg.ip, .pin_ifname = a->cfg.interface,
 				  .exclude = a->cfg.exclude_interfaces};
@@ -101,6 +105,12 @@ static int choose_address(const struct app *a, const char *overlay_addr, char **
 	if (overlay_addr) {
 		*why = "overlay address";
 		*addr = strdup(overlay_addr);
+		return *addr ? 0 : -ENOMEM;
+	}
+	if (info->local_state && strcmp(info->local_state, "active") == 0 && info->control_available &&
+	    info->node_addr && str_is_ipv4(info->node_addr)) {
+		*why = "the swarm this host manages";
+		*addr = strdup(info->node_addr);
 		return *addr ? 0 : -ENOMEM;
 	}
 	r = ipdetect_choose(&o, &res, &err);
@@ -268,7 +278,7 @@ int cmd_master_init(struct app *a)
 	/* 3. The address the Swarm is advertised on.  Storage names this
 	 * host's brick by it too, so that Gluster traffic takes the overlay
 	 * like the Swarm's does. */
-	if (choose_address(a, overlay_addr, &addr, &why) < 0)
+	if (choose_address(a, overlay_addr, &info, &addr, &why) < 0)
 		goto out;
 	log_info("swarm address chosen ip=%s source=\"%s\"", addr, why);
 	if ((r = host_ctx_set_node_ip(a->storage->hctx, addr)) < 0) {

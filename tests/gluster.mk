@@ -40,3 +40,7 @@ endif
 # devices); SKIPs elsewhere, FAILs under CI=true.
 TESTS += tests/integration/gluster-lab.sh
 EXTRA_DIST += tests/integration/gluster-lab.sh
+# End to end through the product's commands (master init/serve, node join)
+# on three lab hosts, each with dockerd, glusterd and a brick file system.
+TESTS += tests/integration/gluster-e2e.sh
+EXTRA_DIST += tests/integration/gluster-e2e.sh tests/integration/gluster-lib.sh

@@ -8,6 +8,7 @@
 #   every step re-run changes nothing; each failure case with its message.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/lab/lab.sh"
+. "$top_srcdir/tests/integration/gluster-lib.sh"
 
 require_root
 require_cmd jq glusterd gluster mount.glusterfs losetup
@@ -116,15 +117,10 @@ done
 
 at "data through"
 # ---- data through the volume -------------------------------------------
-lab_exec h2 sh -c "echo written-on-h2 > $MNT/hello.txt"
-is "$(lab_exec h3 cat $MNT/hello.txt 2>&1)" written-on-h2 "a file written through h2's mount is read through h3's"
-is "$(lab_exec h1 cat $MNT/hello.txt 2>&1)" written-on-h2 "and through h1's"
-# A client mounted before the third brick joined picks the new graph up on
-# its own; until then the self-heal daemon copies: poll, do not sleep.
-for h in h1 h2 h3; do
-	lab_wait 60 lab_exec $h test -f /data/glusterfs/bricks/clusterctl/hello.txt
-	ok $? "the file is in $h's brick (replicated)"
-done
+like "$(cat "$LAB_DIR/h1/driver.log")" "gluster volume heal volume=clusterctl full (replica 2 -> 3)" \
+	"raising the replica count started a full heal"
+check "which glusterd accepted" not grep -q "volume heal clusterctl full failed" "$LAB_DIR/h1/driver.log"
+gl_data_through h2 h3 h1
 
 # ---- persistent mount entry ----------------------------------------------
 fst=$(lab_exec h2 cat /etc/clusterctl/fstab 2>&1)

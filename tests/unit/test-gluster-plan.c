@@ -59,6 +59,20 @@ static void obs(struct gp_node *n, const char *json)
 	free(err);
 }
 
+/* Decide for `node` while h3 holds a brick promised but not yet added. */
+static void decide_with_promise(const struct gp_cfg *c, const struct gp_view *v, struct gp_node *node,
+				struct gp_answer *a)
+{
+	struct gp_other o = {.node_id = "h3", .ip = "198.51.100.63"};
+	gp_record_parse("{\"Role\":\"brick\",\"Brick\":\"/data/glusterfs/bricks/gv0\",\"Host\":\"198.51.100.63\"}", &o.rec);
+	node->others = &o;
+	node->n_others = 1;
+	gp_decide(c, v, node, a);
+	node->others = NULL;
+	node->n_others = 0;
+	gp_record_free(&o.rec);
+}
+
 int main(void)
 {
 	struct gx_volume one = load_volume("volume-info-created");   /* 1 brick on .61, Created */
@@ -242,26 +256,27 @@ int main(void)
 
 	/* capable, but the third slot is promised to another node */
 	node.capable = true;
-	{
-		struct gp_other o = {.node_id = "h3", .ip = "198.51.100.63"};
-		gp_record_parse("{\"Role\":\"brick\",\"Brick\":\"/data/glusterfs/bricks/gv0\",\"Host\":\"198.51.100.63\"}", &o.rec);
-		node.others = &o;
-		node.n_others = 1;
-		gp_decide(&cfg, &view, &node, &a);
-		is_str(a.role, GP_ROLE_CLIENT, "2 bricks + 1 promised = 3: the next capable node is a client");
-		gp_answer_free(&a);
-		node.others = NULL;
-		node.n_others = 0;
-		gp_record_free(&o.rec);
-	}
+	decide_with_promise(&cfg, &view, &node, &a);
+	is_str(a.role, GP_ROLE_CLIENT, "2 bricks + 1 promised = 3: the next capable node is a client");
+	gp_answer_free(&a);
 	gp_decide(&cfg, &view, &node, &a);
 	is_str(a.role, GP_ROLE_BRICK, "without the promise it gets the third brick");
 	gp_answer_free(&a);
 
 	/* records keep decisions stable */
 	gp_record_parse("{\"Role\":\"client\"}", &node.rec);
+	node.capable = false;
 	gp_decide(&cfg, &view, &node, &a);
-	is_str(a.role, GP_ROLE_CLIENT, "a stored client decision stands");
+	is_str(a.role, GP_ROLE_CLIENT, "a stored client decision stands while the node is not capable");
+	gp_answer_free(&a);
+	/* it joined with glusterd stopped; glusterd runs now, a brick is free */
+	node.capable = true;
+	gp_decide(&cfg, &view, &node, &a);
+	is_str(a.role, GP_ROLE_BRICK, "a client that became capable gets the free brick");
+	is_int(a.step, GP_PREPARE, "and is told to prepare it");
+	gp_answer_free(&a);
+	decide_with_promise(&cfg, &view, &node, &a);
+	is_str(a.role, GP_ROLE_CLIENT, "but stays a client when the volume has its bricks");
 	gp_answer_free(&a);
 	gp_record_free(&node.rec);
 

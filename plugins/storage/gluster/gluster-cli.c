@@ -362,3 +362,42 @@ int gcli_volume_add_brick(const struct clusterctl_host *h, const char *name, int
 	snprintf(what, sizeof what, "volume add-brick %s", name);
 	return run_change(h, argv, what, NULL, err);
 }
+
+int gcli_volume_heal_full(const struct clusterctl_host *h, const char *name, char **err)
+{
+	/* `volume heal NAME full` has no XML form in GlusterFS 10: with --xml
+	 * it still prints one line of text.  Its exit status is the verdict
+	 * and the text is the reason. */
+	const char *argv[] = {"gluster", "--mode=script", "volume", "heal", name, "full", NULL};
+	struct clusterctl_run_result res;
+	const char *txt;
+	int r;
+
+	*err = NULL;
+	memset(&res, 0, sizeof res);
+	r = h->run(h->ctx, argv, NULL, NULL, T_CHANGE, &res);
+	if (r < 0) {
+		*err = fmt("cannot run gluster volume heal %s full: %s", name, strerror(-r));
+		goto out;
+	}
+	if (res.timed_out) {
+		*err = fmt("gluster volume heal %s full did not finish within %d s", name, T_CHANGE / 1000);
+		r = -ETIMEDOUT;
+		goto out;
+	}
+	if (res.exit_status != 0) {
+		char *line;
+		txt = res.out && *res.out ? res.out : res.err && *res.err ? res.err : "no reason given";
+		line = strndup(txt, 512);
+		/* one line for the log: the CLI splits its reason over two */
+		for (char *c = line; c && *c; c++)
+			if ((unsigned char)*c < 0x20)
+				*c = ' ';
+		*err = fmt("gluster volume heal %s full failed: %s", name, line ? line : "out of memory");
+		free(line);
+		r = -EIO;
+	}
+out:
+	h->run_result_free(&res);
+	return r;
+}

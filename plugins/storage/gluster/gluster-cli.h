@@ -31,6 +31,10 @@ int gcli_volume_start(const struct clusterctl_host *h, const char *name, char **
 /* replica 0: keep the volume's replica count. */
 int gcli_volume_add_brick(const struct clusterctl_host *h, const char *name, int replica,
 			  const char *const *bricks, size_t n, bool force, char **err);
+/* Start a full self-heal: after add-brick raised the replica count, the
+ * new brick gets the files already there without waiting for the
+ * self-heal daemon's next index crawl. */
+int gcli_volume_heal_full(const struct clusterctl_host *h, const char *name, char **err);
 
 /* Advice for a brick error glusterd reported (opErrstr), "" when none. */
 const char *gcli_brick_advice(const char *op_errstr);

@@ -296,7 +296,8 @@ static int run_add_brick(struct gl_ctl *c, const struct job *j, char **err)
 	struct gx_volume v;
 	struct gx_peers p;
 	bool exists, all_in = true;
-	int r;
+	int r, old_replica;
+	char *herr = NULL;
 
 	*err = NULL;
 	/* Preconditions again, on fresh state: the plan may be stale. */
@@ -319,6 +320,7 @@ static int run_add_brick(struct gl_ctl *c, const struct job *j, char **err)
 		gx_volume_free(&v);
 		return 0;
 	}
+	old_replica = v.replica_count < 1 ? 1 : v.replica_count;
 	gx_volume_free(&v);
 	if ((r = gcli_pool_list(c->h, &p, err)) < 0)
 		return r;
@@ -338,8 +340,23 @@ static int run_add_brick(struct gl_ctl *c, const struct job *j, char **err)
 		return r;
 	c->h->log(c->h->ctx, CLUSTERCTL_LOG_INFO, "gluster add-brick volume=%s replica=%d bricks=%zu first=%s",
 		  c->cfg.volume, j->replica, j->n, j->bricks[0]);
-	return gcli_volume_add_brick(c->h, c->cfg.volume, j->replica, (const char *const *)j->bricks,
-				     j->n, j->force, err);
+	if ((r = gcli_volume_add_brick(c->h, c->cfg.volume, j->replica, (const char *const *)j->bricks,
+				       j->n, j->force, err)) < 0)
+		return r;
+	if (j->replica <= old_replica)
+		return 0;
+	/* A new replica of the existing set starts empty, and the self-heal
+	 * daemon copies the files already on the volume only when its crawl
+	 * comes round.  A full heal starts the copy now.  Best effort: the
+	 * brick is in, and the daemon gets there in the end. */
+	c->h->log(c->h->ctx, CLUSTERCTL_LOG_INFO, "gluster volume heal volume=%s full (replica %d -> %d)",
+		  c->cfg.volume, old_replica, j->replica);
+	if (gcli_volume_heal_full(c->h, c->cfg.volume, &herr) < 0)
+		c->h->log(c->h->ctx, CLUSTERCTL_LOG_WARN, "%s; the self-heal daemon copies the existing "
+			  "files to the new brick on its own (gluster volume heal %s info shows what is left)",
+			  herr ? herr : "gluster volume heal failed", c->cfg.volume);
+	free(herr);
+	return 0;
 }
 
 static void run_job(struct gl_ctl *c, struct job *j)

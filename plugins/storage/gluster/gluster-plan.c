@@ -185,12 +185,16 @@ int gp_decide(const struct gp_cfg *cfg, const struct gp_view *view, const struct
 	}
 
 	/* Who gets a brick: what the volume already holds, then what was
-	 * decided before (stable across restarts), then a new decision. */
+	 * decided before (stable across restarts), then a new decision.  A
+	 * stored "client" binds only while the node cannot host a brick: a
+	 * node that joined with glusterd stopped and has it running now is
+	 * decided again, and gets a brick if the volume still lacks one. */
 	mine = gx_volume_find_brick(vol, node->ip, NULL);
 	if (mine) {
 		brick_role = true;
 		path = strdup(mine->path);
-	} else if (rec->role && (strcmp(rec->role, GP_ROLE_CLIENT) == 0 || rec->brick)) {
+	} else if (rec->role && ((strcmp(rec->role, GP_ROLE_CLIENT) == 0 && !node->capable) ||
+				 (strcmp(rec->role, GP_ROLE_BRICK) == 0 && rec->brick))) {
 		brick_role = strcmp(rec->role, GP_ROLE_BRICK) == 0;
 		path = brick_role ? strdup(rec->brick) : NULL;
 	} else if (!node->capable) {

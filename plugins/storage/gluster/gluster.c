@@ -742,13 +742,22 @@ static int gluster_observe(void *state, char **observed_json)
 	f.capable = f.glusterd && exists && (!f.on_root || st->allow_root);
 	if (!f.capable && !st->told_not_capable) {
 		st->told_not_capable = true;
-		st->host->log(st->host->ctx, CLUSTERCTL_LOG_INFO,
-			      "this node can be a GlusterFS client only: %s",
-			      !f.glusterd ? "glusterd is not running (systemctl enable --now glusterd)"
-			      : !exists   ? "the brick directory (--gluster-brick-dir) does not exist; mount a "
-					    "disk there to host a brick"
-					  : "the brick directory is on the root file system "
-					    "(--gluster-allow-root-brick accepts it)");
+		/* A brick file system without glusterd looks like a brick node
+		 * whose daemon is down: say so louder than for a plain client. */
+		if (exists && !f.glusterd)
+			st->host->log(st->host->ctx, CLUSTERCTL_LOG_WARN,
+				      "glusterd is not running, so this node cannot host a brick although "
+				      "%s exists: start it (systemctl enable --now glusterd) and run node "
+				      "join again; until then this node is a GlusterFS client only",
+				      st->brick_dir);
+		else
+			st->host->log(st->host->ctx, CLUSTERCTL_LOG_INFO,
+				      "this node can be a GlusterFS client only: %s",
+				      !f.glusterd ? "glusterd is not running (systemctl enable --now glusterd)"
+				      : !exists   ? "the brick directory (--gluster-brick-dir) does not exist; "
+						    "mount a disk there to host a brick"
+						  : "the brick directory is on the root file system "
+						    "(--gluster-allow-root-brick accepts it)");
 	}
 	if (saved && payload_parse(saved, &p, &err) == 0 && strcmp(p.step, "error") != 0) {
 		struct stat sb;

@@ -1,0 +1,37 @@
+# Helpers shared by the gluster lab tests (gluster-lab.sh, gluster-e2e.sh);
+# source after tests/tap.sh and tests/lab/lab.sh.  The volume is
+# "clusterctl" with bricks at /data/glusterfs/bricks/clusterctl, mounted
+# at /data/GlusterFS/0001 (the FUSE client logs to
+# /var/log/glusterfs/data-GlusterFS-0001.log).
+
+# gl_data_through WRITER READER... : a file written through WRITER's mount
+# is read through every READER's, and reaches every host's brick.
+gl_data_through() {
+	local w=$1 h mnt=/data/GlusterFS/0001 brick=/data/glusterfs/bricks/clusterctl
+	shift
+	# A client mounted before the third brick joined loads the new graph
+	# a moment after glusterd announces it; a write through the old graph
+	# never reaches the new brick until a heal crawls the volume.  So wait
+	# for every client to reach the third brick first.
+	for h in $w "$@"; do
+		lab_wait 30 lab_exec "$h" grep -q "clusterctl-client-2: Connected" \
+			/var/log/glusterfs/data-GlusterFS-0001.log ||
+			diag "$h's client log does not show it connected to the third brick"
+	done
+	lab_exec "$w" sh -c "echo written-on-$w > $mnt/hello.txt"
+	for h in "$@"; do
+		is "$(lab_exec "$h" cat $mnt/hello.txt 2>&1)" "written-on-$w" \
+			"a file written through $w's mount is read through $h's"
+	done
+	# Should a brick still lack the file, have a full heal copy it (what
+	# the controller does after growing the volume) rather than wait on
+	# the self-heal daemon's timing.
+	for h in $w "$@"; do
+		lab_wait 20 lab_exec "$h" test -f $brick/hello.txt || {
+			diag "hello.txt not on $h's brick after 20 s: gluster volume heal clusterctl full"
+			lab_exec "$w" gluster --mode=script volume heal clusterctl full >/dev/null 2>&1
+			lab_wait 40 lab_exec "$h" test -f $brick/hello.txt
+		}
+		ok $? "the file is in $h's brick (replicated)"
+	done
+}
