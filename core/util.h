@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "plugin-file.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A growable, always NUL-terminated buffer.  After an allocation failure
@@ -28,13 +30,17 @@ char *strbuf_detach(struct strbuf *sb);
 void strbuf_free(struct strbuf *sb);
 
 int write_all(int fd, const void *buf, size_t len);
-/* Read a whole file, at most max bytes (else -EFBIG); *out NUL-terminated. */
-int read_file(const char *path, size_t max, char **out, size_t *len);
-/* Replace path durably: write tmp, fsync, rename, fsync the directory. */
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
-int fsync_dir_of(const char *path);
-/* mkdir -p with mode for the created components. */
-int mkdir_p(const char *path, mode_t mode);
+/* Files: the same crash-safe helpers the plugins use (plugin-file.h). */
+static inline int read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	return cp_read_file(path, max, out, len);
+}
+static inline int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return cp_write_file_atomic(path, data, len, mode);
+}
+static inline int fsync_dir_of(const char *path) { return cp_fsync_dir_of(path); }
+static inline int mkdir_p(const char *path, mode_t mode) { return cp_mkdir_p(path, mode); }
 /* Cryptographically random bytes (getrandom). */
 int random_bytes(void *buf, size_t len);
 /* Hex of len random bytes into a malloc'd string. */

@@ -2,7 +2,8 @@
 # Unit tests build the plugin's own sources (no core, no host) and read
 # the answers recorded from a real glusterd in tests/fixtures/gluster/.
 if BUILD_STORAGE_GLUSTER
-gluster_test_cflags = $(AM_CFLAGS) -I$(top_srcdir)/plugins/storage/gluster $(JSONC_CFLAGS) $(XML_CFLAGS)
+gluster_test_cflags = $(AM_CFLAGS) -I$(top_srcdir)/plugins/storage/gluster -I$(top_srcdir)/plugins/common \
+	$(JSONC_CFLAGS) $(XML_CFLAGS)
 
 check_PROGRAMS += tests/unit/test-gluster-xml
 TESTS += tests/unit/test-gluster-xml
@@ -10,7 +11,7 @@ tests_unit_test_gluster_xml_SOURCES = tests/unit/test-gluster-xml.c tests/unit/g
 	plugins/storage/gluster/gluster-xml.c plugins/storage/gluster/gluster-cli.c \
 	plugins/storage/gluster/gluster-plan.c plugins/storage/gluster/gluster-node.c
 tests_unit_test_gluster_xml_CFLAGS = $(gluster_test_cflags)
-tests_unit_test_gluster_xml_LDADD = $(JSONC_LIBS) $(XML_LIBS)
+tests_unit_test_gluster_xml_LDADD = $(PLUGIN_COMMON_LIBS) $(XML_LIBS)
 endif
 EXTRA_DIST += tests/fixtures/gluster
 if BUILD_STORAGE_GLUSTER
@@ -20,14 +21,14 @@ tests_unit_test_gluster_plan_SOURCES = tests/unit/test-gluster-plan.c tests/unit
 	plugins/storage/gluster/gluster-xml.c plugins/storage/gluster/gluster-plan.c \
 	plugins/storage/gluster/gluster-node.c
 tests_unit_test_gluster_plan_CFLAGS = $(gluster_test_cflags)
-tests_unit_test_gluster_plan_LDADD = $(JSONC_LIBS) $(XML_LIBS)
+tests_unit_test_gluster_plan_LDADD = $(PLUGIN_COMMON_LIBS) $(XML_LIBS)
 endif
 if BUILD_STORAGE_GLUSTER
 check_PROGRAMS += tests/unit/test-gluster-node
 TESTS += tests/unit/test-gluster-node
 tests_unit_test_gluster_node_SOURCES = tests/unit/test-gluster-node.c plugins/storage/gluster/gluster-node.c
 tests_unit_test_gluster_node_CFLAGS = $(gluster_test_cflags)
-tests_unit_test_gluster_node_LDADD =
+tests_unit_test_gluster_node_LDADD = $(PLUGIN_COMMON_LIBS)
 endif
 if BUILD_STORAGE_GLUSTER
 # The lab test's driver: the built plugin loaded by the core's own loader.

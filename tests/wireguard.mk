@@ -1,6 +1,7 @@
 # tests: wireguard
 if BUILD_OVERLAY_WIREGUARD
 WG_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/plugins/overlay/wireguard \
+	-I$(top_srcdir)/plugins/common \
 	$(JSONC_CFLAGS) $(MNL_CFLAGS) $(CRYPTO_CFLAGS)
 WG_TEST_LDADD = plugins/overlay/wireguard/libwg.la
 

@@ -98,7 +98,10 @@ ans=$(cat "$LAB_DIR/h3/last-plan.json")
 is "$(echo "$ans" | jq -r .brick)" /data/glusterfs/bricks/clusterctl "GlusterBrick for h3"
 is "$(echo "$ans" | jq -r .volume)" clusterctl "GlusterVolume"
 is "$(echo "$ans" | jq -r .mount)" $MNT "GlusterMount"
-ok "$([ "$(echo "$ans" | jq -r .plan_ms)" -lt 100 ]; echo $?)" "plan answered within 100 ms ($(echo "$ans" | jq -r .plan_ms) ms)"
+# plan must not wait on the gluster CLI (a background thread does that, and
+# one CLI call takes seconds): a guard against a synchronous call, not a
+# speed target (bench/ holds those).
+ok "$([ "$(echo "$ans" | jq -r .plan_ms)" -lt 1000 ]; echo $?)" "plan does not wait on the gluster CLI ($(echo "$ans" | jq -r .plan_ms) ms)"
 
 info=$(g h1 volume info clusterctl)
 is "$(echo "$info" | xmlval replicaCount)" 3 "the volume is replica 3"

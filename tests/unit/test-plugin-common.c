@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../tap.h"
+#include "plugin-file.h"
 #include "plugin-host.h"
 #include "plugin-json.h"
 
@@ -319,8 +322,52 @@ static void test_host(void)
 	ok(rec == NULL, "is not recorded");
 }
 
+/* Keys, leases and fstab go through these: exact mode whatever the umask,
+ * whole-file replace, bounded reads, mkdir -p. */
+static void test_files(void)
+{
+	char dir[] = "/tmp/cp-files-XXXXXX", *path = NULL, *deep = NULL, *text = NULL;
+	struct stat st;
+	size_t len = 0;
+	mode_t old;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "a temporary directory");
+		return;
+	}
+	path = cp_fmt("%s/key", dir);
+	deep = cp_fmt("%s/a/b/c", dir);
+	old = umask(0);
+	is_int(cp_write_file_atomic(path, "first", 5, 0600), 0, "a new file is written");
+	umask(old);
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "with mode 0600 even under umask 0");
+	is_int(cp_write_file_atomic(path, "second!", 7, 0600), 0, "an existing one is replaced");
+	is_int(cp_read_file(path, 100, &text, &len), 0, "and read back");
+	is_str(text, "second!", "whole, with nothing of the old content");
+	is_int((int)len, 7, "its length is reported");
+	free(text);
+	text = NULL;
+	is_int(cp_read_file(path, 3, &text, NULL), -EFBIG, "a file above the bound is refused");
+	ok(text == NULL, "and nothing is returned");
+	is_int(cp_read_file(deep, 100, &text, NULL), -ENOENT, "a missing file is -ENOENT");
+	is_int(cp_mkdir_p(deep, 0700), 0, "mkdir -p creates every level");
+	ok(stat(deep, &st) == 0 && S_ISDIR(st.st_mode), "the deepest exists");
+	is_int(cp_mkdir_p(deep, 0700), 0, "and again is a success");
+	is_int(cp_write_file_atomic(deep, "x", 1, 0600), -EISDIR, "a directory is not replaced by a file");
+	unlink(path);
+	rmdir(deep);
+	*strrchr(deep, '/') = '\0';
+	rmdir(deep);
+	*strrchr(deep, '/') = '\0';
+	rmdir(deep);
+	rmdir(dir);
+	free(path);
+	free(deep);
+}
+
 int main(void)
 {
+	test_files();
 	test_parse();
 	test_getters();
 	test_sanitize();

@@ -415,11 +415,10 @@ static void test_scale(void)
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
 	ok(s && state_store_count(s) == (size_t)N, "10,000 nodes reload from the image");
+	/* Printed, not asserted: the 100 ms aim is a benchmark's (bench/run.sh
+	 * and bench/README.md), and a unit test under ASan or on a busy
+	 * machine is no measurement. */
 	diag("reload of %d nodes from the image: %.1f ms", N, ms);
-	if (getenv("CLUSTERCTL_TEST_NO_TIMING"))
-		ok(1, "timing not checked (CLUSTERCTL_TEST_NO_TIMING)");
-	else
-		ok(ms < 100, "reload under 100 ms (%.1f ms)", ms);
 	state_store_close(s, false, NULL);
 }
 

@@ -258,7 +258,7 @@ int main(void)
 		wg_key_from_base64(m->key, rec.public_key);
 		json = wg_record_format(&rec);
 		snprintf(path, sizeof path, "%s/master.json", data_dir);
-		ok(json && wg_write_file_atomic(path, json, strlen(json), 0600) == 0, "master.json written");
+		ok(json && cp_write_file_atomic(path, json, strlen(json), 0600) == 0, "master.json written");
 		free(json);
 	}
 	nodes[0].id = NULL; /* the master is not a registered node (yet) */
@@ -393,8 +393,8 @@ int main(void)
 		snprintf(path, sizeof path, "%s/private.key", data_dir);
 		snprintf(mpath, sizeof mpath, "%s/master.json", data_dir);
 		json = wg_record_format(&rec);
-		ok(wg_write_file_atomic(path, b64, strlen(b64), 0600) == 0 && json &&
-			   wg_write_file_atomic(mpath, json, strlen(json), 0600) == 0,
+		ok(cp_write_file_atomic(path, b64, strlen(b64), 0600) == 0 && json &&
+			   cp_write_file_atomic(mpath, json, strlen(json), 0600) == 0,
 		   "this data dir is the master's: private.key and master.json");
 		wg_key_wipe(b64, sizeof b64);
 		free(json);

@@ -26,7 +26,7 @@ static char *fixture(const char *name, size_t *len)
 	const char *top = getenv("top_srcdir");
 	char path[512], *text = NULL;
 	snprintf(path, sizeof path, "%s/tests/fixtures/wireguard/%s", top ? top : "..", name);
-	if (wg_read_file(path, 1 << 20, &text, len) < 0)
+	if (cp_read_file(path, 1 << 20, &text, len) < 0)
 		return NULL;
 	return text;
 }

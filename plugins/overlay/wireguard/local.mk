@@ -11,13 +11,13 @@ plugins_overlay_wireguard_libwg_la_SOURCES = \
 	plugins/overlay/wireguard/wg-uapi.c \
 	plugins/overlay/wireguard/wg-genl.c \
 	plugins/overlay/wireguard/wg-json.c
-plugins_overlay_wireguard_libwg_la_CPPFLAGS = -I$(top_srcdir)/include
+plugins_overlay_wireguard_libwg_la_CPPFLAGS = $(PLUGIN_COMMON_CPPFLAGS)
 plugins_overlay_wireguard_libwg_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(MNL_CFLAGS) $(CRYPTO_CFLAGS)
-plugins_overlay_wireguard_libwg_la_LIBADD = $(JSONC_LIBS) $(MNL_LIBS) $(CRYPTO_LIBS)
+plugins_overlay_wireguard_libwg_la_LIBADD = $(PLUGIN_COMMON_LIBS) $(MNL_LIBS) $(CRYPTO_LIBS)
 
 plugin_LTLIBRARIES += plugins/overlay/wireguard/overlay-wireguard.la
 plugins_overlay_wireguard_overlay_wireguard_la_SOURCES = plugins/overlay/wireguard/wireguard.c
-plugins_overlay_wireguard_overlay_wireguard_la_CPPFLAGS = -I$(top_srcdir)/include
+plugins_overlay_wireguard_overlay_wireguard_la_CPPFLAGS = $(PLUGIN_COMMON_CPPFLAGS)
 plugins_overlay_wireguard_overlay_wireguard_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(MNL_CFLAGS) $(CRYPTO_CFLAGS)
 plugins_overlay_wireguard_overlay_wireguard_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_overlay_wireguard_overlay_wireguard_la_LIBADD = plugins/overlay/wireguard/libwg.la $(JSONC_LIBS) $(MNL_LIBS) $(CRYPTO_LIBS)

@@ -204,7 +204,7 @@ int wg_key_load_or_create(const char *dir, uint8_t priv[WG_KEY_LEN], bool *creat
 	wg_buf_printf(&path, "%s/%s", dir, KEY_FILE);
 	if (path.oom)
 		return -ENOMEM;
-	r = wg_read_file(path.buf, 256, &text, &len);
+	r = cp_read_file(path.buf, 256, &text, &len);
 	if (r == -ENOENT) {
 		char b[WG_KEY_B64_LEN + 2];
 		r = wg_key_generate(priv);
@@ -215,7 +215,7 @@ int wg_key_load_or_create(const char *dir, uint8_t priv[WG_KEY_LEN], bool *creat
 		wg_key_to_base64(priv, b);
 		b[WG_KEY_B64_LEN] = '\n';
 		b[WG_KEY_B64_LEN + 1] = '\0';
-		r = wg_write_file_atomic(path.buf, b, WG_KEY_B64_LEN + 1, 0600);
+		r = cp_write_file_atomic(path.buf, b, WG_KEY_B64_LEN + 1, 0600);
 		wg_key_wipe(b, sizeof b);
 		if (r < 0) {
 			*err = msg("cannot write %s: %s", path.buf, strerror(-r));

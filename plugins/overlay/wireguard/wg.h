@@ -1,6 +1,7 @@
 /* Internal interfaces of the wireguard overlay plugin.  Nothing here is
  * part of the plugin ABI; the modules are split by concern:
- *   wg-util.c   growable buffer, IPv4/CIDR parsing, names, atomic files
+ *   wg-util.c   growable buffer, IPv4/CIDR parsing, names
+ *   (files: cp_write_file_atomic/cp_read_file from plugins/common)
  *   wg-keys.c   X25519 keys (libcrypto), base64/hex, the key file
  *   wg-alloc.c  overlay address allocation inside the pool
  *   wg-uapi.c   the cross-platform text UAPI of wireguard-go
@@ -18,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "plugin-file.h"
 
 #define WG_KEY_LEN 32
 #define WG_KEY_B64_LEN 44 /* 43 characters and one '=' */
@@ -57,10 +60,6 @@ bool wg_in_net(uint32_t a, uint32_t net, uint8_t plen);
  * master and at least one node (prefix 10..30).  err is static text. */
 int wg_parse_pool(const char *s, uint32_t *net, uint8_t *plen, const char **err);
 bool wg_valid_ifname(const char *s);
-/* Write path durably (tmp file, fsync, rename, fsync dir) with mode. */
-int wg_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
-/* Read a whole small file (at most max bytes) NUL-terminated. */
-int wg_read_file(const char *path, size_t max, char **out, size_t *len);
 
 /* ---- wg-keys.c -------------------------------------------------------- */
 int wg_key_generate(uint8_t priv[WG_KEY_LEN]);

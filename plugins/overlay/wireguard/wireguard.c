@@ -781,7 +781,7 @@ static int wireguard_master_prepare(void *state, const char *options_json, struc
 	}
 	/* Before bringing the link up: plan() must see the reservation even
 	 * if the interface step fails and init is re-run. */
-	if ((r = wg_write_file_atomic(path, json, strlen(json), 0600)) < 0) {
+	if ((r = cp_write_file_atomic(path, json, strlen(json), 0600)) < 0) {
 		ERR(st, "wireguard: cannot write %s: %s", path, strerror(-r));
 		goto out;
 	}
@@ -813,7 +813,7 @@ static int load_master(struct wg_state *st, struct wg_record *m)
 	memset(m, 0, sizeof *m);
 	if ((r = data_path(st, MASTER_FILE, &path)) < 0)
 		return r;
-	r = wg_read_file(path, 64 * 1024, &text, NULL);
+	r = cp_read_file(path, 64 * 1024, &text, NULL);
 	if (r == -ENOENT) {
 		r = 0; /* master init has not run here: only the address is reserved */
 		goto out;
@@ -837,7 +837,7 @@ static json_object *load_leases(struct wg_state *st, char **path)
 	json_object *o = NULL, *l;
 	if (data_path(st, LEASES_FILE, path) < 0)
 		return NULL;
-	if (wg_read_file(*path, 16u << 20, &text, NULL) == 0)
+	if (cp_read_file(*path, 16u << 20, &text, NULL) == 0)
 		o = json_tokener_parse(text);
 	free(text);
 	if (!o || !json_object_is_type(o, json_type_object) ||
@@ -1154,7 +1154,7 @@ static int wireguard_plan(void *state, const struct clusterctl_plan_in *in, stru
 	}
 	if (leases_dirty) {
 		const char *text = json_object_to_json_string_ext(leases_doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-		if ((r = wg_write_file_atomic(leases_path, text, strlen(text), 0600)) < 0) {
+		if ((r = cp_write_file_atomic(leases_path, text, strlen(text), 0600)) < 0) {
 			ERR(st, "wireguard: cannot write %s: %s", leases_path, strerror(-r));
 			goto out;
 		}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gluster-cli.h"
+#include "plugin-json.h"
 
 #define T_QUERY 30000   /* pool list, volume info: local glusterd only */
 #define T_PROBE 60000   /* an unreachable peer takes ~3 s; a slow one more */
@@ -18,18 +19,6 @@
 /* enum gf_probe_resp (rpc/rpc-lib/src/protocol-common.h). */
 enum { PROBE_SUCCESS = 0, PROBE_LOCALHOST = 1, PROBE_FRIEND = 2, PROBE_ANOTHER_CLUSTER = 3,
        PROBE_VOLUME_CONFLICT = 4 };
-
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	char *s = NULL;
-	va_list ap;
-	va_start(ap, f);
-	if (vasprintf(&s, f, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
 
 static const char *const NO_GLUSTERD =
 	"glusterd is not running on this host (the gluster CLI could not connect to "
@@ -52,7 +41,7 @@ static int gcli_exec(const struct clusterctl_host *h, const char *const *args, i
 	argv[n++] = "--xml";
 	for (size_t i = 0; args[i]; i++) {
 		if (n + 1 >= sizeof argv / sizeof argv[0]) {
-			*err = fmt("internal error: too many gluster arguments");
+			*err = cp_fmt("internal error: too many gluster arguments");
 			return -E2BIG;
 		}
 		argv[n++] = args[i];
@@ -62,16 +51,16 @@ static int gcli_exec(const struct clusterctl_host *h, const char *const *args, i
 	memset(&res, 0, sizeof res);
 	r = h->run(h->ctx, argv, NULL, NULL, timeout_ms, &res);
 	if (r == -ENOENT) {
-		*err = fmt("the gluster command is not installed on this host: install the GlusterFS "
+		*err = cp_fmt("the gluster command is not installed on this host: install the GlusterFS "
 			   "server package (Debian: apt-get install glusterfs-server) and retry");
 		goto out;
 	}
 	if (r < 0) {
-		*err = fmt("cannot run the gluster command: %s", strerror(-r));
+		*err = cp_fmt("cannot run the gluster command: %s", strerror(-r));
 		goto out;
 	}
 	if (res.timed_out) {
-		*err = fmt("gluster %s %s did not finish within %d s: glusterd or a peer is not "
+		*err = cp_fmt("gluster %s %s did not finish within %d s: glusterd or a peer is not "
 			   "answering; check `gluster peer status` and the glusterd log "
 			   "(/var/log/glusterfs/glusterd.log)",
 			   args[0], args[1] ? args[1] : "", timeout_ms / 1000);
@@ -83,7 +72,7 @@ static int gcli_exec(const struct clusterctl_host *h, const char *const *args, i
 	*len = strnlen(res.out ? res.out : "", res.out_len);
 	*out = strndup(res.out ? res.out : "", *len);
 	if (!*out) {
-		*err = fmt("out of memory");
+		*err = cp_fmt("out of memory");
 		r = -ENOMEM;
 		goto out;
 	}
@@ -103,12 +92,12 @@ static int parse_failure(int st, char *perr, const char *what, char **err)
 		r = -ECONNREFUSED;
 		break;
 	case GX_NOT_XML:
-		*err = fmt("gluster %s did not answer in XML (\"%s\"): is this GlusterFS 10 or newer?",
+		*err = cp_fmt("gluster %s did not answer in XML (\"%s\"): is this GlusterFS 10 or newer?",
 			   what, perr ? perr : "");
 		r = -EPROTO;
 		break;
 	default:
-		*err = fmt("gluster %s: %s", what, perr ? perr : "unreadable answer");
+		*err = cp_fmt("gluster %s: %s", what, perr ? perr : "unreadable answer");
 		r = -EPROTO;
 		break;
 	}
@@ -143,7 +132,7 @@ int gcli_pool_list(const struct clusterctl_host *h, struct gx_peers *peers, char
 	if (st != GX_OK)
 		return parse_failure(st, perr, "pool list", err);
 	if (res.op_ret != 0) {
-		*err = fmt("gluster pool list failed: %s", why(&res));
+		*err = cp_fmt("gluster pool list failed: %s", why(&res));
 		gx_peers_free(peers);
 		r = -EIO;
 	}
@@ -174,7 +163,7 @@ int gcli_volume_info(const struct clusterctl_host *h, const char *name, struct g
 		if (res.op_errno == GD_VOLUME_NOT_FOUND || strstr(why(&res), "does not exist")) {
 			r = 0;
 		} else {
-			*err = fmt("gluster volume info %s failed: %s", name, why(&res));
+			*err = cp_fmt("gluster volume info %s failed: %s", name, why(&res));
 			r = -EIO;
 		}
 		goto out;
@@ -214,7 +203,7 @@ int gcli_peer_probe(const struct clusterctl_host *h, const char *peer, char **er
 		/* new peer, "Probe on localhost not needed", "already in peer list" */
 		r = 0;
 	} else if (res.op_errno == PROBE_ANOTHER_CLUSTER || res.op_errno == PROBE_VOLUME_CONFLICT) {
-		*err = fmt("cannot add %s to the trusted storage pool: glusterd says \"%s\". That host "
+		*err = cp_fmt("cannot add %s to the trusted storage pool: glusterd says \"%s\". That host "
 			   "belongs to another pool or has volumes of its own; clusterctl never takes "
 			   "it over. Detach it from its pool (gluster peer detach, on that pool) or "
 			   "run the node with --disable-glusterfs, then retry",
@@ -222,13 +211,13 @@ int gcli_peer_probe(const struct clusterctl_host *h, const char *peer, char **er
 		r = -EEXIST;
 	} else if (res.op_errno == ENOTCONN || res.op_errno == EHOSTUNREACH ||
 		   res.op_errno == ECONNREFUSED) {
-		*err = fmt("cannot probe %s: \"%s\". Check that glusterd runs there (systemctl enable "
+		*err = cp_fmt("cannot probe %s: \"%s\". Check that glusterd runs there (systemctl enable "
 			   "--now glusterd) and that TCP 24007-24008 and the brick ports (49152 and up) "
 			   "are open between the hosts; clusterctl retries",
 			   peer, why(&res));
 		r = -EHOSTUNREACH;
 	} else {
-		*err = fmt("gluster peer probe %s failed: %s", peer, why(&res));
+		*err = cp_fmt("gluster peer probe %s failed: %s", peer, why(&res));
 		r = -EIO;
 	}
 	gx_result_free(&res);
@@ -276,7 +265,7 @@ static int run_change(const struct clusterctl_host *h, const char *const *args, 
 	if (st != GX_OK)
 		return parse_failure(st, perr, what, err);
 	if (res.op_ret != 0) {
-		*err = fmt("gluster %s failed: %s%s", what, why(&res), gcli_brick_advice(why(&res)));
+		*err = cp_fmt("gluster %s failed: %s%s", what, why(&res), gcli_brick_advice(why(&res)));
 		r = strstr(why(&res), "already exists")	   ? -EEXIST
 		    : strstr(why(&res), "already started") ? -EALREADY
 							   : -EIO;
@@ -324,7 +313,7 @@ int gcli_volume_create(const struct clusterctl_host *h, const char *name, int re
 	    build_args(argv, sizeof argv / sizeof argv[0] - 3, head, replica, rb, sizeof rb, bricks, n, force) < 0) {
 		/* glusterd leaves brick xattrs behind on a bad count (provider-apis §2.5):
 		 * never send one. */
-		*err = fmt("internal error: %zu bricks do not make whole replica-%d sets", n, replica);
+		*err = cp_fmt("internal error: %zu bricks do not make whole replica-%d sets", n, replica);
 		return -EINVAL;
 	}
 	snprintf(what, sizeof what, "volume create %s", name);
@@ -356,7 +345,7 @@ int gcli_volume_add_brick(const struct clusterctl_host *h, const char *name, int
 	char what[128];
 
 	if (n == 0 || build_args(argv, sizeof argv / sizeof argv[0] - 3, head, replica, rb, sizeof rb, bricks, n, force) < 0) {
-		*err = fmt("internal error: cannot add %zu bricks at once", n);
+		*err = cp_fmt("internal error: cannot add %zu bricks at once", n);
 		return -EINVAL;
 	}
 	snprintf(what, sizeof what, "volume add-brick %s", name);
@@ -377,11 +366,11 @@ int gcli_volume_heal_full(const struct clusterctl_host *h, const char *name, cha
 	memset(&res, 0, sizeof res);
 	r = h->run(h->ctx, argv, NULL, NULL, T_CHANGE, &res);
 	if (r < 0) {
-		*err = fmt("cannot run gluster volume heal %s full: %s", name, strerror(-r));
+		*err = cp_fmt("cannot run gluster volume heal %s full: %s", name, strerror(-r));
 		goto out;
 	}
 	if (res.timed_out) {
-		*err = fmt("gluster volume heal %s full did not finish within %d s", name, T_CHANGE / 1000);
+		*err = cp_fmt("gluster volume heal %s full did not finish within %d s", name, T_CHANGE / 1000);
 		r = -ETIMEDOUT;
 		goto out;
 	}
@@ -393,7 +382,7 @@ int gcli_volume_heal_full(const struct clusterctl_host *h, const char *name, cha
 		for (char *c = line; c && *c; c++)
 			if ((unsigned char)*c < 0x20)
 				*c = ' ';
-		*err = fmt("gluster volume heal %s full failed: %s", name, line ? line : "out of memory");
+		*err = cp_fmt("gluster volume heal %s full failed: %s", name, line ? line : "out of memory");
 		free(line);
 		r = -EIO;
 	}

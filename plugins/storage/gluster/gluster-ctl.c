@@ -10,6 +10,7 @@
 
 #include "gluster-cli.h"
 #include "gluster-ctl.h"
+#include "plugin-json.h"
 #include "gluster-node.h"
 
 /* A snapshot older than this is refreshed when a node asks. */
@@ -71,18 +72,6 @@ static int64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	char *s = NULL;
-	va_list ap;
-	va_start(ap, f);
-	if (vasprintf(&s, f, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
 }
 
 static void job_free(struct job *j)
@@ -173,7 +162,7 @@ static void enqueue(struct gl_ctl *c, const struct gp_answer *a)
 		pthread_cond_signal(&c->cv);
 		return;
 	case GP_PROBE:
-		key = fmt("probe:%s", a->peer);
+		key = cp_fmt("probe:%s", a->peer);
 		retry = RETRY_PROBE_MS;
 		break;
 	case GP_START:
@@ -304,7 +293,7 @@ static int run_add_brick(struct gl_ctl *c, const struct job *j, char **err)
 	if ((r = gcli_volume_info(c->h, c->cfg.volume, &v, &exists, err)) < 0)
 		return r;
 	if (!exists) {
-		*err = fmt("volume %s disappeared", c->cfg.volume);
+		*err = cp_fmt("volume %s disappeared", c->cfg.volume);
 		return -ENOENT;
 	}
 	for (size_t i = 0; i < j->n; i++) {
@@ -329,7 +318,7 @@ static int run_add_brick(struct gl_ctl *c, const struct job *j, char **err)
 		if (gx_split_brick(j->bricks[i], &host, &path) < 0)
 			continue;
 		if (!peer_in_cluster(&p, host)) {
-			*err = fmt("%s is not in 'Peer in Cluster' state yet; clusterctl retries", host);
+			*err = cp_fmt("%s is not in 'Peer in Cluster' state yet; clusterctl retries", host);
 			r = -EAGAIN;
 		}
 		free(host);
@@ -573,7 +562,7 @@ int gl_ctl_plan(struct gl_ctl *c, const struct clusterctl_plan_in *in, struct cl
 	gp_record_parse(in->record_json, &node.rec);
 	if ((r = gp_cluster_parse(in->cluster_json, &others, &n_others)) < 0)
 		goto out;
-	if (!(probe_key = fmt("probe:%s", in->ip))) {
+	if (!(probe_key = cp_fmt("probe:%s", in->ip))) {
 		r = -ENOMEM;
 		goto out;
 	}

@@ -15,21 +15,11 @@
 #include <unistd.h>
 
 #include "gluster-node.h"
+#include "plugin-file.h"
+#include "plugin-json.h"
 
 #define T_MOUNT 60000
 #define FSTAB_MAX (1u << 20)
-
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	char *s = NULL;
-	va_list ap;
-	va_start(ap, f);
-	if (vasprintf(&s, f, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
 
 bool gn_path_ok(const char *p)
 {
@@ -84,15 +74,15 @@ int gn_brick_dir_state(const char *brick_dir, bool *exists, bool *on_root, char 
 	if (stat(brick_dir, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		*err = fmt("cannot examine the brick directory %s: %s", brick_dir, strerror(errno));
+		*err = cp_fmt("cannot examine the brick directory %s: %s", brick_dir, strerror(errno));
 		return -errno;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		*err = fmt("the brick directory %s exists but is not a directory", brick_dir);
+		*err = cp_fmt("the brick directory %s exists but is not a directory", brick_dir);
 		return -ENOTDIR;
 	}
 	if (stat("/", &root) < 0) {
-		*err = fmt("cannot examine /: %s", strerror(errno));
+		*err = cp_fmt("cannot examine /: %s", strerror(errno));
 		return -errno;
 	}
 	*exists = true;
@@ -112,46 +102,23 @@ int gn_read_volume_id(const char *path, char **id, char **err)
 		if (errno == ENODATA || errno == ENOTSUP)
 			return 0;
 		if (errno == ERANGE) {
-			*err = fmt("%s carries a malformed %s attribute (more than 16 bytes): this is not "
+			*err = cp_fmt("%s carries a malformed %s attribute (more than 16 bytes): this is not "
 				   "a brick clusterctl can judge; use another directory",
 				   path, GLUSTER_VOLID_XATTR);
 			return -EINVAL;
 		}
-		*err = fmt("cannot read the %s attribute of %s: %s", GLUSTER_VOLID_XATTR, path,
+		*err = cp_fmt("cannot read the %s attribute of %s: %s", GLUSTER_VOLID_XATTR, path,
 			   strerror(errno));
 		return -errno;
 	}
 	if (n != 16) {
-		*err = fmt("%s carries a malformed %s attribute (%zd bytes, want 16); use another directory",
+		*err = cp_fmt("%s carries a malformed %s attribute (%zd bytes, want 16); use another directory",
 			   path, GLUSTER_VOLID_XATTR, n);
 		return -EINVAL;
 	}
-	*id = fmt("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+	*id = cp_fmt("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
 		  u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 	return *id ? 0 : -ENOMEM;
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char *p = strdup(path);
-	int r = 0;
-	if (!p)
-		return -ENOMEM;
-	for (char *s = p + 1;; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-			*s = '\0';
-			if (mkdir(p, mode) < 0 && errno != EEXIST) {
-				r = -errno;
-				break;
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	free(p);
-	return r;
 }
 
 int gn_brick_prepare(const char *brick_dir, const char *brick, bool allow_root, const char *want_id,
@@ -167,7 +134,7 @@ int gn_brick_prepare(const char *brick_dir, const char *brick, bool allow_root, 
 	*err = NULL;
 	if (!gn_path_ok(brick) || !gn_path_ok(brick_dir) || strncmp(brick, brick_dir, dl) != 0 ||
 	    brick[dl] != '/' || strchr(brick + dl + 1, '/')) {
-		*err = fmt("the controller asked for the brick %s, which is not a directory directly "
+		*err = cp_fmt("the controller asked for the brick %s, which is not a directory directly "
 			   "under this node's brick directory %s (--gluster-brick-dir): refusing it",
 			   brick, brick_dir);
 		return -EINVAL;
@@ -176,39 +143,39 @@ int gn_brick_prepare(const char *brick_dir, const char *brick, bool allow_root, 
 		return r;
 	if (!exists) {
 		if (!allow_root) {
-			*err = fmt("the brick directory %s does not exist: provision a disk for GlusterFS "
+			*err = cp_fmt("the brick directory %s does not exist: provision a disk for GlusterFS "
 				   "bricks and mount it there (see clusterctl-gluster(7)), or set "
 				   "--gluster-brick-dir to where it is mounted",
 				   brick_dir);
 			return -ENOENT;
 		}
-		if ((r = mkdir_p(brick_dir, 0755)) < 0) {
-			*err = fmt("cannot create the brick directory %s: %s", brick_dir, strerror(-r));
+		if ((r = cp_mkdir_p(brick_dir, 0755)) < 0) {
+			*err = cp_fmt("cannot create the brick directory %s: %s", brick_dir, strerror(-r));
 			return r;
 		}
 		if ((r = gn_brick_dir_state(brick_dir, &exists, on_root, err)) < 0)
 			return r;
 	}
 	if (*on_root && !allow_root) {
-		*err = fmt("the brick directory %s is on the root file system; a full brick would fill "
+		*err = cp_fmt("the brick directory %s is on the root file system; a full brick would fill "
 			   "up /. Mount a dedicated disk there (see clusterctl-gluster(7)), or accept "
 			   "it with --gluster-allow-root-brick",
 			   brick_dir);
 		return -EXDEV;
 	}
 	if (mkdir(brick, 0755) < 0 && errno != EEXIST) {
-		*err = fmt("cannot create the brick %s: %s", brick, strerror(errno));
+		*err = cp_fmt("cannot create the brick %s: %s", brick, strerror(errno));
 		return -errno;
 	}
 	if (lstat(brick, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		*err = fmt("the brick %s exists but is not a directory: move it away or choose another "
+		*err = cp_fmt("the brick %s exists but is not a directory: move it away or choose another "
 			   "--gluster-brick-dir", brick);
 		return -ENOTDIR;
 	}
 	if ((r = gn_read_volume_id(brick, volume_id, err)) < 0)
 		return r;
 	if (*volume_id && want_id && strcasecmp(*volume_id, want_id) != 0) {
-		*err = fmt("the brick %s already belongs to another GlusterFS volume (its %s is %s, "
+		*err = cp_fmt("the brick %s already belongs to another GlusterFS volume (its %s is %s, "
 			   "volume %s is %s). clusterctl never deletes bricks: if that old volume's data "
 			   "is not needed, clear the directory by hand (see clusterctl-gluster(7), "
 			   "RECOVERY), or choose another --gluster-brick-dir",
@@ -354,50 +321,50 @@ int gn_mount_volume(const struct clusterctl_host *h, const char *volume, const c
 	*err = NULL;
 	memset(&res, 0, sizeof res);
 	if (n == 0) {
-		*err = fmt("internal error: no volfile server to mount %s from", volume);
+		*err = cp_fmt("internal error: no volfile server to mount %s from", volume);
 		return -EINVAL;
 	}
 	if ((r = gn_mount_lookup("/proc/self/mountinfo", path, &m, &found)) < 0) {
-		*err = fmt("cannot read /proc/self/mountinfo: %s", strerror(-r));
+		*err = cp_fmt("cannot read /proc/self/mountinfo: %s", strerror(-r));
 		return r;
 	}
 	if (found) {
 		bool ours = gn_mount_is_volume(&m, volume);
 		if (!ours)
-			*err = fmt("%s is already a mount point of something else (%s, type %s): clusterctl "
+			*err = cp_fmt("%s is already a mount point of something else (%s, type %s): clusterctl "
 				   "will not mount volume %s over it. Unmount it, or choose another "
 				   "--gluster-mount",
 				   path, m.source, m.fstype, volume);
 		gn_mount_free(&m);
 		return ours ? 0 : -EBUSY;
 	}
-	if ((r = mkdir_p(path, 0755)) < 0) {
-		*err = fmt("cannot create the mount point %s: %s", path, strerror(-r));
+	if ((r = cp_mkdir_p(path, 0755)) < 0) {
+		*err = cp_fmt("cannot create the mount point %s: %s", path, strerror(-r));
 		return r;
 	}
 	if ((r = dir_is_empty(path, &empty)) < 0) {
-		*err = fmt("cannot read the mount point %s: %s", path, strerror(-r));
+		*err = cp_fmt("cannot read the mount point %s: %s", path, strerror(-r));
 		return r;
 	}
 	if (!empty) {
-		*err = fmt("the mount point %s is not empty: mounting volume %s there would hide its "
+		*err = cp_fmt("the mount point %s is not empty: mounting volume %s there would hide its "
 			   "files. Move them away (they may belong on the volume once it is mounted), or "
 			   "choose another --gluster-mount",
 			   path, volume);
 		return -ENOTEMPTY;
 	}
-	source = fmt("%s:/%s", servers[0], volume);
+	source = cp_fmt("%s:/%s", servers[0], volume);
 	backups = backup_list(servers, n);
 	if (!source || !backups) {
 		r = -ENOMEM;
-		*err = fmt("out of memory");
+		*err = cp_fmt("out of memory");
 		goto out;
 	}
 	argv[k++] = "mount";
 	argv[k++] = "-t";
 	argv[k++] = "glusterfs";
 	if (*backups) {
-		opt = fmt("backup-volfile-servers=%s", backups);
+		opt = cp_fmt("backup-volfile-servers=%s", backups);
 		if (!opt) {
 			r = -ENOMEM;
 			goto out;
@@ -410,7 +377,7 @@ int gn_mount_volume(const struct clusterctl_host *h, const char *volume, const c
 	argv[k] = NULL;
 	r = h->run(h->ctx, argv, NULL, NULL, T_MOUNT, &res);
 	if (r < 0) {
-		*err = fmt("cannot run mount: %s", strerror(-r));
+		*err = cp_fmt("cannot run mount: %s", strerror(-r));
 		goto out;
 	}
 	if (res.exit_status != 0 || res.timed_out) {
@@ -422,7 +389,7 @@ int gn_mount_volume(const struct clusterctl_host *h, const char *volume, const c
 		for (char *c = txt; c && *c; c++)
 			if ((unsigned char)*c < 0x20)
 				*c = ' ';
-		*err = fmt("mounting volume %s from %s at %s failed%s: %.300s. Check that the volume is "
+		*err = cp_fmt("mounting volume %s from %s at %s failed%s: %.300s. Check that the volume is "
 			   "started (gluster volume status %s), that this host reaches %s on TCP 24007 and "
 			   "the brick ports, and the client log /var/log/glusterfs/%s.log",
 			   volume, servers[0], path, res.timed_out ? " (timed out)" : "",
@@ -434,11 +401,11 @@ int gn_mount_volume(const struct clusterctl_host *h, const char *volume, const c
 	/* mount.glusterfs can exit 0 although the FUSE client died at once:
 	 * believe only the kernel's mount table. */
 	if ((r = gn_mount_lookup("/proc/self/mountinfo", path, &m, &found)) < 0) {
-		*err = fmt("cannot read /proc/self/mountinfo: %s", strerror(-r));
+		*err = cp_fmt("cannot read /proc/self/mountinfo: %s", strerror(-r));
 		goto out;
 	}
 	if (!found || !gn_mount_is_volume(&m, volume)) {
-		*err = fmt("mount reported success but volume %s is not mounted at %s: see the client "
+		*err = cp_fmt("mount reported success but volume %s is not mounted at %s: see the client "
 			   "log under /var/log/glusterfs/",
 			   volume, path);
 		r = -EIO;
@@ -459,61 +426,10 @@ char *gn_fstab_options(const char *const *servers, size_t n, bool holds_brick)
 		return NULL;
 	/* _netdev: after the network.  With a brick here the local glusterd
 	 * serves part of the volume: wait for it (systemd.mount(5)). */
-	s = fmt("defaults,_netdev%s%s%s", *b ? ",backup-volfile-servers=" : "", b,
+	s = cp_fmt("defaults,_netdev%s%s%s", *b ? ",backup-volfile-servers=" : "", b,
 		holds_brick ? ",x-systemd.requires=glusterd.service" : "");
 	free(b);
 	return s;
-}
-
-static int write_atomic(const char *path, const char *data, size_t len, mode_t mode)
-{
-	char *tmp = fmt("%s.clusterctl-new", path), *dir = NULL, *slash;
-	int fd = -1, r = 0, dfd;
-
-	if (!tmp)
-		return -ENOMEM;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
-		r = -errno;
-		goto out;
-	}
-	close(fd);
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		r = -errno;
-		goto out;
-	}
-	dir = strdup(path);
-	if (dir && (slash = strrchr(dir, '/'))) {
-		*(slash == dir ? slash + 1 : slash) = '\0';
-		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	if (r < 0)
-		unlink(tmp);
-	free(tmp);
-	free(dir);
-	return r;
 }
 
 int gn_fstab_ensure(const char *fstab, const char *volume, const char *source, const char *path,
@@ -529,7 +445,7 @@ int gn_fstab_ensure(const char *fstab, const char *volume, const char *source, c
 
 	*changed = false;
 	*err = NULL;
-	want = fmt("%s %s glusterfs %s 0 0", source, path, options);
+	want = cp_fmt("%s %s glusterfs %s 0 0", source, path, options);
 	if (!want)
 		return -ENOMEM;
 	f = fopen(fstab, "re");
@@ -538,7 +454,7 @@ int gn_fstab_ensure(const char *fstab, const char *volume, const char *source, c
 			mode = st.st_mode & 07777;
 			if (st.st_size > (off_t)FSTAB_MAX) {
 				fclose(f);
-				*err = fmt("%s is larger than 1 MiB: refusing to edit it", fstab);
+				*err = cp_fmt("%s is larger than 1 MiB: refusing to edit it", fstab);
 				r = -EFBIG;
 				goto out;
 			}
@@ -552,7 +468,7 @@ int gn_fstab_ensure(const char *fstab, const char *volume, const char *source, c
 		len = fread(data, 1, FSTAB_MAX, f);
 		fclose(f);
 	} else if (errno != ENOENT) {
-		*err = fmt("cannot read %s: %s", fstab, strerror(errno));
+		*err = cp_fmt("cannot read %s: %s", fstab, strerror(errno));
 		r = -errno;
 		goto out;
 	}
@@ -580,7 +496,7 @@ int gn_fstab_ensure(const char *fstab, const char *volume, const char *source, c
 			if (strcmp(mp, path) == 0) {
 				struct gn_mount m = {.source = fld[0], .fstype = "fuse.glusterfs"};
 				if (strcmp(fld[2], "glusterfs") != 0 || !gn_mount_is_volume(&m, volume)) {
-					*err = fmt("%s already has an entry for %s (%s, type %s): clusterctl "
+					*err = cp_fmt("%s already has an entry for %s (%s, type %s): clusterctl "
 						   "will not replace it. Remove it, or choose another "
 						   "--gluster-mount",
 						   fstab, path, fld[0], fld[2]);
@@ -613,14 +529,14 @@ int gn_fstab_ensure(const char *fstab, const char *volume, const char *source, c
 	}
 	if (olen == len && memcmp(out, data, len) == 0)
 		goto out;
-	if ((r = write_atomic(fstab, out, olen, mode)) < 0) {
-		*err = fmt("cannot write %s: %s", fstab, strerror(-r));
+	if ((r = cp_write_file_atomic(fstab, out, olen, mode)) < 0) {
+		*err = cp_fmt("cannot write %s: %s", fstab, strerror(-r));
 		goto out;
 	}
 	*changed = true;
 out:
 	if (r < 0 && !*err)
-		*err = fmt("cannot update %s: %s", fstab, strerror(-r));
+		*err = cp_fmt("cannot update %s: %s", fstab, strerror(-r));
 	free(data);
 	free(want);
 	free(out);

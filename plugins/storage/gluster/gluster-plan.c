@@ -12,18 +12,7 @@
 
 #include "gluster-node.h"
 #include "gluster-plan.h"
-
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	char *s = NULL;
-	va_list ap;
-	va_start(ap, f);
-	if (vasprintf(&s, f, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
+#include "plugin-json.h"
 
 const char *gp_step_name(enum gp_step s)
 {
@@ -98,13 +87,13 @@ static int cand_cmp(const void *a, const void *b)
 #define SETMSG(...)                                                                                \
 	do {                                                                                       \
 		free(a->message);                                                                  \
-		if (!(a->message = fmt(__VA_ARGS__)))                                              \
+		if (!(a->message = cp_fmt(__VA_ARGS__)))                                              \
 			goto oom;                                                                  \
 	} while (0)
 #define SETERR(...)                                                                                \
 	do {                                                                                       \
 		free(a->error);                                                                    \
-		if (!(a->error = fmt(__VA_ARGS__)))                                                \
+		if (!(a->error = cp_fmt(__VA_ARGS__)))                                                \
 			goto oom;                                                                  \
 	} while (0)
 
@@ -218,7 +207,7 @@ int gp_decide(const struct gp_cfg *cfg, const struct gp_view *view, const struct
 						  ? node->obs.brick_dir
 						  : cfg->brick_dir;
 			brick_role = true;
-			path = fmt("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, cfg->volume);
+			path = cp_fmt("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, cfg->volume);
 		} else {
 			brick_role = false;
 		}
@@ -342,7 +331,7 @@ int gp_decide(const struct gp_cfg *cfg, const struct gp_view *view, const struct
 	}
 	if (vol->n_bricks == (size_t)rc && rc < cfg->replica) {
 		/* growing the single replica set by one: add-brick replica N+1 */
-		char *b = fmt("%s:%s", node->ip, a->brick);
+		char *b = cp_fmt("%s:%s", node->ip, a->brick);
 		if (!b || add_str(&a->bricks, &a->n_bricks, b) < 0) {
 			free(b);
 			goto oom;
@@ -403,7 +392,7 @@ int gp_decide(const struct gp_cfg *cfg, const struct gp_view *view, const struct
 		}
 		qsort(cands, n, sizeof *cands, cand_cmp);
 		for (size_t i = 0; i < (size_t)cfg->replica; i++) {
-			char *b = fmt("%s:%s", cands[i].host, cands[i].brick);
+			char *b = cp_fmt("%s:%s", cands[i].host, cands[i].brick);
 			if (!b || add_str(&a->bricks, &a->n_bricks, b) < 0) {
 				free(b);
 				goto oom;

@@ -7,8 +7,8 @@ plugins_storage_gluster_storage_gluster_la_SOURCES = \
 	plugins/storage/gluster/gluster-node.c plugins/storage/gluster/gluster-node.h \
 	plugins/storage/gluster/gluster-plan.c plugins/storage/gluster/gluster-plan.h \
 	plugins/storage/gluster/gluster-xml.c plugins/storage/gluster/gluster-xml.h
-plugins_storage_gluster_storage_gluster_la_CPPFLAGS = -I$(top_srcdir)/include
+plugins_storage_gluster_storage_gluster_la_CPPFLAGS = $(PLUGIN_COMMON_CPPFLAGS)
 plugins_storage_gluster_storage_gluster_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(XML_CFLAGS) -pthread
 plugins_storage_gluster_storage_gluster_la_LDFLAGS = $(PLUGIN_LDFLAGS) -pthread
-plugins_storage_gluster_storage_gluster_la_LIBADD = $(JSONC_LIBS) $(XML_LIBS)
+plugins_storage_gluster_storage_gluster_la_LIBADD = $(PLUGIN_COMMON_LIBS) $(XML_LIBS)
 endif
