@@ -1,4 +1,5 @@
-# Helpers shared by the gluster lab tests (gluster-lab.sh, gluster-e2e.sh);
+# Helpers shared by the gluster lab tests (gluster-lab.sh, gluster-e2e.sh,
+# fullstack-e2e.sh);
 # source after tests/tap.sh and tests/lab/lab.sh.  The volume is
 # "clusterctl" with bricks at /data/glusterfs/bricks/clusterctl, mounted
 # at /data/GlusterFS/0001 (the FUSE client logs to
@@ -35,3 +36,9 @@ gl_data_through() {
 		ok $? "the file is in $h's brick (replicated)"
 	done
 }
+
+xmlval() { sed -n "s:.*<$1>\([^<]*\)</$1>.*:\1:p" | head -1; } # xmlval TAG: first <TAG>'s text on stdin
+vinfo() { lab_exec h1 gluster --mode=script --xml volume info clusterctl; }
+bricks() { vinfo | sed -n 's:.*<brick uuid="[^"]*">\([^<]*\)<.*:\1:p' | sort | tr '\n' ' '; } # "host:path ..." sorted
+fstype() { lab_exec "$1" findmnt -n -o FSTYPE -T "$2"; }
+is_fuse() { [ "$(fstype "$1" "$2")" = fuse.glusterfs ]; } # is_fuse HOST PATH: PATH is on a GlusterFS mount

@@ -1,0 +1,156 @@
+#!/bin/bash
+# The whole product on three lab hosts, each with its own dockerd,
+# glusterd, a loop-mounted brick file system and wireguard-go:
+#   h1: master init + master serve --overlay-provider wireguard
+#       --storage-provider gluster
+#   h2: node join --role manager, h3: node join --role worker, same flags
+# Checks the headline: a 3-node Swarm whose nodes are advertised on their
+# overlay (100.64.0.0/10) addresses; a full WireGuard mesh; a started
+# replica-3 volume whose bricks and peers are named by the overlay
+# addresses, so Gluster traffic goes through the tunnel (and bulk data
+# crosses wg0's smaller MTU intact); the volume mounted on every host; a
+# file written on h2 read on h3; re-running node join on h2 changes
+# nothing.
+. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/lab/lab.sh"
+. "$top_srcdir/tests/integration/gluster-lib.sh"
+. "$top_srcdir/tests/integration/e2e-lib.sh"
+
+require_root
+require_cmd wireguard-go wg curl jq glusterd gluster mount.glusterfs losetup findmnt ss
+[ -e /dev/fuse ] || skip_all "needs /dev/fuse"
+bin=$top_builddir/clusterctl
+export CLUSTERCTL_PLUGIN_DIR=${CLUSTERCTL_TEST_PLUGIN_DIR:-$top_builddir/tests/plugins-installed}
+[ -x "$bin" ] && [ -e "$CLUSTERCTL_PLUGIN_DIR/overlay-wireguard.so" ] &&
+	[ -e "$CLUSTERCTL_PLUGIN_DIR/storage-gluster.so" ] || skip_all "clusterctl, the wireguard or the gluster plugin not built"
+
+lab_init fs || skip_all "cannot build the lab"
+# a signal must still tear the lab down (lab.sh traps EXIT only)
+trap 'exit 1' HUP INT TERM PIPE
+IP1=198.51.100.61 IP2=198.51.100.62 IP3=198.51.100.63
+OV1=100.96.0.1 OV2=100.96.0.2 OV3=100.96.0.3 # the wireguard pool's first addresses, in join order
+for h in 1 2 3; do lab_host h$h 198.51.100.6$h || skip_all "cannot build lab host h$h"; done
+pids=
+for h in h1 h2 h3; do
+	( (lab_start_dockerd $h && lab_start_glusterd $h) >"$LAB_DIR/$h/start.out" 2>&1
+	  echo $? >"$LAB_DIR/$h/start.rc") &
+	pids="$pids $!"
+done
+for h in h1 h2 h3; do lab_brick_fs $h /data/glusterfs/bricks || skip_all "no loop device for bricks"; done
+wait $pids
+for h in h1 h2 h3; do
+	[ "$(cat "$LAB_DIR/$h/start.rc")" = 0 ] || { sed 's/^/# /' "$LAB_DIR/$h/start.out"; skip_all "dockerd or glusterd did not start on $h"; }
+done
+T0=$(date +%s)
+at() { diag "$* (t=$(($(date +%s) - T0)) s)"; }
+at "lab up"
+
+M=$IP1:7000
+FLAGS="--overlay-provider wireguard --storage-provider gluster"
+MNT=/data/GlusterFS/0001
+state=$MNT/orchestration
+BRICK=/data/glusterfs/bricks/clusterctl
+in_cgnat() { # 100.64.0.0/10: 100.64.0.0 - 100.127.255.255
+	local a=${1%%.*} r=${1#*.}
+	[ "$a" = 100 ] && [ "${r%%.*}" -ge 64 ] && [ "${r%%.*}" -le 127 ]
+}
+# brick_peers HOST: the remote addresses of HOST's established connections
+# to brick ports (glusterfsd listens from 49152 up), sorted
+brick_peers() {
+	lab_exec "$1" ss -Htn state established '( dport >= :49152 )' | awk '{print $4}' | sed 's/:[0-9]*$//' | sort -u | tr '\n' ' '
+}
+
+# ---- master ------------------------------------------------------------------
+# shellcheck disable=SC2086
+out=$(lab_exec h1 "$bin" master init $FLAGS 2>&1)
+ok $? "master init --overlay-provider wireguard --storage-provider gluster succeeds on h1"
+printf '%s\n' "$out" >>"$LAB_DIR/h1/init.log"
+like "$out" "swarm address chosen ip=$OV1 source=\"overlay address\"" "the Swarm is advertised on h1's overlay address"
+like "$out" "node join --master $M " "the join line names h1's LAN address, which nodes reach before the overlay"
+like "$out" "--overlay-provider wireguard --storage-provider gluster" "and both providers"
+is "$(wgaddr h1)" $OV1/16 "h1's wg0 holds the pool's first address"
+is "$(bricks)" "$OV1:$BRICK " "the volume's first brick is named by h1's overlay address"
+check "h1 has the volume mounted at $MNT" is_fuse h1 $MNT
+check "the state dir is on the volume" is_fuse h1 $state
+secret=$(lab_exec h1 cat $state/join-secret)
+serve
+ok $? "master serve with both providers listens on :7000"
+at "master up"
+
+# ---- nodes ---------------------------------------------------------------------
+join h2 --role manager
+is "$rc" 0 "node join --role manager on h2 succeeds"
+like "$out" "node join done: converged" "with its final line"
+like "$out" "overlay path mtu=" "h2 measured the overlay path to the manager"
+# h2 keeps itself in step (peers that join later); h3 comes next.
+lab_spawn h2 agent env CLUSTERCTL_JOIN_SECRET="$secret" "$bin" agent $FLAGS --master $M --role manager \
+	--heartbeat-interval 1
+join h3 --role worker
+is "$rc" 0 "node join --role worker on h3 succeeds"
+like "$out" "node join done: converged" "with its final line"
+at "nodes joined"
+
+# ---- the Swarm -----------------------------------------------------------------
+nodes=$(api h1 /nodes)
+is "$(printf '%s' "$nodes" | jq length)" 3 "the Swarm has three nodes"
+is "$(printf '%s' "$nodes" | jq -r '.[] | "\(.Description.Hostname)=\(.Status.Addr)"' | sort | tr '\n' ' ')" \
+	"h1=$OV1 h2=$OV2 h3=$OV3 " "every node's Status.Addr is its overlay address"
+for a in $(printf '%s' "$nodes" | jq -r '.[].Status.Addr'); do
+	in_cgnat "$a"
+	ok $? "$a is inside 100.64.0.0/10"
+done
+is "$(printf '%s' "$nodes" | jq -r '.[] | select(.ManagerStatus) | "\(.Description.Hostname)=\(.ManagerStatus.Addr)"' | sort | tr '\n' ' ')" \
+	"h1=$OV1:2377 h2=$OV2:2377 " "h1 and h2 are managers reached on the overlay"
+is "$(printf '%s' "$nodes" | jq -r '.[] | select(.ManagerStatus.Leader) | .Description.Hostname')" h1 "h1 leads"
+
+# ---- the mesh ------------------------------------------------------------------
+lab_wait 30 full_mesh
+ok $? "full WireGuard mesh: every host has two peers, each with a recent handshake"
+for h in h1 h2 h3; do diag "$h latest-handshakes: $(handshakes $h)"; done
+eps=$(for h in h1 h2 h3; do lab_exec $h wg show wg0 endpoints | awk '{print $2}'; done | sort -u | tr '\n' ' ')
+is "$eps" "$IP1:51820 $IP2:51820 $IP3:51820 " "every peer's endpoint is a LAN address"
+
+# ---- the volume ------------------------------------------------------------------
+info=$(vinfo)
+is "$(echo "$info" | xmlval statusStr)" Started "volume clusterctl is started"
+is "$(echo "$info" | xmlval typeStr)" Replicate "of type Replicate"
+is "$(echo "$info" | xmlval replicaCount)" 3 "replica 3"
+is "$(bricks)" "$OV1:$BRICK $OV2:$BRICK $OV3:$BRICK " "its three bricks are named by the hosts' overlay addresses"
+is "$(lab_exec h1 gluster --mode=script --xml peer status | sed -n 's:.*<hostname>\([^<]*\)</hostname>.*:\1:p' | sort -u | tr '\n' ' ')" \
+	"$OV2 $OV3 " "h1's glusterd knows its peers h2 and h3 by their overlay addresses"
+for h in h1 h2 h3; do check "$h has the volume mounted at $MNT (fuse.glusterfs)" is_fuse $h $MNT; done
+
+# ---- data through the tunnel --------------------------------------------------------
+gl_data_through h2 h3
+# 4 MiB of random data: TCP segments fill wg0's MTU (1420), below the LAN's
+lab_exec h2 sh -c "head -c 4194304 /dev/urandom > $MNT/bulk.bin"
+sum=$(lab_exec h2 md5sum $MNT/bulk.bin | cut -c1-32)
+is "$(lab_exec h3 md5sum $MNT/bulk.bin 2>&1 | cut -c1-32)" "$sum" "4 MiB written on h2 read on h3, intact"
+for h in h2 h3; do
+	p=$(brick_peers $h)
+	case " $p" in
+	*" 198.51."*) ok 1 "$h's mount reaches the bricks over the overlay only"; diag "brick connections to: $p" ;;
+	*" 100.96.0."*) ok 0 "$h's mount reaches the bricks over the overlay only ($p)" ;;
+	*) ok 1 "$h's mount reaches the bricks over the overlay only"; diag "no brick connections seen: '$p'" ;;
+	esac
+done
+at "data through"
+
+# ---- re-running node join on h2 ------------------------------------------------------
+snap() {
+	local h
+	for h in h1 h2 h3; do printf '%s %s %s|' "$h" "$(wgaddr $h)" "$(peers $h)"; done
+	api h1 /nodes | jq -r '.[] | "\(.ID) \(.Status.Addr)"' | sort | tr '\n' ' '
+	vinfo | grep -v '<opErrstr'
+}
+before=$(snap)
+lines=$(wc -l <"$LAB_DIR/h1/controller.log")
+join h2 --role manager
+is "$rc" 0 "re-running node join on h2: exit 0"
+like "$out" "swarm membership already as asked role=manager" "its Swarm membership is left alone"
+like "$out" "controller note: brick $OV2:$BRICK is in volume clusterctl" "its brick is already in the volume"
+is "$(snap)" "$before" "WireGuard addresses and peers, Swarm nodes and the volume are unchanged"
+check "the controller ran no gluster change (probe, add-brick, start, heal)" \
+	not sh -c "tail -n +$((lines + 1)) '$LAB_DIR/h1/controller.log' | grep -qE 'gluster (peer probe|add-brick|volume start|volume heal)'"
+at "end"
+done_testing
