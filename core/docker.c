@@ -672,7 +672,10 @@ int docker_parse_info(const char *body, size_t len, struct docker_info *out, cha
 	    (r = get_str(&v, sw, "Error", "Swarm.Error", K_ERRTEXT, false, &e)) < 0 ||
 	    (r = get_obj(&v, sw, "Cluster", "Swarm.Cluster", false, &cl)) < 0)
 		goto out;
-	if (cl && (r = get_str(&v, cl, "ID", "Swarm.Cluster.ID", K_ID, true, &cid)) < 0)
+	/* Empty on a manager while its swarm has no leader (too few managers
+	 * reachable, Swarm.Error says so): after a reboot that is the normal
+	 * state until the overlay is back, and master init must still run. */
+	if (cl && (r = get_str(&v, cl, "ID", "Swarm.Cluster.ID", K_ID, false, &cid)) < 0)
 		goto out;
 	if (strcmp(st, "active") == 0 && !*nid) {
 		r = bad(&v, "Swarm.NodeID", "is empty on an active node");

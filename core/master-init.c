@@ -200,8 +200,14 @@ static int ensure_swarm(struct app *a, struct docker *d, const struct docker_inf
 			log_warn("this host already manages a swarm advertised on another address swarm_addr=%s "
 				 "wanted=%s (left as is; to move it, re-create the swarm)",
 				 info->node_addr, addr);
-		log_info("swarm already initialised here: nothing to do cluster=%s node=%s", info->cluster_id,
-			 info->node_id);
+		/* After a reboot the other managers are out of reach until the
+		 * overlay is back, and with them the leader: not a reason to stop. */
+		if (!*info->cluster_id && info->error && *info->error)
+			log_warn("the swarm has no leader now (%s): it comes back once the other managers are "
+				 "reachable (over the overlay)",
+				 info->error);
+		log_info("swarm already initialised here: nothing to do cluster=%s node=%s",
+			 *info->cluster_id ? info->cluster_id : "(no leader)", info->node_id);
 		return 0;
 	}
 	if (strcmp(st, "active") == 0) {

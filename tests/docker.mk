@@ -12,7 +12,8 @@ tests_unit_test_docker_SOURCES = tests/unit/test-docker.c
 tests_unit_test_docker_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -pthread
 tests_unit_test_docker_LDADD = core/libclusterctl-core.la -lpthread
 EXTRA_DIST += tests/fixtures/docker/info-inactive.json tests/fixtures/docker/info-manager.json \
-	tests/fixtures/docker/info-worker.json tests/fixtures/docker/swarm.json tests/fixtures/docker/nodes.json
+	tests/fixtures/docker/info-worker.json tests/fixtures/docker/swarm.json tests/fixtures/docker/nodes.json \
+	tests/fixtures/docker/info-manager-no-leader.json
 
 # A real dockerd in three lab hosts (root; skips elsewhere).
 TESTS += tests/integration/docker-live.sh

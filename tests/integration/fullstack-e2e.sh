@@ -152,5 +152,50 @@ like "$out" "controller note: brick $OV2:$BRICK is in volume clusterctl" "its br
 is "$(snap)" "$before" "WireGuard addresses and peers, Swarm nodes and the volume are unchanged"
 check "the controller ran no gluster change (probe, add-brick, start, heal)" \
 	not sh -c "tail -n +$((lines + 1)) '$LAB_DIR/h1/controller.log' | grep -qE 'gluster (peer probe|add-brick|volume start|volume heal)'"
+at "re-run"
+
+# ---- the master restarts ----------------------------------------------------------------
+# What a reboot takes away on h1: the controller, wireguard-go (so wg0 and
+# its peers: h2, the other Swarm manager, is out of reach and the Swarm
+# has no leader) and the volume's FUSE client.  clusterctl-master.service
+# brings it back with master init (ExecStartPre), then master serve, whose
+# state dir is on the volume: the volume must be writable, so wg0 must
+# have its peers back before anything registers.
+fuse_pid() { # the FUSE client of HOST's mount
+	local p
+	for p in $(host_pid "$1" glusterfs); do
+		tr '\0' '\n' </proc/"$p"/cmdline | grep -qx -- --process-name && tr '\0' '\n' </proc/"$p"/cmdline | grep -qx fuse &&
+			echo "$p"
+	done
+}
+leaderless() { api h1 /info | jq -r .Swarm.Error | grep -q 'does not have a leader'; }
+serve_pid() { lab_exec h1 cat "$state/controller.lock" 2>/dev/null | tr -dc 0-9; }
+pid=$(serve_pid)
+[ -n "$pid" ] && kill "$pid" && lab_wait 20 sh -c "! kill -0 $pid 2>/dev/null"
+ok $? "the controller stops"
+kill $(host_pid h1 wireguard-go) $(fuse_pid h1) 2>/dev/null
+lab_wait 10 not lab_exec h1 ip link show dev wg0
+ok $? "h1's wireguard-go is gone, and wg0 with it"
+lab_exec h1 umount $MNT
+check "h1's volume is unmounted" not is_fuse h1 $MNT
+lab_wait 45 leaderless
+ok $? "h1's Swarm has lost its leader (h2 is out of reach), as after a reboot"
+at "h1 down"
+# shellcheck disable=SC2086
+out=$(lab_exec h1 "$bin" master init $FLAGS 2>&1)
+ok $? "master init on h1 again succeeds"
+printf '%s\n' "$out" >>"$LAB_DIR/h1/init.log"
+like "$out" "the swarm has no leader now" "it says the Swarm has no leader, and goes on"
+like "$out" "wireguard master peers restored ifname=wg0 peers=2" "it brings wg0 back with both nodes as peers"
+check "h1 has the volume mounted again" is_fuse h1 $MNT
+lab_wait 20 lab_exec h1 sh -c "echo after-restart > $MNT/after.txt"
+ok $? "h1 can write to the volume before the controller runs"
+serve
+ok $? "master serve comes back on its state dir on the volume"
+lab_wait 30 full_mesh
+ok $? "the mesh is whole again"
+diag "h1's Swarm: $(api h1 /info | jq -c '.Swarm | {LocalNodeState, Error}')"
+lab_wait 20 lab_exec h3 grep -qx after-restart $MNT/after.txt
+ok $? "h3 reads what h1 wrote after the restart"
 at "end"
 done_testing

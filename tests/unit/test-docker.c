@@ -67,6 +67,17 @@ static void test_fixtures(void)
 	docker_info_free(&i);
 	free(b);
 
+	/* Recorded on a lab manager of a two-manager swarm whose overlay
+	 * (and so the other manager) was gone: no leader, no cluster ID. */
+	b = fixture("info-manager-no-leader.json", &len);
+	is_int(docker_parse_info(b, len, &i, &err), 0, "a manager without a leader: info parses");
+	ok(strcmp(i.local_state, "active") == 0 && i.control_available && !*i.cluster_id,
+	   "active, control, no cluster ID");
+	like(i.error, "does not have a leader", "Swarm.Error says why");
+	is_str(i.node_addr, "100.96.0.1", "and the address it is advertised on");
+	docker_info_free(&i);
+	free(b);
+
 	b = fixture("info-worker.json", &len);
 	is_int(docker_parse_info(b, len, &i, &err), 0, "worker's info parses");
 	ok(strcmp(i.local_state, "active") == 0 && !i.control_available && !*i.cluster_id,

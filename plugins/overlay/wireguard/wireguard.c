@@ -64,6 +64,7 @@
 
 #define MASTER_FILE "master.json"
 #define LEASES_FILE "leases.json"
+#define MASTER_PEERS_FILE "master-peers.json"
 #define DAEMON_WAIT_MS 5000
 
 struct wg_conf {
@@ -751,6 +752,44 @@ static int data_path(struct wg_state *st, const char *file, char **out)
 	return *out ? 0 : -ENOMEM;
 }
 
+/* The peers the controller last gave the master's interface (see
+ * save_master_peers), when they were for this interface and network:
+ * master init restores them with the link, so the master is back on the
+ * mesh before storage mounts the volume over it. */
+static void load_master_peers(struct wg_state *st, struct wg_payload *p)
+{
+	struct wg_payload saved = {0};
+	char *path = NULL, *text = NULL, *err = NULL;
+	int r;
+
+	if (data_path(st, MASTER_PEERS_FILE, &path) < 0)
+		goto out;
+	r = cp_read_file(path, 16u << 20, &text, NULL);
+	if (r == -ENOENT)
+		goto out; /* first master init: no node has joined yet */
+	if (r < 0 || (r = wg_payload_parse(text, &saved, &err)) < 0) {
+		LOG(st, CLUSTERCTL_LOG_WARN, "wireguard ignoring unreadable %s: %s (master serve restores the peers "
+					     "as nodes register)", path, err ? err : strerror(-r));
+		goto out;
+	}
+	if (strcmp(saved.ifname, p->ifname) != 0 || saved.address != p->address || saved.plen != p->plen) {
+		LOG(st, CLUSTERCTL_LOG_INFO, "wireguard not restoring the master's peers from %s: they were for "
+					     "another interface or network", path);
+		goto out;
+	}
+	p->peers = saved.peers;
+	p->n_peers = saved.n_peers;
+	saved.peers = NULL;
+	saved.n_peers = 0;
+	LOG(st, CLUSTERCTL_LOG_INFO, "wireguard master peers restored ifname=%s peers=%zu from=%s", p->ifname,
+	    p->n_peers, path);
+out:
+	wg_payload_free(&saved);
+	free(err);
+	free(text);
+	free(path);
+}
+
 static int wireguard_master_prepare(void *state, const char *options_json, struct clusterctl_ensure_out *out)
 {
 	struct wg_state *st = state;
@@ -790,8 +829,10 @@ static int wireguard_master_prepare(void *state, const char *options_json, struc
 	p.plen = c.pool.plen;
 	p.listen_port = c.listen_port;
 	p.mtu = c.mtu;
+	load_master_peers(st, &p);
 	r = converge(st, &p, false, out);
 out:
+	wg_payload_free(&p);
 	free(path);
 	free(json);
 	return r;
@@ -941,6 +982,24 @@ static bool on_master_host(struct wg_state *st, const struct wg_record *master)
 
 #define MASTER_RESYNC_SECONDS 60
 
+/* The master's peer set as last applied, kept in the node-local data dir
+ * (MASTER_PEERS_FILE) so that master init after a reboot brings wg0 back
+ * with its peers.  Without them nothing on the overlay answers the master:
+ * not the other Swarm managers (no raft quorum), not the other bricks (a
+ * replica-3 volume mounted with one brick is read-only, and the state dir
+ * lives on it), so master serve, whose plans alone would restore the
+ * peers, cannot start.  A failed write is a warning: the next change or
+ * controller start writes it again. */
+static void save_master_peers(struct wg_state *st, const char *payload)
+{
+	char *path = NULL;
+	int r = data_path(st, MASTER_PEERS_FILE, &path);
+	if (r == 0 && (r = cp_write_file_atomic(path, payload, strlen(payload), 0600)) < 0)
+		LOG(st, CLUSTERCTL_LOG_WARN, "wireguard cannot keep the master's peers in %s: %s", path,
+		    strerror(-r));
+	free(path);
+}
+
 /* The controller runs on the master, whose own interface is a member of
  * the mesh like any node's: it must list every node as a peer, or no node
  * reaches the master's overlay address (and so the Swarm manager).  The
@@ -1000,6 +1059,8 @@ static void sync_master(struct wg_state *st, const struct wg_conf *c, const stru
 	}
 	st->master_down_logged = false;
 	LOG(st, CLUSTERCTL_LOG_DEBUG, "wireguard master peers in step ifname=%s peers=%zu", p.ifname, p.n_peers);
+	if (!st->master_applied || strcmp(st->master_applied, text) != 0)
+		save_master_peers(st, text);
 	free(st->master_applied);
 	st->master_applied = text;
 	st->master_applied_at = now;
