@@ -340,19 +340,30 @@ int cmd_master_init(struct app *a)
 		/* The secret itself only to a terminal: stdout that is a file or
 		 * the journal (a systemd unit) would keep it. */
 		bool tty = isatty(STDOUT_FILENO);
+		/* Nodes and the controller must name the same providers as this
+		 * init: a controller started without them hands nodes another
+		 * overlay (or none) and they refuse it. */
+		struct strbuf prov = STRBUF_INIT;
+		if (strcmp(c->overlay_provider, "none") != 0)
+			strbuf_printf(&prov, " --overlay-provider %s", c->overlay_provider);
+		if (strcmp(c->storage_provider, "none") != 0)
+			strbuf_printf(&prov, " --storage-provider %s", c->storage_provider);
+		if (prov.oom) {
+			strbuf_free(&prov);
+			log_error("out of memory");
+			goto out;
+		}
 		if (!tty)
 			printf("\nThe join secret is in %s/%s on this host (not printed: standard output is not a "
 			       "terminal).\nCopy it to each node in place of <secret>.",
 			       c->state_dir, JOIN_SECRET_FILE);
 		printf("\nOn each node, run (as root):\n\n  CLUSTERCTL_JOIN_SECRET=%s clusterctl node join "
-		       "--master %s:%s --role worker%s%s%s%s\n\n"
-		       "Start the controller here first: clusterctl master serve%s%s\n",
-		       tty ? secret : "<secret>", ctl_addr, port, strcmp(c->overlay_provider, "none") ? " --overlay-provider " : "",
-		       strcmp(c->overlay_provider, "none") ? c->overlay_provider : "",
-		       strcmp(c->storage_provider, "none") ? " --storage-provider " : "",
-		       strcmp(c->storage_provider, "none") ? c->storage_provider : "",
+		       "--master %s:%s --role worker%s\n\n"
+		       "Start the controller here first: clusterctl master serve%s%s%s\n",
+		       tty ? secret : "<secret>", ctl_addr, port, prov.buf ? prov.buf : "", prov.buf ? prov.buf : "",
 		       strcmp(c->state_dir, "/data/GlusterFS/0001/orchestration") ? " --state-dir " : "",
 		       strcmp(c->state_dir, "/data/GlusterFS/0001/orchestration") ? c->state_dir : "");
+		strbuf_free(&prov);
 	}
 	log_info("master init %s", dry ? "plan printed, nothing changed" : "done");
 	rc = EXIT_OK;

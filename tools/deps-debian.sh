@@ -5,7 +5,7 @@ set -eu
 pkgs="build-essential autoconf automake libtool pkg-config
       libjson-c-dev libconfig-dev libcurl4-openssl-dev libmnl-dev libssl-dev libxml2-dev
       docker.io glusterfs-server glusterfs-client wireguard-go wireguard-tools
-      iproute2 iptables util-linux bsdutils systemd curl xfsprogs procps kmod g++ valgrind"
+      iproute2 iptables util-linux mount bsdutils systemd curl jq xfsprogs procps kmod g++ valgrind"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

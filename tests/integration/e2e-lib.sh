@@ -21,6 +21,8 @@ serve() { # start the controller on h1, wait for its port
 	lab_wait 20 lab_exec h1 bash -c 'exec 3<>/dev/tcp/127.0.0.1/7000'
 }
 
+serve_pid() { lab_exec h1 cat "$state/controller.lock" 2>/dev/null | tr -dc 0-9; } # needs $state
+
 join() { # join HOST [flags]: node join; output in $out, status in $rc
 	local h=$1
 	shift

@@ -29,18 +29,7 @@ lab_init fs || skip_all "cannot build the lab"
 trap 'exit 1' HUP INT TERM PIPE
 IP1=198.51.100.61 IP2=198.51.100.62 IP3=198.51.100.63
 OV1=100.96.0.1 OV2=100.96.0.2 OV3=100.96.0.3 # the wireguard pool's first addresses, in join order
-for h in 1 2 3; do lab_host h$h 198.51.100.6$h || skip_all "cannot build lab host h$h"; done
-pids=
-for h in h1 h2 h3; do
-	( (lab_start_dockerd $h && lab_start_glusterd $h) >"$LAB_DIR/$h/start.out" 2>&1
-	  echo $? >"$LAB_DIR/$h/start.rc") &
-	pids="$pids $!"
-done
-for h in h1 h2 h3; do lab_brick_fs $h /data/glusterfs/bricks || skip_all "no loop device for bricks"; done
-wait $pids
-for h in h1 h2 h3; do
-	[ "$(cat "$LAB_DIR/$h/start.rc")" = 0 ] || { sed 's/^/# /' "$LAB_DIR/$h/start.out"; skip_all "dockerd or glusterd did not start on $h"; }
-done
+gl_hosts_up $IP1 $IP2 $IP3
 T0=$(date +%s)
 at() { diag "$* (t=$(($(date +%s) - T0)) s)"; }
 at "lab up"
@@ -67,7 +56,9 @@ ok $? "master init --overlay-provider wireguard --storage-provider gluster succe
 printf '%s\n' "$out" >>"$LAB_DIR/h1/init.log"
 like "$out" "swarm address chosen ip=$OV1 source=\"overlay address\"" "the Swarm is advertised on h1's overlay address"
 like "$out" "node join --master $M " "the join line names h1's LAN address, which nodes reach before the overlay"
-like "$out" "--overlay-provider wireguard --storage-provider gluster" "and both providers"
+like "$out" "--role worker --overlay-provider wireguard --storage-provider gluster" "and both providers"
+like "$out" "clusterctl master serve --overlay-provider wireguard --storage-provider gluster" \
+	"the controller's line names both providers too (without them it hands nodes no overlay)"
 is "$(wgaddr h1)" $OV1/16 "h1's wg0 holds the pool's first address"
 is "$(bricks)" "$OV1:$BRICK " "the volume's first brick is named by h1's overlay address"
 check "h1 has the volume mounted at $MNT" is_fuse h1 $MNT
@@ -169,7 +160,6 @@ fuse_pid() { # the FUSE client of HOST's mount
 	done
 }
 leaderless() { api h1 /info | jq -r .Swarm.Error | grep -q 'does not have a leader'; }
-serve_pid() { lab_exec h1 cat "$state/controller.lock" 2>/dev/null | tr -dc 0-9; }
 pid=$(serve_pid)
 [ -n "$pid" ] && kill "$pid" && lab_wait 20 sh -c "! kill -0 $pid 2>/dev/null"
 ok $? "the controller stops"

@@ -16,6 +16,7 @@
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/lab/lab.sh"
 . "$top_srcdir/tests/integration/gluster-lib.sh"
+. "$top_srcdir/tests/integration/e2e-lib.sh"
 
 require_root
 require_cmd jq glusterd gluster mount.glusterfs losetup findmnt setfattr getfattr
@@ -31,34 +32,19 @@ lab_init ge || skip_all "cannot build the lab"
 # a signal must still tear the lab down (lab.sh traps EXIT only)
 trap 'exit 1' HUP INT TERM PIPE
 IP1=198.51.100.51 IP2=198.51.100.52 IP3=198.51.100.53
-for h in 1 2 3; do lab_host h$h 198.51.100.5$h || skip_all "cannot build lab host h$h"; done
-# hosts come up in parallel: the suite has a time budget
-pids=
-for h in h1 h2 h3; do
-	( (lab_start_dockerd $h && lab_start_glusterd $h) >"$LAB_DIR/$h/start.out" 2>&1
-	  echo $? >"$LAB_DIR/$h/start.rc") &
-	pids="$pids $!"
-done
-for h in h1 h2 h3; do lab_brick_fs $h /data/glusterfs/bricks || skip_all "no loop device for bricks"; done
-wait $pids
-for h in h1 h2 h3; do
-	[ "$(cat "$LAB_DIR/$h/start.rc")" = 0 ] || { sed 's/^/# /' "$LAB_DIR/$h/start.out"; skip_all "dockerd or glusterd did not start on $h"; }
-done
+gl_hosts_up $IP1 $IP2 $IP3
 T0=$(date +%s)
 at() { diag "$* (t=$(($(date +%s) - T0)) s)"; }
 at "lab up"
 
 M=$IP1:7000
+FLAGS="--storage-provider gluster"
+JOIN_DEADLINE=90
 MNT=/data/GlusterFS/0001
 state=$MNT/orchestration # the spec's default state dir: on the volume
 BRICK=/data/glusterfs/bricks/clusterctl
 CLOG=$LAB_DIR/h1/controller.log
 
-g() { lab_exec h1 gluster --mode=script --xml "$@"; }
-vinfo() { g volume info clusterctl; }
-xmlval() { sed -n "s:.*<$1>\([^<]*\)</$1>.*:\1:p" | head -1; }
-bricks() { vinfo | sed -n 's:.*<brick uuid="[^"]*">\([^<]*\)<.*:\1:p' | sort | tr '\n' ' '; }
-not() { ! "$@"; }
 unlike() { # unlike HAYSTACK NEEDLE "description"
 	case $1 in
 	*"$2"*) ok 1 "$3"; printf '#   %s\n' "contains '$2'" ;;
@@ -67,33 +53,11 @@ unlike() { # unlike HAYSTACK NEEDLE "description"
 }
 dnode() { lab_exec h1 docker -H unix:///run/docker.sock "$@"; }
 has_volume() { lab_exec h1 gluster --mode=script volume list 2>/dev/null | grep -qx clusterctl; }
-fstype() { lab_exec "$1" findmnt -n -o FSTYPE -T "$2"; }
-is_fuse() { [ "$(fstype "$1" "$2")" = fuse.glusterfs ]; }
-serve() { # start the controller on h1, wait for its port
-	lab_exec h1 setsid "$bin" master serve --storage-provider gluster </dev/null >>"$CLOG" 2>&1 &
-	lab_wait 20 lab_exec h1 bash -c 'exec 3<>/dev/tcp/127.0.0.1/7000'
-}
-serve_pid() { lab_exec h1 cat "$state/controller.lock" 2>/dev/null | tr -dc 0-9; }
 stop_serve() { # stop_serve SIGNAL
 	local pid
 	pid=$(serve_pid)
 	[ -n "$pid" ] && kill -"$1" "$pid" 2>/dev/null
 	lab_wait 20 sh -c "! kill -0 $pid 2>/dev/null"
-}
-join() { # join HOST ROLE [flags]: node join, output in $out, status in $rc
-	local h=$1 role=$2
-	shift 2
-	out=$(lab_exec "$h" env CLUSTERCTL_JOIN_SECRET="$secret" "$bin" node join --master $M --role "$role" --storage-provider gluster \
-		--join-deadline 90 "$@" 2>&1)
-	rc=$?
-	printf '%s\n' "$out" >>"$LAB_DIR/$h/join.log"
-}
-# the one clusterctl process of this lab host (by network namespace)
-host_pid() {
-	local p
-	for p in $(ip netns pids "cl$LAB_ID$1"); do
-		[ "$(cat /proc/"$p"/comm 2>/dev/null)" = "$2" ] && echo "$p"
-	done
 }
 VOLID_OTHER=0x00112233445566778899aabbccddeeff
 
@@ -167,7 +131,7 @@ at "h2 joined"
 # ---- h3: glusterd stopped at its first join -----------------------------------
 lab_exec h3 sh -c 'kill $(cat /run/glusterd.pid)'
 lab_wait 20 not lab_exec h3 gluster --mode=script pool list
-join h3 worker
+join h3 --role worker
 is "$rc" 0 "node join on h3 with glusterd stopped completes (a client can mount without it)"
 like "$out" "glusterd is not running, so this node cannot host a brick" "it warns that glusterd is down on a brick host"
 like "$out" "systemctl enable --now glusterd" "and says what to do"
@@ -178,7 +142,7 @@ lab_start_glusterd h3
 # ---- h3: a brick of another volume, then a clean retry ---------------------
 lab_exec h3 mkdir -p $BRICK
 lab_exec h3 setfattr -n trusted.glusterfs.volume-id -v $VOLID_OTHER $BRICK
-join h3 worker
+join h3 --role worker
 ok "$([ "$rc" -ne 0 ]; echo $?)" "with glusterd running, h3 is given a brick; one of another volume fails (exit $rc)"
 like "$out" "already belongs to another GlusterFS volume" "naming the conflict"
 like "$out" "00112233-4455-6677-8899-aabbccddeeff" "and the other volume's id"
@@ -187,7 +151,7 @@ is "$(bricks)" "$IP1:$BRICK $IP2:$BRICK " "the volume is unchanged"
 like "$(lab_exec h3 getfattr -n trusted.glusterfs.volume-id -e hex $BRICK 2>/dev/null)" "=$VOLID_OTHER" \
 	"the brick keeps the other volume's attribute (nothing wiped)"
 lab_exec h3 setfattr -x trusted.glusterfs.volume-id $BRICK
-join h3 worker; is "$rc" 0 "after clearing it, node join on h3 converges"
+join h3 --role worker; is "$rc" 0 "after clearing it, node join on h3 converges"
 like "$out" "node join done: converged" "with its final line"
 like "$(cat "$CLOG")" "gluster add-brick volume=clusterctl replica=3 bricks=1 first=$IP3:$BRICK" \
 	"the controller grew the volume with add-brick replica 3"
@@ -208,7 +172,7 @@ is "$(echo "$info" | xmlval replicaCount)" 3 "replica 3"
 is "$(echo "$info" | xmlval brickCount)" 3 "with 3 bricks"
 is "$(bricks)" "$IP1:$BRICK $IP2:$BRICK $IP3:$BRICK " "one brick per host"
 is "$(echo "$info" | xmlval id)" "$volid" "the same volume master init created"
-is "$(g peer status | grep -c '<stateStr>Peer in Cluster</stateStr>')" 2 "h2 and h3 are 'Peer in Cluster'"
+is "$(lab_exec h1 gluster --mode=script --xml peer status | grep -c '<stateStr>Peer in Cluster</stateStr>')" 2 "h2 and h3 are 'Peer in Cluster'"
 for h in h1 h2 h3; do check "findmnt: $h has the fuse mount at $MNT" is_fuse $h $MNT; done
 # Every live mount can fetch the volume from the other brick hosts: the
 # client was started with the hosts known then (--volfile-server, its
@@ -256,8 +220,8 @@ at "data through"
 # (h1's at master init, h2's before h3 joined) is brought up to date.
 lab_exec h1 "$bin" master init --storage-provider gluster >>"$LAB_DIR/h1/init.log" 2>&1
 ok $? "master init re-run: exit 0"
-join h2 manager; is "$rc" 0 "node join re-run on h2: exit 0"
-join h3 worker; is "$rc" 0 "node join re-run on h3: exit 0"
+join h2 --role manager; is "$rc" 0 "node join re-run on h2: exit 0"
+join h3 --role worker; is "$rc" 0 "node join re-run on h3: exit 0"
 for h in h1 h2 h3; do
 	ip=$(lab_ip $h)
 	e=$(lab_exec $h grep " $MNT glusterfs " /etc/clusterctl/fstab)
@@ -279,11 +243,11 @@ ok $? "master init again: exit 0"
 like "$out" "GlusterFS volume clusterctl started (Replicate, 3 brick(s)" "it finds the volume with its 3 bricks"
 like "$out" "swarm already initialised here: nothing to do" "and the Swarm as it was"
 unlike "$out" "persistent mount entry written" "and writes no mount entry"
-join h2 manager; is "$rc" 0 "node join again on h2: exit 0"
+join h2 --role manager; is "$rc" 0 "node join again on h2: exit 0"
 like "$out" "swarm membership already as asked role=manager" "h2: Swarm membership already as asked"
 like "$out" "controller note: brick $IP2:$BRICK is in volume clusterctl" "h2: its brick is in the volume"
 unlike "$out" "persistent mount entry written" "h2: no mount entry written"
-join h3 worker; is "$rc" 0 "node join again on h3: exit 0"
+join h3 --role worker; is "$rc" 0 "node join again on h3: exit 0"
 like "$out" "swarm membership already as asked role=worker" "h3: Swarm membership already as asked"
 unlike "$out" "persistent mount entry written" "h3: no mount entry written"
 tail -n +$((lines + 1)) "$CLOG" >"$LAB_DIR/h1/controller-rerun.log"
@@ -297,12 +261,12 @@ at "re-runs"
 # ---- glusterd stopped on a brick node ---------------------------------------
 lab_exec h2 sh -c 'kill $(cat /run/glusterd.pid)'
 lab_wait 20 not lab_exec h2 gluster --mode=script pool list
-join h2 manager --join-deadline 20
+join h2 --role manager --join-deadline 20
 ok "$([ "$rc" -ne 0 ]; echo $?)" "node join on h2 with glusterd stopped fails (exit $rc)"
 like "$out" "glusterd is not running on this host" "naming glusterd"
 like "$out" "systemctl enable --now glusterd" "and what to do"
 lab_start_glusterd h2
-join h2 manager; is "$rc" 0 "once glusterd runs again, node join on h2 converges"
+join h2 --role manager; is "$rc" 0 "once glusterd runs again, node join on h2 converges"
 is "$(bricks)" "$IP1:$BRICK $IP2:$BRICK $IP3:$BRICK " "the volume kept its bricks"
 is "$(lab_exec h1 cat $MNT/hello.txt 2>&1)" written-on-h2 "and its data"
 

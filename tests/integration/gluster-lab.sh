@@ -45,7 +45,6 @@ REC=/var/lib/clusterctl/gluster-records.json
 COMMON="--set gluster-fstab=/etc/clusterctl/fstab --set gluster-persist-mount=true"
 drv() { h=$1; shift; lab_exec "$h" "$DRV" "$SO" $COMMON "$@" 2>>"$LAB_DIR/$h/driver.log"; }
 g() { h=$1; shift; lab_exec "$h" gluster --mode=script --xml "$@"; }
-xmlval() { sed -n "s:.*<$1>\([^<]*\)</$1>.*:\1:p" | head -1; }
 not() { ! "$@"; }
 # a volume's name appears in `gluster volume info` on host $1
 has_volume() { lab_exec "$1" gluster --mode=script --xml volume info "$2" 2>/dev/null | grep -q "<name>$2</name>"; }

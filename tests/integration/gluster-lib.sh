@@ -42,3 +42,27 @@ vinfo() { lab_exec h1 gluster --mode=script --xml volume info clusterctl; }
 bricks() { vinfo | sed -n 's:.*<brick uuid="[^"]*">\([^<]*\)<.*:\1:p' | sort | tr '\n' ' '; } # "host:path ..." sorted
 fstype() { lab_exec "$1" findmnt -n -o FSTYPE -T "$2"; }
 is_fuse() { [ "$(fstype "$1" "$2")" = fuse.glusterfs ]; } # is_fuse HOST PATH: PATH is on a GlusterFS mount
+
+# gl_hosts_up IP...: lab hosts h1, h2, ... with these addresses, each with
+# its own dockerd, glusterd and a brick file system at
+# /data/glusterfs/bricks.  The daemons start in parallel (the suite has a
+# time budget; wait for these only: the lab's holders are children too).
+gl_hosts_up() {
+	local i=0 ip h pids=
+	for ip in "$@"; do
+		i=$((i + 1))
+		lab_host h$i "$ip" || skip_all "cannot build lab host h$i"
+	done
+	for h in $LAB_HOSTS; do
+		( (lab_start_dockerd "$h" && lab_start_glusterd "$h") >"$LAB_DIR/$h/start.out" 2>&1
+		  echo $? >"$LAB_DIR/$h/start.rc") &
+		pids="$pids $!"
+	done
+	for h in $LAB_HOSTS; do lab_brick_fs "$h" /data/glusterfs/bricks || skip_all "no loop device for bricks"; done
+	# shellcheck disable=SC2086
+	wait $pids
+	for h in $LAB_HOSTS; do
+		[ "$(cat "$LAB_DIR/$h/start.rc")" = 0 ] ||
+			{ sed 's/^/# /' "$LAB_DIR/$h/start.out"; skip_all "dockerd or glusterd did not start on $h"; }
+	done
+}

@@ -11,6 +11,7 @@
 # nothing; the tunnel outlives node join and the lab teardown ends it.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/lab/lab.sh"
+. "$top_srcdir/tests/integration/e2e-lib.sh"
 bin=$top_builddir/clusterctl
 DRIVER=$top_builddir/tests/tools/wg-driver
 export CLUSTERCTL_PLUGIN_DIR=$top_builddir/tests/plugins-installed
@@ -25,49 +26,15 @@ for h in 1 2 3; do
 done
 M=198.51.100.51:7000
 state=/data/GlusterFS/0001/orchestration
-OV="--overlay-provider wireguard"
-# CT_WRAP="valgrind --leak-check=full --log-file=/tmp/vg.%p" runs the
-# controller and node join under a checker.
+FLAGS="--overlay-provider wireguard"
+# (CT_WRAP runs the controller and node join under a checker: e2e-lib.sh)
 
-api() { # api HOST PATH: the host's Engine API
-	lab_exec "$1" curl -sf --unix-socket /run/docker.sock "http://localhost/v1.41$2"
-}
-serve() {
-	lab_exec h1 setsid ${CT_WRAP:-} "$bin" master serve $OV </dev/null >>"$LAB_DIR/h1/controller.log" 2>&1 &
-	lab_wait 20 lab_exec h1 bash -c 'exec 3<>/dev/tcp/127.0.0.1/7000'
-}
-join() { # join HOST [flags]: node join; output in $out, status in $rc
-	local h=$1
-	shift
-	out=$(lab_exec "$h" env CLUSTERCTL_JOIN_SECRET="$secret" ${CT_WRAP:-} "$bin" node join $OV --master $M \
-		--join-deadline 60 "$@" 2>&1)
-	rc=$?
-	printf '%s\n' "$out" >>"$LAB_DIR/$h/join.log"
-}
-wgaddr() { lab_exec "$1" ip -4 -o addr show dev wg0 | awk '{print $4}'; }
-wgkey() { lab_exec "$1" wg show wg0 public-key; }
-peers() { lab_exec "$1" wg show wg0 peers | sort | tr '\n' ' '; }
-ifindex() { lab_exec "$1" ip -o link show dev wg0 | cut -d: -f1; }
-wgpid() { # the host's wireguard-go process (the lab host's network namespace holds it)
-	local p
-	for p in $(ip netns pids "cl$LAB_ID$1"); do
-		[ "$(cat /proc/"$p"/comm 2>/dev/null)" = wireguard-go ] && echo "$p"
-	done
-}
+wgpid() { host_pid "$1" wireguard-go; }
 in_pool() { case $1 in 100.96.*) return 0 ;; *) return 1 ;; esac; } # default pool 100.96.0.0/16
-has_peer() { lab_exec "$1" wg show wg0 peers | grep -qxF "$2"; }
 ping_ov() { lab_exec "$1" "$DRIVER" x ping "$2"; }
-# handshakes HOST: "peers/recent" from wg show latest-handshakes
-handshakes() {
-	local now
-	now=$(date +%s)
-	lab_exec "$1" wg show wg0 latest-handshakes |
-		awk -v now="$now" 'NF == 2 {n++; if ($2 > 0 && now - $2 < 180) r++} END {print n+0 "/" r+0}'
-}
-full_mesh() { [ "$(handshakes h1)" = 2/2 ] && [ "$(handshakes h2)" = 2/2 ] && [ "$(handshakes h3)" = 2/2 ]; }
 
 # --- master ------------------------------------------------------------
-out=$(lab_exec h1 "$bin" master init $OV 2>&1)
+out=$(lab_exec h1 "$bin" master init $FLAGS 2>&1)
 ok $? "master init --overlay-provider wireguard succeeds on h1"
 printf '%s\n' "$out" >>"$LAB_DIR/h1/init.log"
 like "$out" "node join --master 198.51.100.51:7000 " "the join line names h1's LAN address, which nodes reach before the overlay"
@@ -94,7 +61,7 @@ check "wireguard-go on h2 outlives node join (its UAPI answers)" lab_exec h2 wg 
 check "the master has h2 as a peer" has_peer h1 "$(wgkey h2)"
 
 # h2 keeps itself in step; h3 comes later.
-lab_spawn h2 agent env CLUSTERCTL_JOIN_SECRET="$secret" "$bin" agent $OV --master $M --heartbeat-interval 1
+lab_spawn h2 agent env CLUSTERCTL_JOIN_SECRET="$secret" "$bin" agent $FLAGS --master $M --heartbeat-interval 1
 h2_idx=$(ifindex h2)
 h2_pid=$(wgpid h2)
 
@@ -152,7 +119,7 @@ is "$rc" 0 "re-running node join on h2 succeeds"
 like "$out" "swarm membership already as asked" "and leaves its Swarm membership alone"
 join h3
 is "$rc" 0 "re-running node join on h3 succeeds"
-out=$(lab_exec h1 "$bin" master init $OV 2>&1)
+out=$(lab_exec h1 "$bin" master init $FLAGS 2>&1)
 ok $? "re-running master init on h1 succeeds"
 like "$out" "swarm already initialised here: nothing to do" "and leaves the Swarm alone"
 is "$(snap)" "$before" "keys, addresses, peers and Swarm nodes are all unchanged"
