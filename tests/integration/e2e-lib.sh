@@ -10,6 +10,7 @@
 # controller and node join under a checker.
 
 not() { ! "$@"; }
+at() { diag "$* (t=$(($(date +%s) - T0)) s)"; } # a time mark; the test sets T0 once its lab is up
 
 api() { # api HOST PATH: the host's Engine API
 	lab_exec "$1" curl -sf --unix-socket /run/docker.sock "http://localhost/v1.41$2"

@@ -31,7 +31,6 @@ IP1=198.51.100.61 IP2=198.51.100.62 IP3=198.51.100.63
 OV1=100.96.0.1 OV2=100.96.0.2 OV3=100.96.0.3 # the wireguard pool's first addresses, in join order
 gl_hosts_up $IP1 $IP2 $IP3
 T0=$(date +%s)
-at() { diag "$* (t=$(($(date +%s) - T0)) s)"; }
 at "lab up"
 
 M=$IP1:7000

@@ -34,7 +34,6 @@ trap 'exit 1' HUP INT TERM PIPE
 IP1=198.51.100.51 IP2=198.51.100.52 IP3=198.51.100.53
 gl_hosts_up $IP1 $IP2 $IP3
 T0=$(date +%s)
-at() { diag "$* (t=$(($(date +%s) - T0)) s)"; }
 at "lab up"
 
 M=$IP1:7000
