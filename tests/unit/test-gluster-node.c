@@ -138,9 +138,47 @@ int main(void)
 			free(err);
 			err = NULL;
 			removexattr(brick, GLUSTER_VOLID_XATTR);
+
+			/* The tag a failed add-brick leaves: the volume's id and an
+			 * empty .glusterfs, never served. */
+			char sub[600]; /* brick + a name: no truncation */
+			snprintf(sub, sizeof sub, "%s/.glusterfs", brick);
+			mkdir(sub, 0700);
+			setxattr(brick, GLUSTER_VOLID_XATTR, u, sizeof u, 0);
+			r = gn_brick_clear_unserved(brick, "91e75cc3-bee5-4a2c-af89-20fd67b865fe", &err);
+			is_int(r, 0, "clear_unserved: another volume's id is not ours to clear");
+			r = gn_brick_clear_unserved(brick, "232953ea-aeb7-4816-a757-20635ef49ae0", &err);
+			is_int(r, 1, "clear_unserved: the volume's own tag on a never-served brick is cleared");
+			r = gn_read_volume_id(brick, &id, &err);
+			ok(r == 0 && !id, "the attribute is gone");
+			ok(access(sub, F_OK) < 0 && access(brick, F_OK) == 0, "and the empty .glusterfs, not the brick");
+			r = gn_brick_clear_unserved(brick, "232953ea-aeb7-4816-a757-20635ef49ae0", &err);
+			is_int(r, 0, "clear_unserved: nothing to clear is 0");
+			/* ... but never a brick with data, or one a brick process served */
+			snprintf(sub, sizeof sub, "%s/data.txt", brick);
+			spew(sub, "x");
+			setxattr(brick, GLUSTER_VOLID_XATTR, u, sizeof u, 0);
+			r = gn_brick_clear_unserved(brick, "232953ea-aeb7-4816-a757-20635ef49ae0", &err);
+			is_int(r, -EEXIST, "clear_unserved: a brick holding a file is refused");
+			like(err, "data.txt", "naming what it holds");
+			free(err);
+			err = NULL;
+			unlink(sub);
+			setxattr(brick, "trusted.gfid", u, sizeof u, 0);
+			r = gn_brick_clear_unserved(brick, "232953ea-aeb7-4816-a757-20635ef49ae0", &err);
+			is_int(r, -EEXIST, "clear_unserved: a brick with trusted.gfid (it served) is refused");
+			like(err, "RECOVERY", "and says where the way out is");
+			free(err);
+			err = NULL;
+			r = gn_read_volume_id(brick, &id, &err);
+			ok(r == 0 && id, "the refused brick keeps its attribute");
+			free(id);
+			id = NULL;
+			removexattr(brick, "trusted.gfid");
+			removexattr(brick, GLUSTER_VOLID_XATTR);
 		} else {
 			/* trusted.* needs CAP_SYS_ADMIN and an fs with xattrs */
-			for (int i = 0; i < 7; i++)
+			for (int i = 0; i < 17; i++)
 				ok(1, "# SKIP cannot set trusted.* xattrs here: %s", strerror(errno));
 		}
 	}

@@ -185,6 +185,69 @@ int gn_brick_prepare(const char *brick_dir, const char *brick, bool allow_root, 
 	return 0;
 }
 
+int gn_brick_clear_unserved(const char *brick, const char *want_id, char **err)
+{
+	char *id = NULL, *meta = NULL;
+	struct dirent *e;
+	DIR *d = NULL;
+	int r;
+
+	*err = NULL;
+	if ((r = gn_read_volume_id(brick, &id, err)) < 0)
+		return r;
+	if (!id || !want_id || strcasecmp(id, want_id) != 0) {
+		free(id);
+		return 0;
+	}
+	if (getxattr(brick, "trusted.gfid", NULL, 0) >= 0 || errno != ENODATA) {
+		*err = cp_fmt("the brick %s carries the id of volume %s but is not in it, and a brick process "
+			   "has served it (trusted.gfid is set): was it removed from the volume? clusterctl "
+			   "never deletes bricks: clear it by hand (see clusterctl-gluster(7), RECOVERY)",
+			   brick, id);
+		r = -EEXIST;
+		goto out;
+	}
+	if (!(d = opendir(brick))) {
+		r = -errno;
+		*err = cp_fmt("cannot read the brick %s: %s", brick, strerror(errno));
+		goto out;
+	}
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, ".glusterfs"))
+			continue;
+		*err = cp_fmt("the brick %s carries the id of volume %s but is not in it, and holds \"%.64s\": "
+			   "clusterctl never deletes data: clear it by hand (see clusterctl-gluster(7), RECOVERY)",
+			   brick, id, e->d_name);
+		r = -EEXIST;
+		goto out;
+	}
+	/* rmdir only removes an empty .glusterfs: anything in it stops us
+	 * before the attribute is touched. */
+	if (!(meta = cp_fmt("%s/.glusterfs", brick))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (rmdir(meta) < 0 && errno != ENOENT) {
+		r = errno == ENOTEMPTY || errno == EEXIST ? -EEXIST : -errno;
+		*err = cp_fmt("the brick %s carries the id of volume %s but is not in it, and its .glusterfs "
+			   "is not empty (%s): clear it by hand (see clusterctl-gluster(7), RECOVERY)",
+			   brick, id, strerror(errno));
+		goto out;
+	}
+	if (removexattr(brick, GLUSTER_VOLID_XATTR) < 0 && errno != ENODATA) {
+		r = -errno;
+		*err = cp_fmt("cannot remove %s from %s: %s", GLUSTER_VOLID_XATTR, brick, strerror(errno));
+		goto out;
+	}
+	r = 1;
+out:
+	if (d)
+		closedir(d);
+	free(meta);
+	free(id);
+	return r;
+}
+
 /* Undo mountinfo's octal escapes (\040 space, \011 tab, \012 newline, \134). */
 static void unescape(char *s)
 {

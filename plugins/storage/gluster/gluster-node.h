@@ -1,6 +1,8 @@
 /* The node's own file-system work: the brick directory, the FUSE mount
  * and its persistent entry.  Nothing here ever removes a file, a brick or
- * an attribute: a conflict is reported, the admin decides. */
+ * an attribute: a conflict is reported, the admin decides.  One narrow
+ * exception, gn_brick_clear_unserved(): the tag glusterd itself left on a
+ * brick that never served a byte. */
 #ifndef CLUSTERCTL_GLUSTER_NODE_H
 #define CLUSTERCTL_GLUSTER_NODE_H
 
@@ -38,6 +40,18 @@ int gn_read_volume_id(const char *path, char **id, char **err);
  * attribute (NULL when none), *on_root the root-fs verdict. */
 int gn_brick_prepare(const char *brick_dir, const char *brick, bool allow_root, const char *want_id,
 		     const char *volume, char **volume_id, bool *on_root, char **err);
+
+/* A brick tagged with want_id (the volume's own id) that is not in the
+ * volume: glusterd's add-brick staging tags the new brick on its host
+ * even when another peer's staging then refuses (one that cannot reach
+ * the new host yet, as over a mesh overlay before every node has it as a
+ * peer), and every later add-brick fails on the tag ("already part of a
+ * volume").  Clear it, but only on a brick that never served: no
+ * trusted.gfid on its root (a brick process sets it when it starts) and
+ * nothing in it but an empty .glusterfs.  Returns 1 when cleared, 0 when
+ * the brick carries no or another id, -EEXIST (with *err) when it holds
+ * anything else: a person must look. */
+int gn_brick_clear_unserved(const char *brick, const char *want_id, char **err);
 
 /* What is mounted at path (the topmost mount), from mountinfo_path
  * (normally /proc/self/mountinfo).  *found false when nothing is. */

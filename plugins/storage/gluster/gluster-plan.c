@@ -263,6 +263,18 @@ int gp_decide(const struct gp_cfg *cfg, const struct gp_view *view, const struct
 		SETMSG("%s", a->error);
 		return 0;
 	}
+	if (node->obs.brick_volume_id && !view->busy) {
+		/* The volume's own id on a brick not in it: a failed add-brick
+		 * left it, and every add-brick would fail on it.  The node
+		 * clears it while preparing, if the brick never served.  Never
+		 * while a change runs: an add-brick in flight tags the brick
+		 * before the volume lists it. */
+		a->step = GP_PREPARE;
+		bool last = node->obs.error && *node->obs.error;
+		SETMSG("the brick %s carries volume %s's id from a failed add-brick: prepare it again%s%s%s", a->brick,
+		       vol->name, last ? " (last attempt: " : "", last ? node->obs.error : "", last ? ")" : "");
+		return 0;
+	}
 	if (!node->obs.brick || strcmp(node->obs.brick, a->brick) != 0) {
 		a->step = GP_PREPARE;
 		if (node->obs.error && *node->obs.error)

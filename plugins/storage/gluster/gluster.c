@@ -820,6 +820,20 @@ static int gluster_ensure(void *state, const char *payload_json, struct clusterc
 		r = gn_brick_prepare(st->brick_dir, p.brick, st->allow_root,
 				     *p.volume_id ? p.volume_id : NULL, p.volume, &f.volume_id,
 				     &f.on_root, &err);
+		/* The controller sends a brick that carries the volume's own id
+		 * but is not in it back here (see gn_brick_clear_unserved). */
+		if (r == 0 && f.volume_id && *p.volume_id && !p.brick_in_volume &&
+		    strcmp(p.step, "prepare-brick") == 0) {
+			r = gn_brick_clear_unserved(p.brick, p.volume_id, &err);
+			if (r == 1) {
+				st->host->log(st->host->ctx, CLUSTERCTL_LOG_WARN,
+					      "gluster cleared the volume-id %s a failed add-brick left on the brick %s "
+					      "(it never served)", f.volume_id, p.brick);
+				free(f.volume_id);
+				f.volume_id = NULL;
+				r = 0;
+			}
+		}
 		if (r < 0) {
 			f.error = err;
 			r = fail(st, r, err);
