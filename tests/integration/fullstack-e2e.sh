@@ -175,6 +175,7 @@ leaderless() { api h1 /info | jq -r .Swarm.Error | grep -q 'does not have a lead
 pid=$(serve_pid)
 [ -n "$pid" ] && kill "$pid" && lab_wait 20 sh -c "! kill -0 $pid 2>/dev/null"
 ok $? "the controller stops"
+# shellcheck disable=SC2046 # one pid a word
 kill $(host_pid h1 wireguard-go) $(fuse_pid h1) 2>/dev/null
 lab_wait 10 not lab_exec h1 ip link show dev wg0
 ok $? "h1's wireguard-go is gone, and wg0 with it"
