@@ -43,6 +43,7 @@
 #include "policy.h"
 #include "protocol.h"
 #include "state-store.h"
+#include "sync-worker.h"
 #include "util.h"
 
 #define READ_CHUNK 16384
@@ -85,7 +86,9 @@ struct ctl {
 	int64_t resume_accept_at;
 	size_t nconns;
 	struct conn *thead, *ttail;
-	struct conn *shead, *stail;
+	struct conn *shead, *stail;     /* decided, waiting for the next sync */
+	struct conn *fhead;             /* their records being fdatasync'd now */
+	struct sync_worker *sw;
 	struct state_store *st;
 	char *secret;
 	struct policy_cfg pol;
@@ -331,6 +334,9 @@ static void respond_after_sync(struct ctl *c, struct conn *cn, char *text, size_
 	cn->out_len = len;
 	cn->state = C_SYNC_WAIT;
 	conn_events(c, cn, 0);
+	/* The wait is the disk's, not the client's: no deadline may close a
+	 * connection that a batch list still holds. */
+	timer_unlink(c, cn);
 	cn->snext = NULL;
 	if (c->stail)
 		c->stail->snext = cn;
@@ -1089,37 +1095,77 @@ static void expire(struct ctl *c)
 	}
 }
 
-/* End of a loop iteration: make the batch durable, then answer it. */
-static void flush_batch(struct ctl *c)
+/* Answer a batch whose records are durable, or refuse it when they
+ * could not be made so. */
+static void answer_batch(struct ctl *c, struct conn *head, bool durable)
 {
-	char *err = NULL;
 	struct conn *cn, *next;
 
-	if (!c->shead)
-		return;
-	if (state_store_sync(c->st, &err) < 0) {
-		log_error("cannot make registrations durable: %s; refusing further registrations and "
-			  "stopping",
-			  err ? err : "?");
-		c->failed = true;
-		for (cn = c->shead; cn; cn = next) {
-			next = cn->snext;
-			free(cn->out);
-			cn->out = NULL;
-			cn->state = C_READING;
-			respond_error(c, cn, "the controller could not store the registration durably; "
-					     "retry later");
+	for (cn = head; cn; cn = next) {
+		next = cn->snext;
+		if (durable) {
+			cn->state = C_WRITING;
+			timer_arm(c, cn);
+			conn_write(c, cn);
+			continue;
 		}
-		c->shead = c->stail = NULL;
+		free(cn->out);
+		cn->out = NULL;
+		cn->state = C_READING;
+		timer_arm(c, cn);
+		respond_error(c, cn, "the controller could not store the registration durably; retry later");
+	}
+}
+
+static void store_failed(struct ctl *c, struct conn *head, const char *err)
+{
+	log_error("cannot make registrations durable: %s; refusing further registrations and stopping",
+		  err ? err : "?");
+	c->failed = true;
+	answer_batch(c, head, false);
+}
+
+/* End of a loop iteration: write the batch's records and have the sync
+ * worker make them durable, unless it is still busy with the previous
+ * batch (then this one grows until it is done: group commit). */
+static void flush_batch(struct ctl *c)
+{
+	struct conn *head = c->shead;
+	char *err = NULL;
+	int fd, r;
+
+	if (!head || sync_worker_busy(c->sw))
+		return;
+	c->shead = c->stail = NULL;
+	r = state_store_write_queue(c->st, &fd, &err);
+	if (r < 0)
+		store_failed(c, head, err);
+	else if (r == 0)
+		answer_batch(c, head, true); /* nothing new to store */
+	else {
+		c->fhead = head;
+		sync_worker_request(c->sw, fd);
+	}
+	free(err);
+}
+
+/* The sync worker finished: answer its batch, then compact while no
+ * sync is in flight (compaction replaces the log file). */
+static void sync_done(struct ctl *c)
+{
+	struct conn *head = c->fhead;
+	char *err = NULL;
+	int res;
+
+	if (sync_worker_collect(c->sw, &res) <= 0)
+		return;
+	c->fhead = NULL;
+	if (state_store_synced(c->st, res, &err) < 0) {
+		store_failed(c, head, err);
 		free(err);
 		return;
 	}
-	for (cn = c->shead; cn; cn = next) {
-		next = cn->snext;
-		cn->state = C_WRITING;
-		conn_write(c, cn);
-	}
-	c->shead = c->stail = NULL;
+	answer_batch(c, head, true);
 	if (state_store_compact(c->st, false, &err) < 0) {
 		log_error("cannot write the state image: %s; stopping", err ? err : "?");
 		c->failed = true;
@@ -1164,10 +1210,17 @@ static int loop(struct ctl *c)
 			struct conn *cn = evs[i].data.ptr;
 			if (cn == NULL) {
 				on_accept(c);
+			} else if ((void *)cn == (void *)c->sw) {
+				sync_done(c);
 			} else if ((void *)cn == (void *)c) {
 				struct signalfd_siginfo si;
 				if (read(c->sfd, &si, sizeof si) == (ssize_t)sizeof si)
 					start_drain(c, si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+			} else if (cn->state == C_SYNC_WAIT) {
+				/* Hang-up is reported whatever the mask: stop it
+				 * waking the loop until the batch is answered (the
+				 * send then fails and closes the connection). */
+				epoll_ctl(c->ep, EPOLL_CTL_DEL, cn->fd, NULL);
 			} else if (cn->state == C_READING) {
 				conn_readable(c, cn);
 			} else if (cn->state == C_WRITING) {
@@ -1356,6 +1409,12 @@ int cmd_master_serve(struct app *a)
 		log_error("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
+	if ((r = sync_worker_start(&c.sw)) < 0 ||
+	    epoll_ctl(c.ep, EPOLL_CTL_ADD, sync_worker_fd(c.sw),
+		      &(struct epoll_event){.events = EPOLLIN, .data.ptr = c.sw}) < 0) {
+		log_error("cannot start the state sync thread: %s", strerror(r < 0 ? -r : errno));
+		goto out;
+	}
 	if (open_listener(&c) < 0)
 		goto out;
 	listen_enable(&c, true);
@@ -1365,6 +1424,9 @@ int cmd_master_serve(struct app *a)
 		 a->overlay->desc.name, a->storage->desc.name, cfg->wait_for_minimum ? "yes" : "no",
 		 c.pol.min_managers, c.pol.min_workers, c.pol.max_managers, c.secret ? "required" : "NONE");
 	r = loop(&c);
+	/* The loop ends with no connection left, so no batch is in flight. */
+	sync_worker_stop(c.sw);
+	c.sw = NULL;
 	if (state_store_close(c.st, !c.failed, &err) < 0) {
 		log_error("cannot flush the controller state: %s", err ? err : "?");
 		c.st = NULL;
@@ -1376,6 +1438,7 @@ int cmd_master_serve(struct app *a)
 		rc = EXIT_OK;
 	}
 out:
+	sync_worker_stop(c.sw);
 	if (c.st)
 		state_store_close(c.st, false, NULL);
 	if (c.lfd >= 0)

@@ -854,23 +854,40 @@ int state_store_put_meta(struct state_store *s, const struct cluster_meta *m)
 
 bool state_store_dirty(const struct state_store *s) { return s->wbuf.len > 0; }
 
-int state_store_sync(struct state_store *s, char **err)
+int state_store_write_queue(struct state_store *s, int *fd, char **err)
 {
 	int r;
+	*fd = s->log_fd;
 	if (s->poisoned)
 		return fail(err, -EIO, "the state store failed earlier; restart the controller");
 	if (!s->wbuf.len)
 		return 0;
-	if ((r = write_all(s->log_fd, s->wbuf.buf, s->wbuf.len)) < 0 || fdatasync(s->log_fd) < 0) {
-		r = r < 0 ? r : -errno;
-		/* After a failed fsync the page cache may hold data the disk
-		 * never got: nothing may be acknowledged from here on. */
+	if ((r = write_all(s->log_fd, s->wbuf.buf, s->wbuf.len)) < 0) {
 		s->poisoned = true;
 		return fail(err, r, "cannot write %s: %s", s->log_path, strerror(-r));
 	}
 	s->log_size += s->wbuf.len;
 	s->wbuf.len = 0;
-	return 0;
+	return 1;
+}
+
+int state_store_synced(struct state_store *s, int result, char **err)
+{
+	if (result == 0 && !s->poisoned)
+		return 0;
+	/* After a failed fsync the page cache may hold data the disk never
+	 * got: nothing may be acknowledged from here on. */
+	s->poisoned = true;
+	return fail(err, result < 0 ? result : -EIO, "cannot sync %s: %s", s->log_path,
+		    strerror(result < 0 ? -result : EIO));
+}
+
+int state_store_sync(struct state_store *s, char **err)
+{
+	int fd, r;
+	if ((r = state_store_write_queue(s, &fd, err)) <= 0)
+		return r;
+	return state_store_synced(s, fdatasync(fd) < 0 ? -errno : 0, err);
 }
 
 uint64_t state_store_log_bytes(const struct state_store *s) { return s->log_size; }

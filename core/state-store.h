@@ -78,6 +78,13 @@ bool state_store_dirty(const struct state_store *s);
 /* Write the queue and fdatasync once.  After a failure the store is
  * poisoned (every later call fails): memory no longer matches disk. */
 int state_store_sync(struct state_store *s, char **err);
+/* The same in two halves, for an fdatasync on another thread: write the
+ * queue and hand back the fd to sync (1; 0 when nothing was queued, so
+ * nothing needs a sync); nothing may change the log files until the sync
+ * is reported.  Then report the sync's result (0 or -errno), which
+ * poisons the store on failure. */
+int state_store_write_queue(struct state_store *s, int *fd, char **err);
+int state_store_synced(struct state_store *s, int result, char **err);
 /* Write a fresh image and start an empty log when the log has grown
  * past its threshold (or always with force). */
 int state_store_compact(struct state_store *s, bool force, char **err);
