@@ -20,16 +20,9 @@
 #include "ipdetect.h"
 #include "join-secret.h"
 #include "log.h"
+#include "mtu-probe.h"
+#include "plugin-host.h"
 #include "util.h"
-
-static void ensure_out_free(struct clusterctl_ensure_out *o)
-{
-	free(o->address);
-	free(o->ifname);
-	free(o->observed_json);
-	free(o->message);
-	memset(o, 0, sizeof *o);
-}
 
 /* Run a provider's master_prepare; its address and interface (an
  * overlay's) are kept. */
@@ -47,14 +40,14 @@ static int prepare_provider(struct plugin *p, const char *options, char **addres
 	if (r < 0) {
 		log_error("%s provider %s failed on the master: %s", plugin_kind_name(p->desc.kind), p->desc.name,
 			  *plugin_last_error(p) ? plugin_last_error(p) : strerror(-r));
-		ensure_out_free(&out);
+		cp_ensure_out_free(&out);
 		return r;
 	}
 	if (out.address && address) {
 		if (!str_is_ipv4(out.address)) {
 			log_error("%s provider %s reported an invalid address \"%.64s\"", plugin_kind_name(p->desc.kind),
 				  p->desc.name, out.address);
-			ensure_out_free(&out);
+			cp_ensure_out_free(&out);
 			return -EINVAL;
 		}
 		*address = strdup(out.address);
@@ -66,7 +59,7 @@ static int prepare_provider(struct plugin *p, const char *options, char **addres
 	log_info("%s ready provider=%s%s%s%s%s", plugin_kind_name(p->desc.kind), p->desc.name,
 		 out.address ? " address=" : "", out.address ? out.address : "", out.message ? " note=" : "",
 		 out.message ? out.message : "");
-	ensure_out_free(&out);
+	cp_ensure_out_free(&out);
 	return 0;
 }
 
@@ -177,9 +170,10 @@ static uint32_t swarm_mtu(const struct app *a, uint32_t overlay_mtu)
 		return 0;
 	if (strcmp(v, "auto") != 0)
 		return (uint32_t)strtoul(v, NULL, 10);
-	if (overlay_mtu > 576 + 50) {
-		log_info("swarm ingress MTU from the overlay mtu=%u overlay_mtu=%u", overlay_mtu - 50, overlay_mtu);
-		return overlay_mtu - 50;
+	if (overlay_mtu > MTU_FLOOR + SWARM_VXLAN_OVERHEAD) {
+		log_info("swarm ingress MTU from the overlay mtu=%u overlay_mtu=%u", overlay_mtu - SWARM_VXLAN_OVERHEAD,
+			 overlay_mtu);
+		return overlay_mtu - SWARM_VXLAN_OVERHEAD;
 	}
 	log_warn("--swarm-mtu auto: the overlay reports no MTU; Docker's default is kept");
 	return 0;

@@ -9,6 +9,11 @@
 
 #define MTU_PROBE_MIN 68     /* smallest IPv4 MTU (RFC 791) */
 #define MTU_PROBE_MAX 65535
+/* What Swarm's VXLAN data path adds inside the overlay (outer IPv4, UDP,
+ * VXLAN and inner Ethernet headers), and the smallest MTU worth giving
+ * a network (IPv4's minimum reassembly size). */
+#define SWARM_VXLAN_OVERHEAD 50
+#define MTU_FLOOR 576
 
 /* One echo request of `size` bytes of IP packet (20 IP + 8 ICMP +
  * payload) to the dotted-quad `addr`, with DF set.  0 when the reply

@@ -17,19 +17,19 @@
 
 #include "app.h"
 #include "backoff.h"
+#include "controller.h"
 #include "docker.h"
 #include "join-secret.h"
 #include "log.h"
 #include "mtu-probe.h"
 #include "node-identity.h"
+#include "plugin-host.h"
 #include "registration-client.h"
 #include "swarm-converge.h"
 #include "util.h"
 
 #define EXCHANGE_TIMEOUT_MS 15000
 #define MTU_PROBE_TIMEOUT_MS 500
-#define MTU_PROBE_FLOOR 576
-#define VXLAN_OVERHEAD 50
 
 static volatile sig_atomic_t stop_requested;
 
@@ -56,15 +56,6 @@ static void nap(int64_t ms)
 		struct timespec ts = {.tv_sec = 0, .tv_nsec = (left > 200 ? 200 : left) * 1000000L};
 		nanosleep(&ts, NULL);
 	}
-}
-
-static void ensure_out_free(struct clusterctl_ensure_out *o)
-{
-	free(o->address);
-	free(o->ifname);
-	free(o->observed_json);
-	free(o->message);
-	memset(o, 0, sizeof *o);
 }
 
 static char *observe(struct plugin *p)
@@ -127,18 +118,13 @@ static int run_plugin_ensure(struct plugin *p, const char *payload, struct clust
  * or gets no answer is a warning, never a failed join. */
 static void probe_overlay_mtu(const char *manager_addr, uint32_t link_mtu)
 {
-	size_t n = manager_addr ? strcspn(manager_addr, ":") : 0;
-	int hi = link_mtu ? (int)link_mtu : 1500, lo = hi < MTU_PROBE_FLOOR ? hi : MTU_PROBE_FLOOR, mtu = 0;
+	int hi = link_mtu ? (int)link_mtu : 1500, lo = hi < MTU_FLOOR ? hi : MTU_FLOOR, mtu = 0;
 	char host[16], *err = NULL;
+	unsigned port;
 
-	if (!n || n >= sizeof host) {
-		log_warn("overlay path MTU not measured: no manager address to probe");
-		return;
-	}
-	memcpy(host, manager_addr, n);
-	host[n] = '\0';
-	if (!str_is_ipv4(host)) {
-		log_warn("overlay path MTU not measured: manager address \"%s\" is not IPv4", host);
+	if (!manager_addr || parse_ipv4_port(manager_addr, host, &port) < 0) {
+		log_warn("overlay path MTU not measured: manager address \"%s\" is not IPv4:port",
+			 manager_addr ? manager_addr : "");
 		return;
 	}
 	if (mtu_probe(host, lo, hi, MTU_PROBE_TIMEOUT_MS, &mtu, &err) < 0) {
@@ -151,10 +137,10 @@ static void probe_overlay_mtu(const char *manager_addr, uint32_t link_mtu)
 		log_warn("overlay path mtu=%d manager=%s is below the overlay link MTU %d: Swarm's VXLAN packets "
 			 "above %d bytes will be lost (an ingress MTU of %d from --swarm-mtu auto is too large); "
 			 "give master init --swarm-mtu %d, or lower the overlay MTU to %d",
-			 mtu, host, hi, mtu, hi - VXLAN_OVERHEAD, mtu - VXLAN_OVERHEAD, mtu);
+			 mtu, host, hi, mtu, hi - SWARM_VXLAN_OVERHEAD, mtu - SWARM_VXLAN_OVERHEAD, mtu);
 	else
 		log_info("overlay path mtu=%d manager=%s link_mtu=%d swarm_vxlan_mtu=%d", mtu, host, hi,
-			 mtu - VXLAN_OVERHEAD);
+			 mtu - SWARM_VXLAN_OVERHEAD);
 }
 
 /* One round.  Returns a round_result, or -errno / -EX for the exit code
@@ -288,8 +274,8 @@ out:
 	free(req);
 	free(text);
 	free(err);
-	ensure_out_free(&ov);
-	ensure_out_free(&st);
+	cp_ensure_out_free(&ov);
+	cp_ensure_out_free(&st);
 	controller_answer_free(&ans);
 	docker_info_free(&info);
 	return res;

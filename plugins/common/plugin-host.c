@@ -130,6 +130,15 @@ int cp_ensure_out_set(const struct clusterctl_host *h, struct clusterctl_ensure_
 	return 0;
 }
 
+void cp_ensure_out_free(struct clusterctl_ensure_out *out)
+{
+	free(out->address);
+	free(out->ifname);
+	free(out->observed_json);
+	free(out->message);
+	memset(out, 0, sizeof *out);
+}
+
 int cp_fail(const struct clusterctl_host *h, int r, char *err)
 {
 	h->error(h->ctx, "%s", err ? err : strerror(-r));

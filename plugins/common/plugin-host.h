@@ -52,6 +52,10 @@ int cp_ensure_out_set(const struct clusterctl_host *h, struct clusterctl_ensure_
 		      const char *address, const char *ifname, char *observed_json, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
+/* Free what an ensure()/master_prepare() answer holds and zero it (the
+ * host, or a plugin calling its own ensure). */
+void cp_ensure_out_free(struct clusterctl_ensure_out *out);
+
 /* Fail an operation with a helper's message: host->error(err, or
  * strerror(-r) when there is none), err freed, r returned. */
 int cp_fail(const struct clusterctl_host *h, int r, char *err);

@@ -60,6 +60,7 @@
 
 #include <clusterctl/plugin.h>
 
+#include "plugin-host.h"
 #include "wg.h"
 
 #define MASTER_FILE "master.json"
@@ -1066,10 +1067,7 @@ static void sync_master(struct wg_state *st, const struct wg_conf *c, const stru
 	st->master_applied_at = now;
 	text = NULL;
 out:
-	free(out.address);
-	free(out.ifname);
-	free(out.observed_json);
-	free(out.message);
+	cp_ensure_out_free(&out);
 	free(text);
 	wg_payload_free(&p);
 }

@@ -24,21 +24,26 @@ static const char *const NO_GLUSTERD =
 	"glusterd is not running on this host (the gluster CLI could not connect to "
 	"/var/run/glusterd.socket): start it (systemctl enable --now glusterd) and retry";
 
-/* Run gluster with `args` after "--mode=script --xml".  0 and *out
- * (malloc'd) when the program ran to its end, whatever it printed. */
-static int gcli_exec(const struct clusterctl_host *h, const char *const *args, int timeout_ms,
-		     char **out, size_t *len, char **err)
+/* Run gluster with `args` after "--mode=script" (and "--xml" when xml).
+ * 0 and *out (malloc'd) when the program ran to its end, whatever it
+ * printed.  With status != NULL, *status is its exit status and *out,
+ * when stdout is empty, what it wrote to stderr (a command without an
+ * XML form says why it failed there). */
+static int gcli_run(const struct clusterctl_host *h, bool xml, const char *const *args, int timeout_ms,
+		    char **out, size_t *len, int *status, char **err)
 {
 	const char *argv[24];
 	struct clusterctl_run_result res;
-	size_t n = 0;
+	const char *text;
+	size_t n = 0, tlen;
 	int r;
 
 	*out = NULL;
 	*len = 0;
 	argv[n++] = "gluster";
 	argv[n++] = "--mode=script";
-	argv[n++] = "--xml";
+	if (xml)
+		argv[n++] = "--xml";
 	for (size_t i = 0; args[i]; i++) {
 		if (n + 1 >= sizeof argv / sizeof argv[0]) {
 			*err = cp_fmt("internal error: too many gluster arguments");
@@ -67,10 +72,19 @@ static int gcli_exec(const struct clusterctl_host *h, const char *const *args, i
 		r = -ETIMEDOUT;
 		goto out;
 	}
+	text = res.out ? res.out : "";
+	tlen = res.out_len;
+	if (status) {
+		*status = res.exit_status;
+		if (!*text && res.err) {
+			text = res.err;
+			tlen = res.err_len;
+		}
+	}
 	/* Output is captured as a NUL-terminated buffer that may hold NULs;
 	 * XML never does, so the first NUL ends what we read. */
-	*len = strnlen(res.out ? res.out : "", res.out_len);
-	*out = strndup(res.out ? res.out : "", *len);
+	*len = strnlen(text, tlen);
+	*out = strndup(text, *len);
 	if (!*out) {
 		*err = cp_fmt("out of memory");
 		r = -ENOMEM;
@@ -80,6 +94,12 @@ static int gcli_exec(const struct clusterctl_host *h, const char *const *args, i
 out:
 	h->run_result_free(&res);
 	return r;
+}
+
+static int gcli_exec(const struct clusterctl_host *h, const char *const *args, int timeout_ms,
+		     char **out, size_t *len, char **err)
+{
+	return gcli_run(h, true, args, timeout_ms, out, len, NULL, err);
 }
 
 /* Map a parse status to -errno + message. */
@@ -357,36 +377,24 @@ int gcli_volume_heal_full(const struct clusterctl_host *h, const char *name, cha
 	/* `volume heal NAME full` has no XML form in GlusterFS 10: with --xml
 	 * it still prints one line of text.  Its exit status is the verdict
 	 * and the text is the reason. */
-	const char *argv[] = {"gluster", "--mode=script", "volume", "heal", name, "full", NULL};
-	struct clusterctl_run_result res;
-	const char *txt;
-	int r;
+	const char *args[] = {"volume", "heal", name, "full", NULL};
+	char *out = NULL;
+	size_t len;
+	int r, status = 0;
 
 	*err = NULL;
-	memset(&res, 0, sizeof res);
-	r = h->run(h->ctx, argv, NULL, NULL, T_CHANGE, &res);
-	if (r < 0) {
-		*err = cp_fmt("cannot run gluster volume heal %s full: %s", name, strerror(-r));
-		goto out;
-	}
-	if (res.timed_out) {
-		*err = cp_fmt("gluster volume heal %s full did not finish within %d s", name, T_CHANGE / 1000);
-		r = -ETIMEDOUT;
-		goto out;
-	}
-	if (res.exit_status != 0) {
-		char *line;
-		txt = res.out && *res.out ? res.out : res.err && *res.err ? res.err : "no reason given";
-		line = strndup(txt, 512);
+	if ((r = gcli_run(h, false, args, T_CHANGE, &out, &len, &status, err)) < 0)
+		return r;
+	if (status != 0) {
 		/* one line for the log: the CLI splits its reason over two */
-		for (char *c = line; c && *c; c++)
+		if (len > 512)
+			out[512] = '\0';
+		for (char *c = out; *c; c++)
 			if ((unsigned char)*c < 0x20)
 				*c = ' ';
-		*err = cp_fmt("gluster volume heal %s full failed: %s", name, line ? line : "out of memory");
-		free(line);
+		*err = cp_fmt("gluster volume heal %s full failed: %s", name, *out ? out : "no reason given");
 		r = -EIO;
 	}
-out:
-	h->run_result_free(&res);
+	free(out);
 	return r;
 }
