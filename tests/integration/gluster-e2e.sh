@@ -154,8 +154,11 @@ join h3 --role worker; is "$rc" 0 "after clearing it, node join on h3 converges"
 like "$out" "node join done: converged" "with its final line"
 like "$(cat "$CLOG")" "gluster add-brick volume=clusterctl replica=3 bricks=1 first=$IP3:$BRICK" \
 	"the controller grew the volume with add-brick replica 3"
-like "$(cat "$CLOG")" "gluster volume heal volume=clusterctl full (replica 2 -> 3)" \
-	"growing the replica count starts a full heal"
+# The controller's worker starts the heal after add-brick returns, and the
+# node may see its brick in the volume first: wait for the line.
+lab_wait 30 grep -qF "gluster volume heal volume=clusterctl full (replica 2 -> 3)" "$CLOG" ||
+	{ grep -E "gluster (add-brick|volume|peer)|WARN|ERROR" "$CLOG" | grep -v "refused request" | tail -12 | sed 's/^/# controller: /'; false; }
+ok $? "growing the replica count starts a full heal"
 unlike "$(cat "$CLOG")" "volume heal clusterctl full failed" "which glusterd accepts"
 lab_wait 30 lab_exec h3 test -f $BRICK/before-h3.txt
 ok $? "a file written before h3 joined reaches h3's new brick"

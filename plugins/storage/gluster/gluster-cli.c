@@ -356,6 +356,15 @@ int gcli_volume_start(const struct clusterctl_host *h, const char *name, char **
 	return r;
 }
 
+int gcli_volume_start_force(const struct clusterctl_host *h, const char *name, char **err)
+{
+	const char *args[] = {"volume", "start", name, "force", NULL};
+	char what[128];
+
+	snprintf(what, sizeof what, "volume start %s force", name);
+	return run_change(h, args, what, NULL, err);
+}
+
 int gcli_volume_add_brick(const struct clusterctl_host *h, const char *name, int replica,
 			  const char *const *bricks, size_t n, bool force, char **err)
 {

@@ -28,6 +28,8 @@ int gcli_peer_probe(const struct clusterctl_host *h, const char *peer, char **er
 int gcli_volume_create(const struct clusterctl_host *h, const char *name, int replica,
 		       const char *const *bricks, size_t n, bool force, char **id, char **err);
 int gcli_volume_start(const struct clusterctl_host *h, const char *name, char **err);
+/* Start the offline bricks of a started volume; data is not touched. */
+int gcli_volume_start_force(const struct clusterctl_host *h, const char *name, char **err);
 /* replica 0: keep the volume's replica count. */
 int gcli_volume_add_brick(const struct clusterctl_host *h, const char *name, int replica,
 			  const char *const *bricks, size_t n, bool force, char **err);

@@ -280,11 +280,58 @@ static void settle_peer(struct gl_ctl *c, const char *peer)
 	}
 }
 
+/* Are all of the job's bricks in the volume now? */
+static bool job_bricks_in(const struct gx_volume *v, const struct job *j)
+{
+	bool all_in = true;
+	for (size_t i = 0; i < j->n; i++) {
+		char *host, *path;
+		if (gx_split_brick(j->bricks[i], &host, &path) < 0)
+			continue;
+		all_in &= gx_volume_find_brick(v, host, path) != NULL;
+		free(host);
+		free(path);
+	}
+	return all_in;
+}
+
+/* "Commit failed on <peer>": glusterd has the brick in the volume, but
+ * the peer did not start its brick process, so it serves nothing and no
+ * client or heal reaches it, and every later plan sees the brick "in"
+ * and moves on.  `volume start NAME force` starts the volume's offline
+ * bricks and touches no data.  Returns 0 when that mended it, else the
+ * add-brick's own error r. */
+static int recover_partial_add(struct gl_ctl *c, const struct job *j, int r, char **err)
+{
+	struct gx_volume v;
+	bool exists = false, in;
+	char *e2 = NULL;
+
+	if (gcli_volume_info(c->h, c->cfg.volume, &v, &exists, &e2) < 0 || !exists) {
+		free(e2);
+		return r;
+	}
+	in = job_bricks_in(&v, j);
+	gx_volume_free(&v);
+	if (!in)
+		return r;
+	c->h->log(c->h->ctx, CLUSTERCTL_LOG_WARN, "gluster add-brick reported \"%s\" but the volume lists "
+		  "the brick: starting its brick process (volume start %s force)", *err ? *err : "?", c->cfg.volume);
+	if (gcli_volume_start_force(c->h, c->cfg.volume, &e2) < 0) {
+		c->h->log(c->h->ctx, CLUSTERCTL_LOG_WARN, "%s", e2 ? e2 : "gluster volume start force failed");
+		free(e2);
+		return r;
+	}
+	free(*err);
+	*err = NULL;
+	return 0;
+}
+
 static int run_add_brick(struct gl_ctl *c, const struct job *j, char **err)
 {
 	struct gx_volume v;
 	struct gx_peers p;
-	bool exists, all_in = true;
+	bool exists;
 	int r, old_replica;
 	char *herr = NULL;
 
@@ -296,15 +343,7 @@ static int run_add_brick(struct gl_ctl *c, const struct job *j, char **err)
 		*err = cp_fmt("volume %s disappeared", c->cfg.volume);
 		return -ENOENT;
 	}
-	for (size_t i = 0; i < j->n; i++) {
-		char *host, *path;
-		if (gx_split_brick(j->bricks[i], &host, &path) < 0)
-			continue;
-		all_in &= gx_volume_find_brick(&v, host, path) != NULL;
-		free(host);
-		free(path);
-	}
-	if (all_in || v.n_bricks != (size_t)j->expect) {
+	if (job_bricks_in(&v, j) || v.n_bricks != (size_t)j->expect) {
 		/* done already, or the volume changed: the next plan decides again */
 		gx_volume_free(&v);
 		return 0;
@@ -330,7 +369,8 @@ static int run_add_brick(struct gl_ctl *c, const struct job *j, char **err)
 	c->h->log(c->h->ctx, CLUSTERCTL_LOG_INFO, "gluster add-brick volume=%s replica=%d bricks=%zu first=%s",
 		  c->cfg.volume, j->replica, j->n, j->bricks[0]);
 	if ((r = gcli_volume_add_brick(c->h, c->cfg.volume, j->replica, (const char *const *)j->bricks,
-				       j->n, j->force, err)) < 0)
+				       j->n, j->force, err)) < 0 &&
+	    (r = recover_partial_add(c, j, r, err)) < 0)
 		return r;
 	if (j->replica <= old_replica)
 		return 0;
