@@ -31,7 +31,10 @@ gl_data_through() {
 		lab_wait 20 lab_exec "$h" test -f $brick/hello.txt || {
 			diag "hello.txt not on $h's brick after 20 s: gluster volume heal clusterctl full"
 			lab_exec "$w" gluster --mode=script volume heal clusterctl full >/dev/null 2>&1
-			lab_wait 40 lab_exec "$h" test -f $brick/hello.txt
+			lab_wait 40 lab_exec "$h" test -f $brick/hello.txt ||
+				{ lab_exec "$w" gluster --mode=script volume status clusterctl 2>&1 | sed 's/^/# status: /'
+				  lab_exec "$h" tail -n 5 /var/log/glusterfs/glusterd.log 2>&1 | sed "s/^/# $h glusterd: /"
+				  false; }
 		}
 		ok $? "the file is in $h's brick (replicated)"
 	done
