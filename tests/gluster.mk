@@ -31,6 +31,19 @@ tests_unit_test_gluster_node_CFLAGS = $(gluster_test_cflags)
 tests_unit_test_gluster_node_LDADD = $(PLUGIN_COMMON_LIBS)
 endif
 if BUILD_STORAGE_GLUSTER
+# The controller's worker and snapshot, with a fake gluster CLI that
+# answers from the recorded fixtures.
+check_PROGRAMS += tests/unit/test-gluster-ctl
+TESTS += tests/unit/test-gluster-ctl
+tests_unit_test_gluster_ctl_SOURCES = tests/unit/test-gluster-ctl.c tests/unit/gluster-fixture.h \
+	plugins/storage/gluster/gluster-ctl.c plugins/storage/gluster/gluster-cli.c \
+	plugins/storage/gluster/gluster-xml.c plugins/storage/gluster/gluster-plan.c \
+	plugins/storage/gluster/gluster-node.c
+tests_unit_test_gluster_ctl_CFLAGS = $(gluster_test_cflags) -pthread
+tests_unit_test_gluster_ctl_LDADD = $(PLUGIN_COMMON_LIBS) $(XML_LIBS)
+tests_unit_test_gluster_ctl_LDFLAGS = -pthread
+endif
+if BUILD_STORAGE_GLUSTER
 # The lab test's driver: the built plugin loaded by the core's own loader.
 check_PROGRAMS += tests/tools/gluster-driver
 tests_tools_gluster_driver_SOURCES = tests/tools/gluster-driver.c

@@ -75,7 +75,8 @@ static void decide_with_promise(const struct gp_cfg *c, const struct gp_view *v,
 
 int main(void)
 {
-	struct gx_volume one = load_volume("volume-info-created");   /* 1 brick on .61, Created */
+	/* 1 brick on .61, started: what master init leaves behind */
+	struct gx_volume one = load_volume("volume-info-started");
 	struct gx_volume rep2 = load_volume("volume-info-replica2"); /* .61 + .62, Started */
 	struct gx_volume dist2 = load_volume("volume-info-distribute2");
 	struct gx_peers two = load_peers("pool-list-two");             /* .62 Peer in Cluster */
@@ -87,8 +88,6 @@ int main(void)
 
 	if (!one.name || !rep2.name || !dist2.name || !two.n)
 		return skip_all("fixtures missing");
-	/* A started one-brick volume: what master init leaves behind. */
-	one.status = 1;
 
 	memset(&node, 0, sizeof node);
 	node.node_id = "h2";

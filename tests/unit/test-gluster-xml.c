@@ -157,6 +157,14 @@ static void test_volumes(void)
 	is_str(id2, id, "volume start names the same volume id");
 	gx_result_free(&res);
 	free(x);
+
+	x = fixture("volume-info-started", &len);
+	is_int(gx_parse_volumes(x, len, &res, &v, &err), GX_OK, "volume info (started) parses");
+	ok(v.n == 1 && v.v[0].status == 1 && v.v[0].n_bricks == 1, "one brick, status 1 (Started)");
+	is_str(v.n ? v.v[0].id : NULL, id, "the same volume id once started");
+	gx_volumes_free(&v);
+	gx_result_free(&res);
+	free(x);
 	free(id);
 	free(id2);
 

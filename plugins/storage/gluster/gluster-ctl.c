@@ -430,10 +430,15 @@ static void *worker(void *arg)
 			c->running = j;
 			pthread_mutex_unlock(&c->mu);
 			run_job(c, j);
+			/* Read the volume and pool again before the job stops
+			 * counting as running: until then the snapshot predates
+			 * the change, and a plan must see "busy", not a brick
+			 * tagged by this add-brick and missing from the volume
+			 * (which reads as the leftover of a failed one). */
+			refresh(c);
 			pthread_mutex_lock(&c->mu);
 			c->running = NULL;
 			job_free(j);
-			c->refresh_wanted = true;
 			continue;
 		}
 		if (c->refresh_wanted) {
