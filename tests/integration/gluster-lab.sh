@@ -189,6 +189,15 @@ check "the other volume's brick is untouched" lab_exec h4 test -d /data/o/b1
 bad=$(jq -c '.payload | .VolumeId = "00000000-0000-0000-0000-000000000001" | .BrickInVolume = false' "$LAB_DIR/h2/last-plan.json")
 out=$(drv h2 ensure "$bad")
 like "$(echo "$out" | jq -r .error)" "already belongs to another GlusterFS volume" "node: a brick with another volume's id is refused"
+# A controller answering from a read older than the add-brick: "prepare
+# the brick again" for a brick that is in the volume.  The node asks its
+# own glusterd first and keeps the volume's id on the brick.
+stale=$(jq -c '.payload | .Step = "prepare-brick" | .BrickInVolume = false' "$LAB_DIR/h2/last-plan.json")
+out=$(drv h2 ensure "$stale")
+is "$(echo "$out" | jq -r .rc)" 0 "node: a stale 'prepare the brick again' for a brick in the volume is no error"
+check "the brick keeps the volume's id" lab_exec h2 getfattr -n trusted.glusterfs.volume-id /data/glusterfs/bricks/clusterctl
+like "$(cat "$LAB_DIR/h2/driver.log")" "gluster brick /data/glusterfs/bricks/clusterctl is in volume clusterctl here: its volume-id stays" \
+	"because this host's glusterd lists it"
 
 # a brick on the root file system
 lab_exec h4 mkdir -p /data/rootbricks

@@ -101,6 +101,7 @@
 #include "gluster-ctl.h"
 #include "gluster-node.h"
 #include "gluster-plan.h"
+#include "plugin-json.h"
 
 #define DEFAULT_VOLUME "clusterctl"
 #define DEFAULT_BRICK_DIR "/data/glusterfs/bricks"
@@ -263,6 +264,44 @@ static bool glusterd_up(const struct gluster_state *st, char **err)
 	else
 		free(e);
 	return r == 0;
+}
+
+/* Does this host's glusterd list `path` as one of its own bricks of
+ * `volume`?  1 yes, 0 no, <0 it cannot tell (*err says why).  Bricks are
+ * matched by the host UUID, so the address the brick is named by does not
+ * matter.  The node asks before it clears a volume-id: the controller's
+ * word that the brick is not in the volume is only as fresh as its last
+ * read, and clearing the tag of a brick that is in stops its brick
+ * process for good. */
+static int brick_listed_here(const struct gluster_state *st, const char *volume, const char *path, char **err)
+{
+	struct gx_peers p;
+	struct gx_volume v;
+	const char *self = NULL;
+	bool exists = false;
+	int r, found = 0;
+
+	if ((r = gcli_pool_list(st->host, &p, err)) < 0)
+		return r;
+	for (size_t i = 0; i < p.n && !self; i++)
+		if (p.v[i].hostname && strcmp(p.v[i].hostname, "localhost") == 0)
+			self = p.v[i].uuid;
+	if (!self) {
+		gx_peers_free(&p);
+		*err = strdup("glusterd's pool list has no local entry");
+		return -EPROTO;
+	}
+	if ((r = gcli_volume_info(st->host, volume, &v, &exists, err)) < 0) {
+		gx_peers_free(&p);
+		return r;
+	}
+	for (size_t i = 0; exists && i < v.n_bricks && !found; i++)
+		found = v.bricks[i].host_uuid && v.bricks[i].path && strcasecmp(v.bricks[i].host_uuid, self) == 0 &&
+			strcmp(v.bricks[i].path, path) == 0;
+	if (exists)
+		gx_volume_free(&v);
+	gx_peers_free(&p);
+	return found;
 }
 
 static bool is_mounted(const char *path, const char *volume)
@@ -824,7 +863,23 @@ static int gluster_ensure(void *state, const char *payload_json, struct clusterc
 		 * but is not in it back here (see gn_brick_clear_unserved). */
 		if (r == 0 && f.volume_id && *p.volume_id && !p.brick_in_volume &&
 		    strcmp(p.step, "prepare-brick") == 0) {
-			r = gn_brick_clear_unserved(p.brick, p.volume_id, &err);
+			r = brick_listed_here(st, p.volume, p.brick, &err);
+			if (r == 1) {
+				/* in after all: keep the tag, the next plan sees it */
+				st->host->log(st->host->ctx, CLUSTERCTL_LOG_INFO,
+					      "gluster brick %s is in volume %s here: its volume-id stays", p.brick,
+					      p.volume);
+				r = 0;
+			} else if (r == 0) {
+				r = gn_brick_clear_unserved(p.brick, p.volume_id, &err);
+			} else {
+				char *why = err;
+				err = cp_fmt("the brick %s carries volume %s's id and the controller says it is "
+					     "not in the volume, but this host's glusterd cannot confirm that (%s); "
+					     "the id stays and the next run asks again",
+					     p.brick, p.volume, why ? why : "no answer");
+				free(why);
+			}
 			if (r == 1) {
 				st->host->log(st->host->ctx, CLUSTERCTL_LOG_WARN,
 					      "gluster cleared the volume-id %s a failed add-brick left on the brick %s "
