@@ -16,6 +16,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 top=$(pwd)
+top_srcdir=$top top_builddir=$top/_build # kept visible in the lab hosts (tests/lab/lab.sh)
 die() { echo "demo: $*" >&2; exit 1; }
 require_root() { [ "$(id -u)" -eq 0 ] || die "run as root (the lab uses network namespaces)"; }
 require_cmd() { for c in "$@"; do command -v "$c" >/dev/null 2>&1 || die "needs $c"; done; }

@@ -32,6 +32,8 @@ join() { # join HOST [flags]: node join; output in $out, status in $rc
 		--join-deadline "${JOIN_DEADLINE:-60}" "$@" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" >>"$LAB_DIR/$h/join.log"
+	# a failure's last lines, so a run that fails says why without its lab
+	[ $rc -eq 0 ] || printf '%s\n' "$out" | tail -n 3 | cut -c1-400 | sed "s/^/# $h join (exit $rc): /"
 }
 
 host_pid() { # host_pid HOST COMM: the processes named COMM in the host's network namespace

@@ -10,9 +10,9 @@
 #   (teardown runs on EXIT)
 #
 # Inside a host every daemon uses its default paths (/run/docker.sock,
-# /var/lib/docker, /var/lib/glusterd, /run/wireguard/*.sock), and so does
-# clusterctl (/var/lib/clusterctl, /data/...): per-host directories are
-# bind-mounted over them in the host's private mount namespace.
+# /var/lib/docker, /var/lib/glusterd, /run/wireguard/*.sock, /tmp), and so
+# does clusterctl (/var/lib/clusterctl, /data/...): per-host directories
+# are bind-mounted over them in the host's private mount namespace.
 # Addresses: the underlay is 198.51.100.0/24 (TEST-NET-2) on a private
 # bridge; nothing leaves the machine.
 
@@ -45,7 +45,19 @@ lab_init() {
 # lab_host NAME IP [PREFIXLEN]
 lab_host() {
 	local name=$1 ip=$2 plen=${3:-24} ns=cl$LAB_ID$1 d=$LAB_DIR/$1
-	mkdir -p "$d"/docker "$d"/glusterd "$d"/glusterlog "$d"/clusterctl "$d"/data "$d"/etc
+	mkdir -p "$d"/docker "$d"/glusterd "$d"/glusterlog "$d"/clusterctl "$d"/data "$d"/etc "$d"/tmp
+	# Each host gets its own /tmp, as a real machine has: glusterd writes
+	# /tmp/VOLUME.tcp-fuse.vol during add-brick, and three glusterds
+	# committing one add-brick on one shared /tmp take each other's file
+	# away ("failed to create volfile", "Commit failed on <peer>", a new
+	# brick no client connects to).  The lab's own directory and the
+	# source and build trees stay reachable inside at the same paths.
+	local binds= p
+	for p in "$LAB_DIR" ${top_srcdir:-} ${top_builddir:-}; do
+		case $p in
+		/tmp/*) mkdir -p "$d/tmp/${p#/tmp/}"; binds="$binds mount --bind $p $d/tmp/${p#/tmp/};" ;;
+		esac
+	done
 	ip netns add "$ns"
 	ip link add "v$LAB_ID$name" type veth peer name eth0 netns "$ns"
 	ip link set "v$LAB_ID$name" master "$LAB_BR" up
@@ -62,13 +74,15 @@ lab_host() {
 		mount --bind $d/clusterctl /var/lib/clusterctl
 		mount --bind $d/data /data
 		mount --bind $d/etc /etc/clusterctl
+		$binds
+		mount --rbind $d/tmp /tmp
 		echo \$\$ > $d/holder.pid
-		exec sleep infinity" </dev/null >/dev/null 2>&1 &
+		exec sleep infinity" </dev/null >/dev/null 2>"$d/holder.err" &
 	for _ in $(seq 1 100); do
 		[ -s "$d/holder.pid" ] && break
 		sleep 0.05
 	done
-	[ -s "$d/holder.pid" ] || { echo "# lab: holder for $name did not start"; return 1; }
+	[ -s "$d/holder.pid" ] || { echo "# lab: holder for $name did not start: $(cat "$d/holder.err" 2>/dev/null)"; return 1; }
 	# The holder writes its pid before the exec: wait until the mounts are in place.
 	for _ in $(seq 1 100); do
 		lab_exec "$name" mountpoint -q /etc/clusterctl && break
