@@ -36,7 +36,8 @@ static struct {
 	bool gate_on;        /* hold the first volume info after add-brick */
 	bool gate_waiting;   /* ... which is waiting now */
 	bool gate_open;
-	int add_bricks, heals, unexpected;
+	bool add_fails;      /* add-brick answers an error yet the volume lists the brick */
+	int add_bricks, heals, start_forces, unexpected;
 } fake = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 static bool argv_is(const char *const argv[], size_t from, const char *const *want)
@@ -90,8 +91,17 @@ static int fake_run(void *ctx, const char *const argv[], const char *const env_e
 		pthread_mutex_lock(&fake.mu);
 		fake.added = true;
 		fake.add_bricks++;
+		bool fails = fake.add_fails;
 		pthread_mutex_unlock(&fake.mu);
-		return answer(res, "add-brick-replica2", NULL, 0);
+		/* a recorded add-brick error stands for "Commit failed on
+		 * <peer>", which glusterd gives with the brick listed */
+		return answer(res, fails ? "add-brick-wrong-count" : "add-brick-replica2", NULL, 0);
+	}
+	if (argv_is(argv, a, (const char *const[]){"volume", "start", VOL, "force", NULL})) {
+		pthread_mutex_lock(&fake.mu);
+		fake.start_forces++;
+		pthread_mutex_unlock(&fake.mu);
+		return answer(res, "start", NULL, 0);
 	}
 	if (argv_is(argv, a, (const char *const[]){"volume", "heal", VOL, "full", NULL})) {
 		pthread_mutex_lock(&fake.mu);
@@ -214,10 +224,67 @@ static void answer_free(struct answer *a)
 	free(a->brick);
 }
 
+static const struct gp_cfg cfg = {.volume = VOL, .mount = "/data/GlusterFS/0001", .replica = 3,
+				  .brick_dir = "/data/glusterfs/bricks"};
+static const char *const prepared = "{\"Glusterd\":true,\"BrickDir\":\"/data/glusterfs/bricks\","
+				    "\"Brick\":\"/data/glusterfs/bricks/gv0\"}";
+
+static void fake_reset(bool add_fails)
+{
+	pthread_mutex_lock(&fake.mu);
+	fake.added = fake.gate_on = fake.gate_waiting = fake.gate_open = false;
+	fake.add_fails = add_fails;
+	fake.add_bricks = fake.heals = fake.start_forces = fake.unexpected = 0;
+	pthread_mutex_unlock(&fake.mu);
+}
+
+/* The controller's first answer: it reads the volume and pool first. */
+static struct gl_ctl *controller(void)
+{
+	struct gl_ctl *c = NULL;
+	struct answer a;
+
+	if (gl_ctl_new(&host, &cfg, &c) < 0)
+		return NULL;
+	a = plan_h2(c, prepared);
+	ok(a.rc == 0 && a.waiting, "the first plan waits");
+	like(a.message, "reading the GlusterFS state", "while the worker reads the volume and the pool");
+	answer_free(&a);
+	ok(wait_idle(c), "the first read ends");
+	return c;
+}
+
+/* An add-brick that glusterd reports as failed but whose brick the
+ * volume lists ("Commit failed on <peer>": the peer started no brick
+ * process) is mended with `volume start force`, then healed. */
+static void partial_commit(void)
+{
+	struct gl_ctl *c;
+	struct answer a;
+
+	fake_reset(true);
+	if (!(c = controller()))
+		return;
+	a = plan_h2(c, prepared);
+	like(a.message, "adding brick " H2_BRICK " to volume gv0 (replica 2)", "partial commit: add-brick queued");
+	answer_free(&a);
+	ok(wait_idle(c), "the worker finishes");
+	pthread_mutex_lock(&fake.mu);
+	is_int(fake.add_bricks, 1, "add-brick ran once and answered an error");
+	is_int(fake.start_forces, 1, "the volume lists the brick: volume start gv0 force starts its process");
+	is_int(fake.heals, 1, "then the full heal runs");
+	pthread_mutex_unlock(&fake.mu);
+	a = plan_h2(c, prepared);
+	ok(a.rc == 0 && !a.waiting, "the next plan does not wait");
+	like(a.message, "brick " H2_BRICK " is in volume gv0", "the brick is in the volume");
+	ok(!strstr(a.message, "last attempt"), "and no failure is carried into the answer");
+	answer_free(&a);
+	gl_ctl_free(c);
+	is_int(fake.unexpected, 0, "no other gluster command ran");
+}
+
 int main(void)
 {
-	static const struct gp_cfg cfg = {.volume = VOL, .mount = "/data/GlusterFS/0001", .replica = 3,
-					  .brick_dir = "/data/glusterfs/bricks"};
 	char *volid = recorded_volume_id(), *tagged = NULL;
 	struct gl_ctl *c = NULL;
 	struct answer a;
@@ -229,16 +296,11 @@ int main(void)
 			      "\"Brick\":\"/data/glusterfs/bricks/gv0\",\"BrickVolumeId\":\"%s\"}",
 		     volid) < 0)
 		return 1;
-	const char *prepared = "{\"Glusterd\":true,\"BrickDir\":\"/data/glusterfs/bricks\","
-			       "\"Brick\":\"/data/glusterfs/bricks/gv0\"}";
 
-	is_int(gl_ctl_new(&host, &cfg, &c), 0, "controller created");
-
-	a = plan_h2(c, prepared);
-	ok(a.rc == 0 && a.waiting, "the first plan waits");
-	like(a.message, "reading the GlusterFS state", "while the worker reads the volume and the pool");
-	answer_free(&a);
-	ok(wait_idle(c), "the first read ends");
+	fake_reset(false);
+	ok((c = controller()) != NULL, "controller created");
+	if (!c)
+		return done_testing();
 
 	/* h2's brick is prepared and h2 is in the pool: the worker adds it. */
 	pthread_mutex_lock(&fake.mu);
@@ -294,5 +356,7 @@ int main(void)
 	is_int(fake.unexpected, 0, "no other gluster command ran");
 	free(tagged);
 	free(volid);
+
+	partial_commit();
 	return done_testing();
 }
