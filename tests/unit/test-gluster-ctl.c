@@ -126,26 +126,29 @@ static void fake_run_free(struct clusterctl_run_result *res)
 	memset(res, 0, sizeof *res);
 }
 
+static void say(const char *tag, const char *fmt, va_list ap)
+{
+	printf("# %s: ", tag);
+	vprintf(fmt, ap);
+	printf("\n");
+}
+
 static void fake_log(void *ctx, int level, const char *fmt, ...)
 {
 	va_list ap;
 	(void)ctx, (void)level;
-	printf("# log: ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	say("log", fmt, ap);
 	va_end(ap);
-	printf("\n");
 }
 
 static void fake_error(void *ctx, const char *fmt, ...)
 {
 	va_list ap;
 	(void)ctx;
-	printf("# error: ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	say("error", fmt, ap);
 	va_end(ap);
-	printf("\n");
 }
 
 static const struct clusterctl_host host = {
@@ -177,20 +180,9 @@ static bool wait_idle(struct gl_ctl *c)
 /* The volume id in the recorded answers (the brick's tag). */
 static char *recorded_volume_id(void)
 {
-	struct gx_volumes all;
-	struct gx_result res;
-	char *err = NULL, *x, *id = NULL;
-	size_t len;
-
-	x = fixture("volume-info-started", &len);
-	if (x && gx_parse_volumes(x, len, &res, &all, &err) == GX_OK) {
-		if (all.n)
-			id = strdup(all.v[0].id);
-		gx_volumes_free(&all);
-		gx_result_free(&res);
-	}
-	free(err);
-	free(x);
+	struct gx_volume v = fixture_volume("volume-info-started");
+	char *id = v.id ? strdup(v.id) : NULL;
+	gx_volume_free(&v);
 	return id;
 }
 

@@ -10,27 +10,6 @@
 #include "gluster-plan.h"
 #include "gluster-xml.h"
 
-static struct gx_volume load_volume(const char *name)
-{
-	struct gx_volume v;
-	struct gx_volumes all;
-	struct gx_result res;
-	char *err = NULL, *x;
-	size_t len;
-
-	memset(&v, 0, sizeof v);
-	x = fixture(name, &len);
-	if (x && gx_parse_volumes(x, len, &res, &all, &err) == GX_OK) {
-		if (all.n)
-			gx_volume_copy(&v, &all.v[0]);
-		gx_volumes_free(&all);
-		gx_result_free(&res);
-	}
-	free(err);
-	free(x);
-	return v;
-}
-
 static struct gx_peers load_peers(const char *name)
 {
 	struct gx_peers p;
@@ -76,9 +55,9 @@ static void decide_with_promise(const struct gp_cfg *c, const struct gp_view *v,
 int main(void)
 {
 	/* 1 brick on .61, started: what master init leaves behind */
-	struct gx_volume one = load_volume("volume-info-started");
-	struct gx_volume rep2 = load_volume("volume-info-replica2"); /* .61 + .62, Started */
-	struct gx_volume dist2 = load_volume("volume-info-distribute2");
+	struct gx_volume one = fixture_volume("volume-info-started");
+	struct gx_volume rep2 = fixture_volume("volume-info-replica2"); /* .61 + .62, Started */
+	struct gx_volume dist2 = fixture_volume("volume-info-distribute2");
 	struct gx_peers two = load_peers("pool-list-two");             /* .62 Peer in Cluster */
 	struct gx_peers alone = load_peers("pool-list-alone");
 	struct gp_view view = {.loaded = true, .vol_exists = true, .peers = &two};
@@ -333,7 +312,7 @@ int main(void)
 
 	/* volume not started: start it first */
 	{
-		struct gx_volume created = load_volume("volume-info-created");
+		struct gx_volume created = fixture_volume("volume-info-created");
 		view.vol = &created;
 		node.capable = false;
 		gp_decide(&cfg, &view, &node, &a);

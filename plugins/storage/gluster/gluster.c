@@ -266,44 +266,6 @@ static bool glusterd_up(const struct gluster_state *st, char **err)
 	return r == 0;
 }
 
-/* Does this host's glusterd list `path` as one of its own bricks of
- * `volume`?  1 yes, 0 no, <0 it cannot tell (*err says why).  Bricks are
- * matched by the host UUID, so the address the brick is named by does not
- * matter.  The node asks before it clears a volume-id: the controller's
- * word that the brick is not in the volume is only as fresh as its last
- * read, and clearing the tag of a brick that is in stops its brick
- * process for good. */
-static int brick_listed_here(const struct gluster_state *st, const char *volume, const char *path, char **err)
-{
-	struct gx_peers p;
-	struct gx_volume v;
-	const char *self = NULL;
-	bool exists = false;
-	int r, found = 0;
-
-	if ((r = gcli_pool_list(st->host, &p, err)) < 0)
-		return r;
-	for (size_t i = 0; i < p.n && !self; i++)
-		if (p.v[i].hostname && strcmp(p.v[i].hostname, "localhost") == 0)
-			self = p.v[i].uuid;
-	if (!self) {
-		gx_peers_free(&p);
-		*err = strdup("glusterd's pool list has no local entry");
-		return -EPROTO;
-	}
-	if ((r = gcli_volume_info(st->host, volume, &v, &exists, err)) < 0) {
-		gx_peers_free(&p);
-		return r;
-	}
-	for (size_t i = 0; exists && i < v.n_bricks && !found; i++)
-		found = v.bricks[i].host_uuid && v.bricks[i].path && strcasecmp(v.bricks[i].host_uuid, self) == 0 &&
-			strcmp(v.bricks[i].path, path) == 0;
-	if (exists)
-		gx_volume_free(&v);
-	gx_peers_free(&p);
-	return found;
-}
-
 static bool is_mounted(const char *path, const char *volume)
 {
 	struct gn_mount m;
@@ -817,6 +779,71 @@ static int gluster_observe(void *state, char **observed_json)
 	return *observed_json ? 0 : -ENOMEM;
 }
 
+/* Does this host's glusterd list `path` as one of its own bricks of
+ * `volume`?  1 yes, 0 no, <0 it cannot tell (*err says why).  Bricks are
+ * matched by the host UUID, so the address the brick is named by does not
+ * matter.  The node asks before it clears a volume-id: the controller's
+ * word that the brick is not in the volume is only as fresh as its last
+ * read, and clearing the tag of a brick that is in stops its brick
+ * process for good. */
+static int brick_listed_here(const struct gluster_state *st, const char *volume, const char *path, char **err)
+{
+	struct gx_peers p;
+	struct gx_volume v;
+	const struct gx_peer *self;
+	bool exists = false;
+	int r, found = 0;
+
+	if ((r = gcli_pool_list(st->host, &p, err)) < 0)
+		return r;
+	if (!(self = gx_peers_find(&p, "localhost"))) {
+		gx_peers_free(&p);
+		*err = strdup("glusterd's pool list has no local entry");
+		return -EPROTO;
+	}
+	r = gcli_volume_info(st->host, volume, &v, &exists, err);
+	for (size_t i = 0; r == 0 && exists && i < v.n_bricks && !found; i++)
+		found = v.bricks[i].host_uuid && v.bricks[i].path &&
+			strcasecmp(v.bricks[i].host_uuid, self->uuid) == 0 && strcmp(v.bricks[i].path, path) == 0;
+	gx_volume_free(&v);
+	gx_peers_free(&p);
+	return r < 0 ? r : found;
+}
+
+/* The controller sends back a brick that carries the volume's own id but
+ * is not in the volume: a failed add-brick's tag.  Clear it when this
+ * host's glusterd agrees the brick is not in and it never served (see
+ * gn_brick_clear_unserved); *volume_id follows what is on the brick. */
+static int drop_failed_add_tag(const struct gluster_state *st, const struct payload *p, char **volume_id,
+			       char **err)
+{
+	int r = brick_listed_here(st, p->volume, p->brick, err);
+
+	if (r < 0) {
+		char *why = *err;
+		*err = cp_fmt("the brick %s carries volume %s's id and the controller says it is not in the "
+			      "volume, but this host's glusterd cannot confirm that (%s); the id stays and the "
+			      "next run asks again",
+			      p->brick, p->volume, why ? why : "no answer");
+		free(why);
+		return r;
+	}
+	if (r == 1) {
+		/* in after all: keep the tag, the next plan sees it */
+		st->host->log(st->host->ctx, CLUSTERCTL_LOG_INFO,
+			      "gluster brick %s is in volume %s here: its volume-id stays", p->brick, p->volume);
+		return 0;
+	}
+	if ((r = gn_brick_clear_unserved(p->brick, p->volume_id, err)) != 1)
+		return r;
+	st->host->log(st->host->ctx, CLUSTERCTL_LOG_WARN,
+		      "gluster cleared the volume-id %s a failed add-brick left on the brick %s (it never served)",
+		      *volume_id, p->brick);
+	free(*volume_id);
+	*volume_id = NULL;
+	return 0;
+}
+
 static int gluster_ensure(void *state, const char *payload_json, struct clusterctl_ensure_out *out)
 {
 	struct gluster_state *st = state;
@@ -859,36 +886,9 @@ static int gluster_ensure(void *state, const char *payload_json, struct clusterc
 		r = gn_brick_prepare(st->brick_dir, p.brick, st->allow_root,
 				     *p.volume_id ? p.volume_id : NULL, p.volume, &f.volume_id,
 				     &f.on_root, &err);
-		/* The controller sends a brick that carries the volume's own id
-		 * but is not in it back here (see gn_brick_clear_unserved). */
 		if (r == 0 && f.volume_id && *p.volume_id && !p.brick_in_volume &&
-		    strcmp(p.step, "prepare-brick") == 0) {
-			r = brick_listed_here(st, p.volume, p.brick, &err);
-			if (r == 1) {
-				/* in after all: keep the tag, the next plan sees it */
-				st->host->log(st->host->ctx, CLUSTERCTL_LOG_INFO,
-					      "gluster brick %s is in volume %s here: its volume-id stays", p.brick,
-					      p.volume);
-				r = 0;
-			} else if (r == 0) {
-				r = gn_brick_clear_unserved(p.brick, p.volume_id, &err);
-			} else {
-				char *why = err;
-				err = cp_fmt("the brick %s carries volume %s's id and the controller says it is "
-					     "not in the volume, but this host's glusterd cannot confirm that (%s); "
-					     "the id stays and the next run asks again",
-					     p.brick, p.volume, why ? why : "no answer");
-				free(why);
-			}
-			if (r == 1) {
-				st->host->log(st->host->ctx, CLUSTERCTL_LOG_WARN,
-					      "gluster cleared the volume-id %s a failed add-brick left on the brick %s "
-					      "(it never served)", f.volume_id, p.brick);
-				free(f.volume_id);
-				f.volume_id = NULL;
-				r = 0;
-			}
-		}
+		    strcmp(p.step, "prepare-brick") == 0)
+			r = drop_failed_add_tag(st, &p, &f.volume_id, &err);
 		if (r < 0) {
 			f.error = err;
 			r = fail(st, r, err);
