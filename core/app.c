@@ -1,10 +1,18 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
 
 #include "app.h"
+#include "host-services.h"
+#include "ipdetect.h"
 #include "log.h"
+#include "netlink.h"
+#include "util.h"
 
 static int scan(struct app *a)
 {
@@ -22,9 +30,89 @@ static int scan(struct app *a)
 	return 0;
 }
 
+const char *app_command_name(unsigned cmd)
+{
+	switch (cmd) {
+	case CMD_MASTER_INIT: return "master init";
+	case CMD_MASTER_SERVE: return "master serve";
+	case CMD_NODE_JOIN: return "node join";
+	case CMD_AGENT: return "agent";
+	case CMD_STATUS: return "status";
+	case CMD_PLUGINS: return "plugins";
+	case CMD_IP: return "ip";
+	}
+	return NULL;
+}
+
+/* --overlay-config: one JSON object, compacted.  The overlay plugin reads
+ * it from init on (host key "options") and in every plan. */
+static int read_overlay_options(struct app *a)
+{
+	const char *path = a->cfg.overlay_config;
+	struct json_object *o;
+	enum json_tokener_error jerr;
+	char *text = NULL;
+	int r;
+
+	if (a->overlay_options || !path || !*path || !(a->cmd & (CMD_MASTER_INIT | CMD_MASTER_SERVE)))
+		return 0;
+	r = read_file(path, 1 << 20, &text, NULL);
+	if (r < 0) {
+		log_error("cannot read --overlay-config %s: %s", path, r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+		return -EINVAL;
+	}
+	o = json_tokener_parse_verbose(text, &jerr);
+	free(text);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		log_error("--overlay-config %s must hold one JSON object: %s", path,
+			  o ? "it holds another JSON value" : json_tokener_error_desc(jerr));
+		json_object_put(o);
+		return -EINVAL;
+	}
+	a->overlay_options = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return a->overlay_options ? 0 : -ENOMEM;
+}
+
+/* The host keys "hostname" and "node-ip" hold what the man page says:
+ * the node's name (--hostname, else the kernel's) and its address
+ * (--ip, else what IP detection chooses, without the warnings the
+ * command itself prints when it detects). */
+static void detect_identity(const struct config *c, char **hostname, char **ip)
+{
+	struct clusterctl_ifaddr *addrs = NULL;
+	struct ipdetect_result res;
+	char host[256], *err = NULL;
+	size_t n = 0;
+
+	*hostname = *ip = NULL;
+	if (c->hostname)
+		*hostname = strdup(c->hostname);
+	else if (gethostname(host, sizeof host) == 0) {
+		host[sizeof host - 1] = '\0';
+		*hostname = strdup(host);
+	}
+	if (c->ip && *c->ip) {
+		*ip = strdup(c->ip);
+		return;
+	}
+	if (nl_addr_list(&addrs, &n) < 0)
+		return;
+	if (ipdetect_rank(addrs, n, &(struct ipdetect_opts){.pin_ifname = c->interface,
+							    .exclude = c->exclude_interfaces},
+			  &res, &err) == 0)
+		*ip = strdup(res.ip);
+	else
+		log_debug("no node address for the plugins' host key node-ip: %s", err ? err : "?");
+	ipdetect_result_free(&res);
+	free(err);
+	free(addrs);
+}
+
 static int start_one(struct app *a, uint32_t kind, const char *name, struct plugin **slot)
 {
 	struct plugin *p = plugin_find(&a->reg, kind, name);
+	char *hostname = NULL, *ip = NULL;
 	int r;
 
 	if (!p) {
@@ -40,7 +128,16 @@ static int start_one(struct app *a, uint32_t kind, const char *name, struct plug
 				  plugin_kind_name(kind), name, a->cfg.plugin_dir);
 		return -ENOENT;
 	}
-	if ((r = plugin_start(p, &a->cfg)) < 0)
+	detect_identity(&a->cfg, &hostname, &ip);
+	r = host_ctx_set_facts(p->hctx, &(struct host_facts){
+						 .command = app_command_name(a->cmd),
+						 .hostname = hostname,
+						 .node_ip = ip,
+						 .options = kind == CLUSTERCTL_PLUGIN_OVERLAY ? a->overlay_options : NULL,
+					 });
+	free(hostname);
+	free(ip);
+	if (r < 0 || (r = plugin_start(p, &a->cfg)) < 0)
 		return r;
 	*slot = p;
 	return 0;
@@ -49,7 +146,7 @@ static int start_one(struct app *a, uint32_t kind, const char *name, struct plug
 int app_providers(struct app *a, bool overlay, bool storage)
 {
 	int r;
-	if ((r = scan(a)) < 0)
+	if ((r = scan(a)) < 0 || (r = read_overlay_options(a)) < 0)
 		return r;
 	if (overlay && !a->overlay &&
 	    (r = start_one(a, CLUSTERCTL_PLUGIN_OVERLAY, a->cfg.overlay_provider, &a->overlay)) < 0)
@@ -61,3 +158,9 @@ int app_providers(struct app *a, bool overlay, bool storage)
 }
 
 int app_scan_plugins(struct app *a) { return scan(a); }
+
+void app_free(struct app *a)
+{
+	free(a->overlay_options);
+	a->overlay_options = NULL;
+}

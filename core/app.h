@@ -24,12 +24,23 @@ struct app {
 	bool reg_scanned;
 	struct plugin *overlay;       /* started providers, NULL until app_providers() */
 	struct plugin *storage;
+	/* master init / master serve: --overlay-config as one compact JSON
+	 * object (NULL without one), read by app_providers() before the
+	 * providers start (their host key "options"). */
+	char *overlay_options;
 };
 
 /* Find and start the configured overlay and/or storage provider.  An
- * unknown provider name returns -ENOENT after logging what is installed
- * (callers exit with EXIT_USAGE). */
+ * unknown provider name returns -ENOENT after logging what is installed,
+ * an unusable --overlay-config or plugin option -EINVAL (callers exit
+ * with EXIT_USAGE for both). */
 int app_providers(struct app *a, bool overlay, bool storage);
+
+/* The command's name as the host key "command" gives it to plugins. */
+const char *app_command_name(unsigned cmd);
+
+/* Release what app_providers() read (the providers stay to main). */
+void app_free(struct app *a);
 
 /* Scan the plugin directory once (no plugin is started). */
 int app_scan_plugins(struct app *a);

@@ -40,6 +40,7 @@
 #include "host-services.h"
 #include "join-secret.h"
 #include "log.h"
+#include "plan-check.h"
 #include "policy.h"
 #include "protocol.h"
 #include "state-store.h"
@@ -47,8 +48,6 @@
 #include "util.h"
 
 #define READ_CHUNK 16384
-#define MAX_PLUGIN_PAYLOAD (256u * 1024)
-#define MAX_PLUGIN_MESSAGE 1024
 #define TOKEN_REFRESH_MS (60 * 1000)
 #define TOKEN_RETRY_MS (5 * 1000)
 #define SWARM_PORT 2377
@@ -67,17 +66,6 @@ struct conn {
 	char peer[32];
 };
 
-/* What each plugin sees of the other nodes, kept as JSON text so that a
- * registration costs at most one copy, not a rebuild: the array of every
- * node's fragment in store order, offs[i] where node i's starts.  A new
- * node is handed the text itself; a known one a copy without its own. */
-struct cluster_cache {
-	struct strbuf text;
-	size_t *offs;
-	size_t n, cap;
-	bool valid;
-};
-
 struct ctl {
 	struct app *a;
 	const struct config *cfg;
@@ -92,10 +80,7 @@ struct ctl {
 	struct state_store *st;
 	char *secret;
 	struct policy_cfg pol;
-	char *overlay_options;
 	struct plugin *plug[STORE_NSLOTS];
-	struct cluster_cache cache[STORE_NSLOTS];
-	struct strbuf scratch;          /* reused for cluster_json copies */
 	/* Docker */
 	struct docker *dk;
 	char *worker_token, *manager_token, *manager_addr;
@@ -347,266 +332,350 @@ static void respond_after_sync(struct ctl *c, struct conn *cn, char *text, size_
 
 /* ---- plugins ----------------------------------------------------------- */
 
-static const char *slot_kind(int k) { return k == STORE_SLOT_OVERLAY ? "overlay" : "storage"; }
 
-static void cluster_fragment(struct strbuf *sb, const struct node_rec *r, int k, const char *plugin)
+/* A stored node as plugin k sees it: its own record only. */
+static void node_view(const struct node_rec *r, int k, const char *plugin, struct clusterctl_node *out)
 {
-	const char *rec = r->slot[k].plugin && strcmp(r->slot[k].plugin, plugin) == 0 ? r->slot[k].record : NULL;
-	strbuf_puts(sb, "{\"NodeID\":");
-	json_append_string(sb, *r->node_id ? r->node_id : r->hostname);
-	strbuf_puts(sb, ",\"Hostname\":");
-	json_append_string(sb, r->hostname);
-	strbuf_puts(sb, ",\"IP\":");
-	json_append_string(sb, r->ip);
-	strbuf_printf(sb, ",\"Role\":\"%s\",\"Record\":%s}", proto_role_name(r->assigned_role),
-		      rec ? rec : "null");
+	*out = (struct clusterctl_node){
+		.struct_size = sizeof *out,
+		.node_id = *r->node_id ? r->node_id : r->hostname,
+		.hostname = r->hostname,
+		.ip = r->ip,
+		.swarm_role = proto_role_name(r->assigned_role),
+		.storage_capable = r->gluster_capable,
+		.record_json = r->slot[k].plugin && strcmp(r->slot[k].plugin, plugin) == 0 ? r->slot[k].record
+											   : NULL,
+	};
 }
 
-static int cache_reserve(struct cluster_cache *cc, size_t n)
-{
-	size_t *o;
-	if (n <= cc->cap)
-		return 0;
-	n = n < 64 ? 64 : n + n / 2;
-	if (!(o = realloc(cc->offs, n * sizeof *o)))
-		return -ENOMEM;
-	cc->offs = o;
-	cc->cap = n;
-	return 0;
-}
-
-static int cache_rebuild(struct ctl *c, int k)
-{
-	struct cluster_cache *cc = &c->cache[k];
-	size_t n = state_store_count(c->st);
-
-	cc->text.len = 0;
-	cc->valid = false;
-	if (cache_reserve(cc, n) < 0)
-		return -ENOMEM;
-	strbuf_puts(&cc->text, "[");
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strbuf_puts(&cc->text, ",");
-		cc->offs[i] = cc->text.len;
-		cluster_fragment(&cc->text, state_store_node(c->st, i), k, c->plug[k]->desc.name);
-	}
-	strbuf_puts(&cc->text, "]");
-	cc->n = n;
-	cc->valid = !cc->text.oom;
-	return cc->valid ? 0 : -ENOMEM;
-}
-
-/* The other nodes as a JSON array; self (store index, or -1) left out.
- * Valid until the next call. */
-static const char *cluster_json(struct ctl *c, int k, ssize_t self)
-{
-	struct cluster_cache *cc = &c->cache[k];
-	size_t a, b;
-
-	if (!cc->valid && cache_rebuild(c, k) < 0)
-		return NULL;
-	if (self < 0 || (size_t)self >= cc->n)
-		return cc->text.buf;
-	/* Cut node self's fragment and one comma next to it, into a buffer
-	 * kept between calls (no allocation, no page faults per request). */
-	a = cc->offs[self];
-	b = (size_t)self + 1 < cc->n ? cc->offs[self + 1] : cc->text.len - 1;
-	if ((size_t)self + 1 == cc->n && self > 0)
-		a--; /* the last one: drop the comma before it */
-	c->scratch.len = 0;
-	strbuf_append(&c->scratch, cc->text.buf, a);
-	strbuf_append(&c->scratch, cc->text.buf + b, cc->text.len - b);
-	if (c->scratch.oom) {
-		strbuf_free(&c->scratch);
-		return NULL;
-	}
-	return c->scratch.buf;
-}
-
-/* After node idx was written: extend or invalidate each cache. */
-static void cache_note(struct ctl *c, size_t idx, const struct node_rec *old, bool rekeyed)
+/* master serve start: each provider builds its index from the store,
+ * once, before the first plan. */
+static void providers_load(struct ctl *c)
 {
 	for (int k = 0; k < STORE_NSLOTS; k++) {
-		struct cluster_cache *cc = &c->cache[k];
-		const struct node_rec *now = state_store_node(c->st, idx);
-		struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
-		if (!c->plug[k] || !cc->valid)
+		struct plugin *p = c->plug[k];
+		if (!p || !p->desc.node_event)
 			continue;
-		if (rekeyed || !now) {
-			cc->valid = false;
-			continue;
+		for (size_t i = 0; i < state_store_count(c->st); i++) {
+			struct clusterctl_node n;
+			node_view(state_store_node(c->st, i), k, p->desc.name, &n);
+			provider_node_event(p, CLUSTERCTL_NODE_LOADED, &n);
 		}
-		if (!old) {
-			if (idx == cc->n && cache_reserve(cc, cc->n + 1) == 0) {
-				cc->text.len--; /* the closing bracket */
-				if (cc->n)
-					strbuf_puts(&cc->text, ",");
-				cc->offs[cc->n++] = cc->text.len;
-				cluster_fragment(&cc->text, now, k, c->plug[k]->desc.name);
-				strbuf_puts(&cc->text, "]");
-				if (cc->text.oom)
-					cc->valid = false;
-			} else {
-				cc->valid = false;
-			}
-			continue;
-		}
-		cluster_fragment(&a, old, k, c->plug[k]->desc.name);
-		cluster_fragment(&b, now, k, c->plug[k]->desc.name);
-		if (a.oom || b.oom || a.len != b.len || memcmp(a.buf, b.buf, a.len) != 0)
-			cc->valid = false;
-		strbuf_free(&a);
-		strbuf_free(&b);
+		provider_node_event(p, CLUSTERCTL_NODE_NODES_READY, NULL);
 	}
 }
 
-struct plan_result {
-	bool called;
-	char *payload;    /* JSON object text */
-	char *record;     /* NULL: keep the previous one */
-	bool waiting;
+/* ---- registrations ------------------------------------------------------ */
+
+/* One registration on its way through handle_registration's steps; one
+ * cleanup (reg_free) whatever step ended it. */
+struct reg {
+	const struct registration *in;
+	char *key;                 /* "id:<NodeID>" or "host:<Hostname>" */
+	char *replaces;            /* the NodeID-less record this one takes over */
+	const struct node_rec *prev; /* into the store: valid until the put */
+	bool is_new;
+	const char *policy_key;    /* the key policy and the slot holder speak of */
+	struct policy_decision d;
+	struct plan_result pr[STORE_NSLOTS];
+	int status;                /* what the node is answered */
 	unsigned retry_after;
-	char *message;
-	bool storage_enabled;
-	char *volume, *mount, *brick;
+	const char *message;       /* borrowed from d, pr or msg */
+	char *msg;
+	bool grant, was_holder;
+	char *old_holder;          /* the slot holder before this registration */
+	struct node_rec rec;       /* the record to store */
+	bool stored;               /* the put of rec succeeded */
+	char *err;                 /* a refusal for the node */
 };
 
-static void plan_result_free(struct plan_result *p)
+static void reg_free(struct reg *g)
 {
-	free(p->payload);
-	free(p->record);
-	free(p->message);
-	free(p->volume);
-	free(p->mount);
-	free(p->brick);
-	memset(p, 0, sizeof *p);
+	for (int k = 0; k < STORE_NSLOTS; k++)
+		plan_result_free(&g->pr[k]);
+	g->rec.key = NULL; /* g->key */
+	node_rec_free(&g->rec);
+	free(g->key);
+	free(g->replaces);
+	free(g->msg);
+	free(g->old_holder);
+	free(g->err);
 }
 
-static bool json_text_is(const char *s, size_t max, bool object)
-{
-	struct json_tokener *tok;
-	struct json_object *o;
-	size_t n = strlen(s);
-	bool good;
-	if (n > max)
-		return false;
-	tok = json_tokener_new();
-	if (!tok)
-		return false;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, s, (int)n);
-	good = o && json_tokener_get_parse_end(tok) == n && (!object || json_object_is_type(o, json_type_object));
-	json_object_put(o);
-	json_tokener_free(tok);
-	return good;
-}
+static char *key_of(const char *prefix, const char *v) { return strdupf("%s:%s", prefix, v); }
 
-static int plan_fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int plan_fail(char **err, const char *fmt, ...)
+/* 1. Who is it: by NodeID, else by host name; a NodeID-less record of
+ * the same host is the same machine (a minimal client, then the agent). */
+static int resolve_identity(struct ctl *c, struct reg *g)
 {
-	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	*err = strbuf_detach(&sb);
-	return -EINVAL;
-}
+	const struct registration *reg = g->in;
 
-static int run_plan(struct ctl *c, int k, const struct registration *reg, const struct node_rec *prev,
-		    ssize_t self, int role, struct plan_result *res, char **err)
-{
-	struct plugin *p = c->plug[k];
-	struct clusterctl_plan_in in = {0};
-	struct clusterctl_plan_out out = {0};
-	const char *name = p->desc.name, *kind = slot_kind(k), *cj;
-	int r;
-
-	memset(res, 0, sizeof *res);
-	if (!p->desc.plan) {
-		res->payload = strdup("{}");
-		return res->payload ? 0 : -ENOMEM;
+	if (!(g->key = reg->node_id ? key_of("id", reg->node_id) : key_of("host", reg->hostname)))
+		return -ENOMEM;
+	g->prev = state_store_find(c->st, g->key);
+	if (!g->prev && reg->node_id) {
+		char *hk = key_of("host", reg->hostname);
+		const struct node_rec *h = hk ? state_store_find(c->st, hk) : NULL;
+		if (!hk)
+			return -ENOMEM;
+		if (h && !*h->node_id) {
+			g->prev = h;
+			g->replaces = hk;
+		} else {
+			free(hk);
+		}
 	}
-	if (!(cj = cluster_json(c, k, self)))
-		return plan_fail(err, "out of memory");
-	in.struct_size = sizeof in;
-	in.node_id = reg->node_id ? reg->node_id : reg->hostname;
-	in.hostname = reg->hostname;
-	in.ip = reg->ip;
-	in.swarm_role = proto_role_name(role);
-	in.gluster_capable = reg->gluster_capable;
-	in.observed_json = k == STORE_SLOT_OVERLAY ? reg->observed_overlay : reg->observed_storage;
-	if (!in.observed_json)
-		in.observed_json = "{}";
-	in.record_json = prev && prev->slot[k].plugin && strcmp(prev->slot[k].plugin, name) == 0
-				 ? prev->slot[k].record
-				 : NULL;
-	in.cluster_json = cj;
-	/* --overlay-config holds the overlay's options (and maybe its
-	 * secrets): the storage plugin is not handed them. */
-	in.options_json = k == STORE_SLOT_OVERLAY && c->overlay_options ? c->overlay_options : "{}";
-	out.struct_size = sizeof out;
-	host_ctx_clear_error(p->hctx);
-	r = p->desc.plan(p->state, &in, &out);
-	res->called = true;
-	res->payload = out.payload_json;
-	res->record = out.record_json;
-	res->message = out.message;
-	res->volume = out.storage_volume;
-	res->mount = out.storage_mount;
-	res->brick = out.storage_brick;
-	res->waiting = out.waiting;
-	res->retry_after = out.retry_after;
-	res->storage_enabled = out.storage_enabled;
-	if (r < 0) {
-		const char *why = plugin_last_error(p);
-		return plan_fail(err, "%s plugin \"%s\" could not plan node %s: %s", kind, name, reg->hostname,
-				 why && *why ? why : strerror(-r));
-	}
-	/* A plugin's output is input like any other. */
-	if (!res->payload && !(res->payload = strdup("{}")))
-		return plan_fail(err, "out of memory");
-	if (!json_text_is(res->payload, MAX_PLUGIN_PAYLOAD, true))
-		return plan_fail(err, "%s plugin \"%s\" returned a payload that is not a JSON object of at "
-				      "most %u bytes",
-				 kind, name, MAX_PLUGIN_PAYLOAD);
-	if (res->record && !json_text_is(res->record, STORE_MAX_PLUGIN_RECORD, false))
-		return plan_fail(err, "%s plugin \"%s\" returned a record that is not JSON of at most %u bytes",
-				 kind, name, STORE_MAX_PLUGIN_RECORD);
-	if (res->message && strlen(res->message) > MAX_PLUGIN_MESSAGE)
-		res->message[MAX_PLUGIN_MESSAGE] = '\0';
-	if (k == STORE_SLOT_STORAGE && res->storage_enabled) {
-		if (!res->volume || !*res->volume || strlen(res->volume) > 256 || !res->mount ||
-		    res->mount[0] != '/' || strlen(res->mount) > 4096 ||
-		    (res->brick && *res->brick && (res->brick[0] != '/' || strlen(res->brick) > 4096)))
-			return plan_fail(err, "storage plugin \"%s\" returned an unusable plan (volume name, "
-					      "absolute mount and brick paths are required)",
-					 name);
-	}
-	if (res->retry_after > 3600)
-		res->retry_after = 3600;
+	g->is_new = g->prev == NULL;
+	g->policy_key = g->replaces ? g->replaces : g->key;
 	return 0;
 }
 
-/* ---- requests ---------------------------------------------------------- */
-
-static char *key_of(const char *prefix, const char *v)
+/* 2. Policy: the role and whether the node may go on. */
+static void decide(struct ctl *c, struct reg *g)
 {
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_printf(&sb, "%s:%s", prefix, v);
-	return strbuf_detach(&sb);
+	const struct registration *reg = g->in;
+	const struct cluster_meta *meta = state_store_meta(c->st);
+	struct policy_view view = {0};
+	struct policy_node pn = {0};
+	struct policy_input in = {0};
+
+	state_store_counts(c->st, &view.managers, &view.workers);
+	if (g->prev) {
+		if (g->prev->assigned_role == PROTO_ROLE_MANAGER)
+			view.managers--;
+		else
+			view.workers--;
+		pn.known = true;
+		pn.requested_role = g->prev->requested_role;
+		pn.assigned_role = g->prev->assigned_role;
+	}
+	view.formed = meta->formed;
+	view.slot_holder = meta->slot_holder;
+	view.slot_granted_ms = meta->slot_granted_ms;
+	in.key = g->policy_key;
+	in.requested_role = reg->role;
+	in.reachable_manager = reg->swarm.present && reg->swarm.control_available && reg->swarm.local_state &&
+			       strcmp(reg->swarm.local_state, "active") == 0;
+	in.now_ms = wall_ms();
+	policy_decide(&c->pol, &view, &pn, &in, &g->d);
 }
 
-static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
-
-static void log_registration(const struct registration *reg, const char *key,
-			     const struct policy_decision *d, int status, bool is_new)
+/* 3. Each provider's plan for the node. */
+static int plan_providers(struct ctl *c, struct reg *g)
 {
+	const struct registration *reg = g->in;
+
+	for (int k = 0; k < STORE_NSLOTS; k++) {
+		struct plugin *p = c->plug[k];
+		const struct node_rec *prev = g->prev;
+		struct clusterctl_node node;
+		struct clusterctl_plan_in in = {.struct_size = sizeof in};
+		const char *obs;
+		int r;
+
+		if (!p)
+			continue;
+		node = (struct clusterctl_node){
+			.struct_size = sizeof node,
+			.node_id = reg->node_id ? reg->node_id : reg->hostname,
+			.hostname = reg->hostname,
+			.ip = reg->ip,
+			.swarm_role = proto_role_name(g->d.assigned_role),
+			.storage_capable = reg->gluster_capable,
+			.record_json = prev && prev->slot[k].plugin && strcmp(prev->slot[k].plugin, p->desc.name) == 0
+					       ? prev->slot[k].record
+					       : NULL,
+		};
+		obs = k == STORE_SLOT_OVERLAY ? reg->observed_overlay : reg->observed_storage;
+		in.node = &node;
+		in.observed_json = obs ? obs : "{}";
+		/* --overlay-config holds the overlay's options (and maybe its
+		 * secrets): the storage plugin is not handed them. */
+		in.options_json = k == STORE_SLOT_OVERLAY && c->a->overlay_options ? c->a->overlay_options : "{}";
+		in.flags = g->is_new ? CLUSTERCTL_PLAN_NEW_NODE : 0;
+		if ((r = provider_plan(p, k == STORE_SLOT_STORAGE, &in, &g->pr[k], &g->err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* 4. The answer's status: policy first, then the providers, then the
+ * join tokens. */
+static int compose_status(struct ctl *c, struct reg *g)
+{
+	g->status = g->d.status;
+	g->retry_after = g->d.retry_after;
+	g->message = g->d.message[0] ? g->d.message : NULL;
+	for (int k = 0; g->status == PROTO_READY && k < STORE_NSLOTS; k++)
+		if (c->plug[k] && g->pr[k].waiting) {
+			g->status = PROTO_WAITING;
+			g->retry_after = g->pr[k].retry_after ? g->pr[k].retry_after : 5;
+			g->message = g->pr[k].message ? g->pr[k].message : "waiting for the provider";
+		}
+	if (g->status == PROTO_READY && !c->manager_token) {
+		if (now_ms() >= c->next_refresh)
+			refresh_tokens(c);
+		if (!c->manager_token) {
+			g->status = PROTO_WAITING;
+			g->retry_after = TOKEN_RETRY_MS / 1000;
+			g->msg = strdupf("the controller cannot hand out Swarm join tokens yet (retrying): %s",
+					 c->docker_err ? c->docker_err : "Docker engine unavailable");
+			if (!g->msg)
+				return -ENOMEM;
+			g->message = g->msg;
+		}
+	}
+	if (!g->message && g->status == PROTO_READY)
+		for (int k = 0; k < STORE_NSLOTS; k++)
+			if (c->plug[k] && g->pr[k].message)
+				g->message = g->pr[k].message;
+	g->grant = g->status == PROTO_READY && g->d.slot == SLOT_GRANT;
+	return 0;
+}
+
+static int dup_field(char **dst, const char *s) { return (*dst = strdup(s ? s : "")) ? 0 : -ENOMEM; }
+
+/* 5. The node's record: what it reported, what it was given, and each
+ * provider's record (a plan without one keeps the stored one). */
+static int build_record(struct ctl *c, struct reg *g)
+{
+	const struct registration *reg = g->in;
+	struct node_rec *rec = &g->rec;
+	int64_t now = wall_ms();
+
+	rec->key = g->key;
+	if (dup_field(&rec->node_id, reg->node_id) < 0 || dup_field(&rec->hostname, reg->hostname) < 0 ||
+	    dup_field(&rec->ip, reg->ip) < 0 || dup_field(&rec->os, reg->os) < 0 ||
+	    dup_field(&rec->docker_version, reg->docker_version) < 0 ||
+	    dup_field(&rec->timestamp, reg->timestamp) < 0 ||
+	    dup_field(&rec->swarm_node_id, reg->swarm.node_id) < 0 ||
+	    dup_field(&rec->swarm_state, reg->swarm.local_state) < 0 ||
+	    dup_field(&rec->swarm_cluster_id, reg->swarm.cluster_id) < 0)
+		return -ENOMEM;
+	rec->cpu = reg->cpu;
+	rec->memory = reg->memory;
+	rec->requested_role = (uint8_t)reg->role;
+	rec->assigned_role = (uint8_t)g->d.assigned_role;
+	rec->last_status = (uint8_t)g->status;
+	rec->gluster_capable = reg->gluster_capable;
+	rec->swarm_reported = reg->swarm.present;
+	rec->swarm_control_available = reg->swarm.control_available;
+	rec->first_seen_ms = g->prev ? g->prev->first_seen_ms : now;
+	rec->last_seen_ms = now;
+	for (int k = 0; k < STORE_NSLOTS; k++) {
+		const char *name, *keep;
+		if (!c->plug[k])
+			continue;
+		name = c->plug[k]->desc.name;
+		keep = g->prev && g->prev->slot[k].plugin && strcmp(g->prev->slot[k].plugin, name) == 0
+			       ? g->prev->slot[k].record
+			       : NULL;
+		if (!(rec->slot[k].plugin = strdup(name)))
+			return -ENOMEM;
+		if (g->pr[k].record) {
+			rec->slot[k].record = g->pr[k].record;
+			g->pr[k].record = NULL;
+		} else if (keep && !(rec->slot[k].record = strdup(keep))) {
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* 6. Persist the node, then the cluster record when this registration
+ * changed it.  g->stored tells whether the node's put went in, which
+ * decides the STORED events even when the cluster record then fails. */
+static int persist(struct ctl *c, struct reg *g)
+{
+	const struct cluster_meta *meta = state_store_meta(c->st);
+	struct cluster_meta m = {.formed = meta->formed, .slot_holder = NULL,
+				 .slot_granted_ms = meta->slot_granted_ms};
+	bool holder_moves = g->replaces && meta->slot_holder && strcmp(meta->slot_holder, g->replaces) == 0;
+	int r;
+
+	g->was_holder = meta->slot_holder && strcmp(meta->slot_holder, g->policy_key) == 0;
+	if (meta->slot_holder && !(g->old_holder = strdup(meta->slot_holder)))
+		return -ENOMEM;
+	if ((r = state_store_put_node(c->st, &g->rec, g->replaces)) < 0) {
+		g->err = strdup("the controller could not record the registration");
+		return r;
+	}
+	g->stored = true;
+	g->prev = NULL; /* the put replaced what it pointed to */
+	if (!g->d.formed_now && !g->grant && g->d.slot != SLOT_RELEASE && !holder_moves)
+		return 0;
+	m.formed = g->d.formed_now ? g->d.formed : meta->formed;
+	m.slot_holder = g->old_holder;
+	if (g->grant) {
+		m.slot_holder = g->key;
+		m.slot_granted_ms = g->d.slot_granted_ms;
+	} else if (g->d.slot == SLOT_RELEASE) {
+		m.slot_holder = NULL;
+		m.slot_granted_ms = 0;
+	} else if (holder_moves) {
+		m.slot_holder = g->key; /* the slot follows the node to its new key */
+	}
+	if ((r = state_store_put_meta(c->st, &m)) < 0)
+		g->err = strdup("the controller could not record the cluster state");
+	return r;
+}
+
+/* 7. Tell each provider what is stored now (in this loop turn, before
+ * anything else is planned). */
+static void notify_stored(struct ctl *c, struct reg *g)
+{
+	const struct node_rec *now = state_store_find(c->st, g->key);
+
+	for (int k = 0; now && k < STORE_NSLOTS; k++) {
+		struct plugin *p = c->plug[k];
+		struct clusterctl_node n;
+		if (!p || !p->desc.node_event)
+			continue;
+		if (g->replaces) {
+			/* The old identity is gone from the store. */
+			struct clusterctl_node old = {.struct_size = sizeof old, .node_id = g->in->hostname,
+						      .hostname = g->in->hostname, .ip = g->in->ip,
+						      .swarm_role = proto_role_name(g->d.assigned_role)};
+			provider_node_event(p, CLUSTERCTL_NODE_REMOVED, &old);
+		}
+		node_view(now, k, p->desc.name, &n);
+		provider_node_event(p, CLUSTERCTL_NODE_STORED, &n);
+	}
+}
+
+/* 8. The log lines an admin follows a cluster's formation by. */
+static void log_outcome(struct ctl *c, const struct reg *g)
+{
+	const struct registration *reg = g->in;
+	const struct policy_decision *d = &g->d;
+	const char *key = g->key;
+
 	log_info("registration node=%s hostname=%s ip=%s asked=%s role=%s status=%s new=%s "
 		 "managers=%u workers=%u",
 		 key, reg->hostname, reg->ip, proto_role_name(reg->role), proto_role_name(d->assigned_role),
-		 proto_status_name(status), is_new ? "yes" : "no", d->managers, d->workers);
+		 proto_status_name(g->status), g->is_new ? "yes" : "no", d->managers, d->workers);
+	if (c->pol.wait_for_minimum) {
+		if (d->formed_now)
+			log_info("gating: cluster formed managers=%u/%u workers=%u/%u; every node is ready "
+				 "from now on",
+				 d->managers, c->pol.min_managers, d->workers, c->pol.min_workers);
+		else if (d->reason == POLICY_WAIT_MINIMUM)
+			log_info("gating: waiting node=%s managers=%u/%u workers=%u/%u", key, d->managers,
+				 c->pol.min_managers, d->workers, c->pol.min_workers);
+	}
+	if (d->capped)
+		log_info("manager cap: node=%s asked for manager, answered worker (max-managers=%u)", key,
+			 c->pol.max_managers);
+	if (g->grant && !g->was_holder)
+		log_info("manager slot: handed to node=%s; the next manager waits until it reports a "
+			 "reachable manager or %lld s pass",
+			 key, (long long)(c->pol.manager_join_timeout_ms / 1000));
+	if (d->slot == SLOT_RELEASE)
+		log_info("manager slot: released, node=%s reports a reachable manager", key);
+	if (d->reason == POLICY_WAIT_MANAGER_SLOT)
+		log_info("manager slot: node=%s waits, held by node=%s", key, g->old_holder ? g->old_holder : "?");
+	if (g->status == PROTO_WAITING && d->status == PROTO_READY)
+		log_info("node=%s waits: %s", key, g->message ? g->message : "");
 }
 
 /* A node in our swarm whose role differs from the decision: only a
@@ -633,219 +702,29 @@ static void reconcile_role(struct ctl *c, const struct registration *reg, int ro
 	free(err);
 }
 
-static void handle_registration(struct ctl *c, struct conn *cn, struct registration *reg)
+/* 9. The answer: tokens and provider instructions only when ready. */
+static char *encode_answer(struct ctl *c, struct reg *g, size_t *len)
 {
-	struct policy_view view = {0};
-	struct policy_node pn = {0};
-	struct policy_input in = {0};
-	struct policy_decision d;
-	struct plan_result pr[STORE_NSLOTS] = {{0}};
-	struct node_rec rec = {0};
 	struct response resp = {0};
-	const struct node_rec *prev;
-	const struct cluster_meta *meta = state_store_meta(c->st);
-	char *key = NULL, *replaces = NULL, *err = NULL, *text = NULL, *msg = NULL;
-	ssize_t self = -1;
-	int64_t now = wall_ms();
-	int status, r;
-	bool grant = false, is_new, was_holder;
-	char *old_holder = NULL;
-	size_t len;
+	const struct policy_decision *d = &g->d;
 
-	key = reg->node_id ? key_of("id", reg->node_id) : key_of("host", reg->hostname);
-	if (!key)
-		goto oom;
-	prev = state_store_find(c->st, key);
-	if (!prev && reg->node_id) {
-		/* The same machine registered before without a NodeID (a
-		 * minimal client, then the agent): one node, not two. */
-		char *hk = key_of("host", reg->hostname);
-		const struct node_rec *h = hk ? state_store_find(c->st, hk) : NULL;
-		if (h && !*h->node_id) {
-			prev = h;
-			replaces = hk;
-		} else {
-			free(hk);
-		}
-	}
-	is_new = prev == NULL;
-	if (prev)
-		self = state_store_index(c->st, prev->key);
-
-	state_store_counts(c->st, &view.managers, &view.workers);
-	if (prev) {
-		if (prev->assigned_role == PROTO_ROLE_MANAGER)
-			view.managers--;
-		else
-			view.workers--;
-		pn.known = true;
-		pn.requested_role = prev->requested_role;
-		pn.assigned_role = prev->assigned_role;
-	}
-	view.formed = meta->formed;
-	view.slot_holder = meta->slot_holder;
-	view.slot_granted_ms = meta->slot_granted_ms;
-	in.key = replaces ? replaces : key;
-	in.requested_role = reg->role;
-	in.reachable_manager = reg->swarm.present && reg->swarm.control_available && reg->swarm.local_state &&
-			       strcmp(reg->swarm.local_state, "active") == 0;
-	in.now_ms = now;
-	policy_decide(&c->pol, &view, &pn, &in, &d);
-
-	for (int k = 0; k < STORE_NSLOTS; k++) {
-		if (!c->plug[k])
-			continue;
-		if ((r = run_plan(c, k, reg, prev, self, d.assigned_role, &pr[k], &err)) < 0) {
-			respond_error(c, cn, err ? err : "out of memory");
-			goto out;
-		}
-	}
-
-	/* The answer: policy first, then plugins, then tokens. */
-	status = d.status;
-	resp.retry_after = d.retry_after;
-	if (d.message[0])
-		resp.message = d.message;
-	for (int k = 0; status == PROTO_READY && k < STORE_NSLOTS; k++)
-		if (c->plug[k] && pr[k].waiting) {
-			status = PROTO_WAITING;
-			resp.retry_after = pr[k].retry_after ? pr[k].retry_after : 5;
-			resp.message = pr[k].message ? pr[k].message : "waiting for the provider";
-		}
-	if (status == PROTO_READY && !c->manager_token) {
-		if (now_ms() >= c->next_refresh)
-			refresh_tokens(c);
-		if (!c->manager_token) {
-			status = PROTO_WAITING;
-			resp.retry_after = TOKEN_RETRY_MS / 1000;
-			msg = key_of("the controller cannot hand out Swarm join tokens yet (retrying)",
-				     c->docker_err ? c->docker_err : "Docker engine unavailable");
-			resp.message = msg;
-		}
-	}
-	if (!resp.message && status == PROTO_READY) {
-		for (int k = 0; k < STORE_NSLOTS; k++)
-			if (c->plug[k] && pr[k].message)
-				resp.message = pr[k].message;
-	}
-	grant = status == PROTO_READY && d.slot == SLOT_GRANT;
-	/* The meta record is replaced below: keep what the log lines need. */
-	was_holder = meta->slot_holder && strcmp(meta->slot_holder, in.key) == 0;
-	if (meta->slot_holder && !(old_holder = strdup(meta->slot_holder)))
-		goto oom;
-
-	/* The node's record. */
-	rec.key = key;
-	rec.node_id = dup_or_empty(reg->node_id);
-	rec.hostname = dup_or_empty(reg->hostname);
-	rec.ip = dup_or_empty(reg->ip);
-	rec.os = dup_or_empty(reg->os);
-	rec.docker_version = dup_or_empty(reg->docker_version);
-	rec.timestamp = dup_or_empty(reg->timestamp);
-	rec.cpu = reg->cpu;
-	rec.memory = reg->memory;
-	rec.requested_role = (uint8_t)reg->role;
-	rec.assigned_role = (uint8_t)d.assigned_role;
-	rec.last_status = (uint8_t)status;
-	rec.gluster_capable = reg->gluster_capable;
-	rec.swarm_reported = reg->swarm.present;
-	rec.swarm_control_available = reg->swarm.control_available;
-	rec.swarm_node_id = dup_or_empty(reg->swarm.node_id);
-	rec.swarm_state = dup_or_empty(reg->swarm.local_state);
-	rec.swarm_cluster_id = dup_or_empty(reg->swarm.cluster_id);
-	rec.first_seen_ms = prev ? prev->first_seen_ms : now;
-	rec.last_seen_ms = now;
-	for (int k = 0; k < STORE_NSLOTS; k++) {
-		if (!c->plug[k])
-			continue;
-		rec.slot[k].plugin = strdup(c->plug[k]->desc.name);
-		if (pr[k].record)
-			rec.slot[k].record = strdup(pr[k].record);
-		else if (prev && prev->slot[k].plugin && prev->slot[k].record &&
-			 strcmp(prev->slot[k].plugin, c->plug[k]->desc.name) == 0)
-			rec.slot[k].record = strdup(prev->slot[k].record);
-	}
-	if (!rec.node_id || !rec.hostname || !rec.ip || !rec.os || !rec.docker_version || !rec.timestamp ||
-	    !rec.swarm_node_id || !rec.swarm_state || !rec.swarm_cluster_id)
-		goto oom_rec;
-
-	{
-		/* prev points into the store: copy what the cache check needs
-		 * before the put replaces it. */
-		struct node_rec old = {0};
-		bool have_old = prev && node_rec_copy(&old, prev) == 0;
-		if ((r = state_store_put_node(c->st, &rec, replaces)) < 0) {
-			node_rec_free(&old);
-			respond_error(c, cn, "the controller could not record the registration");
-			goto out_rec;
-		}
-		cache_note(c, (size_t)state_store_index(c->st, key), have_old ? &old : NULL,
-			   replaces != NULL);
-		node_rec_free(&old);
-	}
-	if (d.formed_now || grant || d.slot == SLOT_RELEASE) {
-		struct cluster_meta m = {.formed = d.formed,
-					 .slot_holder = meta->slot_holder,
-					 .slot_granted_ms = meta->slot_granted_ms};
-		char *holder = meta->slot_holder ? strdup(meta->slot_holder) : NULL;
-		m.slot_holder = holder;
-		if (grant) {
-			m.slot_holder = key;
-			m.slot_granted_ms = d.slot_granted_ms;
-		} else if (d.slot == SLOT_RELEASE) {
-			m.slot_holder = NULL;
-			m.slot_granted_ms = 0;
-		}
-		r = state_store_put_meta(c->st, &m);
-		free(holder);
-		if (r < 0) {
-			respond_error(c, cn, "the controller could not record the cluster state");
-			goto out_rec;
-		}
-	} else if (replaces && meta->slot_holder && strcmp(meta->slot_holder, replaces) == 0) {
-		struct cluster_meta m = {.formed = meta->formed, .slot_holder = key,
-					 .slot_granted_ms = meta->slot_granted_ms};
-		state_store_put_meta(c->st, &m);
-	}
-
-	log_registration(reg, key, &d, status, is_new);
-	if (c->pol.wait_for_minimum) {
-		if (d.formed_now)
-			log_info("gating: cluster formed managers=%u/%u workers=%u/%u; every node is ready "
-				 "from now on",
-				 d.managers, c->pol.min_managers, d.workers, c->pol.min_workers);
-		else if (d.reason == POLICY_WAIT_MINIMUM)
-			log_info("gating: waiting node=%s managers=%u/%u workers=%u/%u", key, d.managers,
-				 c->pol.min_managers, d.workers, c->pol.min_workers);
-	}
-	if (d.capped)
-		log_info("manager cap: node=%s asked for manager, answered worker (max-managers=%u)", key,
-			 c->pol.max_managers);
-	if (grant && !was_holder)
-		log_info("manager slot: handed to node=%s; the next manager waits until it reports a "
-			 "reachable manager or %lld s pass",
-			 key, (long long)(c->pol.manager_join_timeout_ms / 1000));
-	if (d.slot == SLOT_RELEASE)
-		log_info("manager slot: released, node=%s reports a reachable manager", key);
-	if (d.reason == POLICY_WAIT_MANAGER_SLOT)
-		log_info("manager slot: node=%s waits, held by node=%s", key, old_holder ? old_holder : "?");
-	if (status == PROTO_WAITING && d.status == PROTO_READY)
-		log_info("node=%s waits: %s", key, resp.message ? resp.message : "");
-
-	resp.status = status;
+	resp.status = g->status;
+	resp.retry_after = g->retry_after;
+	resp.message = g->message;
 	resp.have_counts = true;
-	resp.registered_managers = d.managers;
-	resp.registered_workers = d.workers;
+	resp.registered_managers = d->managers;
+	resp.registered_workers = d->workers;
 	resp.min_managers = c->pol.min_managers;
 	resp.min_workers = c->pol.min_workers;
-	if (status == PROTO_READY) {
-		resp.swarm_role = d.assigned_role;
-		resp.swarm_join_token = d.assigned_role == PROTO_ROLE_MANAGER ? c->manager_token : c->worker_token;
+	if (g->status == PROTO_READY) {
+		resp.swarm_role = d->assigned_role;
+		resp.swarm_join_token = d->assigned_role == PROTO_ROLE_MANAGER ? c->manager_token : c->worker_token;
 		resp.swarm_manager_addr = c->manager_addr;
 		resp.overlay_type = c->plug[STORE_SLOT_OVERLAY] ? c->plug[STORE_SLOT_OVERLAY]->desc.name : "none";
-		resp.overlay_payload = pr[STORE_SLOT_OVERLAY].payload;
+		resp.overlay_payload = g->pr[STORE_SLOT_OVERLAY].payload;
 		if (c->plug[STORE_SLOT_STORAGE]) {
-			struct plan_result *s = &pr[STORE_SLOT_STORAGE];
+			/* The core, not the plugin, speaks the wire's Gluster* names. */
+			const struct plan_result *s = &g->pr[STORE_SLOT_STORAGE];
 			resp.gluster_enabled = s->storage_enabled;
 			resp.gluster_volume = s->volume;
 			resp.gluster_mount = s->mount;
@@ -853,27 +732,36 @@ static void handle_registration(struct ctl *c, struct conn *cn, struct registrat
 			resp.storage_payload = s->payload;
 		}
 	}
-	if (status == PROTO_READY)
-		reconcile_role(c, reg, d.assigned_role);
-	text = protocol_encode_response(&resp, &len);
+	return protocol_encode_response(&resp, len);
+}
+
+static void handle_registration(struct ctl *c, struct conn *cn, struct registration *in)
+{
+	struct reg g = {.in = in};
+	char *text;
+	size_t len;
+	int r;
+
+	if ((r = resolve_identity(c, &g)) < 0)
+		goto fail;
+	decide(c, &g);
+	if ((r = plan_providers(c, &g)) < 0 || (r = compose_status(c, &g)) < 0 || (r = build_record(c, &g)) < 0)
+		goto fail;
+	r = persist(c, &g);
+	if (g.stored)
+		notify_stored(c, &g);
+	if (r < 0)
+		goto fail;
+	log_outcome(c, &g);
+	if (g.status == PROTO_READY)
+		reconcile_role(c, in, g.d.assigned_role);
+	text = encode_answer(c, &g, &len);
 	respond_after_sync(c, cn, text, len);
-out_rec:
-	rec.key = NULL; /* owned by `key` */
-	node_rec_free(&rec);
 	goto out;
-oom_rec:
-	rec.key = NULL;
-	node_rec_free(&rec);
-oom:
-	respond_error(c, cn, "the controller is out of memory");
+fail:
+	respond_error(c, cn, g.err ? g.err : r == -ENOMEM ? "the controller is out of memory" : strerror(-r));
 out:
-	for (int k = 0; k < STORE_NSLOTS; k++)
-		plan_result_free(&pr[k]);
-	free(msg);
-	free(err);
-	free(key);
-	free(replaces);
-	free(old_holder);
+	reg_free(&g);
 }
 
 static void rfc3339(char out[32], int64_t ms)
@@ -1310,34 +1198,6 @@ static int load_secret(struct ctl *c)
 	return r;
 }
 
-static int load_overlay_options(struct ctl *c)
-{
-	struct json_object *o;
-	enum json_tokener_error jerr;
-	char *text = NULL;
-	int r;
-
-	if (!c->cfg->overlay_config || !*c->cfg->overlay_config)
-		return 0;
-	r = read_file(c->cfg->overlay_config, 1 << 20, &text, NULL);
-	if (r < 0) {
-		log_error("cannot read --overlay-config %s: %s", c->cfg->overlay_config,
-			  r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
-		return r;
-	}
-	o = json_tokener_parse_verbose(text, &jerr);
-	free(text);
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		log_error("--overlay-config %s must hold one JSON object: %s", c->cfg->overlay_config,
-			  o ? "it holds another JSON value" : json_tokener_error_desc(jerr));
-		json_object_put(o);
-		return -EINVAL;
-	}
-	c->overlay_options = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	return c->overlay_options ? 0 : -ENOMEM;
-}
-
 static int setup_signals(struct ctl *c)
 {
 	sigset_t set;
@@ -1362,9 +1222,9 @@ int cmd_master_serve(struct app *a)
 	char *err = NULL;
 	int rc = EXIT_FAILURE_, r;
 
-	/* Big transient buffers (a plugin's view of 10,000 nodes, a status
-	 * answer) go back to the system when freed: a fixed mmap threshold
-	 * stops glibc from raising it and keeping them in the heap. */
+	/* Big transient buffers (a page of peers, a status answer) go back
+	 * to the system when freed: a fixed mmap threshold stops glibc from
+	 * raising it and keeping them in the heap. */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	c.a = a;
 	c.cfg = cfg;
@@ -1382,12 +1242,8 @@ int cmd_master_serve(struct app *a)
 	}
 	if (load_secret(&c) < 0)
 		goto out;
-	if (load_overlay_options(&c) < 0) {
-		rc = EXIT_USAGE;
-		goto out;
-	}
 	if ((r = app_providers(a, true, true)) < 0) {
-		rc = r == -ENOENT ? EXIT_USAGE : EXIT_FAILURE_;
+		rc = r == -ENOENT || r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_;
 		goto out;
 	}
 	c.plug[STORE_SLOT_OVERLAY] = a->overlay;
@@ -1404,6 +1260,7 @@ int cmd_master_serve(struct app *a)
 		log_info("state loaded dir=%s nodes=%zu managers=%u workers=%u formed=%s", cfg->state_dir,
 			 state_store_count(c.st), mg, wk, state_store_meta(c.st)->formed ? "yes" : "no");
 	}
+	providers_load(&c);
 	c.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (c.ep < 0 || setup_signals(&c) < 0) {
 		log_error("cannot set up the event loop: %s", strerror(errno));
@@ -1449,16 +1306,10 @@ out:
 		close(c.ep);
 	if (c.dk)
 		docker_close(c.dk);
-	strbuf_free(&c.scratch);
-	for (int k = 0; k < STORE_NSLOTS; k++) {
-		strbuf_free(&c.cache[k].text);
-		free(c.cache[k].offs);
-	}
 	free(c.worker_token);
 	free(c.manager_token);
 	free(c.manager_addr);
 	free(c.docker_err);
-	free(c.overlay_options);
 	free(c.secret);
 	free(err);
 	return rc;

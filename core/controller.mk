@@ -1,4 +1,5 @@
 core_controller_sources += core/controller.c core/controller.h \
+	core/plan-check.c core/plan-check.h \
 	core/protocol.c core/protocol.h \
 	core/policy.c core/policy.h \
 	core/state-store.c core/state-store.h \

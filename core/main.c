@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 	if (a.cmd & (CMD_MASTER_INIT | CMD_MASTER_SERVE | CMD_NODE_JOIN | CMD_AGENT)) {
 		int r = app_providers(&a, true, true);
 		if (r < 0) {
-			rc = r == -ENOENT ? EXIT_USAGE : EXIT_FAILURE_;
+			rc = r == -ENOENT || r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_;
 			goto cleanup;
 		}
 	}
@@ -63,6 +63,7 @@ cleanup:
 	http_unix_global_cleanup();
 out:
 	plugin_registry_free(&a.reg);
+	app_free(&a);
 	config_free(&a.cfg);
 	log_set_file(NULL);
 	return rc;

@@ -36,10 +36,10 @@ static int prepare_provider(struct plugin *p, const char *options, char **addres
 			 p->desc.name);
 		return 0;
 	}
+	host_ctx_clear_error(p->hctx);
 	r = p->desc.master_prepare(p->state, options ? options : "{}", &out);
 	if (r < 0) {
-		log_error("%s provider %s failed on the master: %s", plugin_kind_name(p->desc.kind), p->desc.name,
-			  *plugin_last_error(p) ? plugin_last_error(p) : strerror(-r));
+		log_error("%s (preparing the master)", plugin_failure(p, r));
 		cp_ensure_out_free(&out);
 		return r;
 	}
@@ -61,19 +61,6 @@ static int prepare_provider(struct plugin *p, const char *options, char **addres
 		 out.message ? out.message : "");
 	cp_ensure_out_free(&out);
 	return 0;
-}
-
-static int read_options(const struct config *c, char **options)
-{
-	size_t len;
-	int r;
-	*options = NULL;
-	if (!c->overlay_config)
-		return 0;
-	r = read_file(c->overlay_config, 1 << 20, options, &len);
-	if (r < 0)
-		log_error("cannot read --overlay-config %s: %s", c->overlay_config, strerror(-r));
-	return r;
 }
 
 /* The address the Swarm is advertised on: --advertise-addr, else the
@@ -245,7 +232,7 @@ int cmd_master_init(struct app *a)
 {
 	const struct config *c = &a->cfg;
 	bool dry = c->dry_run, created = false;
-	char *options = NULL, *overlay_addr = NULL, *overlay_if = NULL, *addr = NULL, *secret = NULL, *err = NULL;
+	char *overlay_addr = NULL, *overlay_if = NULL, *addr = NULL, *secret = NULL, *err = NULL;
 	char *ctl_addr = NULL;
 	const char *why = "";
 	struct docker *d = NULL;
@@ -257,8 +244,6 @@ int cmd_master_init(struct app *a)
 
 	log_info("master init overlay=%s storage=%s state_dir=%s%s", c->overlay_provider, c->storage_provider,
 		 c->state_dir, dry ? " dry_run=true" : "");
-	if (read_options(c, &options) < 0)
-		goto out;
 
 	/* 1. Docker must answer before anything changes. */
 	r = docker_open(c->docker_socket, &d, &err);
@@ -272,7 +257,7 @@ int cmd_master_init(struct app *a)
 	/* 2. Overlay first: the Swarm advertises its address. */
 	if (dry)
 		printf("plan: bring up overlay provider %s on this host\n", c->overlay_provider);
-	else if (prepare_provider(a->overlay, options, &overlay_addr, &overlay_if, &overlay_mtu) < 0)
+	else if (prepare_provider(a->overlay, a->overlay_options, &overlay_addr, &overlay_if, &overlay_mtu) < 0)
 		goto out;
 
 	/* 3. The address the Swarm is advertised on.  Storage names this
@@ -363,7 +348,6 @@ int cmd_master_init(struct app *a)
 	rc = EXIT_OK;
 out:
 	free(err);
-	free(options);
 	free(overlay_addr);
 	free(overlay_if);
 	free(ctl_addr);

@@ -15,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <stdatomic.h>
 #include <sys/time.h>
 #include <time.h>
 
 #include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
 #include <linux/if.h> /* after <net/if.h>: IF_OPER_*, IFF_LOWER_UP */
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
@@ -30,6 +32,18 @@
 
 #define NL_TIMEOUT_S 5 /* the kernel answers at once; this only bounds a wedged socket */
 #define NL_REQ_BUF 256  /* our requests are < 100 bytes */
+
+static atomic_uint nl_seq_counter;
+
+uint32_t nl_next_seq(void)
+{
+	/* Zero is the "no sequence" of unsolicited messages: never use it. */
+	uint32_t s;
+	do
+		s = atomic_fetch_add(&nl_seq_counter, 1) + 1;
+	while (s == 0);
+	return s;
+}
 
 /* ---------------------------------------------------------------- build */
 
@@ -540,13 +554,13 @@ static ssize_t sock_recv(void *ctx, void *buf, size_t len)
 	return n;
 }
 
-static int nl_open(struct nl_io *io)
+static int nl_open_proto(int protocol, struct nl_io *io)
 {
 	struct timeval tv = {NL_TIMEOUT_S, 0};
 	struct mnl_socket *nl;
 	int one = 1, rc;
 
-	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	nl = mnl_socket_open2(protocol, SOCK_CLOEXEC);
 	if (!nl)
 		return -errno;
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
@@ -562,10 +576,12 @@ static int nl_open(struct nl_io *io)
 	io->send = sock_send;
 	io->recv = sock_recv;
 	io->portid = mnl_socket_get_portid(nl);
-	io->seq = (uint32_t)time(NULL);
+	io->seq = nl_next_seq();
 	io->ctx = nl;
 	return 0;
 }
+
+static int nl_open(struct nl_io *io) { return nl_open_proto(NETLINK_ROUTE, io); }
 
 static void nl_close(struct nl_io *io)
 {
@@ -687,4 +703,276 @@ int nl_addr_add(const char *ifname, const char *addr, uint8_t prefixlen)
 int nl_addr_del(const char *ifname, const char *addr, uint8_t prefixlen)
 {
 	return addr_change(false, ifname, addr, prefixlen);
+}
+
+int nl_link_add(const char *ifname, const char *kind)
+{
+	struct nl_io io = {0};
+	struct nl_reply r = {0};
+	struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh;
+	struct nlattr *info;
+	char req[NL_REQ_BUF];
+	int rc;
+
+	if (!ifname_ok(ifname) || !kind || !*kind || strlen(kind) > 32)
+		return -EINVAL;
+	nlh = put_header(req, sizeof req, sizeof *ifi, RTM_NEWLINK,
+			 NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, 0, (void **)&ifi);
+	if (!nlh)
+		return -ENOBUFS;
+	ifi->ifi_family = AF_UNSPEC;
+	if (!mnl_attr_put_strz_check(nlh, sizeof req, IFLA_IFNAME, ifname) ||
+	    !(info = mnl_attr_nest_start_check(nlh, sizeof req, IFLA_LINKINFO)) ||
+	    !mnl_attr_put_strz_check(nlh, sizeof req, IFLA_INFO_KIND, kind))
+		return -ENOBUFS;
+	mnl_attr_nest_end(nlh, info);
+	if ((rc = nl_open(&io)) < 0)
+		return rc;
+	nlh->nlmsg_seq = ++io.seq;
+	rc = nl_exchange(&io, req, (int)nlh->nlmsg_len, &r);
+	nl_reply_reset(&r);
+	nl_close(&io);
+	return rc;
+}
+
+int nl_link_del(const char *ifname)
+{
+	struct nl_io io = {0};
+	struct nl_reply r = {0};
+	struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh;
+	char req[NL_REQ_BUF];
+	int rc;
+
+	if (!ifname_ok(ifname))
+		return -EINVAL;
+	nlh = put_header(req, sizeof req, sizeof *ifi, RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, 0,
+			 (void **)&ifi);
+	if (!nlh)
+		return -ENOBUFS;
+	ifi->ifi_family = AF_UNSPEC;
+	if (!mnl_attr_put_strz_check(nlh, sizeof req, IFLA_IFNAME, ifname))
+		return -ENOBUFS;
+	if ((rc = nl_open(&io)) < 0)
+		return rc;
+	nlh->nlmsg_seq = ++io.seq;
+	rc = nl_exchange(&io, req, (int)nlh->nlmsg_len, &r);
+	nl_reply_reset(&r);
+	nl_close(&io);
+	return rc;
+}
+
+/* ------------------------------------------------------ transactions */
+
+/* What one attempt of a transaction saw. */
+struct txn {
+	clusterctl_nl_msg_cb on_msg;
+	void *arg;
+	bool dump, intr, done;
+	int result;         /* the kernel's error or the callback's, <= 0 */
+};
+
+/* One datagram of the reply: 1 when more follow, 0 when the reply is
+ * complete (t->result holds its outcome), -errno when it is malformed or
+ * not ours. */
+static int txn_datagram(struct txn *t, const void *buf, size_t len, uint32_t seq, uint32_t portid)
+{
+	const struct nlmsghdr *nlh = buf;
+	int rem, rc;
+
+	if (len > INT_MAX)
+		return -EMSGSIZE;
+	rem = (int)len;
+	if (!mnl_nlmsg_ok(nlh, rem))
+		return -EBADMSG;
+	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+		struct nl_reply er = {0};
+
+		/* A fresh socket carries nothing but this request's reply:
+		 * anything else is a fault, not something to skip. */
+		if (nlh->nlmsg_seq != seq)
+			return -EPROTO;
+		if (nlh->nlmsg_pid != 0 && nlh->nlmsg_pid != portid)
+			return -ESRCH;
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			t->intr = true;
+		switch (nlh->nlmsg_type) {
+		case NLMSG_NOOP:
+			continue;
+		case NLMSG_OVERRUN:
+			return -ENOBUFS;
+		case NLMSG_ERROR:
+			if ((rc = parse_error(nlh, &er)) < 0)
+				return rc;
+			if (er.error < 0 && er.ext_msg[0])
+				log_debug("netlink refused a request type=%u error=%d kernel_says=\"%s\"",
+					  nlh->nlmsg_type, -er.error, er.ext_msg);
+			if (t->result == 0)
+				t->result = er.error;
+			t->done = true;
+			return 0;
+		case NLMSG_DONE:
+			if ((rc = parse_done(nlh, &er)) < 0)
+				return rc;
+			if (t->result == 0)
+				t->result = er.error;
+			t->done = true;
+			return 0;
+		default:
+			if (t->result == 0 && t->on_msg && (rc = t->on_msg(t->arg, nlh, nlh->nlmsg_len)) < 0)
+				t->result = rc; /* read on to the end; the socket goes anyway */
+			break;
+		}
+	}
+	return rem > 0 ? -EBADMSG : 1;
+}
+
+static int txn_attempt(const struct nl_socket_ops *ops, int protocol, void *req, size_t len, struct txn *t)
+{
+	struct nlmsghdr *q = req;
+	struct nl_io io = {0};
+	void *buf = NULL;
+	ssize_t n;
+	int rc;
+
+	if ((rc = ops->open(ops->env, protocol, &io)) < 0)
+		return rc;
+	q->nlmsg_seq = nl_next_seq();
+	q->nlmsg_pid = 0;
+	if (!(buf = malloc(NL_RECV_BUF))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	n = io.send(io.ctx, req, len);
+	if (n < 0) {
+		rc = (int)n;
+		goto out;
+	}
+	do {
+		n = io.recv(io.ctx, buf, NL_RECV_BUF);
+		if (n < 0) {
+			rc = (int)n;
+			goto out;
+		}
+		rc = txn_datagram(t, buf, (size_t)n, q->nlmsg_seq, io.portid);
+	} while (rc > 0);
+out:
+	free(buf);
+	ops->close(ops->env, &io);
+	return rc;
+}
+
+int nl_transact_ops(const struct nl_socket_ops *ops, int protocol, const void *req, size_t len,
+		    clusterctl_nl_msg_cb on_msg, clusterctl_nl_restart_cb on_restart, void *arg)
+{
+	struct nlmsghdr *copy;
+	int rc = -EAGAIN;
+	bool dump;
+
+	if (protocol != NETLINK_ROUTE && protocol != NETLINK_GENERIC)
+		return -EPROTONOSUPPORT;
+	if (!req || len < sizeof(struct nlmsghdr) || len > NL_TRANSACT_MAX_REQ ||
+	    ((const struct nlmsghdr *)req)->nlmsg_len != len)
+		return -EINVAL;
+	if (!(copy = malloc(len)))
+		return -ENOMEM;
+	memcpy(copy, req, len);
+	dump = (copy->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+	/* A request is acknowledged; a dump ends with NLMSG_DONE instead. */
+	copy->nlmsg_flags |= NLM_F_REQUEST | (dump ? 0 : NLM_F_ACK);
+	if (dump)
+		copy->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
+	for (int attempt = 1; attempt <= NL_DUMP_TRIES; attempt++) {
+		struct txn t = {.on_msg = on_msg, .arg = arg, .dump = dump};
+		rc = txn_attempt(ops, protocol, copy, len, &t);
+		if (rc < 0)
+			break;
+		rc = t.result;
+		if (rc < 0 || !dump || !t.intr)
+			break;
+		/* The kernel's state changed under the dump: what was read may
+		 * be half of two states.  Start over, on a new socket. */
+		log_debug("netlink dump interrupted by a change, redoing it attempt=%d", attempt);
+		if (on_restart)
+			on_restart(arg);
+		rc = -EAGAIN;
+	}
+	if (rc == -EAGAIN)
+		log_warn("netlink: a dump kept being interrupted during %d attempts; giving up", NL_DUMP_TRIES);
+	free(copy);
+	return rc;
+}
+
+static int kernel_open(void *env, int protocol, struct nl_io *io)
+{
+	(void)env;
+	return nl_open_proto(protocol, io);
+}
+
+static void kernel_close(void *env, struct nl_io *io)
+{
+	(void)env;
+	nl_close(io);
+}
+
+static const struct nl_socket_ops kernel_sockets = {kernel_open, kernel_close, NULL};
+
+int nl_transact(int protocol, const void *req, size_t len, clusterctl_nl_msg_cb on_msg,
+		clusterctl_nl_restart_cb on_restart, void *arg)
+{
+	return nl_transact_ops(&kernel_sockets, protocol, req, len, on_msg, on_restart, arg);
+}
+
+int nl_build_genl_getfamily(void *buf, size_t size, uint32_t seq, const char *name)
+{
+	struct genlmsghdr *g;
+	struct nlmsghdr *nlh;
+
+	if (!name || !*name || strlen(name) >= GENL_NAMSIZ)
+		return -EINVAL;
+	nlh = put_header(buf, size, sizeof *g, GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK, seq, (void **)&g);
+	if (!nlh)
+		return -ENOBUFS;
+	g->cmd = CTRL_CMD_GETFAMILY;
+	g->version = 1;
+	if (!mnl_attr_put_strz_check(nlh, size, CTRL_ATTR_FAMILY_NAME, name))
+		return -ENOBUFS;
+	return (int)nlh->nlmsg_len;
+}
+
+int nl_parse_genl_family(const void *msg, size_t len, uint16_t *id)
+{
+	const struct nlmsghdr *nlh = msg;
+	const struct nlattr *a;
+
+	if (len < sizeof *nlh || nlh->nlmsg_len > len || nlh->nlmsg_type != GENL_ID_CTRL ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(GENL_HDRLEN))
+		return -EBADMSG;
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN)
+	{
+		if (mnl_attr_get_type(a) != CTRL_ATTR_FAMILY_ID)
+			continue;
+		if (mnl_attr_validate(a, MNL_TYPE_U16) < 0)
+			return -EBADMSG;
+		*id = mnl_attr_get_u16(a);
+		return *id ? 0 : -EBADMSG;
+	}
+	return -EBADMSG;
+}
+
+static int family_msg(void *arg, const void *msg, size_t len) { return nl_parse_genl_family(msg, len, arg); }
+
+int nl_genl_family(const char *name, uint16_t *id)
+{
+	char req[NL_REQ_BUF];
+	int n = nl_build_genl_getfamily(req, sizeof req, 0, name), rc;
+
+	*id = 0;
+	if (n < 0)
+		return n;
+	rc = nl_transact(NETLINK_GENERIC, req, (size_t)n, family_msg, NULL, id);
+	if (rc == 0 && *id == 0)
+		rc = -ENOENT;
+	return rc;
 }

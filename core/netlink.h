@@ -27,6 +27,25 @@ int nl_link_set(const char *ifname, int up, uint32_t mtu);
 /* An address already present (EEXIST) is success. */
 int nl_addr_add(const char *ifname, const char *addr, uint8_t prefixlen);
 int nl_addr_del(const char *ifname, const char *addr, uint8_t prefixlen);
+/* RTM_NEWLINK of IFLA_INFO_KIND `kind` (CREATE|EXCL): -EEXIST when the
+ * name is taken, -EOPNOTSUPP when the kernel lacks the kind. */
+int nl_link_add(const char *ifname, const char *kind);
+/* RTM_DELLINK by name; -ENODEV when there is none. */
+int nl_link_del(const char *ifname);
+
+/* ---- Transactions for plugins (host->nl_transact, host->genl_family) */
+
+/* Largest request nl_transact accepts. */
+#define NL_TRANSACT_MAX_REQ (64u * 1024)
+/* A sequence number no earlier call in this process used (a process-wide
+ * counter: two requests of one second never share one, as they did with
+ * time(NULL)). */
+uint32_t nl_next_seq(void);
+/* One request on a fresh socket; see clusterctl_host.nl_transact. */
+int nl_transact(int protocol, const void *req, size_t len, clusterctl_nl_msg_cb on_msg,
+		clusterctl_nl_restart_cb on_restart, void *arg);
+/* Generic netlink family id by name; -ENOENT when there is none. */
+int nl_genl_family(const char *name, uint16_t *id);
 
 /* ---- Below: the pure parts, for unit tests against recorded messages. */
 
@@ -93,5 +112,22 @@ struct nl_io {
 	void *ctx;
 };
 int nl_addr_list_io(struct nl_io *io, struct clusterctl_ifaddr **out, size_t *count);
+
+/* Where nl_transact gets its sockets: one fresh socket per attempt, so
+ * that nothing an earlier attempt left queued can be read as this one's
+ * reply.  The tests replay recorded kernel answers through their own. */
+struct nl_socket_ops {
+	/* Fill io (send, recv, portid, ctx) with a new socket on protocol. */
+	int (*open)(void *env, int protocol, struct nl_io *io);
+	void (*close)(void *env, struct nl_io *io);
+	void *env;
+};
+int nl_transact_ops(const struct nl_socket_ops *ops, int protocol, const void *req, size_t len,
+		    clusterctl_nl_msg_cb on_msg, clusterctl_nl_restart_cb on_restart, void *arg);
+/* CTRL_CMD_GETFAMILY for `name` (REQUEST|ACK); length or -ENOBUFS/-EINVAL. */
+int nl_build_genl_getfamily(void *buf, size_t size, uint32_t seq, const char *name);
+/* CTRL_ATTR_FAMILY_ID of a CTRL_CMD_NEWFAMILY message; -EBADMSG when
+ * the message is not one or has none. */
+int nl_parse_genl_family(const void *msg, size_t len, uint16_t *id);
 
 #endif

@@ -15,10 +15,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-c/json.h>
+
 #include "app.h"
 #include "backoff.h"
 #include "controller.h"
 #include "docker.h"
+#include "host-services.h"
 #include "join-secret.h"
 #include "log.h"
 #include "mtu-probe.h"
@@ -43,6 +46,9 @@ struct agent {
 	char *docker_version;
 	char role[8];         /* the role the controller gave, once ready */
 	bool mtu_probed;      /* once per run, not every heartbeat */
+	/* What each provider's last ensure() said to send as its Observed
+	 * next time (in place of observe()); [0] overlay, [1] storage. */
+	char *next_observed[2];
 };
 
 enum round_result { ROUND_CONVERGED, ROUND_AGAIN, ROUND_WAIT };
@@ -58,18 +64,41 @@ static void nap(int64_t ms)
 	}
 }
 
-static char *observe(struct plugin *p)
+/* Observed JSON from a plugin is input like any other: one object. */
+static char *checked_observed(struct plugin *p, char *obs, const char *op)
 {
-	char *obs = NULL;
-	if (!p || !p->desc.observe)
+	json_object *o;
+	if (!obs)
 		return NULL;
-	if (p->desc.observe(p->state, &obs) < 0) {
-		log_warn("%s provider %s could not report its state: %s", plugin_kind_name(p->desc.kind),
-			 p->desc.name, plugin_last_error(p));
+	o = json_tokener_parse(obs);
+	if (!o || !json_object_is_type(o, json_type_object) || strlen(obs) > 64 * 1024) {
+		log_warn("%s: %s returned Observed text that is not a JSON object of at most 64 KiB; the "
+			 "registration goes without it",
+			 host_ctx_label(p->hctx), op);
+		free(obs);
+		obs = NULL;
+	}
+	json_object_put(o);
+	return obs;
+}
+
+/* This round's Observed.<Kind>: what the last ensure() handed over, else
+ * what observe() says now. */
+static char *observed_for(struct agent *g, struct plugin *p, int slot)
+{
+	char *obs = g->next_observed[slot];
+	int r;
+
+	g->next_observed[slot] = NULL;
+	if (obs || !p || !p->desc.observe)
+		return obs;
+	host_ctx_clear_error(p->hctx);
+	if ((r = p->desc.observe(p->state, &obs)) < 0) {
+		log_warn("%s (observe; the registration goes without it)", plugin_failure(p, r));
 		free(obs);
 		return NULL;
 	}
-	return obs;
+	return checked_observed(p, obs, "observe");
 }
 
 /* A storage provider that can host a brick says so in Observed.Storage
@@ -98,16 +127,33 @@ static int load_secret(struct agent *g, char **err)
 	return 0; /* a controller run with --insecure-no-join-secret */
 }
 
-static int run_plugin_ensure(struct plugin *p, const char *payload, struct clusterctl_ensure_out *out)
+/* A negative return is fatal (a person must act: node join stops);
+ * converged = 0 is "not yet".  The observed_json it hands over goes with
+ * the next registration. */
+static int run_plugin_ensure(struct agent *g, struct plugin *p, int slot, const char *payload,
+			     struct clusterctl_ensure_out *out)
 {
 	int r;
 	memset(out, 0, sizeof *out);
 	out->struct_size = sizeof *out;
+	host_ctx_clear_error(p->hctx);
 	r = p->desc.ensure(p->state, payload, out);
 	if (r < 0)
-		log_error("%s provider %s failed: %s", plugin_kind_name(p->desc.kind), p->desc.name,
-			  *plugin_last_error(p) ? plugin_last_error(p) : strerror(-r));
+		log_error("%s", plugin_failure(p, r));
+	free(g->next_observed[slot]);
+	g->next_observed[slot] = checked_observed(p, out->observed_json, "ensure");
+	out->observed_json = NULL;
 	return r;
+}
+
+/* How a provider that is not there yet wants the next round: at once
+ * (it has more to fetch), after its retry_after, or on the backoff. */
+static int not_yet(const struct clusterctl_ensure_out *o, unsigned *retry_after)
+{
+	if (o->flags & CLUSTERCTL_ENSURE_MORE)
+		return ROUND_AGAIN;
+	*retry_after = o->retry_after;
+	return ROUND_WAIT;
 }
 
 /* Swarm's VXLAN adds 50 bytes inside the overlay, and master init
@@ -151,7 +197,7 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 	struct docker_info info = {0};
 	struct controller_answer ans = {0};
 	struct clusterctl_ensure_out ov = {0}, st = {0};
-	char *obs_overlay = observe(a->overlay), *obs_storage = observe(a->storage);
+	char *obs_overlay = observed_for(g, a->overlay, 0), *obs_storage = observed_for(g, a->storage, 1);
 	char *obs_swarm = NULL, *req = NULL, *text = NULL, *err = NULL;
 	int res = ROUND_WAIT, r;
 
@@ -212,12 +258,13 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 		res = -EINVAL;
 		goto out;
 	}
-	if (run_plugin_ensure(a->overlay, ans.overlay_payload, &ov) < 0) {
+	if (run_plugin_ensure(g, a->overlay, 0, ans.overlay_payload, &ov) < 0) {
 		res = -EIO;
 		goto out;
 	}
 	if (!ov.converged) {
 		log_info("overlay not ready yet%s%s", ov.message ? ": " : "", ov.message ? ov.message : "");
+		res = not_yet(&ov, retry_after);
 		goto out;
 	}
 	if (ov.address && !a->cfg.ip && strcmp(ov.address, g->id.ip) != 0) {
@@ -256,13 +303,14 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 	}
 
 	/* 3. Storage. */
-	if (run_plugin_ensure(a->storage, ans.storage_payload, &st) < 0) {
+	if (run_plugin_ensure(g, a->storage, 1, ans.storage_payload, &st) < 0) {
 		res = -EIO;
 		goto out;
 	}
 	if (!st.converged) {
 		log_info("storage not ready yet%s%s", st.message ? ": " : "", st.message ? st.message : "");
-		res = ROUND_AGAIN;
+		if (res != ROUND_AGAIN)
+			res = not_yet(&st, retry_after);
 		goto out;
 	}
 	if (res != ROUND_AGAIN)
@@ -327,6 +375,8 @@ static int setup(struct agent *g, struct app *a)
 
 static void teardown(struct agent *g)
 {
+	free(g->next_observed[0]);
+	free(g->next_observed[1]);
 	node_identity_free(&g->id);
 	docker_close(g->docker);
 	free(g->secret);

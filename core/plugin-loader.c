@@ -15,9 +15,13 @@
 #include "plugin-loader.h"
 #include "util.h"
 
-/* The smallest descriptor we can make sense of: everything up to and
- * including the required ops of ABI 1.0. */
-#define DESC_MIN_SIZE (offsetof(struct clusterctl_plugin, status) + sizeof(void *))
+/* The smallest descriptor we can make sense of: ABI 1.0's whole. */
+#define DESC_MIN_SIZE (offsetof(struct clusterctl_plugin, node_event) + sizeof(void *))
+/* A config key as ABI 1.0 laid it out: the smallest stride we walk. */
+#define KEY_MIN_SIZE (offsetof(struct clusterctl_config_key, flags) + sizeof(uint32_t))
+#define MAX_KEYS 256
+/* What g++ makes of clusterctl_plugin_entry() without extern "C". */
+#define MANGLED_ENTRY "_Z23clusterctl_plugin_entryv"
 
 const char *plugin_kind_name(uint32_t kind)
 {
@@ -51,6 +55,38 @@ static bool looks_like_elf(const char *path)
 		close(fd);
 	}
 	return ok;
+}
+
+/* The plugin's keys at our own stride: every later reader (config
+ * lookup, listing, checks) walks an array of our struct, whatever size
+ * the plugin was built with.  Members it lacks stay zero. */
+static int copy_keys(struct plugin *p, const struct clusterctl_plugin *d, char **reason)
+{
+	const char *base = (const char *)d->config_keys;
+	size_t n = 0, stride = d->config_key_size;
+
+	if (!base)
+		return 0;
+	if (stride < KEY_MIN_SIZE || stride > 4096) {
+		*reason = strdupf("config_key_size %zu does not describe an ABI 1.0 config key (at least %zu): "
+				  "rebuild the plugin against clusterctl-plugin 1.0",
+				  stride, (size_t)KEY_MIN_SIZE);
+		return -EINVAL;
+	}
+	while (((const struct clusterctl_config_key *)(base + n * stride))->name) {
+		if (++n > MAX_KEYS) {
+			*reason = strdupf("more than %d config keys (or no NULL name ending the array)", MAX_KEYS);
+			return -EINVAL;
+		}
+	}
+	if (!(p->keys = calloc(n + 1, sizeof *p->keys))) {
+		*reason = strdupf("out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		memcpy(&p->keys[i], base + i * stride, stride < sizeof *p->keys ? stride : sizeof *p->keys);
+	p->desc.config_keys = p->keys;
+	return 0;
 }
 
 int plugin_load_file(const char *path, struct plugin **out, char **reason)
@@ -88,7 +124,13 @@ int plugin_load_file(const char *path, struct plugin **out, char **reason)
 	*(void **)&entry = dlsym(dl, CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
 	e = dlerror();
 	if (e || !entry) {
-		*reason = strdupf("no %s symbol: not a clusterctl plugin", CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
+		if (dlsym(dl, MANGLED_ENTRY))
+			*reason = strdupf("exports the C++ name %s but no %s: the entry point must have C "
+					  "linkage; define it with CLUSTERCTL_PLUGIN_DEFINE() (it adds extern \"C\") "
+					  "and rebuild",
+					  MANGLED_ENTRY, CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
+		else
+			*reason = strdupf("no %s symbol: not a clusterctl plugin", CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
 		goto refuse;
 	}
 	d = entry();
@@ -136,6 +178,8 @@ int plugin_load_file(const char *path, struct plugin **out, char **reason)
 	memcpy(&p->desc, d, d->struct_size < sizeof p->desc ? d->struct_size : sizeof p->desc);
 	p->desc.struct_size = d->struct_size;
 	p->dl = dl;
+	if (copy_keys(p, d, reason) < 0)
+		goto refuse;
 	if (host_services_init(&p->host, &p->hctx, &p->desc, NULL) < 0) {
 		*reason = strdupf("out of memory");
 		goto refuse;
@@ -144,6 +188,7 @@ int plugin_load_file(const char *path, struct plugin **out, char **reason)
 	return 0;
 refuse:
 	if (p) {
+		free(p->keys);
 		free(p->path);
 		free(p);
 	}
@@ -301,12 +346,24 @@ int plugin_start(struct plugin *p, const struct config *cfg)
 	int r;
 	if (p->started)
 		return 0;
+	for (const struct clusterctl_config_key *k = p->desc.config_keys; k && k->name; k++) {
+		if ((k->flags & CLUSTERCTL_CONFIG_REQUIRED) && !k->default_value &&
+		    !config_plugin_get(cfg, p->desc.name, k->name)) {
+			log_error("%s needs --%s-%s (or %s = { ... } in the config file): %s",
+				  host_ctx_label(p->hctx), p->desc.name, k->name, p->desc.name,
+				  k->help ? k->help : "a required option");
+			return -EINVAL;
+		}
+	}
 	host_ctx_set_config(p->hctx, cfg);
 	host_ctx_clear_error(p->hctx);
 	r = p->desc.init(&p->host, &p->state);
 	if (r < 0) {
-		log_error("plugin %s failed to start: %s", p->desc.name,
-			  *host_ctx_error(p->hctx) ? host_ctx_error(p->hctx) : strerror(-r));
+		const char *why = host_ctx_error(p->hctx);
+		if (*why)
+			log_error("%s (it did not start)", why);
+		else
+			log_error("%s did not start: %s", host_ctx_label(p->hctx), strerror(-r));
 		return r;
 	}
 	p->started = true;
@@ -315,6 +372,16 @@ int plugin_start(struct plugin *p, const struct config *cfg)
 }
 
 const char *plugin_last_error(const struct plugin *p) { return host_ctx_error(p->hctx); }
+
+const char *plugin_failure(const struct plugin *p, int r)
+{
+	static _Thread_local char fallback[160];
+	const char *why = host_ctx_error(p->hctx);
+	if (*why)
+		return why;
+	snprintf(fallback, sizeof fallback, "%s: %s", host_ctx_label(p->hctx), strerror(r < 0 ? -r : r));
+	return fallback;
+}
 
 void plugin_stop(struct plugin *p)
 {
@@ -331,6 +398,7 @@ void plugin_free(struct plugin *p)
 		return;
 	plugin_stop(p);
 	host_ctx_free(p->hctx);
+	free(p->keys);
 	/* Under a leak checker the module must stay mapped so its frames
 	 * can be symbolised; CLUSTERCTL_NO_DLCLOSE keeps it. */
 	if (p->dl && !getenv("CLUSTERCTL_NO_DLCLOSE"))

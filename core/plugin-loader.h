@@ -17,6 +17,10 @@ struct plugin {
 	/* The plugin's descriptor copied up to its struct_size, the rest
 	 * zero: a plugin built for an older minor has NULL newer ops. */
 	struct clusterctl_plugin desc;
+	/* The plugin's config keys copied at the host's own stride (the
+	 * plugin's may be longer or, in no case we accept, shorter);
+	 * desc.config_keys points here. */
+	struct clusterctl_config_key *keys;
 	struct clusterctl_host host;
 	struct host_ctx *hctx;
 	void *state;
@@ -48,8 +52,12 @@ struct plugin *plugin_find(const struct plugin_registry *reg, uint32_t kind, con
 int plugin_check_config(const struct plugin_registry *reg, const struct config *cfg, char **err);
 /* Call init; logs and returns -errno with the plugin's message. */
 int plugin_start(struct plugin *p, const struct config *cfg);
-/* The plugin's last error message ("" when none). */
+/* The message the calling thread's last operation of this plugin left,
+ * already prefixed with <kind> plugin "<name>": ("" when none). */
 const char *plugin_last_error(const struct plugin *p);
+/* The same, or <kind> plugin "<name>": strerror(-r) when the plugin
+ * left no message; valid until the next call on this thread. */
+const char *plugin_failure(const struct plugin *p, int r);
 void plugin_stop(struct plugin *p);
 void plugin_free(struct plugin *p);
 void plugin_registry_free(struct plugin_registry *reg);

@@ -14,10 +14,18 @@ endif
 if BUILD_OVERLAY_WIREGUARD
 check_PROGRAMS += tests/unit/test-wg-plan
 TESTS += tests/unit/test-wg-plan
-tests_unit_test_wg_plan_SOURCES = tests/unit/test-wg-plan.c plugins/overlay/wireguard/wireguard.c
+tests_unit_test_wg_plan_SOURCES = tests/unit/test-wg-plan.c tests/unit/wg-mesh.h \
+	plugins/overlay/wireguard/wireguard.c
 tests_unit_test_wg_plan_CPPFLAGS = -I$(top_srcdir)/include
 tests_unit_test_wg_plan_CFLAGS = $(WG_TEST_CFLAGS)
 tests_unit_test_wg_plan_LDADD = $(WG_TEST_LDADD)
+# 10,000 nodes through the controller's plan and node events.
+check_PROGRAMS += tests/unit/test-wg-scale
+TESTS += tests/unit/test-wg-scale
+tests_unit_test_wg_scale_SOURCES = tests/unit/test-wg-scale.c tests/unit/wg-mesh.h
+tests_unit_test_wg_scale_CPPFLAGS = -I$(top_srcdir)/include
+tests_unit_test_wg_scale_CFLAGS = $(WG_TEST_CFLAGS)
+tests_unit_test_wg_scale_LDADD = $(WG_TEST_LDADD)
 endif
 if BUILD_OVERLAY_WIREGUARD
 check_PROGRAMS += tests/unit/test-wg-uapi
@@ -31,8 +39,8 @@ if BUILD_OVERLAY_WIREGUARD
 check_PROGRAMS += tests/unit/test-wg-genl
 TESTS += tests/unit/test-wg-genl
 tests_unit_test_wg_genl_SOURCES = tests/unit/test-wg-genl.c
-tests_unit_test_wg_genl_CFLAGS = $(WG_TEST_CFLAGS)
-tests_unit_test_wg_genl_LDADD = $(WG_TEST_LDADD) $(MNL_LIBS)
+tests_unit_test_wg_genl_CFLAGS = $(WG_TEST_CFLAGS) -I$(top_srcdir)/core
+tests_unit_test_wg_genl_LDADD = $(WG_TEST_LDADD) core/libclusterctl-core.la $(MNL_LIBS)
 endif
 EXTRA_DIST += tests/fixtures/wireguard/gen-genl.py \
 	tests/fixtures/wireguard/genl-getfamily.hex tests/fixtures/wireguard/genl-family-reply.hex \

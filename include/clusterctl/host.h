@@ -1,10 +1,11 @@
 /* clusterctl plugin SDK: the services the core lends to a plugin.
  *
  * Installed as <clusterctl/host.h>; included by <clusterctl/plugin.h>.
- * C99, no core internals.  The compatibility rules are in
- * clusterctl-plugin(7): fields are only ever appended, and a plugin must
- * check host->struct_size (CLUSTERCTL_HOST_HAS) before calling a member
- * that was added after the minor version it was compiled against.
+ * C99, no core internals.  Part of the frozen ABI 1.0: members are only
+ * ever appended, and a plugin checks host->struct_size
+ * (CLUSTERCTL_HOST_HAS) before calling a member that was added after the
+ * minor it was compiled against.  Every service may be called from any
+ * thread (see THREADS in <clusterctl/plugin.h>).
  */
 #ifndef CLUSTERCTL_HOST_H
 #define CLUSTERCTL_HOST_H
@@ -29,9 +30,11 @@ enum clusterctl_log_level {
 	CLUSTERCTL_LOG_ERROR = 3
 };
 
-/* Outcome of clusterctl_host.run().  Every pointer is owned by the host
- * and released with clusterctl_host.run_result_free(). */
+/* Outcome of clusterctl_host.run().  The plugin sets struct_size
+ * (CLUSTERCTL_RUN_RESULT_INIT); the host fills nothing beyond it.  Every
+ * pointer is owned by the host and released with run_result_free(). */
 struct clusterctl_run_result {
+	uint64_t struct_size;
 	int exit_status;  /* exit code, or -1 when killed by a signal / timeout */
 	int term_signal;  /* signal that ended the child, 0 if none */
 	int timed_out;    /* 1 when the host killed the child at the deadline */
@@ -41,15 +44,23 @@ struct clusterctl_run_result {
 	size_t err_len;
 };
 
-/* Outcome of clusterctl_host.http_unix(); free with http_response_free(). */
+/* Outcome of clusterctl_host.http_unix(); the plugin sets struct_size
+ * (CLUSTERCTL_HTTP_RESPONSE_INIT); free with http_response_free(). */
 struct clusterctl_http_response {
+	uint64_t struct_size;
 	long status;        /* HTTP status code */
 	char *body;         /* NUL-terminated body (may hold NULs) */
 	size_t body_len;
 	char *content_type; /* may be NULL */
 };
 
-/* One IPv4 address as seen by rtnetlink (RTM_GETADDR + RTM_GETLINK). */
+#define CLUSTERCTL_RUN_RESULT_INIT {.struct_size = sizeof(struct clusterctl_run_result)}
+#define CLUSTERCTL_HTTP_RESPONSE_INIT {.struct_size = sizeof(struct clusterctl_http_response)}
+
+/* One IPv4 address as seen by rtnetlink (RTM_GETADDR + RTM_GETLINK).
+ * Frozen for ABI 1 (handed out as arrays, so it cannot grow): these are
+ * the kernel's facts a plugin needs; a later minor adds a service rather
+ * than a member. */
 struct clusterctl_ifaddr {
 	char ifname[16];     /* IFNAMSIZ, NUL-terminated */
 	uint32_t ifindex;
@@ -61,7 +72,8 @@ struct clusterctl_ifaddr {
 	char kind[16];       /* IFLA_INFO_KIND, "" when the kernel gave none */
 };
 
-/* One link as seen by rtnetlink (RTM_GETLINK). */
+/* One link as seen by rtnetlink (RTM_GETLINK).  Frozen for ABI 1, like
+ * clusterctl_ifaddr. */
 struct clusterctl_link {
 	uint32_t ifindex;
 	uint32_t flags;      /* IFF_* */
@@ -69,6 +81,27 @@ struct clusterctl_link {
 	uint8_t operstate;   /* IF_OPER_* */
 	char kind[16];
 };
+
+/* ip_rank(): which of this host's addresses a plugin wants. */
+struct clusterctl_ip_query {
+	uint64_t struct_size;        /* CLUSTERCTL_IP_QUERY_INIT */
+	const char *include_ifnames; /* comma-separated fnmatch(3) patterns: only
+					interfaces named so; NULL: any name */
+	const char *exclude_ifnames; /* comma-separated patterns left out, on top of the
+					admin's --exclude-interfaces; NULL: none */
+	uint32_t flags;              /* CLUSTERCTL_IP_* */
+};
+#define CLUSTERCTL_IP_QUERY_INIT {.struct_size = sizeof(struct clusterctl_ip_query)}
+#define CLUSTERCTL_IP_NO_CGNAT (1u << 0)    /* leave out 100.64.0.0/10 (overlay addresses) */
+#define CLUSTERCTL_IP_NO_LOOPBACK (1u << 1) /* leave out loopback addresses */
+
+/* nl_transact(): a data message of the reply (one struct nlmsghdr and
+ * its payload, len bytes).  Return 0 to go on, a negative errno to stop
+ * the transaction with that error. */
+typedef int (*clusterctl_nl_msg_cb)(void *arg, const void *msg, size_t len);
+/* nl_transact(): the kernel interrupted a dump (NLM_F_DUMP_INTR) and the
+ * host starts it again: forget what on_msg collected. */
+typedef void (*clusterctl_nl_restart_cb)(void *arg);
 
 /* The host services table.  The host owns it; it lives as long as the
  * plugin is loaded.  `ctx` is the opaque first argument of every call: it
@@ -84,18 +117,23 @@ struct clusterctl_host {
 	void (*log)(void *ctx, int level, const char *fmt, ...) CLUSTERCTL_PRINTF(3, 4);
 
 	/* Record the human message explaining why the current operation
-	 * failed.  The op then returns a negative errno value. */
+	 * failed (for the calling thread).  The op then returns a negative
+	 * errno value.  Say what failed and what fixes it; the host adds
+	 * <kind> plugin "<name>": in front. */
 	void (*error)(void *ctx, const char *fmt, ...) CLUSTERCTL_PRINTF(2, 3);
 
 	/* Value of one of the plugin's own config keys (declared in its
 	 * descriptor, already validated and defaulted by the host), or of a
-	 * host key named in clusterctl-plugin(7) ("hostname", "node-ip",
-	 * "state-dir", "node-state-dir", "role", "master").  NULL when unset.
-	 * The string is borrowed for the plugin's lifetime. */
+	 * host key named in clusterctl-plugin(7): "hostname", "node-ip",
+	 * "state-dir", "node-state-dir", "role", "master", "command",
+	 * "dry-run", "options".  NULL when unset.  The string is borrowed
+	 * for the plugin's lifetime. */
 	const char *(*config_get)(void *ctx, const char *key);
 
-	/* A private directory (mode 0700, created on first call) where the
-	 * plugin keeps node-local state such as keys.  Borrowed string. */
+	/* The plugin's private directory for node-local state such as keys
+	 * (<node-state-dir>/plugins/<name>, mode 0700), created when the
+	 * plugin starts; on a dry run it is named but not created.  NULL when
+	 * it cannot exist.  Borrowed string. */
 	const char *(*data_dir)(void *ctx);
 
 	/* Run argv[0] (searched in PATH when it has no '/') with argv, never a
@@ -104,7 +142,8 @@ struct clusterctl_host {
 	 * putting them in argv.  `stdin_data` (may be NULL) is written to the
 	 * child's stdin.  The child is killed after timeout_ms.  Returns 0 when
 	 * the program ran (whatever its exit status), -errno when it could not
-	 * be started; res is filled in either case. */
+	 * be started; res is filled in either case (-EINVAL, untouched, when
+	 * res->struct_size is not set). */
 	int (*run)(void *ctx, const char *const argv[], const char *const env_extra[],
 		   const char *stdin_data, int timeout_ms, struct clusterctl_run_result *res);
 	void (*run_result_free)(struct clusterctl_run_result *res);
@@ -129,6 +168,36 @@ struct clusterctl_host {
 	/* Add an IPv4 address; an address already present is success. */
 	int (*addr_add)(void *ctx, const char *ifname, const char *addr, uint8_t prefixlen);
 	int (*addr_del)(void *ctx, const char *ifname, const char *addr, uint8_t prefixlen);
+
+	/* This host's IPv4 addresses a plugin may use, best first, by the
+	 * core's own rules (clusterctl(1), IP DETECTION: CGNAT, RFC 1918,
+	 * other, loopback; links up; no tentative, DAD-failed or deprecated
+	 * address; the admin's --exclude-interfaces), narrowed by q (NULL:
+	 * no narrowing).  *out is malloc'd (free()), *n may be 0. */
+	int (*ip_rank)(void *ctx, const struct clusterctl_ip_query *q, struct clusterctl_ifaddr **out,
+		       size_t *n);
+
+	/* Create a link of IFLA_INFO_KIND `kind` ("wireguard", ...):
+	 * -EEXIST when one has the name, -EOPNOTSUPP when the kernel lacks
+	 * the kind.  link_del removes one (-ENODEV: none). */
+	int (*link_add)(void *ctx, const char *ifname, const char *kind);
+	int (*link_del)(void *ctx, const char *ifname);
+
+	/* Generic netlink family id of `name`; -ENOENT when the kernel has
+	 * no such family. */
+	int (*genl_family)(void *ctx, const char *name, uint16_t *id);
+	/* One netlink transaction on `protocol` (NETLINK_ROUTE = 0 or
+	 * NETLINK_GENERIC = 16): `req` holds one request message (struct
+	 * nlmsghdr first, at most 64 KiB).  The host opens a fresh socket,
+	 * sets the sequence number and NLM_F_REQUEST|NLM_F_ACK, bounds every
+	 * receive by a timeout, checks the sequence number and port id of
+	 * each reply, hands each data message to on_msg (may be NULL), and
+	 * turns an NLMSG_ERROR into its -errno.  A dump (NLM_F_DUMP) that the
+	 * kernel marks interrupted is started again on a fresh socket after
+	 * on_restart (may be NULL) a few times, then -EAGAIN.  0 when the
+	 * kernel acknowledged the request or ended the dump. */
+	int (*nl_transact)(void *ctx, int protocol, const void *req, size_t req_len,
+			   clusterctl_nl_msg_cb on_msg, clusterctl_nl_restart_cb on_restart, void *arg);
 
 	/* ABI minor 1+: append new services below this line, never above. */
 };

@@ -7,7 +7,8 @@ noinst_LTLIBRARIES += plugins/common/libplugin-common.la
 plugins_common_libplugin_common_la_SOURCES = \
 	plugins/common/plugin-json.c plugins/common/plugin-json.h \
 	plugins/common/plugin-host.c plugins/common/plugin-host.h \
-	plugins/common/plugin-file.c plugins/common/plugin-file.h
+	plugins/common/plugin-file.c plugins/common/plugin-file.h \
+	plugins/common/plugin-map.c plugins/common/plugin-map.h
 plugins_common_libplugin_common_la_CPPFLAGS = -I$(top_srcdir)/include
 plugins_common_libplugin_common_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 # For a plugin's _CPPFLAGS and _LIBADD.

@@ -10,8 +10,10 @@
  *     plan NODE_ID IP CAPABLE OBSERVED_JSON RECORDS_FILE
  *                                 the controller's answer for a
  *                                 registration; RECORDS_FILE plays the
- *                                 core's store of per-node records (it
- *                                 becomes record_json / cluster_json)
+ *                                 core's store of per-node records (each
+ *                                 one a LOADED event, the node's own its
+ *                                 plan_in record, every stored answer a
+ *                                 STORED event)
  *     status
  *
  * --set takes option names as on the command line: gluster-volume=x,
@@ -34,6 +36,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "host-services.h"
 #include "log.h"
 #include "plugin-loader.h"
 #include "util.h"
@@ -90,10 +93,20 @@ static void plan_out_free(struct clusterctl_plan_out *o)
 	memset(o, 0, sizeof *o);
 }
 
+static void node_event(struct plugin *p, int kind, const char *id, const char *ip, const char *record)
+{
+	struct clusterctl_node n = {.struct_size = sizeof n, .node_id = id, .hostname = id, .ip = ip,
+				    .swarm_role = "worker", .record_json = record};
+	if (p->desc.node_event)
+		p->desc.node_event(p->state, kind, id ? &n : NULL);
+}
+
 static int do_plan(struct plugin *p, char **argv, json_object *res)
 {
 	const char *node_id = argv[0], *ip = argv[1], *observed = argv[3], *records = argv[4];
-	json_object *store = NULL, *cluster = json_object_new_array(), *mine;
+	json_object *store = NULL, *mine;
+	struct clusterctl_node node = {.struct_size = sizeof node, .node_id = node_id, .hostname = node_id, .ip = ip,
+				       .swarm_role = "worker"};
 	struct clusterctl_plan_out out;
 	struct clusterctl_plan_in in;
 	char *text = NULL, *err = NULL;
@@ -109,39 +122,30 @@ static int do_plan(struct plugin *p, char **argv, json_object *res)
 		json_object_put(store);
 		store = json_object_new_object();
 	}
+	/* The controller starts: every stored record, then NODES_READY. */
 	json_object_object_foreach(store, id, e)
 	{
-		json_object *c, *rec = NULL, *nip = NULL;
-		if (strcmp(id, node_id) == 0) {
-			if (json_object_object_get_ex(e, "Record", &rec))
-				record = json_object_get_string(rec);
-			continue;
-		}
+		json_object *rec = NULL, *nip = NULL;
 		json_object_object_get_ex(e, "Record", &rec);
 		json_object_object_get_ex(e, "IP", &nip);
-		c = json_object_new_object();
-		put_str(c, "NodeID", id);
-		put_str(c, "Hostname", id);
-		put_str(c, "IP", nip ? json_object_get_string(nip) : "");
-		put_str(c, "Role", "worker");
-		json_object_object_add(c, "Record", rec ? json_object_get(rec) : NULL);
-		json_object_array_add(cluster, c);
+		if (strcmp(id, node_id) == 0 && rec)
+			record = json_object_get_string(rec);
+		node_event(p, CLUSTERCTL_NODE_LOADED, id, nip ? json_object_get_string(nip) : "",
+			   rec ? json_object_get_string(rec) : NULL);
 	}
+	node_event(p, CLUSTERCTL_NODE_NODES_READY, NULL, NULL, NULL);
 
 	for (int round = 0; round < 30; round++) {
 		memset(&in, 0, sizeof in);
 		memset(&out, 0, sizeof out);
 		in.struct_size = sizeof in;
 		out.struct_size = sizeof out;
-		in.node_id = node_id;
-		in.hostname = node_id;
-		in.ip = ip;
-		in.swarm_role = "worker";
-		in.gluster_capable = strcmp(argv[2], "1") == 0 || strcmp(argv[2], "true") == 0;
+		node.storage_capable = strcmp(argv[2], "1") == 0 || strcmp(argv[2], "true") == 0;
+		node.record_json = record;
+		in.node = &node;
 		in.observed_json = observed;
-		in.record_json = record;
-		in.cluster_json = json_object_to_json_string(cluster);
 		in.options_json = "{}";
+		in.flags = record ? 0 : CLUSTERCTL_PLAN_NEW_NODE;
 		{
 			int64_t t0 = now_ms();
 			r = p->desc.plan(p->state, &in, &out);
@@ -149,7 +153,7 @@ static int do_plan(struct plugin *p, char **argv, json_object *res)
 		}
 		if (r < 0)
 			break;
-		/* the core stores the record right away */
+		/* the core stores the record right away, then STORED */
 		if (out.record_json) {
 			json_object *ent = json_object_new_object();
 			put_str(ent, "IP", ip);
@@ -161,6 +165,7 @@ static int do_plan(struct plugin *p, char **argv, json_object *res)
 				record = json_object_get_string(rr);
 			}
 		}
+		node_event(p, CLUSTERCTL_NODE_STORED, node_id, ip, record);
 		/* settled: not waiting, or nothing left running and the same
 		 * answer as last time (e.g. a failed probe not yet due again) */
 		if (!out.waiting || round == 29)
@@ -177,7 +182,7 @@ static int do_plan(struct plugin *p, char **argv, json_object *res)
 		put_str(res, "error", plugin_last_error(p));
 	} else {
 		put_json(res, "payload", out.payload_json);
-		put_json(res, "record", out.record_json);
+		put_json(res, "record", record);
 		json_object_object_add(res, "waiting", json_object_new_boolean(out.waiting));
 		json_object_object_add(res, "retry_after", json_object_new_int((int)out.retry_after));
 		put_str(res, "message", out.message);
@@ -197,8 +202,13 @@ static int do_plan(struct plugin *p, char **argv, json_object *res)
 	}
 	free(err);
 	json_object_put(store);
-	json_object_put(cluster);
 	return r;
+}
+
+static const char *app_cmd_name(unsigned cmd)
+{
+	return cmd == CMD_MASTER_INIT ? "master init" : cmd == CMD_MASTER_SERVE ? "master serve"
+		: cmd == CMD_STATUS ? "status" : "node join";
 }
 
 int main(int argc, char **argv)
@@ -256,6 +266,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	host_ctx_set_facts(p->hctx, &(struct host_facts){.command = app_cmd_name(cmd), .node_ip = cfg.ip});
 	if ((r = plugin_start(p, &cfg)) < 0) {
 		put_str(res, "error", plugin_last_error(p));
 		goto out;

@@ -241,17 +241,17 @@ int main(int argc, char **argv)
 		free(eo.observed_json);
 		free(eo.message);
 	} else if (strcmp(op, "plan") == 0) {
-		struct clusterctl_plan_in in = {.struct_size = sizeof in};
+		struct clusterctl_node nd = {.struct_size = sizeof nd, .node_id = hostname ? hostname : "node1",
+					     .hostname = hostname ? hostname : "node1", .ip = "192.0.2.10",
+					     .swarm_role = "worker"};
+		struct clusterctl_plan_in in = {.struct_size = sizeof in, .node = &nd, .flags = CLUSTERCTL_PLAN_NEW_NODE};
 		struct clusterctl_plan_out po = {.struct_size = sizeof po};
 		input = read_stdin();
 		if (!input)
 			goto out;
-		in.node_id = hostname ? hostname : "node1";
-		in.hostname = hostname ? hostname : "node1";
-		in.ip = "192.0.2.10";
-		in.swarm_role = "worker";
+		if (p->desc.node_event)
+			p->desc.node_event(p->state, CLUSTERCTL_NODE_NODES_READY, NULL);
 		in.observed_json = observed;
-		in.cluster_json = "[]";
 		in.options_json = input;
 		r = p->desc.plan ? p->desc.plan(p->state, &in, &po) : -ENOSYS;
 		printf("rc=%d\n", r);

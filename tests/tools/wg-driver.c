@@ -1,14 +1,16 @@
 /* wg-driver: drives an overlay plugin's operations directly, through the
  * core's loader, the way master init / master serve / node join would,
  * for the lab tests.  The controller's per-node state is kept in files:
- * <records>/<NodeID>.json holds {"NodeID","Hostname","IP","Role","Record"}
- * exactly as the core hands it to plan() in cluster_json.
+ * <records>/<NodeID>.json holds {"NodeID","Hostname","IP","Role","Record"}.
+ * Each plan is a controller start in miniature: every record file as a
+ * LOADED event, NODES_READY, the plan, the record kept, STORED.
  *
  *   wg-driver [--state-dir D] [--ip IP] [--hostname H] [--set KEY=VAL]...
  *             PLUGIN.so COMMAND ARGS
  *   master-prepare                      ensure_out as JSON
  *   observe                             Observed.Overlay
  *   plan NODEID IP OBSERVED-FILE RECORDS-DIR   payload on stdout, record kept
+ *   remove NODEID RECORDS-DIR           the node leaves the store (REMOVED)
  *   ensure PAYLOAD-FILE                 ensure_out as JSON
  *   status                              status JSON
  *   ping ADDR [SIZE]                    one don't-fragment ICMP echo
@@ -26,6 +28,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "host-services.h"
 #include "log.h"
 #include "mtu-probe.h"
 #include "netlink.h"
@@ -40,7 +43,7 @@
  * merged this is never used (checked at start, and said in the output). */
 static int ip_run(const char *const argv[], char **out)
 {
-	struct clusterctl_run_result res;
+	struct clusterctl_run_result res = CLUSTERCTL_RUN_RESULT_INIT;
 	int r = spawn_run(argv, NULL, NULL, 10000, &res);
 	if (r == 0 && res.exit_status != 0) {
 		fprintf(stderr, "ip: %s", res.err ? res.err : "");
@@ -202,20 +205,20 @@ static int print_ensure(int r, struct plugin *p, struct clusterctl_ensure_out *o
 	return r < 0 ? 1 : 0;
 }
 
-/* cluster_json: every record file but the node's own. */
-static char *cluster_json(const char *dir, const char *self, char **own_record)
+/* The record files as the core's store: each one a LOADED event (the
+ * node's own record into *own), then NODES_READY. */
+static void load_records(struct plugin *p, const char *dir, const char *self, char **own)
 {
-	json_object *arr = json_object_new_array();
 	struct dirent *de;
 	DIR *d = opendir(dir);
-	char *s;
 
-	*own_record = NULL;
+	*own = NULL;
 	while (d && (de = readdir(d))) {
 		size_t l = strlen(de->d_name);
-		char path[1024], *text;
-		json_object *e, *rec;
-		if (l < 6 || strcmp(de->d_name + l - 5, ".json"))
+		char path[1024], *text, id[256];
+		json_object *e, *rec, *ip;
+		const char *rec_text = NULL;
+		if (l < 6 || l - 5 >= sizeof id || strcmp(de->d_name + l - 5, ".json"))
 			continue;
 		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
 		if (!(text = slurp(path)))
@@ -224,38 +227,44 @@ static char *cluster_json(const char *dir, const char *self, char **own_record)
 		free(text);
 		if (!e)
 			continue;
-		if (strlen(self) == l - 5 && !strncmp(de->d_name, self, l - 5)) {
-			if (json_object_object_get_ex(e, "Record", &rec) && rec)
-				*own_record = strdup(json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-			json_object_put(e);
-			continue;
+		memcpy(id, de->d_name, l - 5);
+		id[l - 5] = '\0';
+		if (json_object_object_get_ex(e, "Record", &rec) && rec)
+			rec_text = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		if (self && !strcmp(id, self) && rec_text)
+			*own = strdup(rec_text);
+		json_object_object_get_ex(e, "IP", &ip);
+		if (p->desc.node_event) {
+			struct clusterctl_node n = {.struct_size = sizeof n, .node_id = id, .hostname = id,
+						    .ip = ip ? json_object_get_string(ip) : "", .swarm_role = "worker",
+						    .record_json = rec_text};
+			p->desc.node_event(p->state, CLUSTERCTL_NODE_LOADED, &n);
 		}
-		json_object_array_add(arr, e);
+		json_object_put(e);
 	}
 	if (d)
 		closedir(d);
-	s = strdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(arr);
-	return s;
+	if (p->desc.node_event)
+		p->desc.node_event(p->state, CLUSTERCTL_NODE_NODES_READY, NULL);
 }
 
 static int do_plan(struct plugin *p, const char *node, const char *ip, const char *obs_file, const char *dir)
 {
+	struct clusterctl_node nd = {.struct_size = sizeof nd, .node_id = node, .hostname = node, .ip = ip,
+				     .swarm_role = "worker"};
 	struct clusterctl_plan_in in = {.struct_size = sizeof in};
 	struct clusterctl_plan_out out = {.struct_size = sizeof out};
-	char *observed = slurp(obs_file), *own = NULL, *cluster = cluster_json(dir, node, &own);
+	char *observed = slurp(obs_file), *own = NULL;
 	int r;
 
 	if (!observed)
 		return 1;
-	in.node_id = node;
-	in.hostname = node;
-	in.ip = ip;
-	in.swarm_role = "worker";
+	load_records(p, dir, node, &own);
+	nd.record_json = own;
+	in.node = &nd;
 	in.observed_json = observed;
-	in.record_json = own;
-	in.cluster_json = cluster;
 	in.options_json = "{}";
+	in.flags = own ? 0 : CLUSTERCTL_PLAN_NEW_NODE;
 	r = p->desc.plan(p->state, &in, &out);
 	if (r < 0) {
 		fprintf(stderr, "wg-driver: plan failed: %s\n", plugin_last_error(p));
@@ -264,15 +273,23 @@ static int do_plan(struct plugin *p, const char *node, const char *ip, const cha
 		json_object *e = json_object_new_object();
 		char path[1024];
 		const char *text;
+		if (out.record_json) {
+			free(own);
+			own = out.record_json;
+			out.record_json = NULL;
+		}
 		json_object_object_add(e, "NodeID", json_object_new_string(node));
 		json_object_object_add(e, "Hostname", json_object_new_string(node));
 		json_object_object_add(e, "IP", json_object_new_string(ip));
 		json_object_object_add(e, "Role", json_object_new_string("worker"));
-		json_object_object_add(e, "Record", json_tokener_parse(out.record_json));
+		json_object_object_add(e, "Record", own ? json_tokener_parse(own) : NULL);
 		text = json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 		snprintf(path, sizeof path, "%s/%s.json", dir, node);
 		r = write_file_atomic(path, text, strlen(text), 0600);
 		json_object_put(e);
+		nd.record_json = own;
+		if (r == 0 && p->desc.node_event)
+			p->desc.node_event(p->state, CLUSTERCTL_NODE_STORED, &nd);
 		printf("%s\n", out.payload_json);
 		if (out.waiting)
 			fprintf(stderr, "wg-driver: waiting: %s\n", out.message ? out.message : "");
@@ -285,14 +302,26 @@ static int do_plan(struct plugin *p, const char *node, const char *ip, const cha
 	free(out.storage_brick);
 	free(observed);
 	free(own);
-	free(cluster);
 	return r < 0 ? 1 : 0;
+}
+
+/* A node leaves the store: REMOVED, as the core sends it, then its file goes. */
+static int do_remove(struct plugin *p, const char *node, const char *dir)
+{
+	struct clusterctl_node nd = {.struct_size = sizeof nd, .node_id = node, .hostname = node, .swarm_role = "worker"};
+	char *own = NULL, path[1024];
+	load_records(p, dir, node, &own);
+	free(own);
+	if (p->desc.node_event)
+		p->desc.node_event(p->state, CLUSTERCTL_NODE_REMOVED, &nd);
+	snprintf(path, sizeof path, "%s/%s.json", dir, node);
+	return unlink(path) == 0 ? 0 : 1;
 }
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: wg-driver [--state-dir D] [--ip IP] [--hostname H] [--set KEY=VAL]... "
-			"PLUGIN.so master-prepare|observe|plan|ensure|status|ping|mtu-probe ...\n");
+			"PLUGIN.so master-prepare|observe|plan|remove|ensure|status|ping|mtu-probe ...\n");
 }
 
 int main(int argc, char **argv)
@@ -371,6 +400,14 @@ int main(int argc, char **argv)
 			p->host.addr_del = ipx_addr_del;
 		}
 	}
+	/* The command the driver plays, as the core tells plugins. */
+	host_ctx_set_facts(p->hctx, &(struct host_facts){
+					    .command = !strcmp(cmd, "plan") || !strcmp(cmd, "remove") ? "master serve"
+						       : !strcmp(cmd, "master-prepare")                 ? "master init"
+													: "node join",
+					    .hostname = cfg.hostname,
+					    .node_ip = cfg.ip,
+				    });
 	if (plugin_start(p, &cfg) < 0)
 		goto out;
 	if (!strcmp(cmd, "master-prepare")) {
@@ -387,6 +424,8 @@ int main(int argc, char **argv)
 		rc = r < 0;
 	} else if (!strcmp(cmd, "plan") && i + 3 < argc) {
 		rc = do_plan(p, argv[i], argv[i + 1], argv[i + 2], argv[i + 3]);
+	} else if (!strcmp(cmd, "remove") && i + 1 < argc) {
+		rc = do_remove(p, argv[i], argv[i + 1]);
 	} else if (!strcmp(cmd, "ensure") && i < argc) {
 		struct clusterctl_ensure_out o = {.struct_size = sizeof o};
 		char *payload = slurp(argv[i]);

@@ -64,9 +64,11 @@ static int fake_run(void *ctx, const char *const argv[], const char *const env_e
 		    int timeout_ms, struct clusterctl_run_result *res)
 {
 	size_t a = 2; /* after "gluster --mode=script" */
+	uint64_t size = res->struct_size;
 	(void)ctx, (void)env_extra, (void)stdin_data, (void)timeout_ms;
 
 	memset(res, 0, sizeof *res);
+	res->struct_size = size;
 	if (!argv[0] || strcmp(argv[0], "gluster") != 0 || !argv[1] || strcmp(argv[1], "--mode=script") != 0)
 		goto unexpected;
 	if (argv[a] && strcmp(argv[a], "--xml") == 0)
@@ -123,7 +125,8 @@ static void fake_run_free(struct clusterctl_run_result *res)
 {
 	free(res->out);
 	free(res->err);
-	memset(res, 0, sizeof *res);
+	res->out = res->err = NULL;
+	res->out_len = res->err_len = 0;
 }
 
 static void say(const char *tag, const char *fmt, va_list ap)
@@ -188,32 +191,55 @@ static char *recorded_volume_id(void)
 
 struct answer {
 	int rc, waiting;
-	char *message, *brick;
+	bool new_record;   /* the plan handed the core a record to store */
+	char *message, *brick, *payload;
 };
 
-static struct answer plan_h2(struct gl_ctl *c, const char *observed)
+/* One registration the way the core runs it: plan, then (the record
+ * stored) the STORED event in the same turn. */
+static struct answer plan_node(struct gl_ctl *c, const char *id, const char *ip, int capable, const char *observed,
+			       char **record)
 {
-	struct clusterctl_plan_in in = {.struct_size = sizeof in, .node_id = "h2", .hostname = "h2", .ip = H2,
-					.swarm_role = "manager", .gluster_capable = 1, .observed_json = observed,
-					.cluster_json = "[]", .options_json = "{}"};
+	struct clusterctl_node node = {.struct_size = sizeof node, .node_id = id, .hostname = id, .ip = ip,
+				       .swarm_role = "manager", .storage_capable = capable, .record_json = *record};
+	struct clusterctl_plan_in in = {.struct_size = sizeof in, .node = &node, .observed_json = observed,
+					.options_json = "{}"};
 	struct clusterctl_plan_out out = {.struct_size = sizeof out};
 	struct answer a = {0};
 
 	a.rc = gl_ctl_plan(c, &in, &out);
+	if (a.rc == 0) {
+		a.new_record = out.record_json != NULL;
+		if (out.record_json) {
+			free(*record);
+			*record = out.record_json;
+			out.record_json = NULL;
+		}
+		node.record_json = *record;
+		gl_ctl_event(c, CLUSTERCTL_NODE_STORED, &node);
+	}
 	a.waiting = out.waiting;
 	a.message = out.message ? out.message : strdup("");
 	a.brick = out.storage_brick;
-	free(out.payload_json);
+	a.payload = out.payload_json;
 	free(out.record_json);
 	free(out.storage_volume);
 	free(out.storage_mount);
 	return a;
 }
 
+static char *h2_record;
+
+static struct answer plan_h2(struct gl_ctl *c, const char *observed)
+{
+	return plan_node(c, "h2", H2, 1, observed, &h2_record);
+}
+
 static void answer_free(struct answer *a)
 {
 	free(a->message);
 	free(a->brick);
+	free(a->payload);
 }
 
 static const struct gp_cfg cfg = {.volume = VOL, .mount = "/data/GlusterFS/0001", .replica = 3,
@@ -238,6 +264,9 @@ static struct gl_ctl *controller(void)
 
 	if (gl_ctl_new(&host, &cfg, &c) < 0)
 		return NULL;
+	free(h2_record);
+	h2_record = NULL;
+	gl_ctl_event(c, CLUSTERCTL_NODE_NODES_READY, NULL);
 	a = plan_h2(c, prepared);
 	ok(a.rc == 0 && a.waiting, "the first plan waits");
 	like(a.message, "reading the GlusterFS state", "while the worker reads the volume and the pool");
@@ -273,6 +302,38 @@ static void partial_commit(void)
 	answer_free(&a);
 	gl_ctl_free(c);
 	is_int(fake.unexpected, 0, "no other gluster command ran");
+}
+
+/* Plain clients (not GlusterCapable, no brick) are answered from the
+ * answer cached for the snapshot: the same payload every time, the
+ * record kept once stored, the same as a decision would give. */
+static void clients(struct gl_ctl *c)
+{
+	char *rec1 = NULL, *rec2 = NULL;
+	struct answer a = plan_node(c, "c1", "198.51.100.70", 0, "{}", &rec1), b;
+
+	ok(a.rc == 0 && !a.waiting, "a client is answered at once");
+	like(a.message, "client of GlusterFS volume gv0 (no brick: the node is not GlusterCapable)", "as a client");
+	like(a.payload, "\"Step\":\"mount\"", "told to mount");
+	like(a.payload, "\"Brick\":\"\"", "with no brick");
+	ok(a.new_record && rec1 && strstr(rec1, "\"Role\":\"client\"") && strstr(rec1, "198.51.100.70"),
+	   "its first answer stores a client record naming its address");
+	b = plan_node(c, "c1", "198.51.100.70", 0, "{}", &rec1);
+	ok(b.rc == 0 && !b.new_record, "a heartbeat keeps the stored record (nothing to copy)");
+	is_str(b.payload, a.payload, "and gets the same payload");
+	answer_free(&b);
+	b = plan_node(c, "c2", "198.51.100.71", 0, "{\"BrickOnRoot\":true}", &rec2);
+	is_str(b.payload, a.payload, "another client gets the same payload");
+	ok(rec2 && strstr(rec2, "198.51.100.71") && !strstr(rec2, "\"OnRoot\":true"),
+	   "its own record, without a brick's facts");
+	answer_free(&b);
+	/* h2 holds a brick: it is never a plain client, capable or not. */
+	b = plan_node(c, "h2", H2, 0, "{}", &h2_record);
+	like(b.message, "brick " H2_BRICK " is in volume gv0", "a brick node that stopped being capable keeps its brick");
+	answer_free(&b);
+	answer_free(&a);
+	free(rec1);
+	free(rec2);
 }
 
 int main(void)
@@ -343,6 +404,7 @@ int main(void)
 	is_str(a.brick, "/data/glusterfs/bricks/gv0", "and h2 keeps its brick");
 	answer_free(&a);
 
+	clients(c);
 	gl_ctl_free(c);
 	is_int(fake.add_bricks, 1, "add-brick ran once in all");
 	is_int(fake.unexpected, 0, "no other gluster command ran");
@@ -350,5 +412,6 @@ int main(void)
 	free(volid);
 
 	partial_commit();
+	free(h2_record);
 	return done_testing();
 }

@@ -349,20 +349,6 @@ int main(void)
 	free(j);
 	gp_answer_free(&a);
 	{
-		struct gp_other *o;
-		size_t n;
-		is_int(gp_cluster_parse("[{\"NodeID\":\"a\",\"IP\":\"1.2.3.4\",\"Record\":{\"Role\":\"brick\",\"Brick\":\"/b/v\"}},"
-					"{\"NodeID\":\"b\",\"Record\":\"{\\\"Role\\\":\\\"client\\\"}\"},"
-					"{\"Hostname\":\"c\",\"Record\":null}, 7]", &o, &n), 0, "cluster_json parses");
-		is_int(n, 3, "three nodes (the non-object is skipped)");
-		ok(n == 3 && !strcmp(o[0].rec.role, "brick") && !strcmp(o[1].rec.role, "client") && !o[2].rec.role,
-		   "Record as object, as a JSON string, and null");
-		ok(n == 3 && !strcmp(o[2].node_id, "c"), "NodeID falls back to Hostname");
-		gp_cluster_free(o, n);
-		is_int(gp_cluster_parse("not json", &o, &n), 0, "garbage cluster_json: nothing known");
-		is_int(n, 0, "no nodes");
-	}
-	{
 		struct gp_obs ob;
 		char *err = NULL;
 		ok(gp_obs_parse("[1]", &ob, &err) < 0 && err, "Observed that is not an object is refused");

@@ -524,6 +524,130 @@ static void test_retry(const struct fixture *fl, const struct fixture *fa)
 	is_int(f.requests, 2 * NL_DUMP_TRIES, "redone NL_DUMP_TRIES times");
 }
 
+/* ---- generic netlink family lookup and plugin transactions ------------ */
+
+/* The wireguard fixtures (tests/fixtures/wireguard/genl-*.hex): hex pairs,
+ * '#' comments. */
+static size_t load_wg_hex(const char *name, uint8_t *out, size_t max)
+{
+	char path[512], line[256];
+	size_t n = 0;
+	FILE *f;
+	snprintf(path, sizeof path, "%s/%s", WG_FIXTURES, name);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	while (fgets(line, sizeof line, f)) {
+		char *p = line;
+		unsigned v;
+		int used;
+		if (line[0] == '#')
+			continue;
+		while (n < max && sscanf(p, "%2x%n", &v, &used) == 1) {
+			out[n++] = (uint8_t)v;
+			p += used;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+static void test_genl_family(void)
+{
+	uint8_t buf[256], want[256];
+	uint16_t id = 0;
+	size_t wl;
+	int n;
+
+	n = nl_build_genl_getfamily(buf, sizeof buf, 1, "wireguard");
+	wl = load_wg_hex("genl-getfamily.hex", want, sizeof want);
+	ok(n > 0 && wl == (size_t)n && memcmp(buf, want, wl) == 0, "CTRL_CMD_GETFAMILY request matches the fixture");
+	is_int(nl_build_genl_getfamily(buf, sizeof buf, 1, ""), -EINVAL, "an empty family name is refused");
+	wl = load_wg_hex("genl-family-reply.hex", want, sizeof want);
+	ok(wl && nl_parse_genl_family(want, wl, &id) == 0 && id == 27, "family id 27 parsed from the reply");
+	wl = load_wg_hex("genl-error-enoent.hex", want, sizeof want);
+	is_int(nl_parse_genl_family(want, wl, &id), -EBADMSG, "an error message is no family reply");
+}
+
+/* One scripted reply per transaction; what the request looked like. */
+static struct {
+	uint8_t reply[512];
+	size_t len;
+	uint32_t seq, flags_seen;
+	bool wrong_seq;
+	int opened;
+} tx;
+
+static ssize_t tx_send(void *ctx, const void *buf, size_t len)
+{
+	const struct nlmsghdr *h = buf;
+	struct nlmsghdr *r = (struct nlmsghdr *)tx.reply;
+	(void)ctx;
+	tx.seq = h->nlmsg_seq;
+	tx.flags_seen = h->nlmsg_flags;
+	r->nlmsg_seq = tx.wrong_seq ? h->nlmsg_seq - 1 : h->nlmsg_seq;
+	return (ssize_t)len;
+}
+
+static ssize_t tx_recv(void *ctx, void *buf, size_t len)
+{
+	(void)ctx;
+	if (tx.len > len)
+		return -EMSGSIZE;
+	memcpy(buf, tx.reply, tx.len);
+	return (ssize_t)tx.len;
+}
+
+static int tx_open(void *env, int protocol, struct nl_io *io)
+{
+	(void)env, (void)protocol;
+	tx.opened++;
+	*io = (struct nl_io){.send = tx_send, .recv = tx_recv, .portid = 77};
+	return 0;
+}
+
+static void tx_close(void *env, struct nl_io *io) { (void)env, (void)io; }
+
+static void tx_error_reply(int err)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)tx.reply;
+	struct nlmsgerr e = {.error = err};
+	memset(tx.reply, 0, sizeof tx.reply);
+	h->nlmsg_len = NLMSG_LENGTH(sizeof e);
+	h->nlmsg_type = NLMSG_ERROR;
+	h->nlmsg_pid = 77;
+	memcpy(NLMSG_DATA(h), &e, sizeof e);
+	tx.len = h->nlmsg_len;
+}
+
+static void test_transact(void)
+{
+	const struct nl_socket_ops ops = {tx_open, tx_close, NULL};
+	uint8_t req[64];
+	int n = nl_build_genl_getfamily(req, sizeof req, 0, "wireguard");
+	uint32_t first;
+
+	tx_error_reply(0);
+	is_int(nl_transact_ops(&ops, NETLINK_GENERIC, req, (size_t)n, NULL, NULL, NULL), 0, "an ACK: 0");
+	ok(tx.flags_seen & NLM_F_ACK && tx.flags_seen & NLM_F_REQUEST, "the host asks for the ACK itself");
+	first = tx.seq;
+	tx_error_reply(-ENODEV);
+	is_int(nl_transact_ops(&ops, NETLINK_GENERIC, req, (size_t)n, NULL, NULL, NULL), -ENODEV,
+	       "the kernel's NLMSG_ERROR becomes its -errno");
+	ok(tx.seq != first && tx.seq != 0, "each transaction has a sequence number of its own (%u, then %u)", first,
+	   tx.seq);
+	ok(tx.opened == 2, "and a socket of its own");
+	tx.wrong_seq = true;
+	tx_error_reply(0);
+	is_int(nl_transact_ops(&ops, NETLINK_GENERIC, req, (size_t)n, NULL, NULL, NULL), -EPROTO,
+	       "a reply to another sequence number is refused");
+	tx.wrong_seq = false;
+	is_int(nl_transact_ops(&ops, 9, req, (size_t)n, NULL, NULL, NULL), -EPROTONOSUPPORT,
+	       "only rtnetlink and generic netlink");
+	is_int(nl_transact_ops(&ops, NETLINK_GENERIC, req, (size_t)n - 4, NULL, NULL, NULL), -EINVAL,
+	       "a request whose length is not its header's is refused");
+	ok(nl_next_seq() != nl_next_seq(), "the process-wide counter never repeats");
+}
+
 int main(void)
 {
 	struct fixture fa, fl;
@@ -543,6 +667,8 @@ int main(void)
 	test_acks();
 	test_hostile(&fa);
 	test_retry(&fl, &fa);
+	test_genl_family();
+	test_transact();
 	unload(&fa);
 	unload(&fl);
 	return done_testing();

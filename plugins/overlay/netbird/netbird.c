@@ -60,12 +60,12 @@ struct nb {
 
 static const struct clusterctl_config_key nb_keys[] = {
 	{"command", CLUSTERCTL_CONFIG_STRING, NB_DEFAULT_COMMAND, 0, 0,
-	 "the netbird CLI (searched in PATH unless it holds a '/')"},
+	 "the netbird CLI (searched in PATH unless it holds a '/')", 0},
 	{"interface", CLUSTERCTL_CONFIG_STRING, NB_DEFAULT_IFNAME, 0, 0,
-	 "the WireGuard interface netbird puts its address on"},
+	 "the WireGuard interface netbird puts its address on", 0},
 	{"timeout", CLUSTERCTL_CONFIG_INT, "60", 1, 3600,
-	 "seconds to wait for netbird to connect with its address on the interface"},
-	{NULL, 0, NULL, 0, 0, NULL},
+	 "seconds to wait for netbird to connect with its address on the interface", 0},
+	{NULL, 0, NULL, 0, 0, NULL, 0},
 };
 
 #define ERR(n, ...) (n)->h->error((n)->h->ctx, __VA_ARGS__)
@@ -81,7 +81,7 @@ static int nb_init(const struct clusterctl_host *host, void **state)
 	n->command = cp_config_str(host, "command", NB_DEFAULT_COMMAND);
 	n->ifname = cp_config_str(host, "interface", NB_DEFAULT_IFNAME);
 	if (!nb_ifname_valid(n->ifname)) {
-		host->error(host->ctx, "netbird: --netbird-interface \"%.32s\" is not a valid interface name "
+		host->error(host->ctx, "--netbird-interface \"%.32s\" is not a valid interface name "
 				       "(1-15 characters, no '/', ':' or blanks)", n->ifname);
 		free(n);
 		return -EINVAL;
@@ -144,7 +144,7 @@ static int nb_daemon_down(struct nb *n, const char *what, const char *quote)
 static int nb_get_status(struct nb *n, int64_t deadline, struct nb_status *st)
 {
 	const char *argv[] = {n->command, "status", "--json", NULL};
-	struct clusterctl_run_result res;
+	struct clusterctl_run_result res = CLUSTERCTL_RUN_RESULT_INIT;
 	int left = cp_remaining_ms(deadline) + 1000;
 	char *err = NULL, *q;
 	int r;
@@ -180,7 +180,7 @@ static int nb_up(struct nb *n, const struct nb_options *o, const char *hostname,
 	const char *argv[12];
 	const char *env[2] = {NULL, NULL};
 	char *key_env = NULL, *q;
-	struct clusterctl_run_result res;
+	struct clusterctl_run_result res = CLUSTERCTL_RUN_RESULT_INIT;
 	size_t a = 0;
 	int r;
 
@@ -403,12 +403,12 @@ static int nb_plan(void *state, const struct clusterctl_plan_in *in, struct clus
 	r = nb_options_parse(in->options_json, true, &o, &err);
 	if (r < 0)
 		return cp_fail(n->h, r, err);
-	if (in->hostname && !nb_hostname_valid(in->hostname)) {
-		ERR(n, "node host name \"%.64s\" cannot be a netbird host name", in->hostname);
+	if (in->node->hostname && !nb_hostname_valid(in->node->hostname)) {
+		ERR(n, "node host name \"%.64s\" cannot be a netbird host name", in->node->hostname);
 		nb_options_free(&o);
 		return -EINVAL;
 	}
-	out->payload_json = nb_payload_build(&o, in->hostname);
+	out->payload_json = nb_payload_build(&o, in->node->hostname);
 	nb_options_free(&o);
 	if (!out->payload_json)
 		return -ENOMEM;

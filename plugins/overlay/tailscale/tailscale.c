@@ -65,10 +65,10 @@ struct ts {
 
 static const struct clusterctl_config_key ts_keys[] = {
 	{"socket", CLUSTERCTL_CONFIG_STRING, TS_DEFAULT_SOCKET, 0, 0,
-	 "tailscaled's LocalAPI unix socket"},
+	 "tailscaled's LocalAPI unix socket", 0},
 	{"timeout", CLUSTERCTL_CONFIG_INT, "60", 1, 3600,
-	 "seconds to wait for tailscaled to run with its address on the interface"},
-	{NULL, 0, NULL, 0, 0, NULL},
+	 "seconds to wait for tailscaled to run with its address on the interface", 0},
+	{NULL, 0, NULL, 0, 0, NULL, 0},
 };
 
 #define ERR(t, ...) (t)->h->error((t)->h->ctx, __VA_ARGS__)
@@ -142,7 +142,7 @@ static char *quote_body(const struct clusterctl_http_response *resp, const char 
 
 static int ts_get_status(struct ts *t, int timeout_ms, struct ts_status *st)
 {
-	struct clusterctl_http_response resp;
+	struct clusterctl_http_response resp = CLUSTERCTL_HTTP_RESPONSE_INIT;
 	char *err = NULL, *q;
 	int r;
 
@@ -175,7 +175,7 @@ out:
 static int ts_write(struct ts *t, const char *method, const char *route, const char *body,
 		    const char *secret, int64_t deadline, const char *what)
 {
-	struct clusterctl_http_response resp;
+	struct clusterctl_http_response resp = CLUSTERCTL_HTTP_RESPONSE_INIT;
 	int r, left = cp_remaining_ms(deadline);
 	char *q;
 
@@ -440,12 +440,12 @@ static int ts_plan(void *state, const struct clusterctl_plan_in *in, struct clus
 	r = ts_options_parse(in->options_json, true, &o, &err);
 	if (r < 0)
 		return cp_fail(t->h, r, err);
-	if (in->hostname && !ts_hostname_valid(in->hostname)) {
-		ERR(t, "node host name \"%.64s\" cannot be a Tailscale host name", in->hostname);
+	if (in->node->hostname && !ts_hostname_valid(in->node->hostname)) {
+		ERR(t, "node host name \"%.64s\" cannot be a Tailscale host name", in->node->hostname);
 		ts_options_free(&o);
 		return -EINVAL;
 	}
-	out->payload_json = ts_payload_build(&o, in->hostname);
+	out->payload_json = ts_payload_build(&o, in->node->hostname);
 	ts_options_free(&o);
 	if (!out->payload_json)
 		return -ENOMEM;

@@ -10,10 +10,14 @@ plugins_overlay_wireguard_libwg_la_SOURCES = \
 	plugins/overlay/wireguard/wg-device.c \
 	plugins/overlay/wireguard/wg-uapi.c \
 	plugins/overlay/wireguard/wg-genl.c \
-	plugins/overlay/wireguard/wg-json.c
+	plugins/overlay/wireguard/wg-json.c \
+	plugins/overlay/wireguard/wg-conf.c \
+	plugins/overlay/wireguard/wg-index.c \
+	plugins/overlay/wireguard/wg-backend.c \
+	plugins/overlay/wireguard/wg-ctl.c
 plugins_overlay_wireguard_libwg_la_CPPFLAGS = $(PLUGIN_COMMON_CPPFLAGS)
 plugins_overlay_wireguard_libwg_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(MNL_CFLAGS) $(CRYPTO_CFLAGS)
-plugins_overlay_wireguard_libwg_la_LIBADD = $(PLUGIN_COMMON_LIBS) $(MNL_LIBS) $(CRYPTO_LIBS)
+plugins_overlay_wireguard_libwg_la_LIBADD = $(PLUGIN_COMMON_LIBS) $(MNL_LIBS) $(CRYPTO_LIBS) -lpthread
 
 plugin_LTLIBRARIES += plugins/overlay/wireguard/overlay-wireguard.la
 plugins_overlay_wireguard_overlay_wireguard_la_SOURCES = plugins/overlay/wireguard/wireguard.c

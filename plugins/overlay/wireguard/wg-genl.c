@@ -1,13 +1,12 @@
 /* The kernel's WireGuard generic-netlink family ("wireguard", version 1,
- * include/uapi/linux/wireguard.h), spoken with libmnl.  The builders and
- * the parser work on caller buffers so they are unit-tested against
- * constructed messages; this machine's kernel has no WireGuard, so the
- * socket half is exercised only up to the family lookup (ENOENT). */
+ * include/uapi/linux/wireguard.h): its messages, built and parsed with
+ * libmnl on caller buffers (unit-tested against recorded messages).  The
+ * sockets are the host's (host->genl_family, host->nl_transact): a fresh
+ * socket per transaction, sequence numbers that never repeat, a receive
+ * timeout, and an interrupted dump redone whole on a new socket. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
@@ -22,8 +21,6 @@
 
 #include "wg.h"
 
-/* libmnl 1.0.4 lacks DUMP_BUF; a dump message may use 32 KiB. */
-#define DUMP_BUF 32768
 /* Requests we build are small; zeroed so no stack byte leaks to the kernel. */
 #define SEND_BUF 8192
 
@@ -41,14 +38,6 @@ static struct nlmsghdr *genl_start(void *buf, uint16_t type, uint16_t flags, uin
 	return nlh;
 }
 
-struct nlmsghdr *wg_genl_build_getfamily(void *buf, uint32_t seq)
-{
-	struct nlmsghdr *nlh = genl_start(buf, GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK, seq,
-					  CTRL_CMD_GETFAMILY, 1);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME);
-	return nlh;
-}
-
 static int nl_error_of(const struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *e;
@@ -56,27 +45,6 @@ static int nl_error_of(const struct nlmsghdr *nlh)
 		return -EBADMSG;
 	e = mnl_nlmsg_get_payload(nlh);
 	return e->error > 0 ? -e->error : e->error;
-}
-
-int wg_genl_parse_family(const struct nlmsghdr *nlh, uint16_t *id)
-{
-	const struct nlattr *a;
-	if (nlh->nlmsg_type == NLMSG_ERROR) {
-		int e = nl_error_of(nlh);
-		return e ? e : -ENODATA;
-	}
-	if (nlh->nlmsg_type != GENL_ID_CTRL || nlh->nlmsg_len < mnl_nlmsg_size(GENL_HDRLEN))
-		return -EBADMSG;
-	mnl_attr_for_each(a, nlh, GENL_HDRLEN)
-	{
-		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID) {
-			if (mnl_attr_validate(a, MNL_TYPE_U16) < 0)
-				return -EBADMSG;
-			*id = mnl_attr_get_u16(a);
-			return 0;
-		}
-	}
-	return -EBADMSG;
 }
 
 struct nlmsghdr *wg_genl_build_get(void *buf, uint16_t family, uint32_t seq, const char *ifname)
@@ -216,8 +184,8 @@ static int parse_peer(const struct nlattr *nest, struct wg_device *dev)
 				   WG_KEY_LEN) == 0) {
 		p = &dev->peers[dev->n_peers - 1];
 	} else {
-		if (wg_device_find_peer(dev, tmp.public_key))
-			return -EBADMSG;
+		/* Repeated keys are refused once the dump is complete
+		 * (wg_device_check_unique), not per peer: O(n), not O(n^2). */
 		if (!(p = wg_device_add_peer(dev)))
 			return -E2BIG;
 		*p = tmp;
@@ -389,203 +357,70 @@ int wg_genl_build_set(void *buf, size_t size, size_t msg_max, uint16_t family, u
 	return 0;
 }
 
-/* ---- sockets ------------------------------------------------------- */
+/* ---- over the host's netlink --------------------------------------- */
 
-static int nl_open(int bus, struct mnl_socket **out)
+int wg_genl_family(const struct clusterctl_host *h, uint16_t *id)
 {
-	struct mnl_socket *nl = mnl_socket_open2(bus, SOCK_CLOEXEC);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int e = errno;
-		mnl_socket_close(nl);
-		return -e;
-	}
-	*out = nl;
-	return 0;
+	return h->genl_family(h->ctx, WG_GENL_NAME, id);
 }
 
-/* Send one message and read replies until ACK/DONE, handing each data
- * message to cb. */
-struct talk {
-	int (*cb)(const struct nlmsghdr *nlh, void *data);
-	void *data;
-	int error;
-	bool interrupted;
-};
-
-static int talk_cb(const struct nlmsghdr *nlh, void *data)
+static int device_msg(void *arg, const void *msg, size_t len)
 {
-	struct talk *t = data;
-	int r;
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		t->interrupted = true;
-	if (!t->cb)
-		return MNL_CB_OK;
-	r = t->cb(nlh, t->data);
-	if (r < 0) {
-		t->error = r;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_OK;
+	(void)len;
+	return wg_genl_parse_device(msg, arg);
 }
 
-static int nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, struct talk *t)
+/* The kernel changed the peer list under the dump: what was read may mix
+ * two states, so it is dropped and the host reads it again whole. */
+static void device_restart(void *arg)
 {
-	char *buf = malloc(DUMP_BUF);
-	uint32_t portid = mnl_socket_get_portid(nl), seq = nlh->nlmsg_seq;
-	int r = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		r = -errno;
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, DUMP_BUF);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			break;
-		}
-		r = mnl_cb_run(buf, (size_t)n, seq, portid, talk_cb, t);
-		if (r == MNL_CB_STOP) {
-			r = 0;
-			break;
-		}
-		if (r < 0) {
-			r = t->error ? t->error : -errno;
-			break;
-		}
-	}
-out:
-	free(buf);
-	return r;
+	struct wg_device *dev = arg;
+	wg_device_free(dev);
+	memset(dev, 0, sizeof *dev);
 }
 
-static uint32_t next_seq(void) { return (uint32_t)time(NULL); }
-
-static int family_cb(const struct nlmsghdr *nlh, void *data)
-{
-	return wg_genl_parse_family(nlh, data);
-}
-
-static int family_on(struct mnl_socket *nl, uint16_t *id)
+int wg_genl_get(const struct clusterctl_host *h, const char *ifname, struct wg_device *dev)
 {
 	char buf[SEND_BUF] = {0};
-	struct nlmsghdr *nlh = wg_genl_build_getfamily(buf, next_seq());
-	struct talk t = {.cb = family_cb, .data = id};
-	*id = 0;
-	int r = nl_talk(nl, nlh, &t);
-	if (r == 0 && *id == 0)
-		r = -ENOENT;
-	return r;
-}
-
-int wg_genl_family(uint16_t *id)
-{
-	struct mnl_socket *nl;
-	int r = nl_open(NETLINK_GENERIC, &nl);
-	if (r < 0)
-		return r;
-	r = family_on(nl, id);
-	mnl_socket_close(nl);
-	return r;
-}
-
-static int device_cb(const struct nlmsghdr *nlh, void *data) { return wg_genl_parse_device(nlh, data); }
-
-int wg_genl_get(const char *ifname, struct wg_device *dev)
-{
-	char buf[SEND_BUF] = {0};
-	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
 	uint16_t family;
-	int r, tries = 0;
+	int r;
 
 	memset(dev, 0, sizeof *dev);
 	if (!wg_valid_ifname(ifname))
 		return -EINVAL;
-	if ((r = nl_open(NETLINK_GENERIC, &nl)) < 0)
+	if ((r = wg_genl_family(h, &family)) < 0)
 		return r;
-	if ((r = family_on(nl, &family)) < 0)
-		goto out;
-	do {
-		struct talk t = {.cb = device_cb, .data = dev};
-		wg_device_free(dev);
-		memset(dev, 0, sizeof *dev);
-		r = nl_talk(nl, wg_genl_build_get(buf, family, next_seq(), ifname), &t);
-		/* The peer list changed during the dump: read it again whole. */
-		if (r == 0 && t.interrupted)
-			r = -EINTR;
-	} while (r == -EINTR && ++tries < 5);
-out:
-	mnl_socket_close(nl);
+	nlh = wg_genl_build_get(buf, family, 0, ifname);
+	r = h->nl_transact(h->ctx, NETLINK_GENERIC, nlh, nlh->nlmsg_len, device_msg, device_restart, dev);
+	if (r == 0)
+		r = wg_device_check_unique(dev);
 	if (r < 0)
 		wg_device_free(dev);
 	return r;
 }
 
-int wg_genl_set(const struct wg_device *set)
+int wg_genl_set(const struct clusterctl_host *h, const struct wg_device *set)
 {
 	size_t cap = 64 * 1024 + set->n_peers * 512, n_msgs, used, off = 0;
-	struct mnl_socket *nl = NULL;
 	char *buf = NULL;
 	uint16_t family;
 	int r;
 
 	for (size_t i = 0; i < set->n_peers; i++)
 		cap += set->peers[i].n_allowed * 32;
-	if ((r = nl_open(NETLINK_GENERIC, &nl)) < 0)
+	if ((r = wg_genl_family(h, &family)) < 0)
 		return r;
-	if ((r = family_on(nl, &family)) < 0)
-		goto out;
-	if (!(buf = calloc(1, cap))) {
-		r = -ENOMEM;
-		goto out;
-	}
-	r = wg_genl_build_set(buf, cap, SEND_BUF, family, next_seq(), set, &n_msgs, &used);
+	if (!(buf = calloc(1, cap)))
+		return -ENOMEM;
+	r = wg_genl_build_set(buf, cap, SEND_BUF, family, 0, set, &n_msgs, &used);
 	for (size_t m = 0; r == 0 && m < n_msgs; m++) {
 		struct nlmsghdr *nlh = (struct nlmsghdr *)(buf + off);
-		struct talk t = {0};
 		off += NLMSG_ALIGN(nlh->nlmsg_len);
-		r = nl_talk(nl, nlh, &t);
+		r = h->nl_transact(h->ctx, NETLINK_GENERIC, nlh, nlh->nlmsg_len, NULL, NULL, NULL);
 	}
-out:
-	if (buf) {
-		wg_key_wipe(buf, cap);
-		free(buf);
-	}
-	mnl_socket_close(nl);
-	return r;
-}
-
-int wg_genl_link_create(const char *ifname)
-{
-	char buf[SEND_BUF] = {0};
-	struct mnl_socket *nl;
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifm;
-	struct nlattr *info;
-	struct talk t = {0};
-	int r;
-
-	if (!wg_valid_ifname(ifname))
-		return -EINVAL;
-	if ((r = nl_open(NETLINK_ROUTE, &nl)) < 0)
-		return r;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
-	nlh->nlmsg_seq = next_seq();
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof *ifm);
-	ifm->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
-	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "wireguard");
-	mnl_attr_nest_end(nlh, info);
-	r = nl_talk(nl, nlh, &t);
-	mnl_socket_close(nl);
+	/* It held the private key. */
+	wg_key_wipe(buf, cap);
+	free(buf);
 	return r;
 }

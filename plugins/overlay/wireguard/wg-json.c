@@ -6,6 +6,7 @@
  * must have its type and range, or the whole document is refused. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,8 @@
 
 #include "wg.h"
 
-#define MAX_JSON (4u << 20)
+#define MAX_JSON (4u << 20)       /* what a controller may send */
+#define MAX_JSON_FILE (32u << 20) /* master-peers.json of the largest mesh */
 
 static int fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(char **err, const char *fmt, ...)
@@ -32,7 +34,7 @@ static int fail(char **err, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static json_object *parse_object(const char *json, const char *what, char **err)
+static json_object *parse_object_max(const char *json, size_t max, const char *what, char **err)
 {
 	json_tokener *tok;
 	json_object *o;
@@ -41,8 +43,8 @@ static json_object *parse_object(const char *json, const char *what, char **err)
 	if (!json)
 		return fail(err, "%s: missing", what), NULL;
 	len = strlen(json);
-	if (len > MAX_JSON)
-		return fail(err, "%s: larger than %u bytes", what, MAX_JSON), NULL;
+	if (len > max)
+		return fail(err, "%s: larger than %zu bytes", what, max), NULL;
 	tok = json_tokener_new();
 	if (!tok)
 		return fail(err, "out of memory"), NULL;
@@ -69,6 +71,11 @@ static json_object *parse_object(const char *json, const char *what, char **err)
 		return NULL;
 	}
 	return o;
+}
+
+static json_object *parse_object(const char *json, const char *what, char **err)
+{
+	return parse_object_max(json, MAX_JSON, what, err);
 }
 
 /* Field getters: 0 found and valid, 1 absent (or null), -EINVAL bad. */
@@ -120,6 +127,72 @@ void wg_payload_free(struct wg_payload *p)
 	wg_device_free(&d);
 	p->peers = NULL;
 	p->n_peers = 0;
+	free(p->removed);
+	p->removed = NULL;
+	p->n_removed = 0;
+}
+
+bool wg_version_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n >= WG_VERSION_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || s[i] == '.'))
+			return false;
+	return true;
+}
+
+/* PeerSync, PeerVersion, RemovedPeers and More: how this payload's
+ * peers relate to what the node holds.  Without PeerSync it is an older
+ * controller's (or master-peers.json's) complete list. */
+static int parse_sync(json_object *o, struct wg_payload *p, const char *what, char **err)
+{
+	json_object *v, *rm;
+	const char *s;
+	int r;
+
+	p->sync = WG_SYNC_COMPLETE;
+	if ((r = get_str(o, "PeerSync", &s, what, err)) < 0)
+		return r;
+	if (r == 0) {
+		if (strcmp(s, "full") == 0)
+			p->sync = WG_SYNC_FULL;
+		else if (strcmp(s, "delta") == 0)
+			p->sync = WG_SYNC_DELTA;
+		else if (strcmp(s, "unchanged") == 0)
+			p->sync = WG_SYNC_UNCHANGED;
+		else
+			return fail(err, "%s: PeerSync must be \"full\", \"delta\" or \"unchanged\"", what);
+	}
+	if ((r = get_str(o, "PeerVersion", &s, what, err)) < 0)
+		return r;
+	if (r == 0) {
+		if (!wg_version_valid(s))
+			return fail(err, "%s: PeerVersion is not a peer-list version", what);
+		strcpy(p->version, s);
+	}
+	if (json_object_object_get_ex(o, "More", &v) && v) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return fail(err, "%s: More must be true or false", what);
+		p->more = json_object_get_boolean(v);
+	}
+	if (!json_object_object_get_ex(o, "RemovedPeers", &rm) || !rm)
+		return 0;
+	if (!json_object_is_type(rm, json_type_array) || json_object_array_length(rm) > WG_MAX_PEERS + WG_MAX_RETIRED)
+		return fail(err, "%s: RemovedPeers must be an array of at most %d keys", what,
+			    WG_MAX_PEERS + WG_MAX_RETIRED);
+	if (json_object_array_length(rm) &&
+	    !(p->removed = calloc(json_object_array_length(rm), sizeof *p->removed)))
+		return -ENOMEM;
+	for (size_t i = 0; i < json_object_array_length(rm); i++) {
+		json_object *k = json_object_array_get_idx(rm, i);
+		if (!json_object_is_type(k, json_type_string) ||
+		    wg_key_from_base64(json_object_get_string(k), p->removed[i]) < 0)
+			return fail(err, "%s: RemovedPeers[%zu] is not a base64 WireGuard key", what, i);
+		p->n_removed++;
+	}
+	return 0;
 }
 
 static int parse_peer(json_object *po, size_t idx, const struct wg_payload *p, struct wg_peer *peer,
@@ -170,16 +243,18 @@ static int parse_peer(json_object *po, size_t idx, const struct wg_payload *p, s
 	return 0;
 }
 
-int wg_payload_parse(const char *json, struct wg_payload *p, char **err)
+static int payload_parse(const char *json, size_t max_json, size_t max_peers, struct wg_payload *p, char **err)
 {
 	const char *what = "OverlayPayload", *s;
 	json_object *o, *peers;
+	struct cp_map seen;
 	long long v;
 	int r = -EINVAL;
 
 	memset(p, 0, sizeof *p);
 	*err = NULL;
-	if (!(o = parse_object(json, what, err)))
+	cp_map_init(&seen);
+	if (!(o = parse_object_max(json, max_json, what, err)))
 		return -EINVAL;
 	if ((r = get_str(o, "Interface", &s, what, err)) != 0 || !wg_valid_ifname(s)) {
 		r = r < 0 ? r : fail(err, "%s: Interface must be an interface name of 1..15 of [A-Za-z0-9_.-]", what);
@@ -212,12 +287,18 @@ int wg_payload_parse(const char *json, struct wg_payload *p, char **err)
 		goto out;
 	}
 	p->mtu = (uint32_t)v;
+	if ((r = parse_sync(o, p, what, err)) < 0)
+		goto out;
+	if (!json_object_object_get_ex(o, "Peers", &peers) && p->sync == WG_SYNC_UNCHANGED) {
+		r = 0;
+		goto out;
+	}
 	if (!json_object_object_get_ex(o, "Peers", &peers) || !json_object_is_type(peers, json_type_array)) {
 		r = fail(err, "%s: Peers must be an array", what);
 		goto out;
 	}
-	if (json_object_array_length(peers) > WG_MAX_PEERS) {
-		r = fail(err, "%s: more than %d peers", what, WG_MAX_PEERS);
+	if (json_object_array_length(peers) > max_peers) {
+		r = fail(err, "%s: more than %zu peers", what, max_peers);
 		goto out;
 	}
 	for (size_t i = 0; i < json_object_array_length(peers); i++) {
@@ -231,18 +312,45 @@ int wg_payload_parse(const char *json, struct wg_payload *p, char **err)
 		p->n_peers = tmp.n_peers;
 		if ((r = parse_peer(json_object_array_get_idx(peers, i), i, p, peer, err)) < 0)
 			goto out;
-		tmp.n_peers--; /* not itself */
-		if (wg_device_find_peer(&tmp, peer->public_key)) {
+		if (cp_map_get(&seen, peer->public_key, WG_KEY_LEN)) {
 			r = fail(err, "%s: Peers[%zu] repeats a public key", what, i);
 			goto out;
 		}
+		if ((r = cp_map_put(&seen, peer->public_key, WG_KEY_LEN, peer)) < 0)
+			goto out;
 	}
 	r = 0;
 out:
+	cp_map_free(&seen, NULL);
 	json_object_put(o);
 	if (r < 0)
 		wg_payload_free(p);
 	return r;
+}
+
+int wg_payload_parse(const char *json, struct wg_payload *p, char **err)
+{
+	return payload_parse(json, MAX_JSON, WG_MAX_PEERS, p, err);
+}
+
+int wg_payload_parse_file(const char *json, struct wg_payload *p, char **err)
+{
+	return payload_parse(json, MAX_JSON_FILE, WG_MAX_DEVICE_PEERS, p, err);
+}
+
+void wg_peer_format(struct wg_buf *b, const uint8_t key[WG_KEY_LEN], uint32_t endpoint_ip, uint16_t port,
+		    uint32_t address, uint16_t keepalive)
+{
+	char b64[WG_KEY_B64_LEN + 1], ip[16];
+
+	wg_key_to_base64(key, b64);
+	wg_buf_printf(b, "{\"PublicKey\":\"%s\"", b64);
+	if (endpoint_ip && port) {
+		wg_format_ipv4(endpoint_ip, ip);
+		wg_buf_printf(b, ",\"Endpoint\":\"%s:%u\"", ip, port);
+	}
+	wg_format_ipv4(address, ip);
+	wg_buf_printf(b, ",\"AllowedIPs\":[\"%s/32\"],\"PersistentKeepalive\":%u}", ip, keepalive);
 }
 
 char *wg_payload_format(const struct wg_payload *p)
@@ -324,6 +432,12 @@ int wg_record_parse(const char *json, struct wg_record *rec, char **err)
 		}
 		rec->master = json_object_get_boolean(m);
 	}
+	{
+		long long v;
+		if ((r = get_int(o, "Ver", 0, INT64_MAX, &v, what, err)) < 0)
+			goto out;
+		rec->ver = r == 0 ? (uint64_t)v : 0;
+	}
 	r = 0;
 out:
 	json_object_put(o);
@@ -353,9 +467,18 @@ char *wg_record_format(const struct wg_record *rec)
 	}
 	if (rec->master)
 		json_object_object_add(o, "Master", json_object_new_boolean(1));
+	if (rec->ver)
+		json_object_object_add(o, "Ver", json_object_new_int64((int64_t)rec->ver));
 	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return s;
+}
+
+bool wg_record_same_peer(const struct wg_record *a, const struct wg_record *b)
+{
+	return a->address == b->address && a->has_key == b->has_key &&
+	       (!a->has_key || memcmp(a->public_key, b->public_key, WG_KEY_LEN) == 0) &&
+	       a->endpoint_ip == b->endpoint_ip && a->listen_port == b->listen_port && a->master == b->master;
 }
 
 int wg_observed_parse(const char *json, struct wg_observed *ob, char **err)
@@ -387,6 +510,16 @@ int wg_observed_parse(const char *json, struct wg_observed *ob, char **err)
 	if (r == 0 && wg_parse_ipv4(s, &ob->underlay_ip) < 0) {
 		r = fail(err, "%s: UnderlayIP is not an IPv4 address", what);
 		goto out;
+	}
+	if ((r = get_str(o, "PeerVersion", &s, what, err)) < 0)
+		goto out;
+	if (r == 0) {
+		if (!wg_version_valid(s)) {
+			r = fail(err, "%s: PeerVersion is not a peer-list version", what);
+			goto out;
+		}
+		ob->has_version = true;
+		strcpy(ob->version, s);
 	}
 	r = 0;
 out:

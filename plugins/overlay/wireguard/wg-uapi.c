@@ -224,6 +224,12 @@ int wg_uapi_parse_get(const char *text, size_t len, struct wg_device *dev, const
 				*err = "bytes after errno";
 				return -EPROTO;
 			}
+			/* Checked once at the end: a mesh interface holds one
+			 * peer per node. */
+			if ((r = wg_device_check_unique(dev)) < 0) {
+				*err = r == -ENOMEM ? "out of memory" : "duplicate peer";
+				return r;
+			}
 			return 0;
 		} else if (KEY("public_key")) {
 			if (!(peer = wg_device_add_peer(dev))) {
@@ -231,10 +237,6 @@ int wg_uapi_parse_get(const char *text, size_t len, struct wg_device *dev, const
 				return -E2BIG;
 			}
 			r = wg_key_from_hex(val, vl, peer->public_key);
-			if (r == 0 && wg_device_find_peer(dev, peer->public_key) != peer) {
-				*err = "duplicate peer";
-				return -EPROTO;
-			}
 		} else if (!peer && KEY("private_key")) {
 			r = wg_key_from_hex(val, vl, dev->private_key);
 			dev->has_private_key = r == 0 && !wg_key_is_zero(dev->private_key);

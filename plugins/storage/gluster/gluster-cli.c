@@ -33,7 +33,7 @@ static int gcli_run(const struct clusterctl_host *h, bool xml, const char *const
 		    char **out, size_t *len, int *status, char **err)
 {
 	const char *argv[24];
-	struct clusterctl_run_result res;
+	struct clusterctl_run_result res = CLUSTERCTL_RUN_RESULT_INIT;
 	const char *text;
 	size_t n = 0, tlen;
 	int r;

@@ -10,8 +10,9 @@
 
 #include "gluster-cli.h"
 #include "gluster-ctl.h"
-#include "plugin-json.h"
 #include "gluster-node.h"
+#include "plugin-json.h"
+#include "plugin-map.h"
 
 /* A snapshot older than this is refreshed when a node asks. */
 #define SNAP_MAX_AGE_MS 1000
@@ -41,9 +42,12 @@ struct jerr {
 	struct jerr *next;
 };
 
-struct assign {
+/* What the core stores for one node, as node events told us. */
+struct gl_node {
 	char *node_id;
+	char *text;          /* the record as stored (compared, not parsed again) */
 	struct gp_record rec;
+	size_t roster_at;    /* index in c->roster when a brick, else SIZE_MAX */
 };
 
 struct gl_ctl {
@@ -63,8 +67,17 @@ struct gl_ctl {
 
 	struct job *q, *running;
 	struct jerr *errs;
-	struct assign *assigns;
-	size_t n_assigns;
+
+	/* The answer every plain client gets while the snapshot stands
+	 * (NULL: none, decide each time): rebuilt by the worker when it
+	 * installs a snapshot, so a client's plan is a lookup. */
+	char *client_payload, *client_message;
+
+	/* Event loop only: the nodes' records (node id -> gl_node) and the
+	 * brick-role ones among them, the few a decision looks at. */
+	struct cp_map nodes;
+	struct gl_node **roster;
+	size_t n_roster, cap_roster;
 };
 
 static int64_t now_ms(void)
@@ -214,6 +227,31 @@ oom:
 
 /* ---- the worker --------------------------------------------------- */
 
+/* Lock held.  What gp_decide answers a node that can host no brick, has
+ * none and was promised none, while this snapshot stands: the same for
+ * every such node (nothing in it names the node).  Only a plain "mount"
+ * is cached; any other state is decided node by node. */
+static void cache_client_answer(struct gl_ctl *c)
+{
+	struct gp_node node = {.node_id = "", .ip = "0.0.0.0"};
+	struct gp_view view = {.loaded = c->loaded, .error = c->snap_err, .vol_exists = c->vol_exists,
+			       .vol = c->vol_exists ? &c->vol : NULL, .peers = &c->peers};
+	struct gp_answer a;
+
+	free(c->client_payload);
+	free(c->client_message);
+	c->client_payload = c->client_message = NULL;
+	if (gp_decide(&c->cfg, &view, &node, &a) < 0)
+		return;
+	if (a.step == GP_MOUNT && !a.waiting && a.action == GP_NONE && strcmp(a.role, GP_ROLE_CLIENT) == 0 &&
+	    a.message && (c->client_payload = gp_payload_json(&c->cfg, view.vol, &a)) &&
+	    !(c->client_message = strdup(a.message))) {
+		free(c->client_payload);
+		c->client_payload = NULL;
+	}
+	gp_answer_free(&a);
+}
+
 static void refresh(struct gl_ctl *c)
 {
 	struct gx_peers peers;
@@ -246,6 +284,7 @@ static void refresh(struct gl_ctl *c)
 	}
 	c->loaded = true;
 	c->snap_ms = now_ms();
+	cache_client_answer(c);
 	pthread_mutex_unlock(&c->mu);
 	free(err);
 }
@@ -456,6 +495,17 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static void gl_node_free(void *v)
+{
+	struct gl_node *n = v;
+	if (!n)
+		return;
+	free(n->node_id);
+	free(n->text);
+	gp_record_free(&n->rec);
+	free(n);
+}
+
 int gl_ctl_new(const struct clusterctl_host *h, const struct gp_cfg *cfg, struct gl_ctl **out)
 {
 	struct gl_ctl *c = calloc(1, sizeof *c);
@@ -463,6 +513,7 @@ int gl_ctl_new(const struct clusterctl_host *h, const struct gp_cfg *cfg, struct
 		return -ENOMEM;
 	c->h = h;
 	c->cfg = *cfg;
+	cp_map_init(&c->nodes);
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
 	*out = c;
@@ -492,11 +543,10 @@ void gl_ctl_free(struct gl_ctl *c)
 		free(e->msg);
 		free(e);
 	}
-	for (size_t i = 0; i < c->n_assigns; i++) {
-		free(c->assigns[i].node_id);
-		gp_record_free(&c->assigns[i].rec);
-	}
-	free(c->assigns);
+	cp_map_free(&c->nodes, gl_node_free);
+	free(c->roster);
+	free(c->client_payload);
+	free(c->client_message);
 	free(c->snap_err);
 	gx_volume_free(&c->vol);
 	gx_peers_free(&c->peers);
@@ -516,70 +566,155 @@ int gl_ctl_busy(struct gl_ctl *c)
 	return n;
 }
 
-/* Lock held: remember a decision until the core has stored it, so two
- * nodes registering back to back are counted right. */
-static void remember(struct gl_ctl *c, const char *node_id, const struct gp_record *rec)
+/* ---- the index (event loop only) ----------------------------------- */
+
+static bool is_brick(const struct gp_record *r) { return r->role && strcmp(r->role, GP_ROLE_BRICK) == 0; }
+
+static void roster_drop(struct gl_ctl *c, struct gl_node *n)
 {
-	struct assign *a = NULL;
-	char *rj;
-	for (size_t i = 0; i < c->n_assigns; i++)
-		if (strcmp(c->assigns[i].node_id, node_id) == 0)
-			a = &c->assigns[i];
-	if (!a) {
-		struct assign *v = realloc(c->assigns, (c->n_assigns + 1) * sizeof *v);
-		if (!v)
-			return;
-		c->assigns = v;
-		a = &v[c->n_assigns];
-		memset(a, 0, sizeof *a);
-		if (!(a->node_id = strdup(node_id)))
-			return;
-		c->n_assigns++;
-	}
-	gp_record_free(&a->rec);
-	/* deep copy through the JSON form keeps one definition of a record */
-	rj = gp_record_json(rec);
-	if (rj)
-		gp_record_parse(rj, &a->rec);
-	free(rj);
+	size_t i = n->roster_at;
+	if (i == SIZE_MAX)
+		return;
+	c->roster[i] = c->roster[--c->n_roster];
+	c->roster[i]->roster_at = i;
+	n->roster_at = SIZE_MAX;
 }
 
-/* Lock held: the other nodes = the core's view, completed by our own
- * decisions it has not stored yet. */
-static int merge_assigns(struct gl_ctl *c, const char *self, struct gp_other **others, size_t *n)
+static int roster_add(struct gl_ctl *c, struct gl_node *n)
 {
-	for (size_t i = 0; i < c->n_assigns; i++) {
-		const struct assign *a = &c->assigns[i];
-		struct gp_other *o = NULL, *v;
-		char *rj;
-		if (strcmp(a->node_id, self) == 0)
-			continue;
-		for (size_t k = 0; k < *n; k++)
-			if ((*others)[k].node_id && strcmp((*others)[k].node_id, a->node_id) == 0)
-				o = &(*others)[k];
-		if (o && o->rec.role)
-			continue;
-		if (!o) {
-			v = realloc(*others, (*n + 1) * sizeof *v);
-			if (!v)
-				return -ENOMEM;
-			*others = v;
-			o = &v[(*n)++];
-			memset(o, 0, sizeof *o);
-			if (!(o->node_id = strdup(a->node_id)))
-				return -ENOMEM;
+	if (n->roster_at != SIZE_MAX)
+		return 0;
+	if (c->n_roster == c->cap_roster) {
+		size_t cap = c->cap_roster ? c->cap_roster * 2 : 8;
+		struct gl_node **v = realloc(c->roster, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		c->roster = v;
+		c->cap_roster = cap;
+	}
+	n->roster_at = c->n_roster;
+	c->roster[c->n_roster++] = n;
+	return 0;
+}
+
+/* The node's record as the core stores it now (NULL: none). */
+static int index_put(struct gl_ctl *c, const char *node_id, const char *record)
+{
+	struct gl_node *n = cp_map_gets(&c->nodes, node_id);
+	char *text;
+
+	if (n && ((!record && !n->text) || (record && n->text && strcmp(record, n->text) == 0)))
+		return 0; /* unchanged: a heartbeat */
+	if (!n) {
+		if (!(n = calloc(1, sizeof *n)) || !(n->node_id = strdup(node_id))) {
+			free(n);
+			return -ENOMEM;
 		}
-		gp_record_free(&o->rec);
-		rj = gp_record_json(&a->rec);
-		if (rj)
-			gp_record_parse(rj, &o->rec);
-		free(rj);
+		n->roster_at = SIZE_MAX;
+		if (cp_map_puts(&c->nodes, node_id, n) < 0) {
+			gl_node_free(n);
+			return -ENOMEM;
+		}
+	}
+	if (record && !(text = strdup(record)))
+		return -ENOMEM;
+	free(n->text);
+	n->text = record ? text : NULL;
+	gp_record_free(&n->rec);
+	gp_record_parse(record, &n->rec);
+	if (is_brick(&n->rec))
+		return roster_add(c, n);
+	roster_drop(c, n);
+	return 0;
+}
+
+int gl_ctl_event(struct gl_ctl *c, int kind, const struct clusterctl_node *node)
+{
+	struct gl_node *n;
+
+	switch (kind) {
+	case CLUSTERCTL_NODE_LOADED:
+	case CLUSTERCTL_NODE_STORED:
+		if (node && node->node_id && index_put(c, node->node_id, node->record_json) < 0) {
+			c->h->error(c->h->ctx, "out of memory");
+			return -ENOMEM;
+		}
+		return 0;
+	case CLUSTERCTL_NODE_REMOVED:
+		if (node && node->node_id && (n = cp_map_dels(&c->nodes, node->node_id))) {
+			roster_drop(c, n);
+			gl_node_free(n);
+		}
+		return 0;
+	default:
+		return 0; /* NODES_READY and kinds of later minors */
+	}
+}
+
+/* ---- plans ---------------------------------------------------------- */
+
+/* The record of a plain client, as gp_record_json writes it. */
+static char *client_record(const char *ip)
+{
+	struct gp_record r = {.role = (char *)GP_ROLE_CLIENT, .host = (char *)ip};
+	return gp_record_json(&r);
+}
+
+/* Lock held.  A node that can host no brick, holds none (its address
+ * names no brick of the volume) and was promised none: the cached
+ * answer, O(1).  1: answered, 0: decide it the long way, -ENOMEM. */
+static int plan_plain_client(struct gl_ctl *c, const struct clusterctl_plan_in *in, struct clusterctl_plan_out *out)
+{
+	const struct clusterctl_node *node = in->node;
+	const struct gl_node *n = cp_map_gets(&c->nodes, node->node_id);
+	char *record = NULL;
+	int r = 0;
+
+	if (node->storage_capable || (n && is_brick(&n->rec)) || !c->client_payload ||
+	    (c->vol_exists && gx_volume_find_brick(&c->vol, node->ip, NULL)))
+		return 0;
+	/* Keep the stored record when it already says this. */
+	if (!(record = client_record(node->ip)))
+		return -ENOMEM;
+	if (node->record_json && strcmp(node->record_json, record) == 0) {
+		free(record);
+		record = NULL;
+	}
+	out->payload_json = strdup(c->client_payload);
+	out->message = strdup(c->client_message);
+	out->record_json = record;
+	out->storage_enabled = 1;
+	out->storage_volume = strdup(c->cfg.volume);
+	out->storage_mount = strdup(c->cfg.mount);
+	out->storage_brick = strdup("");
+	r = out->payload_json && out->message && out->storage_volume && out->storage_mount && out->storage_brick
+		    ? 1
+		    : -ENOMEM;
+	return r;
+}
+
+/* The brick-role nodes other than self, for gp_decide (borrowed). */
+static int others_of(struct gl_ctl *c, const char *self, struct gp_other **out, size_t *n)
+{
+	*n = 0;
+	*out = calloc(c->n_roster + 1, sizeof **out);
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_roster; i++) {
+		const struct gl_node *g = c->roster[i];
+		if (strcmp(g->node_id, self) == 0)
+			continue;
+		(*out)[*n].node_id = g->node_id;
+		(*out)[*n].ip = g->rec.host;
+		(*out)[*n].rec = g->rec;
+		(*n)++;
 	}
 	return 0;
 }
 
 int gl_ctl_plan(struct gl_ctl *c, const struct clusterctl_plan_in *in, struct clusterctl_plan_out *out)
 {
+	const struct clusterctl_node *nd = in->node;
 	struct gp_node node;
 	struct gp_view view;
 	struct gp_answer ans;
@@ -587,38 +722,23 @@ int gl_ctl_plan(struct gl_ctl *c, const struct clusterctl_plan_in *in, struct cl
 	size_t n_others = 0;
 	char *perr = NULL, *probe_key = NULL;
 	struct jerr *pe, *ce;
+	bool changed;
 	int r;
 
 	memset(&node, 0, sizeof node);
 	memset(&ans, 0, sizeof ans);
-	if (!in->ip || !gn_host_ok(in->ip) || !in->node_id) {
-		c->h->error(c->h->ctx, "gluster: the registration has no usable IP address");
+	if (!nd || !nd->ip || !gn_host_ok(nd->ip) || !nd->node_id) {
+		c->h->error(c->h->ctx, "the registration has no usable IP address");
 		return -EINVAL;
 	}
-	node.node_id = in->node_id;
-	node.ip = in->ip;
-	node.capable = in->gluster_capable != 0;
-	if (gp_obs_parse(in->observed_json, &node.obs, &perr) < 0) {
-		c->h->log(c->h->ctx, CLUSTERCTL_LOG_WARN, "ignoring Observed.Storage of node=%s: %s",
-			  in->node_id, perr);
-		gp_obs_parse("{}", &node.obs, &perr);
-	}
-	free(perr);
-	gp_record_parse(in->record_json, &node.rec);
-	if ((r = gp_cluster_parse(in->cluster_json, &others, &n_others)) < 0)
-		goto out;
-	if (!(probe_key = cp_fmt("probe:%s", in->ip))) {
-		r = -ENOMEM;
-		goto out;
-	}
-
+	/* One critical section from the thread's start to the decision: the
+	 * answer is the snapshot's as it stood when the node asked. */
 	pthread_mutex_lock(&c->mu);
 	if (!c->thr_started) {
 		if (pthread_create(&c->thr, NULL, worker, c) != 0) {
 			pthread_mutex_unlock(&c->mu);
-			c->h->error(c->h->ctx, "gluster: cannot start the background thread");
-			r = -EAGAIN;
-			goto out;
+			c->h->error(c->h->ctx, "cannot start the background thread");
+			return -EAGAIN;
 		}
 		c->thr_started = true;
 		c->refresh_wanted = true;
@@ -627,8 +747,27 @@ int gl_ctl_plan(struct gl_ctl *c, const struct clusterctl_plan_in *in, struct cl
 		c->refresh_wanted = true;
 		pthread_cond_signal(&c->cv);
 	}
-	if ((r = merge_assigns(c, in->node_id, &others, &n_others)) < 0) {
+	if ((r = plan_plain_client(c, in, out)) != 0) {
 		pthread_mutex_unlock(&c->mu);
+		if (r < 0)
+			c->h->error(c->h->ctx, "out of memory");
+		return r < 0 ? r : 0;
+	}
+
+	node.node_id = nd->node_id;
+	node.ip = nd->ip;
+	node.capable = nd->storage_capable != 0;
+	if (gp_obs_parse(in->observed_json, &node.obs, &perr) < 0) {
+		c->h->log(c->h->ctx, CLUSTERCTL_LOG_WARN, "ignoring Observed.Storage of node=%s: %s", nd->node_id,
+			  perr);
+		gp_obs_parse("{}", &node.obs, &perr);
+	}
+	free(perr);
+	gp_record_parse(nd->record_json, &node.rec);
+	if ((r = others_of(c, nd->node_id, &others, &n_others)) < 0 ||
+	    !(probe_key = cp_fmt("probe:%s", nd->ip))) {
+		pthread_mutex_unlock(&c->mu);
+		r = -ENOMEM;
 		goto out;
 	}
 	node.others = others;
@@ -650,8 +789,6 @@ int gl_ctl_plan(struct gl_ctl *c, const struct clusterctl_plan_in *in, struct cl
 	r = gp_decide(&c->cfg, &view, &node, &ans);
 	if (r == 0) {
 		enqueue(c, &ans);
-		if (ans.rec.role)
-			remember(c, in->node_id, &ans.rec);
 		out->payload_json = gp_payload_json(&c->cfg, view.vol, &ans);
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -660,16 +797,20 @@ int gl_ctl_plan(struct gl_ctl *c, const struct clusterctl_plan_in *in, struct cl
 	if (ans.step == GP_ERROR) {
 		/* Something a person must fix: the core answers "error" with
 		 * this text (and stores nothing); the node stops and says why. */
-		c->h->log(c->h->ctx, CLUSTERCTL_LOG_WARN, "gluster plan node=%s ip=%s refused: %s",
-			  in->node_id, in->ip, ans.error ? ans.error : "");
-		c->h->error(c->h->ctx, "gluster: %s", ans.error ? ans.error : "cannot go on");
+		c->h->log(c->h->ctx, CLUSTERCTL_LOG_WARN, "gluster plan node=%s ip=%s refused: %s", nd->node_id,
+			  nd->ip, ans.error ? ans.error : "");
+		c->h->error(c->h->ctx, "%s", ans.error ? ans.error : "cannot go on");
 		free(out->payload_json);
 		out->payload_json = NULL;
 		r = -EIO;
 		goto out;
 	}
-
 	out->record_json = ans.rec.role ? gp_record_json(&ans.rec) : NULL;
+	changed = !out->record_json || !nd->record_json || strcmp(out->record_json, nd->record_json) != 0;
+	if (out->record_json && !changed) {
+		free(out->record_json); /* the core keeps the stored one */
+		out->record_json = NULL;
+	}
 	out->waiting = ans.waiting;
 	out->retry_after = ans.waiting ? (uint32_t)ans.retry_after : 0;
 	out->message = ans.message ? strdup(ans.message) : NULL;
@@ -677,21 +818,22 @@ int gl_ctl_plan(struct gl_ctl *c, const struct clusterctl_plan_in *in, struct cl
 	out->storage_volume = strdup(c->cfg.volume);
 	out->storage_mount = strdup(c->cfg.mount);
 	out->storage_brick = strdup(ans.brick ? ans.brick : "");
-	if (!out->payload_json || (ans.rec.role && !out->record_json) || !out->storage_volume ||
+	if (!out->payload_json || (ans.rec.role && changed && !out->record_json) || !out->storage_volume ||
 	    !out->storage_mount || !out->storage_brick) {
 		r = -ENOMEM;
 		goto out;
 	}
-	c->h->log(c->h->ctx, ans.step == GP_ERROR ? CLUSTERCTL_LOG_WARN : CLUSTERCTL_LOG_INFO,
-		  "gluster plan node=%s ip=%s role=%s step=%s waiting=%d message=\"%s\"", in->node_id,
-		  in->ip, ans.role, gp_step_name(ans.step), ans.waiting, ans.message ? ans.message : "");
+	/* Progress is worth a line; a steady answer is not. */
+	c->h->log(c->h->ctx, changed || ans.step != GP_MOUNT ? CLUSTERCTL_LOG_INFO : CLUSTERCTL_LOG_DEBUG,
+		  "gluster plan node=%s ip=%s role=%s step=%s waiting=%d message=\"%s\"", nd->node_id, nd->ip,
+		  ans.role, gp_step_name(ans.step), ans.waiting, ans.message ? ans.message : "");
 out:
 	if (r == -ENOMEM)
-		c->h->error(c->h->ctx, "gluster: out of memory");
+		c->h->error(c->h->ctx, "out of memory");
 	gp_answer_free(&ans);
 	gp_obs_free(&node.obs);
 	gp_record_free(&node.rec);
-	gp_cluster_free(others, n_others);
+	free(others);
 	free(probe_key);
 	return r;
 }

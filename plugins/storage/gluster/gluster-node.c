@@ -374,7 +374,7 @@ int gn_mount_volume(const struct clusterctl_host *h, const char *volume, const c
 		    size_t n, const char *path, char **err)
 {
 	struct gn_mount m;
-	struct clusterctl_run_result res;
+	struct clusterctl_run_result res = CLUSTERCTL_RUN_RESULT_INIT;
 	bool found, empty;
 	char *source = NULL, *backups = NULL, *opt = NULL;
 	const char *argv[10];

@@ -84,184 +84,174 @@ static int cand_cmp(const void *a, const void *b)
 	return strcmp(((const struct cand *)a)->node_id, ((const struct cand *)b)->node_id);
 }
 
-#define SETMSG(...)                                                                                \
-	do {                                                                                       \
-		free(a->message);                                                                  \
-		if (!(a->message = cp_fmt(__VA_ARGS__)))                                              \
-			goto oom;                                                                  \
-	} while (0)
-#define SETERR(...)                                                                                \
-	do {                                                                                       \
-		free(a->error);                                                                    \
-		if (!(a->error = cp_fmt(__VA_ARGS__)))                                                \
-			goto oom;                                                                  \
-	} while (0)
+/* Replace a->message (or a->error) with a formatted text; -ENOMEM. */
+static int set_text(char **dst, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int set_text(char **dst, const char *fmt, ...)
+{
+	char *t = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&t, fmt, ap) < 0)
+		t = NULL;
+	va_end(ap);
+	if (!t)
+		return -ENOMEM;
+	free(*dst);
+	*dst = t;
+	return 0;
+}
 
-int gp_decide(const struct gp_cfg *cfg, const struct gp_view *view, const struct gp_node *node,
-	      struct gp_answer *a)
+/* The node waits for the controller: come back after `retry` seconds. */
+static void wait_for(struct gp_answer *a, enum gp_step step, int retry, enum gp_action action)
+{
+	a->step = step;
+	a->waiting = true;
+	a->retry_after = retry;
+	a->action = action;
+}
+
+/* A stop a person must clear: the text is both the error and the message. */
+static int refuse(struct gp_answer *a, enum gp_action action)
+{
+	wait_for(a, GP_ERROR, 30, action);
+	return (a->message = strdup(a->error)) ? 1 : -ENOMEM;
+}
+
+/* Step 1: what stops every decision (no state yet, glusterd unreadable,
+ * no volume, a layout we cannot grow, a brick named by an address the
+ * node no longer has).  1: answered, 0: go on, -ENOMEM. */
+static int decide_preconditions(const struct gp_cfg *cfg, const struct gp_view *view, const struct gp_node *node,
+				struct gp_answer *a)
 {
 	const struct gx_volume *vol = view->vol;
 	const struct gp_record *rec = &node->rec;
-	const struct gx_brick *mine;
-	const struct gx_peer *peer;
 	const char *why;
-	bool brick_role;
-	char *path = NULL;
-	struct cand *cands = NULL;
-	int rc;
-
-	memset(a, 0, sizeof *a);
-	a->role = GP_ROLE_CLIENT;
 
 	if (!view->loaded) {
-		a->step = GP_WAIT;
-		a->waiting = true;
-		a->retry_after = 2;
-		a->action = GP_REFRESH;
-		SETMSG("reading the GlusterFS state on the controller");
-		return 0;
+		wait_for(a, GP_WAIT, 2, GP_REFRESH);
+		return set_text(&a->message, "reading the GlusterFS state on the controller") < 0 ? -ENOMEM : 1;
 	}
 	if (view->error) {
-		a->step = GP_WAIT;
-		a->waiting = true;
-		a->retry_after = 5;
-		a->action = GP_REFRESH;
-		SETERR("the controller cannot read the GlusterFS state: %s", view->error);
-		SETMSG("%s", a->error);
-		return 0;
+		wait_for(a, GP_WAIT, 5, GP_REFRESH);
+		if (set_text(&a->error, "the controller cannot read the GlusterFS state: %s", view->error) < 0 ||
+		    set_text(&a->message, "%s", a->error) < 0)
+			return -ENOMEM;
+		return 1;
 	}
 	if (!view->vol_exists || !vol) {
-		a->step = GP_ERROR;
-		a->waiting = true;
-		a->retry_after = 30;
-		a->action = GP_REFRESH;
-		SETERR("GlusterFS volume %s does not exist on the controller: run `clusterctl master "
-		       "init --enable-glusterfs` on the master first (it creates, starts and mounts "
-		       "the volume)",
-		       cfg->volume);
-		SETMSG("%s", a->error);
-		return 0;
+		if (set_text(&a->error, "GlusterFS volume %s does not exist on the controller: run `clusterctl master "
+					"init --enable-glusterfs` on the master first (it creates, starts and mounts "
+					"the volume)",
+			     cfg->volume) < 0)
+			return -ENOMEM;
+		return refuse(a, GP_REFRESH);
 	}
 	if ((why = gp_layout_problem(vol, cfg->replica))) {
-		a->step = GP_ERROR;
-		a->waiting = true;
-		a->retry_after = 30;
-		SETERR("GlusterFS volume %s exists with a layout clusterctl cannot manage: %s (%s, %zu "
-		       "bricks, replica %d, wanted replica %d). clusterctl never reshapes or deletes "
-		       "an existing volume: choose another --gluster-volume, or set --gluster-replica "
-		       "to match it",
-		       vol->name, why, vol->type_str, vol->n_bricks, vol->replica_count, cfg->replica);
-		SETMSG("%s", a->error);
-		return 0;
+		if (set_text(&a->error, "GlusterFS volume %s exists with a layout clusterctl cannot manage: %s (%s, %zu "
+					"bricks, replica %d, wanted replica %d). clusterctl never reshapes or deletes "
+					"an existing volume: choose another --gluster-volume, or set --gluster-replica "
+					"to match it",
+			     vol->name, why, vol->type_str, vol->n_bricks, vol->replica_count, cfg->replica) < 0)
+			return -ENOMEM;
+		return refuse(a, GP_NONE);
 	}
-	rc = vol->replica_count < 1 ? 1 : vol->replica_count;
-	if (set_servers(vol, a) < 0)
-		goto oom;
-
 	/* Bricks are named by address: a node that comes back from another
 	 * address cannot serve its old brick. */
 	if (rec->role && strcmp(rec->role, GP_ROLE_BRICK) == 0 && rec->host && rec->brick &&
 	    strcmp(rec->host, node->ip) != 0 && gx_volume_find_brick(vol, rec->host, rec->brick)) {
-		a->step = GP_ERROR;
-		a->waiting = true;
-		a->retry_after = 30;
-		SETERR("this node's brick is %s:%s in volume %s, but the node now registers from %s. "
-		       "GlusterFS names bricks by address: give the node its old address back (or "
-		       "register it with --ip %s)",
-		       rec->host, rec->brick, vol->name, node->ip, rec->host);
-		SETMSG("%s", a->error);
-		return 0;
+		if (set_text(&a->error, "this node's brick is %s:%s in volume %s, but the node now registers from %s. "
+					"GlusterFS names bricks by address: give the node its old address back (or "
+					"register it with --ip %s)",
+			     rec->host, rec->brick, vol->name, node->ip, rec->host) < 0)
+			return -ENOMEM;
+		return refuse(a, GP_NONE);
 	}
+	return 0;
+}
 
-	/* Who gets a brick: what the volume already holds, then what was
-	 * decided before (stable across restarts), then a new decision.  A
-	 * stored "client" binds only while the node cannot host a brick: a
-	 * node that joined with glusterd stopped and has it running now is
-	 * decided again, and gets a brick if the volume still lacks one. */
-	mine = gx_volume_find_brick(vol, node->ip, NULL);
-	if (mine) {
+/* Hosts that hold a brick of the volume or were promised one. */
+static size_t brick_hosts(const struct gx_volume *vol, const struct gp_node *node)
+{
+	size_t hosts = 0;
+	for (size_t i = 0; i < vol->n_bricks; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(vol->bricks[j].host, vol->bricks[i].host) == 0;
+		hosts += !seen;
+	}
+	for (size_t i = 0; i < node->n_others; i++) {
+		const struct gp_record *o = &node->others[i].rec;
+		if (o->role && strcmp(o->role, GP_ROLE_BRICK) == 0 && o->host && strcmp(o->host, node->ip) != 0 &&
+		    !host_in_volume(vol, o->host))
+			hosts++;
+	}
+	return hosts;
+}
+
+/* Step 2: brick or client.  What the volume already holds, then what was
+ * decided before (stable across restarts), then a new decision.  A
+ * stored "client" binds only while the node cannot host a brick: a node
+ * that joined with glusterd stopped and has it running now is decided
+ * again, and gets a brick if the volume still lacks one.  Sets a->role,
+ * a->brick and the record; *mine is the node's brick in the volume. */
+static int choose_role(const struct gp_cfg *cfg, const struct gx_volume *vol, const struct gp_node *node,
+		       struct gp_answer *a, const struct gx_brick **mine)
+{
+	const struct gp_record *rec = &node->rec;
+	bool brick_role = false;
+	char *path = NULL;
+
+	*mine = gx_volume_find_brick(vol, node->ip, NULL);
+	if (*mine) {
 		brick_role = true;
-		path = strdup(mine->path);
+		path = strdup((*mine)->path);
 	} else if (rec->role && ((strcmp(rec->role, GP_ROLE_CLIENT) == 0 && !node->capable) ||
 				 (strcmp(rec->role, GP_ROLE_BRICK) == 0 && rec->brick))) {
 		brick_role = strcmp(rec->role, GP_ROLE_BRICK) == 0;
 		path = brick_role ? strdup(rec->brick) : NULL;
-	} else if (!node->capable) {
-		brick_role = false;
-	} else {
-		size_t hosts = 0;
-		for (size_t i = 0; i < vol->n_bricks; i++) {
-			bool seen = false;
-			for (size_t j = 0; j < i && !seen; j++)
-				seen = strcmp(vol->bricks[j].host, vol->bricks[i].host) == 0;
-			hosts += !seen;
-		}
-		for (size_t i = 0; i < node->n_others; i++) {
-			const struct gp_record *o = &node->others[i].rec;
-			if (o->role && strcmp(o->role, GP_ROLE_BRICK) == 0 && o->host &&
-			    strcmp(o->host, node->ip) != 0 && !host_in_volume(vol, o->host))
-				hosts++;
-		}
-		if (hosts < (size_t)cfg->replica || cfg->extra_bricks) {
-			const char *dir = node->obs.brick_dir && gn_path_ok(node->obs.brick_dir)
-						  ? node->obs.brick_dir
-						  : cfg->brick_dir;
-			brick_role = true;
-			path = cp_fmt("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, cfg->volume);
-		} else {
-			brick_role = false;
-		}
+	} else if (node->capable && (brick_hosts(vol, node) < (size_t)cfg->replica || cfg->extra_bricks)) {
+		const char *dir = node->obs.brick_dir && gn_path_ok(node->obs.brick_dir) ? node->obs.brick_dir
+											  : cfg->brick_dir;
+		brick_role = true;
+		path = cp_fmt("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, cfg->volume);
 	}
 	if (brick_role && !path)
-		goto oom;
+		return -ENOMEM;
 	a->role = brick_role ? GP_ROLE_BRICK : GP_ROLE_CLIENT;
 	a->brick = path;
-	path = NULL;
 	if (!(a->rec.role = strdup(a->role)) || !(a->rec.host = strdup(node->ip)) ||
 	    (a->brick && !(a->rec.brick = strdup(a->brick))))
-		goto oom;
+		return -ENOMEM;
 	a->rec.on_root = node->obs.brick_on_root;
+	return 0;
+}
 
-	if (!brick_role) {
-		a->step = vol->status == 1 ? GP_MOUNT : GP_WAIT;
-		if (vol->status != 1) {
-			a->action = GP_START;
-			a->waiting = true;
-			a->retry_after = 2;
-			SETMSG("starting volume %s", vol->name);
-		} else {
-			SETMSG("client of GlusterFS volume %s (no brick: %s)", vol->name,
-			       node->capable ? "the volume has its bricks" : "the node is not GlusterCapable");
-		}
+/* A stopped volume is started before anything is mounted.  1: it is
+ * (the answer says so), 0: it runs, -ENOMEM. */
+static int answer_start(const struct gx_volume *vol, struct gp_answer *a)
+{
+	if (vol->status == 1)
 		return 0;
-	}
-	if (mine) {
-		a->brick_in_volume = true;
-		a->rec.ready = true;
-		if (vol->status != 1) {
-			a->step = GP_WAIT;
-			a->action = GP_START;
-			a->waiting = true;
-			a->retry_after = 2;
-			SETMSG("starting volume %s", vol->name);
-		} else {
-			a->step = GP_MOUNT;
-			SETMSG("brick %s:%s is in volume %s", node->ip, a->brick, vol->name);
-		}
-		return 0;
-	}
+	wait_for(a, GP_WAIT, 2, GP_START);
+	return set_text(&a->message, "starting volume %s", vol->name) < 0 ? -ENOMEM : 1;
+}
 
-	/* A brick that is not in the volume yet. */
+/* Step 3a: a brick that is not in the volume yet: prepared by the node,
+ * its glusterd up, its host probed into the pool. 1: answered (the node
+ * or the pool is not there yet), 0: ready to be added, -ENOMEM. */
+static int answer_brick_readiness(const struct gp_view *view, const struct gp_node *node, struct gp_answer *a)
+{
+	const struct gx_volume *vol = view->vol;
+	const struct gx_peer *peer;
+	const char *last = node->obs.error && *node->obs.error ? node->obs.error : NULL;
+
 	if (node->obs.brick_volume_id && strcasecmp(node->obs.brick_volume_id, vol->id) != 0) {
-		a->step = GP_ERROR;
-		a->waiting = true;
-		a->retry_after = 30;
-		SETERR("the brick %s on %s already belongs to another GlusterFS volume (volume-id %s, "
-		       "volume %s is %s). clusterctl never deletes bricks: clear it by hand (see "
-		       "clusterctl-gluster(7), RECOVERY) or give the node another --gluster-brick-dir",
-		       a->brick, node->ip, node->obs.brick_volume_id, vol->name, vol->id);
-		SETMSG("%s", a->error);
-		return 0;
+		if (set_text(&a->error, "the brick %s on %s already belongs to another GlusterFS volume (volume-id %s, "
+					"volume %s is %s). clusterctl never deletes bricks: clear it by hand (see "
+					"clusterctl-gluster(7), RECOVERY) or give the node another --gluster-brick-dir",
+			     a->brick, node->ip, node->obs.brick_volume_id, vol->name, vol->id) < 0)
+			return -ENOMEM;
+		return refuse(a, GP_NONE);
 	}
 	if (node->obs.brick_volume_id && !view->busy) {
 		/* The volume's own id on a brick not in it: a failed add-brick
@@ -270,168 +260,204 @@ int gp_decide(const struct gp_cfg *cfg, const struct gp_view *view, const struct
 		 * while a change runs: an add-brick in flight tags the brick
 		 * before the volume lists it. */
 		a->step = GP_PREPARE;
-		bool last = node->obs.error && *node->obs.error;
-		SETMSG("the brick %s carries volume %s's id from a failed add-brick: prepare it again%s%s%s", a->brick,
-		       vol->name, last ? " (last attempt: " : "", last ? node->obs.error : "", last ? ")" : "");
-		return 0;
+		return set_text(&a->message, "the brick %s carries volume %s's id from a failed add-brick: prepare "
+					     "it again%s%s%s",
+				a->brick, vol->name, last ? " (last attempt: " : "", last ? last : "", last ? ")" : "") < 0
+			       ? -ENOMEM
+			       : 1;
 	}
 	if (!node->obs.brick || strcmp(node->obs.brick, a->brick) != 0) {
 		a->step = GP_PREPARE;
-		if (node->obs.error && *node->obs.error)
-			SETMSG("prepare the brick %s (last attempt: %s)", a->brick, node->obs.error);
-		else
-			SETMSG("prepare the brick %s, then register again", a->brick);
-		return 0;
+		if (last)
+			return set_text(&a->message, "prepare the brick %s (last attempt: %s)", a->brick, last) < 0 ? -ENOMEM : 1;
+		return set_text(&a->message, "prepare the brick %s, then register again", a->brick) < 0 ? -ENOMEM : 1;
 	}
 	if (!node->obs.glusterd) {
 		a->step = GP_PREPARE;
-		SETMSG("glusterd must run on brick node %s before it can join the pool "
-		       "(systemctl enable --now glusterd)", node->ip);
-		return 0;
+		return set_text(&a->message, "glusterd must run on brick node %s before it can join the pool "
+					     "(systemctl enable --now glusterd)",
+				node->ip) < 0
+			       ? -ENOMEM
+			       : 1;
 	}
 	peer = gx_peers_find(view->peers, node->ip);
 	if (!peer) {
-		a->step = GP_WAIT;
-		a->waiting = true;
-		a->retry_after = 2;
+		bool fatal = view->probe_error && view->probe_errno == EEXIST;
+		wait_for(a, fatal ? GP_ERROR : GP_WAIT, fatal ? 30 : view->probe_error ? 5 : 2, GP_NONE);
 		if (view->probe_error) {
-			bool fatal = view->probe_errno == EEXIST;
-			a->step = fatal ? GP_ERROR : GP_WAIT;
-			a->retry_after = fatal ? 30 : 5;
-			SETERR("%s", view->probe_error);
-			SETMSG("%s", view->probe_error);
-		} else {
-			SETMSG("adding %s to the trusted storage pool", node->ip);
+			if (set_text(&a->error, "%s", view->probe_error) < 0 ||
+			    set_text(&a->message, "%s", view->probe_error) < 0)
+				return -ENOMEM;
+		} else if (set_text(&a->message, "adding %s to the trusted storage pool", node->ip) < 0) {
+			return -ENOMEM;
 		}
-		if (!view->probing && (!view->probe_error || view->probe_errno != EEXIST)) {
+		/* Probe unless one runs; after a refusal a person must act, and
+		 * the probe only looks again now and then. */
+		if (!view->probing || fatal) {
 			a->action = GP_PROBE;
 			if (!(a->peer = strdup(node->ip)))
-				goto oom;
-		} else if (view->probe_error && view->probe_errno == EEXIST) {
-			/* a person must act; look again now and then */
-			a->action = GP_PROBE;
-			if (!(a->peer = strdup(node->ip)))
-				goto oom;
+				return -ENOMEM;
 		}
-		return 0;
+		return 1;
 	}
 	if (peer->state != 3 || !peer->connected) {
-		a->step = GP_WAIT;
-		a->waiting = true;
-		a->retry_after = 2;
-		a->action = GP_REFRESH;
-		SETMSG("waiting for %s to reach 'Peer in Cluster' (now '%s', %s)", node->ip,
-		       *peer->state_str ? peer->state_str : "unknown",
-		       peer->connected ? "connected" : "disconnected");
-		return 0;
+		wait_for(a, GP_WAIT, 2, GP_REFRESH);
+		return set_text(&a->message, "waiting for %s to reach 'Peer in Cluster' (now '%s', %s)", node->ip,
+				*peer->state_str ? peer->state_str : "unknown",
+				peer->connected ? "connected" : "disconnected") < 0
+			       ? -ENOMEM
+			       : 1;
 	}
 	a->rec.ready = true;
 	if (view->busy) {
-		a->step = GP_WAIT;
-		a->waiting = true;
-		a->retry_after = 2;
-		SETMSG("waiting for another change of volume %s to finish", vol->name);
-		return 0;
+		wait_for(a, GP_WAIT, 2, GP_NONE);
+		return set_text(&a->message, "waiting for another change of volume %s to finish", vol->name) < 0 ? -ENOMEM : 1;
 	}
-	if (vol->status != 1) {
-		a->step = GP_WAIT;
-		a->action = GP_START;
-		a->waiting = true;
-		a->retry_after = 2;
-		SETMSG("starting volume %s", vol->name);
-		return 0;
+	return answer_start(vol, a);
+}
+
+/* The add-brick job: which bricks, the replica count, force for a root fs. */
+static int plan_add_brick(const struct gp_view *view, struct gp_answer *a, int replica)
+{
+	wait_for(a, GP_WAIT, 2, GP_ADD_BRICK);
+	a->replica = replica;
+	a->expect_bricks = (int)view->vol->n_bricks;
+	if (view->change_error && set_text(&a->error, "%s", view->change_error) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int add_brick_name(struct gp_answer *a, const char *host, const char *path)
+{
+	char *b = cp_fmt("%s:%s", host, path);
+	int r = b ? add_str(&a->bricks, &a->n_bricks, b) : -ENOMEM;
+	free(b);
+	return r;
+}
+
+/* Step 3b: grow the single replica set by this brick (add-brick replica
+ * N+1). */
+static int answer_grow_replica(const struct gp_view *view, const struct gp_node *node, struct gp_answer *a, int rc)
+{
+	const char *last = view->change_error;
+	if (add_brick_name(a, node->ip, a->brick) < 0 || plan_add_brick(view, a, rc + 1) < 0)
+		return -ENOMEM;
+	a->force = node->obs.brick_on_root;
+	return set_text(&a->message, "adding brick %s:%s to volume %s (replica %d)%s%s", node->ip, a->brick,
+			view->vol->name, rc + 1, last ? "; last attempt: " : "", last ? last : "");
+}
+
+/* Step 3c: the volume reached its replica count through other nodes
+ * since this one was picked: it becomes a client, for good. */
+static int answer_demote_to_client(const struct gp_cfg *cfg, const struct gx_volume *vol, struct gp_answer *a)
+{
+	free(a->rec.role);
+	free(a->rec.brick);
+	free(a->brick);
+	a->rec.brick = a->brick = NULL;
+	a->rec.ready = false;
+	a->role = GP_ROLE_CLIENT;
+	if (!(a->rec.role = strdup(GP_ROLE_CLIENT)))
+		return -ENOMEM;
+	a->step = GP_MOUNT;
+	return set_text(&a->message, "client of GlusterFS volume %s (it already has its %d replicas; the prepared "
+				     "brick directory is left unused)",
+			vol->name, cfg->replica);
+}
+
+/* Step 3d (extra-bricks): whole replica sets, once `replica` brick nodes
+ * are ready; a client meanwhile. */
+static int answer_add_set(const struct gp_cfg *cfg, const struct gp_view *view, const struct gp_node *node,
+			  struct gp_answer *a)
+{
+	const struct gx_volume *vol = view->vol;
+	struct cand *cands = calloc(node->n_others + 1, sizeof *cands);
+	size_t n = 0;
+	int r = -ENOMEM;
+
+	if (!cands)
+		return -ENOMEM;
+	cands[n++] = (struct cand){node->node_id, node->ip, a->brick, node->obs.brick_on_root};
+	for (size_t i = 0; i < node->n_others; i++) {
+		const struct gp_other *o = &node->others[i];
+		if (o->rec.role && strcmp(o->rec.role, GP_ROLE_BRICK) == 0 && o->rec.ready && o->rec.host &&
+		    o->rec.brick && o->node_id && strcmp(o->rec.host, node->ip) && !host_in_volume(vol, o->rec.host) &&
+		    gx_peers_find(view->peers, o->rec.host))
+			cands[n++] = (struct cand){o->node_id, o->rec.host, o->rec.brick, o->rec.on_root};
 	}
-	if (vol->n_bricks == (size_t)rc && rc < cfg->replica) {
-		/* growing the single replica set by one: add-brick replica N+1 */
-		char *b = cp_fmt("%s:%s", node->ip, a->brick);
-		if (!b || add_str(&a->bricks, &a->n_bricks, b) < 0) {
-			free(b);
-			goto oom;
-		}
-		free(b);
-		a->action = GP_ADD_BRICK;
-		a->replica = rc + 1;
-		a->expect_bricks = (int)vol->n_bricks;
-		a->force = node->obs.brick_on_root;
-		a->step = GP_WAIT;
-		a->waiting = true;
-		a->retry_after = 2;
-		if (view->change_error)
-			SETERR("%s", view->change_error);
-		SETMSG("adding brick %s:%s to volume %s (replica %d)%s%s", node->ip, a->brick, vol->name,
-		       rc + 1, view->change_error ? "; last attempt: " : "",
-		       view->change_error ? view->change_error : "");
-		return 0;
-	}
-	if (!cfg->extra_bricks) {
-		/* The volume reached its replica count through other nodes since
-		 * this one was picked: it becomes a client, for good. */
-		free(a->rec.role);
-		free(a->rec.brick);
-		a->rec.brick = NULL;
-		a->rec.ready = false;
-		if (!(a->rec.role = strdup(GP_ROLE_CLIENT)))
-			goto oom;
-		free(a->brick);
-		a->brick = NULL;
-		a->role = GP_ROLE_CLIENT;
+	if (n < (size_t)cfg->replica) {
 		a->step = GP_MOUNT;
-		SETMSG("client of GlusterFS volume %s (it already has its %d replicas; the prepared "
-		       "brick directory is left unused)", vol->name, cfg->replica);
-		return 0;
+		r = set_text(&a->message, "brick %s is ready and joins volume %s when %zu more brick node(s) are "
+					  "ready (bricks are added in sets of %d); a client meanwhile",
+			     a->brick, vol->name, (size_t)cfg->replica - n, cfg->replica);
+		goto out;
 	}
-	/* Whole replica sets: wait until `replica` brick nodes are ready. */
-	{
-		size_t n = 0;
-		cands = calloc(node->n_others + 1, sizeof *cands);
-		if (!cands)
-			goto oom;
-		cands[n++] = (struct cand){node->node_id, node->ip, a->brick, node->obs.brick_on_root};
-		for (size_t i = 0; i < node->n_others; i++) {
-			const struct gp_other *o = &node->others[i];
-			if (o->rec.role && strcmp(o->rec.role, GP_ROLE_BRICK) == 0 && o->rec.ready &&
-			    o->rec.host && o->rec.brick && o->node_id && strcmp(o->rec.host, node->ip) &&
-			    !host_in_volume(vol, o->rec.host) && gx_peers_find(view->peers, o->rec.host))
-				cands[n++] = (struct cand){o->node_id, o->rec.host, o->rec.brick, o->rec.on_root};
-		}
-		if (n < (size_t)cfg->replica) {
-			a->step = GP_MOUNT;
-			SETMSG("brick %s is ready and joins volume %s when %zu more brick node(s) are "
-			       "ready (bricks are added in sets of %d); a client meanwhile",
-			       a->brick, vol->name, (size_t)cfg->replica - n, cfg->replica);
-			free(cands);
-			return 0;
-		}
-		qsort(cands, n, sizeof *cands, cand_cmp);
-		for (size_t i = 0; i < (size_t)cfg->replica; i++) {
-			char *b = cp_fmt("%s:%s", cands[i].host, cands[i].brick);
-			if (!b || add_str(&a->bricks, &a->n_bricks, b) < 0) {
-				free(b);
-				goto oom;
-			}
-			free(b);
-			a->force |= cands[i].on_root;
-		}
-		free(cands);
-		cands = NULL;
-		a->action = GP_ADD_BRICK;
-		a->replica = 0;
-		a->expect_bricks = (int)vol->n_bricks;
-		a->step = GP_WAIT;
-		a->waiting = true;
-		a->retry_after = 2;
-		if (view->change_error)
-			SETERR("%s", view->change_error);
-		SETMSG("adding a replica set of %d bricks to volume %s%s%s", cfg->replica, vol->name,
-		       view->change_error ? "; last attempt: " : "",
-		       view->change_error ? view->change_error : "");
+	qsort(cands, n, sizeof *cands, cand_cmp);
+	for (size_t i = 0; i < (size_t)cfg->replica; i++) {
+		if (add_brick_name(a, cands[i].host, cands[i].brick) < 0)
+			goto out;
+		a->force |= cands[i].on_root;
+	}
+	if (plan_add_brick(view, a, 0) < 0)
+		goto out;
+	r = set_text(&a->message, "adding a replica set of %d bricks to volume %s%s%s", cfg->replica, vol->name,
+		     view->change_error ? "; last attempt: " : "", view->change_error ? view->change_error : "");
+out:
+	free(cands);
+	return r;
+}
+
+/* Steps 3b-3d: a ready brick that is not in the volume. */
+static int answer_join_brick(const struct gp_cfg *cfg, const struct gp_view *view, const struct gp_node *node,
+			     struct gp_answer *a)
+{
+	int rc = view->vol->replica_count < 1 ? 1 : view->vol->replica_count;
+
+	if (view->vol->n_bricks == (size_t)rc && rc < cfg->replica)
+		return answer_grow_replica(view, node, a, rc);
+	if (!cfg->extra_bricks)
+		return answer_demote_to_client(cfg, view->vol, a);
+	return answer_add_set(cfg, view, node, a);
+}
+
+int gp_decide(const struct gp_cfg *cfg, const struct gp_view *view, const struct gp_node *node,
+	      struct gp_answer *a)
+{
+	const struct gx_brick *mine;
+	int r;
+
+	memset(a, 0, sizeof *a);
+	a->role = GP_ROLE_CLIENT;
+	if ((r = decide_preconditions(cfg, view, node, a)) != 0)
+		goto done;
+	if ((r = set_servers(view->vol, a)) < 0 || (r = choose_role(cfg, view->vol, node, a, &mine)) < 0)
+		goto done;
+	if (strcmp(a->role, GP_ROLE_CLIENT) == 0) {
+		if ((r = answer_start(view->vol, a)) != 0)
+			goto done;
+		a->step = GP_MOUNT;
+		r = set_text(&a->message, "client of GlusterFS volume %s (no brick: %s)", view->vol->name,
+			     node->capable ? "the volume has its bricks" : "the node is not GlusterCapable");
+		goto done;
+	}
+	if (mine) {
+		a->brick_in_volume = true;
+		a->rec.ready = true;
+		if ((r = answer_start(view->vol, a)) != 0)
+			goto done;
+		a->step = GP_MOUNT;
+		r = set_text(&a->message, "brick %s:%s is in volume %s", node->ip, a->brick, view->vol->name);
+		goto done;
+	}
+	if ((r = answer_brick_readiness(view, node, a)) != 0)
+		goto done;
+	r = answer_join_brick(cfg, view, node, a);
+done:
+	if (r < 0) {
+		gp_answer_free(a);
+		return -ENOMEM;
 	}
 	return 0;
-oom:
-	free(path);
-	free(cands);
-	gp_answer_free(a);
-	return -ENOMEM;
 }
 
 void gp_record_free(struct gp_record *r)
@@ -597,55 +623,6 @@ char *gp_record_json(const struct gp_record *r)
 	json_object_object_add(o, "Ready", json_object_new_boolean(r->ready));
 	json_object_object_add(o, "OnRoot", json_object_new_boolean(r->on_root));
 	return dump(o);
-}
-
-int gp_cluster_parse(const char *json, struct gp_other **out, size_t *n)
-{
-	json_object *a = json ? json_tokener_parse(json) : NULL;
-	size_t len;
-
-	*out = NULL;
-	*n = 0;
-	if (!a || !json_object_is_type(a, json_type_array)) {
-		json_object_put(a);
-		return 0; /* nothing known about the others */
-	}
-	len = json_object_array_length(a);
-	if (len) {
-		*out = calloc(len, sizeof **out);
-		if (!*out) {
-			json_object_put(a);
-			return -ENOMEM;
-		}
-	}
-	for (size_t i = 0; i < len; i++) {
-		json_object *e = json_object_array_get_idx(a, i), *rec = jget(e, "Record");
-		struct gp_other *o = &(*out)[*n];
-		json_object *parsed = NULL;
-		if (!json_object_is_type(e, json_type_object))
-			continue;
-		if (rec && json_object_is_type(rec, json_type_string))
-			rec = parsed = parse_obj(json_object_get_string(rec));
-		o->node_id = jstr(e, "NodeID", 256);
-		o->ip = jstr(e, "IP", 64);
-		record_from(rec && json_object_is_type(rec, json_type_object) ? rec : NULL, &o->rec);
-		json_object_put(parsed);
-		if (!o->node_id)
-			o->node_id = jstr(e, "Hostname", 256);
-		(*n)++;
-	}
-	json_object_put(a);
-	return 0;
-}
-
-void gp_cluster_free(struct gp_other *o, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(o[i].node_id);
-		free(o[i].ip);
-		gp_record_free(&o[i].rec);
-	}
-	free(o);
 }
 
 char *gp_payload_json(const struct gp_cfg *cfg, const struct gx_volume *vol, const struct gp_answer *a)

@@ -1,7 +1,8 @@
 /* The controller's decisions for one registering node, as a pure function
  * of what it knows: the volume and pool as glusterd last reported them,
  * the node's Observed.Storage facts, the record kept for it and the
- * records of the others.  gluster-ctl.c feeds it and carries out the
+ * records of the brick nodes (the few a decision needs; the plugin's
+ * index keeps them, never a scan of the cluster).  gluster-ctl.c feeds it and carries out the
  * action it asks for in the background; the unit tests feed it recorded
  * gluster outputs.  The JSON layouts (Observed.Storage, StoragePayload,
  * the per-node record) are read and written here; gluster.c documents
@@ -57,7 +58,9 @@ struct gp_node {
 	bool capable;
 	struct gp_obs obs;
 	struct gp_record rec;
-	struct gp_other *others;
+	/* The other nodes holding a brick role (index order); nodes whose
+	 * record says client never matter to a decision. */
+	const struct gp_other *others;
 	size_t n_others;
 };
 
@@ -102,7 +105,8 @@ struct gp_answer {
 
 const char *gp_step_name(enum gp_step s);
 
-/* Decide.  -ENOMEM only; every other outcome is an answer. */
+/* Decide, in named steps (preconditions, role, readiness of a joining
+ * brick, how it joins).  -ENOMEM only; every other outcome is an answer. */
 int gp_decide(const struct gp_cfg *cfg, const struct gp_view *view, const struct gp_node *node,
 	      struct gp_answer *ans);
 void gp_answer_free(struct gp_answer *a);
@@ -119,10 +123,6 @@ void gp_obs_free(struct gp_obs *o);
 int gp_record_parse(const char *json, struct gp_record *r);
 void gp_record_free(struct gp_record *r);
 char *gp_record_json(const struct gp_record *r);
-/* cluster_json: [{"NodeID","Hostname","IP","Role","Record"}...]; Record may
- * be an object, a JSON string holding one, or null. */
-int gp_cluster_parse(const char *json, struct gp_other **out, size_t *n);
-void gp_cluster_free(struct gp_other *o, size_t n);
 char *gp_payload_json(const struct gp_cfg *cfg, const struct gx_volume *vol,
 		      const struct gp_answer *a);
 

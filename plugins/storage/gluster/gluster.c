@@ -69,7 +69,8 @@
  *   Error          "" or why the last ensure() failed
  *
  * Record (plan_out.record_json, stored by the core per node and handed
- * back; other nodes' records arrive in cluster_json):
+ * back in plan_in.node and in node events, which keep the controller's
+ * index of the brick nodes):
  *   {"Role":"brick"|"client","Brick":path,"Host":address the brick is
  *    named by,"Ready":brick prepared and peer in cluster,"OnRoot":bool}
  *
@@ -82,9 +83,7 @@
  * a peer of another pool) are errors that name the cause and the fix.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -109,22 +108,22 @@
 
 static const struct clusterctl_config_key gluster_keys[] = {
 	{"volume", CLUSTERCTL_CONFIG_STRING, DEFAULT_VOLUME, 0, 0,
-	 "name of the GlusterFS volume (master)"},
+	 "name of the GlusterFS volume (master)", 0},
 	{"replica", CLUSTERCTL_CONFIG_INT, "3", 1, 8,
-	 "replica count the volume grows to as brick nodes join (master)"},
+	 "replica count the volume grows to as brick nodes join (master)", 0},
 	{"extra-bricks", CLUSTERCTL_CONFIG_BOOL, "false", 0, 0,
-	 "beyond the replica count, add capable nodes' bricks in whole replica sets (master)"},
+	 "beyond the replica count, add capable nodes' bricks in whole replica sets (master)", 0},
 	{"brick-dir", CLUSTERCTL_CONFIG_STRING, DEFAULT_BRICK_DIR, 0, 0,
-	 "mounted file system for bricks; the brick is <brick-dir>/<volume>"},
+	 "mounted file system for bricks; the brick is <brick-dir>/<volume>", 0},
 	{"allow-root-brick", CLUSTERCTL_CONFIG_BOOL, "false", 0, 0,
-	 "accept a brick on the root file system"},
+	 "accept a brick on the root file system", 0},
 	{"mount", CLUSTERCTL_CONFIG_STRING, DEFAULT_MOUNT, 0, 0,
-	 "where every node mounts the volume (master decides)"},
+	 "where every node mounts the volume (master decides)", 0},
 	{"persist-mount", CLUSTERCTL_CONFIG_BOOL, "false", 0, 0,
-	 "write a persistent mount entry (fstab, _netdev, after glusterd)"},
+	 "write a persistent mount entry (fstab, _netdev, after glusterd)", 0},
 	{"fstab", CLUSTERCTL_CONFIG_STRING, "/etc/fstab", 0, 0,
-	 "file that receives the persistent mount entry"},
-	{NULL, 0, NULL, 0, 0, NULL},
+	 "file that receives the persistent mount entry", 0},
+	{NULL, 0, NULL, 0, 0, NULL, 0},
 };
 
 struct gluster_state {
@@ -171,28 +170,28 @@ static int gluster_init(const struct clusterctl_host *host, void **state)
 	rep = cfg_str(host, "replica", "3");
 	r = strtol(rep, &end, 10);
 	if (*end || r < 1 || r > 8) {
-		host->error(host->ctx, "gluster: --gluster-replica wants 1..8, got \"%s\"", rep);
+		host->error(host->ctx, "--gluster-replica wants 1..8, got \"%s\"", rep);
 		goto bad;
 	}
 	st->replica = (int)r;
 	if (!gn_volume_name_ok(st->volume)) {
-		host->error(host->ctx, "gluster: --gluster-volume \"%s\" is not a volume name (letters, "
+		host->error(host->ctx, "--gluster-volume \"%s\" is not a volume name (letters, "
 				       "digits, '_' and '-', at most 64, not starting with '-')",
 			    st->volume);
 		goto bad;
 	}
 	if (!gn_path_ok(st->brick_dir) || strcmp(st->brick_dir, "/") == 0) {
-		host->error(host->ctx, "gluster: --gluster-brick-dir \"%s\" must be an absolute path "
+		host->error(host->ctx, "--gluster-brick-dir \"%s\" must be an absolute path "
 				       "other than / without blanks, '.' or '..'", st->brick_dir);
 		goto bad;
 	}
 	if (!gn_path_ok(st->mount) || strcmp(st->mount, "/") == 0) {
-		host->error(host->ctx, "gluster: --gluster-mount \"%s\" must be an absolute path other "
+		host->error(host->ctx, "--gluster-mount \"%s\" must be an absolute path other "
 				       "than / without blanks, '.' or '..'", st->mount);
 		goto bad;
 	}
 	if (!gn_path_ok(st->fstab)) {
-		host->error(host->ctx, "gluster: --gluster-fstab \"%s\" must be an absolute path", st->fstab);
+		host->error(host->ctx, "--gluster-fstab \"%s\" must be an absolute path", st->fstab);
 		goto bad;
 	}
 	st->cfg = (struct gp_cfg){.volume = st->volume,
@@ -279,59 +278,21 @@ static bool is_mounted(const char *path, const char *volume)
 
 /* ---- master address ------------------------------------------------- */
 
-static bool excluded_ifname(const char *n)
-{
-	static const char *const pats[] = {"lo", "docker*", "br-*", "veth*", "cni*", "flannel*",
-					   "cali*", "vxlan*", "virbr*", "lxcbr*", "lxdbr*",
-					   "podman*", "kube-*", "weave*", "tunl*", NULL};
-	for (size_t i = 0; pats[i]; i++)
-		if (fnmatch(pats[i], n, 0) == 0)
-			return true;
-	return false;
-}
-
-static int addr_rank(const char *a)
-{
-	struct in_addr in;
-	uint32_t x;
-	if (inet_pton(AF_INET, a, &in) != 1)
-		return 99;
-	x = ntohl(in.s_addr);
-	if ((x & 0xffc00000u) == 0x64400000u) /* 100.64.0.0/10 CGNAT: overlays */
-		return 0;
-	if ((x & 0xff000000u) == 0x0a000000u || (x & 0xfff00000u) == 0xac100000u ||
-	    (x & 0xffff0000u) == 0xc0a80000u)
-		return 1;
-	if ((x & 0xff000000u) == 0x7f000000u)
-		return 3;
-	return 2;
-}
-
-/* The address this host's brick is named by; malloc'd. */
+/* The address this host's brick is named by; malloc'd.  The host key
+ * node-ip (--ip, else the core's own IP detection), else the best address
+ * by the same ranking (host->ip_rank). */
 static char *own_address(const struct gluster_state *st)
 {
 	const struct clusterctl_host *h = st->host;
 	const char *ip = h->config_get(h->ctx, "node-ip");
 	struct clusterctl_ifaddr *v = NULL;
 	size_t n = 0;
-	int best = 3;
 	char *out = NULL;
 
 	if (ip && *ip)
 		return strdup(ip);
-	if (h->addr_list(h->ctx, &v, &n) < 0)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		int rk;
-		if (excluded_ifname(v[i].ifname))
-			continue;
-		rk = addr_rank(v[i].addr);
-		if (rk < best) {
-			best = rk;
-			free(out);
-			out = strdup(v[i].addr);
-		}
-	}
+	if (h->ip_rank(h->ctx, NULL, &v, &n) == 0 && n)
+		out = strdup(v[0].addr);
 	free(v);
 	return out;
 }
@@ -341,7 +302,7 @@ static char *own_address(const struct gluster_state *st)
 /* Record the message (borrowed) as the op's error and return r. */
 static int fail(const struct gluster_state *st, int r, const char *msg)
 {
-	st->host->error(st->host->ctx, "gluster: %s", msg ? msg : strerror(-r));
+	st->host->error(st->host->ctx, "%s", msg ? msg : strerror(-r));
 	return r;
 }
 
@@ -429,7 +390,7 @@ static int gluster_master_prepare(void *state, const char *options_json, struct 
 		const char *why = gp_layout_problem(&vol, st->replica);
 		if (why) {
 			r = fail(st, -EEXIST, NULL);
-			h->error(h->ctx, "gluster: volume %s already exists with a layout clusterctl cannot "
+			h->error(h->ctx, "volume %s already exists with a layout clusterctl cannot "
 					 "manage: %s (%s, %zu bricks, replica %d; --gluster-replica is %d). "
 					 "clusterctl never reshapes or deletes an existing volume: choose "
 					 "another --gluster-volume, or set --gluster-replica to match",
@@ -446,7 +407,7 @@ static int gluster_master_prepare(void *state, const char *options_json, struct 
 			}
 			if (id && strcasecmp(id, vol.id) != 0) {
 				r = fail(st, -EEXIST, NULL);
-				h->error(h->ctx, "gluster: the brick %s carries volume-id %s, but volume %s "
+				h->error(h->ctx, "the brick %s carries volume-id %s, but volume %s "
 						 "is %s: the brick directory was replaced; see "
 						 "clusterctl-gluster(7), RECOVERY", mine->path, id, vol.name, vol.id);
 				free(id);
@@ -476,7 +437,7 @@ static int gluster_master_prepare(void *state, const char *options_json, struct 
 		}
 		if (f.volume_id) {
 			r = fail(st, -EEXIST, NULL);
-			h->error(h->ctx, "gluster: the brick %s carries the trusted.glusterfs.volume-id %s of a volume this pool "
+			h->error(h->ctx, "the brick %s carries the trusted.glusterfs.volume-id %s of a volume this pool "
 					 "does not have (a deleted volume, or a failed create). clusterctl "
 					 "never wipes a brick: if its data is not needed, clear it by hand "
 					 "(see clusterctl-gluster(7), RECOVERY), or use another "
@@ -558,14 +519,27 @@ out:
 
 /* ---- controller ------------------------------------------------------- */
 
+static int ctl_of(struct gluster_state *st)
+{
+	if (!st->ctl && gl_ctl_new(st->host, &st->cfg, &st->ctl) < 0) {
+		st->host->error(st->host->ctx, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int gluster_plan(void *state, const struct clusterctl_plan_in *in, struct clusterctl_plan_out *out)
 {
 	struct gluster_state *st = state;
-	if (!st->ctl && gl_ctl_new(st->host, &st->cfg, &st->ctl) < 0) {
-		st->host->error(st->host->ctx, "gluster: out of memory");
-		return -ENOMEM;
-	}
-	return gl_ctl_plan(st->ctl, in, out);
+	int r = ctl_of(st);
+	return r < 0 ? r : gl_ctl_plan(st->ctl, in, out);
+}
+
+static int gluster_node_event(void *state, int kind, const struct clusterctl_node *node)
+{
+	struct gluster_state *st = state;
+	int r = ctl_of(st);
+	return r < 0 ? r : gl_ctl_event(st->ctl, kind, node);
 }
 
 /* ---- node ------------------------------------------------------------- */
@@ -860,7 +834,7 @@ static int gluster_ensure(void *state, const char *payload_json, struct clusterc
 		goto out;
 	}
 	if (strcmp(p.step, "error") == 0) {
-		h->error(h->ctx, "gluster: the controller cannot go on: %s",
+		h->error(h->ctx, "the controller cannot go on: %s",
 			 *p.error ? p.error : "no reason given");
 		r = -EIO;
 		goto out;
@@ -910,6 +884,10 @@ static int gluster_ensure(void *state, const char *payload_json, struct clusterc
 		f.mounted = is_mounted(p.mount, p.volume);
 	}
 	out->converged = strcmp(p.step, "mount") == 0 && f.mounted;
+	/* Not there yet: the controller works on it (its answers pace the
+	 * node with RetryAfter), so register again at once. */
+	if (!out->converged)
+		out->flags |= CLUSTERCTL_ENSURE_MORE;
 	if (out->converged)
 		r = asprintf(&out->message, "GlusterFS volume %s mounted at %s%s%s%s", p.volume, p.mount,
 			     *p.brick ? (p.brick_in_volume ? "; brick " : "; brick (waiting for a replica set) ") : "",
@@ -964,6 +942,7 @@ static const struct clusterctl_plugin gluster_plugin = {
 	.observe = gluster_observe,
 	.ensure = gluster_ensure,
 	.status = gluster_status,
+	.node_event = gluster_node_event,
 };
 
 CLUSTERCTL_PLUGIN_DEFINE(gluster_plugin)
