@@ -1,5 +1,6 @@
 # bench: load generator and bare-server bound for master serve (see bench/README.md)
-noinst_PROGRAMS += bench/loadgen bench/bare-server
+noinst_PROGRAMS += bench/loadgen bench/bare-server bench/fake-docker
 bench_loadgen_SOURCES = bench/loadgen.c
 bench_bare_server_SOURCES = bench/bare-server.c
-EXTRA_DIST += bench/run.sh bench/README.md
+bench_fake_docker_SOURCES = bench/fake-docker.c
+EXTRA_DIST += bench/run.sh bench/scale.sh bench/fake-gluster bench/README.md

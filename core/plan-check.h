@@ -48,7 +48,8 @@ int plan_check(const char *label, bool storage, struct clusterctl_plan_out *out,
 /* Run p's plan() for node `hostname` and check the answer.  A plugin
  * without plan() gets an empty payload.  A plan over
  * CLUSTERCTL_PLAN_BUDGET_MS is a WARN naming the plugin and the time.
- * -errno with *err (malloc'd) for the node. */
+ * -errno with *err (malloc'd) for the node: the plugin's own code when it
+ * failed, -EINVAL when its answer failed the checks. */
 int provider_plan(struct plugin *p, bool storage, const struct clusterctl_plan_in *in, struct plan_result *res,
 		  char **err);
 

@@ -638,15 +638,20 @@ char *protocol_encode_response(const struct response *r, size_t *len)
 		kv_str(&sb, "SwarmJoinToken", r->swarm_join_token);
 		kv_str(&sb, "SwarmManagerAddr", r->swarm_manager_addr);
 		kv_str(&sb, "OverlayType", r->overlay_type ? r->overlay_type : "none");
-		strbuf_printf(&sb, ",\"OverlayPayload\":%s", r->overlay_payload ? r->overlay_payload : "{}");
+		/* Payloads are checked JSON of up to 256 KiB: copied, not
+		 * formatted (printf's %s moves large strings byte by byte). */
+		strbuf_puts(&sb, ",\"OverlayPayload\":");
+		strbuf_puts(&sb, r->overlay_payload ? r->overlay_payload : "{}");
 		strbuf_printf(&sb, ",\"GlusterEnabled\":%s", r->gluster_enabled ? "true" : "false");
 		if (r->gluster_enabled) {
 			kv_str(&sb, "GlusterVolume", r->gluster_volume);
 			kv_str(&sb, "GlusterMount", r->gluster_mount);
 			kv_str(&sb, "GlusterBrick", r->gluster_brick);
 		}
-		if (r->storage_payload)
-			strbuf_printf(&sb, ",\"StoragePayload\":%s", r->storage_payload);
+		if (r->storage_payload) {
+			strbuf_puts(&sb, ",\"StoragePayload\":");
+			strbuf_puts(&sb, r->storage_payload);
+		}
 	}
 	if (r->have_counts && r->status != PROTO_ERROR) {
 		strbuf_printf(&sb, ",\"RegisteredManagers\":%u,\"RegisteredWorkers\":%u",

@@ -18,3 +18,15 @@ TESTS += tests/integration/controller.sh
 EXTRA_DIST += tests/integration/controller.sh tests/integration/controller-lib.sh
 TESTS += tests/integration/controller-docker.sh
 EXTRA_DIST += tests/integration/controller-docker.sh
+# The checks on plugin output, driven through a fixture plugin built as a
+# real module and loaded by the core's loader.
+check_LTLIBRARIES += tests/fixtures/plugins/plan-fixture.la
+tests_fixtures_plugins_plan_fixture_la_SOURCES = tests/fixtures/plugins/plan-fixture.c
+tests_fixtures_plugins_plan_fixture_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+check_PROGRAMS += tests/unit/test-plan-check
+TESTS += tests/unit/test-plan-check
+tests_unit_test_plan_check_SOURCES = tests/unit/test-plan-check.c
+tests_unit_test_plan_check_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests \
+	-DPLAN_FIXTURE='"$(abs_top_builddir)/tests/fixtures/plugins/.libs/plan-fixture.so"'
+tests_unit_test_plan_check_LDADD = core/libclusterctl-core.la
+EXTRA_tests_unit_test_plan_check_DEPENDENCIES = tests/fixtures/plugins/plan-fixture.la

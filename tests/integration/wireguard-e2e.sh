@@ -102,8 +102,10 @@ is "$eps" "198.51.100.51:51820 198.51.100.52:51820 198.51.100.53:51820 " \
 lab_wait 30 full_mesh
 ok $? "full mesh: every host has two peers, each with a recent handshake"
 for h in h1 h2 h3; do diag "$h latest-handshakes: $(handshakes $h)"; done
-like "$(cat "$LAB_DIR/h1/controller.log")" "wireguard configured ifname=wg0 backend=wireguard-go" \
-	"the controller put the nodes on the master's own wg0"
+like "$(cat "$LAB_DIR/h1/controller.log")" "master peers in step ifname=wg0" \
+	"the controller's thread brought the master's own wg0 in step at start"
+check "and put each joining node on it, one peer at a time" \
+	grep -qE "master peer set ifname=wg0|master peers changed ifname=wg0" "$LAB_DIR/h1/controller.log"
 
 # --- idempotence -----------------------------------------------------------
 snap() {

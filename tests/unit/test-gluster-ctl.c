@@ -67,6 +67,15 @@ static int fake_run(void *ctx, const char *const argv[], const char *const env_e
 	uint64_t size = res->struct_size;
 	(void)ctx, (void)env_extra, (void)stdin_data, (void)timeout_ms;
 
+	/* As the real host: a result whose size the plugin did not set is
+	 * refused (and counted: no plugin may do that). */
+	if (size < sizeof *res) {
+		pthread_mutex_lock(&fake.mu);
+		fake.unexpected++;
+		pthread_mutex_unlock(&fake.mu);
+		diag("run() with run_result.struct_size %llu", (unsigned long long)size);
+		return -EINVAL;
+	}
 	memset(res, 0, sizeof *res);
 	res->struct_size = size;
 	if (!argv[0] || strcmp(argv[0], "gluster") != 0 || !argv[1] || strcmp(argv[1], "--mode=script") != 0)

@@ -436,6 +436,10 @@ static void *master_thread(void *arg)
 			pthread_mutex_lock(&c->dev_mu);
 			if (c->bk != WG_BK_NONE && wg_backend_set(c->h, c->bk, &set) < 0)
 				c->bk = WG_BK_NONE; /* the link check brings it back whole */
+			else if (c->bk != WG_BK_NONE)
+				LOG(c, CLUSTERCTL_LOG_INFO, "master peers changed ifname=%s peers=%zu (queued while the "
+							    "whole set was applied)",
+				    c->conf.ifname, set.n_peers);
 			pthread_mutex_unlock(&c->dev_mu);
 			wg_device_free(&set);
 			pthread_mutex_lock(&c->mu);
@@ -516,6 +520,12 @@ static void master_peer(struct wg_ctl *c, const uint8_t key[WG_KEY_LEN], const s
 						    "the interface is back",
 			    c->conf.ifname);
 			c->bk = WG_BK_NONE;
+		} else if (c->bk != WG_BK_NONE) {
+			char b64[WG_KEY_B64_LEN + 1], ip[16];
+			wg_key_to_base64(key, b64);
+			wg_format_ipv4(remove ? 0 : r->address, ip);
+			LOG(c, CLUSTERCTL_LOG_INFO, "master peer %s ifname=%s key=%.8s... address=%s",
+			    remove ? "removed" : "set", c->conf.ifname, b64, remove ? "-" : ip);
 		}
 		pthread_mutex_unlock(&c->dev_mu);
 		free(op.allowed);

@@ -309,7 +309,7 @@ int wg_observed_parse(const char *json, struct wg_observed *o, char **err);
  * its last change, "Ver"); keys retired during a run are remembered up to
  * WG_MAX_RETIRED.  O(1) per event, O(log n + page) per walk. */
 #define WG_MAX_RETIRED 4096
-#define WG_PAGE_FIRST 128  /* peers in the first answer of a new node */
+#define WG_PAGE_FIRST 64   /* peers in the first answer of a new node (~10 KB) */
 #define WG_PAGE 1024       /* peers in every later page (~150 KB) */
 
 struct wg_node;

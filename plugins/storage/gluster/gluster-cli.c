@@ -53,7 +53,6 @@ static int gcli_run(const struct clusterctl_host *h, bool xml, const char *const
 	}
 	argv[n] = NULL;
 
-	memset(&res, 0, sizeof res);
 	r = h->run(h->ctx, argv, NULL, NULL, timeout_ms, &res);
 	if (r == -ENOENT) {
 		*err = cp_fmt("the gluster command is not installed on this host: install the GlusterFS "

@@ -382,7 +382,6 @@ int gn_mount_volume(const struct clusterctl_host *h, const char *volume, const c
 	int r;
 
 	*err = NULL;
-	memset(&res, 0, sizeof res);
 	if (n == 0) {
 		*err = cp_fmt("internal error: no volfile server to mount %s from", volume);
 		return -EINVAL;
