@@ -52,11 +52,15 @@ int cmd_plugins(struct app *a)
 		snprintf(abi, sizeof abi, "%u.%u", d->abi_major, d->abi_minor);
 		printf("%-12s %-8s %-10s %-5s %s\n", d->name, plugin_kind_name(d->kind),
 		       d->version ? d->version : "", abi, reg->v[i]->path);
-		for (const struct clusterctl_config_key *k = d->config_keys; k && k->name; k++)
-			printf("    --%s-%s%s  %s%s%s%s\n", d->name, k->name,
+		for (const struct clusterctl_config_key *k = d->config_keys; k && k->name; k++) {
+			/* A secret's value is never shown, not even its default. */
+			const char *dflt = k->flags & CLUSTERCTL_CONFIG_SECRET && k->default_value ? "secret"
+											      : k->default_value;
+			printf("    --%s-%s%s  %s%s%s%s%s\n", d->name, k->name,
 			       k->type == CLUSTERCTL_CONFIG_BOOL ? "" : " VALUE", k->help ? k->help : "",
-			       k->default_value ? " [" : "", k->default_value ? k->default_value : "",
-			       k->default_value ? "]" : "");
+			       dflt ? " [" : "", dflt ? dflt : "", dflt ? "]" : "",
+			       k->flags & CLUSTERCTL_CONFIG_REQUIRED ? " (required)" : "");
+		}
 	}
 	if (reg->n_rej) {
 		printf("\nRefused:\n");

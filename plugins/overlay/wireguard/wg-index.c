@@ -378,6 +378,10 @@ int wg_index_ready(struct wg_index *x)
 		}
 	x->n_log = k;
 	x->holes = 0;
+	if (!x->n_log) {
+		x->sorted = true; /* an empty mesh (qsort must not see a NULL array) */
+		return 0;
+	}
 	qsort(x->log, x->n_log, sizeof *x->log, cmp_slot);
 	x->version = 0;
 	for (size_t i = 0; i < x->n_log; i++)
