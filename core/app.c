@@ -56,7 +56,7 @@ static int read_overlay_options(struct app *a)
 
 	if (a->overlay_options || !path || !*path || !(a->cmd & (CMD_MASTER_INIT | CMD_MASTER_SERVE)))
 		return 0;
-	r = read_file(path, 1 << 20, &text, NULL);
+	r = cc_read_file(path, 1 << 20, &text, NULL);
 	if (r < 0) {
 		log_error("cannot read --overlay-config %s: %s", path, r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
 		return -EINVAL;

@@ -260,7 +260,7 @@ static int check_format(const struct opt_def *o, const char *v, const char *orig
 	if (strcmp(n, "master") == 0 && !valid_hostport(v, false))
 		return set_error(-EINVAL, "%s: master \"%s\" must be IPv4:port with port 1-65535 (e.g. 192.0.2.10:7000)",
 				 origin, v);
-	if ((strcmp(n, "ip") == 0 || strcmp(n, "advertise-addr") == 0) && !str_is_ipv4(v))
+	if ((strcmp(n, "ip") == 0 || strcmp(n, "advertise-addr") == 0) && !cc_ipv4_valid(v))
 		return set_error(-EINVAL, "%s: %s \"%s\" is not an IPv4 address", origin, n, v);
 	if ((strcmp(n, "overlay-provider") == 0 || strcmp(n, "storage-provider") == 0) && !valid_provider(v))
 		return set_error(-EINVAL, "%s: %s \"%s\" is not a plugin name ([a-z0-9], 1-32)", origin, n, v);
@@ -456,7 +456,7 @@ static bool valid_hostport(const char *s, bool port_zero_ok)
 		return false;
 	memcpy(ip, s, n);
 	ip[n] = '\0';
-	return str_is_ipv4(ip) && parse_ll(colon + 1, port_zero_ok ? 0 : 1, 65535, &port) == 0;
+	return cc_ipv4_valid(ip) && parse_ll(colon + 1, port_zero_ok ? 0 : 1, 65535, &port) == 0;
 }
 
 static bool valid_provider(const char *s)

@@ -110,7 +110,7 @@ int parse_ipv4_port(const char *s, char ip[16], unsigned *port)
 		return -EINVAL;
 	memcpy(ip, s, n);
 	ip[n] = '\0';
-	if (!str_is_ipv4(ip) || parse_ll(colon + 1, 0, 65535, &p) < 0)
+	if (!cc_ipv4_valid(ip) || parse_ll(colon + 1, 0, 65535, &p) < 0)
 		return -EINVAL;
 	*port = (unsigned)p;
 	return 0;
@@ -120,30 +120,30 @@ int parse_ipv4_port(const char *s, char ip[16], unsigned *port)
 
 static void set_docker_err(struct ctl *c, const char *what, char *err)
 {
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_printf(&sb, "%s: %s", what, err ? err : "unknown error");
+	struct cc_buf sb = CC_BUF_INIT;
+	cc_buf_printf(&sb, "%s: %s", what, err ? err : "unknown error");
 	free(err);
 	if (!c->docker_err || strcmp(c->docker_err, sb.buf ? sb.buf : "") != 0)
 		log_warn("cannot read the Swarm join tokens from the local Docker engine (%s); nodes are "
 			 "answered \"waiting\" until it works",
 			 sb.buf ? sb.buf : "out of memory");
 	free(c->docker_err);
-	c->docker_err = strbuf_detach(&sb);
+	c->docker_err = cc_buf_detach(&sb);
 }
 
 static char *manager_addr_from(const struct config *cfg, const struct docker_info *info)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	if (cfg->advertise_addr && *cfg->advertise_addr) {
 		if (strchr(cfg->advertise_addr, ':'))
-			strbuf_puts(&sb, cfg->advertise_addr);
+			cc_buf_puts(&sb, cfg->advertise_addr);
 		else
-			strbuf_printf(&sb, "%s:%d", cfg->advertise_addr, SWARM_PORT);
-		return strbuf_detach(&sb);
+			cc_buf_printf(&sb, "%s:%d", cfg->advertise_addr, SWARM_PORT);
+		return cc_buf_detach(&sb);
 	}
 	if (info && info->node_addr && *info->node_addr) {
-		strbuf_printf(&sb, "%s:%d", info->node_addr, SWARM_PORT);
-		return strbuf_detach(&sb);
+		cc_buf_printf(&sb, "%s:%d", info->node_addr, SWARM_PORT);
+		return cc_buf_detach(&sb);
 	}
 	return NULL;
 }
@@ -155,7 +155,7 @@ static void refresh_tokens(struct ctl *c)
 	char *err = NULL, *addr;
 	bool had = c->manager_token != NULL;
 
-	c->next_refresh = now_ms() + TOKEN_RETRY_MS;
+	c->next_refresh = cc_mono_ms() + TOKEN_RETRY_MS;
 	if (!c->dk && docker_open(c->cfg->docker_socket, &c->dk, &err) < 0) {
 		set_docker_err(c, "Docker engine unavailable", err);
 		return;
@@ -196,7 +196,7 @@ static void refresh_tokens(struct ctl *c)
 	docker_swarm_free(&sw);
 	free(c->docker_err);
 	c->docker_err = NULL;
-	c->next_refresh = now_ms() + TOKEN_REFRESH_MS;
+	c->next_refresh = cc_mono_ms() + TOKEN_REFRESH_MS;
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -219,7 +219,7 @@ static void timer_unlink(struct ctl *c, struct conn *cn)
 static void timer_arm(struct ctl *c, struct conn *cn)
 {
 	timer_unlink(c, cn);
-	cn->deadline = now_ms() + c->cfg->request_timeout * 1000;
+	cn->deadline = cc_mono_ms() + c->cfg->request_timeout * 1000;
 	cn->tprev = c->ttail;
 	if (c->ttail)
 		c->ttail->tnext = cn;
@@ -402,7 +402,7 @@ static void reg_free(struct reg *g)
 	free(g->err);
 }
 
-static char *key_of(const char *prefix, const char *v) { return strdupf("%s:%s", prefix, v); }
+static char *key_of(const char *prefix, const char *v) { return cc_strdupf("%s:%s", prefix, v); }
 
 /* 1. Who is it: by NodeID, else by host name; a NodeID-less record of
  * the same host is the same machine (a minimal client, then the agent). */
@@ -513,12 +513,12 @@ static int compose_status(struct ctl *c, struct reg *g)
 			g->message = g->pr[k].message ? g->pr[k].message : "waiting for the provider";
 		}
 	if (g->status == PROTO_READY && !c->manager_token) {
-		if (now_ms() >= c->next_refresh)
+		if (cc_mono_ms() >= c->next_refresh)
 			refresh_tokens(c);
 		if (!c->manager_token) {
 			g->status = PROTO_WAITING;
 			g->retry_after = TOKEN_RETRY_MS / 1000;
-			g->msg = strdupf("the controller cannot hand out Swarm join tokens yet (retrying): %s",
+			g->msg = cc_strdupf("the controller cannot hand out Swarm join tokens yet (retrying): %s",
 					 c->docker_err ? c->docker_err : "Docker engine unavailable");
 			if (!g->msg)
 				return -ENOMEM;
@@ -776,72 +776,72 @@ static void rfc3339(char out[32], int64_t ms)
  * only: answered at once, no token in it. */
 static void handle_status(struct ctl *c, struct conn *cn)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	const struct cluster_meta *m = state_store_meta(c->st);
 	unsigned mg, wk;
 	char ts[32];
 	size_t len;
 
 	state_store_counts(c->st, &mg, &wk);
-	strbuf_printf(&sb, "{\"Status\":\"ready\",\"RegisteredManagers\":%u,\"RegisteredWorkers\":%u,"
+	cc_buf_printf(&sb, "{\"Status\":\"ready\",\"RegisteredManagers\":%u,\"RegisteredWorkers\":%u,"
 			   "\"MinManagers\":%u,\"MinWorkers\":%u,\"MaxManagers\":%u,\"WaitForMinimum\":%s,"
 			   "\"ClusterFormed\":%s,\"Gating\":\"%s\",\"TokensAvailable\":%s",
 		      mg, wk, c->pol.min_managers, c->pol.min_workers, c->pol.max_managers,
 		      c->pol.wait_for_minimum ? "true" : "false", m->formed ? "true" : "false",
 		      !c->pol.wait_for_minimum || m->formed ? "ready" : "waiting",
 		      c->manager_token ? "true" : "false");
-	strbuf_puts(&sb, ",\"OverlayType\":");
+	cc_buf_puts(&sb, ",\"OverlayType\":");
 	json_append_string(&sb, c->plug[0] ? c->plug[0]->desc.name : "none");
-	strbuf_puts(&sb, ",\"StorageType\":");
+	cc_buf_puts(&sb, ",\"StorageType\":");
 	json_append_string(&sb, c->plug[1] ? c->plug[1]->desc.name : "none");
 	if (c->manager_addr) {
-		strbuf_puts(&sb, ",\"SwarmManagerAddr\":");
+		cc_buf_puts(&sb, ",\"SwarmManagerAddr\":");
 		json_append_string(&sb, c->manager_addr);
 	}
 	if (m->slot_holder && policy_slot_busy(&c->pol, &(struct policy_view){.slot_holder = m->slot_holder,
 									       .slot_granted_ms = m->slot_granted_ms},
 					       "", wall_ms())) {
-		strbuf_puts(&sb, ",\"ManagerJoining\":");
+		cc_buf_puts(&sb, ",\"ManagerJoining\":");
 		json_append_string(&sb, m->slot_holder);
 	}
-	strbuf_puts(&sb, ",\"Nodes\":[");
+	cc_buf_puts(&sb, ",\"Nodes\":[");
 	for (size_t i = 0; i < state_store_count(c->st); i++) {
 		const struct node_rec *r = state_store_node(c->st, i);
-		strbuf_puts(&sb, i ? ",{\"NodeID\":" : "{\"NodeID\":");
+		cc_buf_puts(&sb, i ? ",{\"NodeID\":" : "{\"NodeID\":");
 		json_append_string(&sb, r->node_id);
-		strbuf_puts(&sb, ",\"Hostname\":");
+		cc_buf_puts(&sb, ",\"Hostname\":");
 		json_append_string(&sb, r->hostname);
-		strbuf_puts(&sb, ",\"IP\":");
+		cc_buf_puts(&sb, ",\"IP\":");
 		json_append_string(&sb, r->ip);
-		strbuf_printf(&sb, ",\"Role\":\"%s\",\"RequestedRole\":\"%s\",\"Status\":\"%s\"",
+		cc_buf_printf(&sb, ",\"Role\":\"%s\",\"RequestedRole\":\"%s\",\"Status\":\"%s\"",
 			      proto_role_name(r->assigned_role), proto_role_name(r->requested_role),
 			      proto_status_name(r->last_status));
-		strbuf_puts(&sb, ",\"OS\":");
+		cc_buf_puts(&sb, ",\"OS\":");
 		json_append_string(&sb, r->os);
-		strbuf_puts(&sb, ",\"DockerVersion\":");
+		cc_buf_puts(&sb, ",\"DockerVersion\":");
 		json_append_string(&sb, r->docker_version);
 		if (r->cpu >= 0)
-			strbuf_printf(&sb, ",\"CPU\":%lld", (long long)r->cpu);
+			cc_buf_printf(&sb, ",\"CPU\":%lld", (long long)r->cpu);
 		if (r->memory >= 0)
-			strbuf_printf(&sb, ",\"Memory\":%lld", (long long)r->memory);
-		strbuf_printf(&sb, ",\"GlusterCapable\":%s", r->gluster_capable ? "true" : "false");
+			cc_buf_printf(&sb, ",\"Memory\":%lld", (long long)r->memory);
+		cc_buf_printf(&sb, ",\"GlusterCapable\":%s", r->gluster_capable ? "true" : "false");
 		rfc3339(ts, r->first_seen_ms);
-		strbuf_printf(&sb, ",\"FirstSeen\":\"%s\"", ts);
+		cc_buf_printf(&sb, ",\"FirstSeen\":\"%s\"", ts);
 		rfc3339(ts, r->last_seen_ms);
-		strbuf_printf(&sb, ",\"LastSeen\":\"%s\"", ts);
+		cc_buf_printf(&sb, ",\"LastSeen\":\"%s\"", ts);
 		if (r->swarm_reported) {
-			strbuf_puts(&sb, ",\"Swarm\":{\"NodeID\":");
+			cc_buf_puts(&sb, ",\"Swarm\":{\"NodeID\":");
 			json_append_string(&sb, r->swarm_node_id);
-			strbuf_puts(&sb, ",\"LocalNodeState\":");
+			cc_buf_puts(&sb, ",\"LocalNodeState\":");
 			json_append_string(&sb, r->swarm_state);
-			strbuf_printf(&sb, ",\"ControlAvailable\":%s}",
+			cc_buf_printf(&sb, ",\"ControlAvailable\":%s}",
 				      r->swarm_control_available ? "true" : "false");
 		}
-		strbuf_puts(&sb, "}");
+		cc_buf_puts(&sb, "}");
 	}
-	strbuf_puts(&sb, "]}\n");
+	cc_buf_puts(&sb, "]}\n");
 	len = sb.len;
-	respond_now(c, cn, strbuf_detach(&sb), len);
+	respond_now(c, cn, cc_buf_detach(&sb), len);
 }
 
 static void handle_request(struct ctl *c, struct conn *cn)
@@ -931,7 +931,7 @@ static void on_accept(struct ctl *c)
 				log_warn("cannot accept connections: %s (open connections=%zu)", strerror(errno),
 					 c->nconns);
 				listen_enable(c, false);
-				c->resume_accept_at = now_ms() + 200;
+				c->resume_accept_at = cc_mono_ms() + 200;
 			}
 			return;
 		}
@@ -966,7 +966,7 @@ static void on_accept(struct ctl *c)
 
 static void expire(struct ctl *c)
 {
-	int64_t now = now_ms();
+	int64_t now = cc_mono_ms();
 	while (c->thead && c->thead->deadline <= now) {
 		struct conn *cn = c->thead;
 		if (cn->state == C_READING) {
@@ -1079,7 +1079,7 @@ static int loop(struct ctl *c)
 	struct epoll_event evs[256];
 
 	while (!(c->draining && c->nconns == 0)) {
-		int64_t now = now_ms(), wake = now + 60000;
+		int64_t now = cc_mono_ms(), wake = now + 60000;
 		int n, timeout;
 
 		if (c->thead && c->thead->deadline < wake)
@@ -1117,7 +1117,7 @@ static int loop(struct ctl *c)
 		}
 		flush_batch(c);
 		expire(c);
-		now = now_ms();
+		now = cc_mono_ms();
 		if (c->resume_accept_at && now >= c->resume_accept_at && !c->draining) {
 			c->resume_accept_at = 0;
 			if (c->nconns < (size_t)c->cfg->max_connections)
@@ -1165,11 +1165,11 @@ static int open_listener(struct ctl *c)
 
 static int load_secret(struct ctl *c)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	char *err = NULL;
 	int r;
 
-	strbuf_printf(&sb, "%s/%s", c->cfg->state_dir, JOIN_SECRET_FILE);
+	cc_buf_printf(&sb, "%s/%s", c->cfg->state_dir, JOIN_SECRET_FILE);
 	if (sb.oom)
 		return -ENOMEM;
 	if (c->cfg->insecure_no_join_secret) {
@@ -1177,7 +1177,7 @@ static int load_secret(struct ctl *c)
 			 "reach %s gets Swarm join tokens, including the manager token that controls the "
 			 "whole swarm",
 			 c->cfg->listen);
-		strbuf_free(&sb);
+		cc_buf_free(&sb);
 		return 0;
 	}
 	r = join_secret_read(sb.buf, &c->secret, &err);
@@ -1194,7 +1194,7 @@ static int load_secret(struct ctl *c)
 				 sb.buf, st.st_mode & 0777);
 	}
 	free(err);
-	strbuf_free(&sb);
+	cc_buf_free(&sb);
 	return r;
 }
 

@@ -88,17 +88,17 @@ static void h_error(void *vctx, const char *fmt, ...)
 {
 	struct host_ctx *ctx = vctx;
 	struct thread_error *e = thread_error(true);
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	va_list ap;
 
 	if (!e)
 		return;
-	strbuf_printf(&sb, "%s: ", ctx->label);
+	cc_buf_printf(&sb, "%s: ", ctx->label);
 	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
+	cc_buf_vprintf(&sb, fmt, ap);
 	va_end(ap);
 	free(e->msg);
-	e->msg = strbuf_detach(&sb);
+	e->msg = cc_buf_detach(&sb);
 	e->ctx = ctx;
 }
 
@@ -284,7 +284,7 @@ static int h_ip_rank(void *vctx, const struct clusterctl_ip_query *q, struct clu
 	struct host_ctx *ctx = vctx;
 	struct clusterctl_ifaddr *all = NULL, *v = NULL;
 	struct ipdetect_result res;
-	struct strbuf excl = STRBUF_INIT;
+	struct cc_buf excl = CC_BUF_INIT;
 	const char *admin = ctx->cfg ? ctx->cfg->exclude_interfaces : NULL;
 	size_t cnt = 0, k = 0;
 	char *err = NULL;
@@ -298,9 +298,9 @@ static int h_ip_rank(void *vctx, const struct clusterctl_ip_query *q, struct clu
 		return r;
 	/* The admin's exclusions always apply: a plugin narrows, never widens. */
 	if (admin && *admin)
-		strbuf_puts(&excl, admin);
+		cc_buf_puts(&excl, admin);
 	if (q && q->exclude_ifnames && *q->exclude_ifnames)
-		strbuf_printf(&excl, "%s%s", excl.len ? "," : "", q->exclude_ifnames);
+		cc_buf_printf(&excl, "%s%s", excl.len ? "," : "", q->exclude_ifnames);
 	if (excl.oom) {
 		r = -ENOMEM;
 		goto out;
@@ -335,7 +335,7 @@ out_res:
 	free(err);
 	ipdetect_result_free(&res);
 out:
-	strbuf_free(&excl);
+	cc_buf_free(&excl);
 	free(all);
 	return r;
 }
@@ -349,8 +349,8 @@ int host_services_init(struct clusterctl_host *host, struct host_ctx **out,
 
 	if (!ctx)
 		return -ENOMEM;
-	ctx->suffix = strdupf("plugin=%s", desc->name);
-	ctx->label = strdupf("%s plugin \"%s\"",
+	ctx->suffix = cc_strdupf("plugin=%s", desc->name);
+	ctx->label = cc_strdupf("%s plugin \"%s\"",
 			     desc->kind == CLUSTERCTL_PLUGIN_STORAGE ? "storage" : "overlay", desc->name);
 	if (!ctx->suffix || !ctx->label) {
 		free(ctx->suffix);
@@ -415,11 +415,11 @@ void host_ctx_set_config(struct host_ctx *ctx, const struct config *cfg)
 	ctx->cfg = cfg;
 	if (ctx->data_dir || !cfg || !cfg->node_state_dir)
 		return;
-	if (!(dir = strdupf("%s/plugins/%s", cfg->node_state_dir, ctx->desc->name)))
+	if (!(dir = cc_strdupf("%s/plugins/%s", cfg->node_state_dir, ctx->desc->name)))
 		return;
 	/* Fixed now, before any thread of the plugin can ask.  A dry run
 	 * names it without creating it: no side effect. */
-	if (!cfg->dry_run && (r = mkdir_p(dir, 0700)) < 0) {
+	if (!cfg->dry_run && (r = cc_mkdir_p(dir, 0700)) < 0) {
 		log_error("cannot create the data directory of %s path=%s error=\"%s\"", ctx->label, dir,
 			  strerror(-r));
 		free(dir);

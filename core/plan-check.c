@@ -271,12 +271,12 @@ bool json_text_valid(const char *s, size_t max, bool object)
 static int fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(char **err, const char *fmt, ...)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
+	cc_buf_vprintf(&sb, fmt, ap);
 	va_end(ap);
-	*err = strbuf_detach(&sb);
+	*err = cc_buf_detach(&sb);
 	return -EINVAL;
 }
 
@@ -359,9 +359,9 @@ int provider_plan(struct plugin *p, bool storage, const struct clusterctl_plan_i
 	}
 	out.struct_size = sizeof out;
 	host_ctx_clear_error(p->hctx);
-	t0 = now_ms();
+	t0 = cc_mono_ms();
 	r = p->desc.plan(p->state, in, &out);
-	t0 = now_ms() - t0;
+	t0 = cc_mono_ms() - t0;
 	if (t0 > CLUSTERCTL_PLAN_BUDGET_MS)
 		over_budget(p, "plan", node, t0);
 	res->called = true;
@@ -390,9 +390,9 @@ int provider_node_event(struct plugin *p, int kind, const struct clusterctl_node
 	if (!p || !p->desc.node_event)
 		return 0;
 	host_ctx_clear_error(p->hctx);
-	t0 = now_ms();
+	t0 = cc_mono_ms();
 	r = p->desc.node_event(p->state, kind, node);
-	t0 = now_ms() - t0;
+	t0 = cc_mono_ms() - t0;
 	if (t0 > CLUSTERCTL_PLAN_BUDGET_MS)
 		over_budget(p, event_name(kind), node ? node->hostname : NULL, t0);
 	if (r < 0) {

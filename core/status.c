@@ -31,7 +31,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
 {
 	struct pollfd p = {.fd = fd, .events = events};
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - cc_mono_ms();
 		int r;
 		if (left <= 0)
 			return -ETIMEDOUT;
@@ -47,8 +47,8 @@ static int wait_fd(int fd, short events, int64_t deadline)
 static int ask(const char *master, const char *req, char **reply, char **err)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET};
-	struct strbuf sb = STRBUF_INIT;
-	int64_t deadline = now_ms() + STATUS_TIMEOUT_MS;
+	struct cc_buf sb = CC_BUF_INIT;
+	int64_t deadline = cc_mono_ms() + STATUS_TIMEOUT_MS;
 	char ip[16], buf[65536];
 	unsigned port;
 	size_t off = 0, len = strlen(req);
@@ -110,20 +110,20 @@ static int ask(const char *master, const char *req, char **reply, char **err)
 			r = -EFBIG;
 			goto fail;
 		}
-		strbuf_append(&sb, buf, (size_t)n);
+		cc_buf_append(&sb, buf, (size_t)n);
 	}
 	close(fd);
 	if (sb.oom)
 		return -ENOMEM;
-	*reply = strbuf_detach(&sb);
+	*reply = cc_buf_detach(&sb);
 	return 0;
 fail:
 	close(fd);
-	strbuf_free(&sb);
+	cc_buf_free(&sb);
 	{
-		struct strbuf e = STRBUF_INIT;
-		strbuf_printf(&e, "cannot query the controller at %s: %s", master, strerror(-r));
-		*err = strbuf_detach(&e);
+		struct cc_buf e = CC_BUF_INIT;
+		cc_buf_printf(&e, "cannot query the controller at %s: %s", master, strerror(-r));
+		*err = cc_buf_detach(&e);
 	}
 	return r;
 }
@@ -222,7 +222,7 @@ int cmd_status(struct app *a)
 {
 	const struct config *cfg = &a->cfg;
 	const char *master = cfg->master && *cfg->master ? cfg->master : "127.0.0.1:7000";
-	struct strbuf req = STRBUF_INIT, path = STRBUF_INIT;
+	struct cc_buf req = CC_BUF_INIT, path = CC_BUF_INIT;
 	struct json_object *o = NULL;
 	char *secret = NULL, *reply = NULL, *err = NULL;
 	int rc = EXIT_FAILURE_, r;
@@ -234,9 +234,9 @@ int cmd_status(struct app *a)
 	} else {
 		bool explicit = cfg->join_secret_file && *cfg->join_secret_file;
 		if (explicit)
-			strbuf_puts(&path, cfg->join_secret_file);
+			cc_buf_puts(&path, cfg->join_secret_file);
 		else
-			strbuf_printf(&path, "%s/%s", cfg->state_dir, JOIN_SECRET_FILE);
+			cc_buf_printf(&path, "%s/%s", cfg->state_dir, JOIN_SECRET_FILE);
 		r = join_secret_read(path.buf, &secret, &err);
 		if (r < 0 && (explicit || r != -ENOENT)) {
 			log_error("cannot use the join secret: %s", err ? err : strerror(-r));
@@ -246,12 +246,12 @@ int cmd_status(struct app *a)
 		if (r == -ENOENT)
 			log_debug("no join secret at %s; asking without one", path.buf);
 	}
-	strbuf_puts(&req, "{\"Query\":\"status\",\"ProtocolVersion\":1");
+	cc_buf_puts(&req, "{\"Query\":\"status\",\"ProtocolVersion\":1");
 	if (secret) {
-		strbuf_puts(&req, ",\"JoinSecret\":");
+		cc_buf_puts(&req, ",\"JoinSecret\":");
 		json_append_string(&req, secret);
 	}
-	strbuf_puts(&req, "}\n");
+	cc_buf_puts(&req, "}\n");
 	if (req.oom)
 		goto out;
 	if (ask(master, req.buf, &reply, &err) < 0) {
@@ -277,8 +277,8 @@ int cmd_status(struct app *a)
 	rc = EXIT_OK;
 out:
 	json_object_put(o);
-	strbuf_free(&req);
-	strbuf_free(&path);
+	cc_buf_free(&req);
+	cc_buf_free(&path);
 	free(secret);
 	free(reply);
 	free(err);

@@ -15,7 +15,7 @@
 
 #include "util.h"
 
-static void strbuf_grow(struct strbuf *sb, size_t extra)
+static void strbuf_grow(struct cc_buf *sb, size_t extra)
 {
 	size_t need, cap;
 	char *nb;
@@ -41,7 +41,7 @@ static void strbuf_grow(struct strbuf *sb, size_t extra)
 	sb->cap = cap;
 }
 
-void strbuf_append(struct strbuf *sb, const char *s, size_t n)
+void cc_buf_append(struct cc_buf *sb, const char *s, size_t n)
 {
 	strbuf_grow(sb, n);
 	if (sb->oom)
@@ -51,9 +51,9 @@ void strbuf_append(struct strbuf *sb, const char *s, size_t n)
 	sb->buf[sb->len] = '\0';
 }
 
-void strbuf_puts(struct strbuf *sb, const char *s) { strbuf_append(sb, s, strlen(s)); }
+void cc_buf_puts(struct cc_buf *sb, const char *s) { cc_buf_append(sb, s, strlen(s)); }
 
-void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+void cc_buf_vprintf(struct cc_buf *sb, const char *fmt, va_list ap)
 {
 	va_list ap2;
 	int n;
@@ -72,26 +72,26 @@ void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 	sb->len += (size_t)n;
 }
 
-void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
+void cc_buf_printf(struct cc_buf *sb, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	strbuf_vprintf(sb, fmt, ap);
+	cc_buf_vprintf(sb, fmt, ap);
 	va_end(ap);
 }
 
-char *strbuf_detach(struct strbuf *sb)
+char *cc_buf_detach(struct cc_buf *sb)
 {
 	char *r = NULL;
 	if (!sb->oom) {
 		r = sb->buf ? sb->buf : strdup("");
 		sb->buf = NULL;
 	}
-	strbuf_free(sb);
+	cc_buf_free(sb);
 	return r;
 }
 
-void strbuf_free(struct strbuf *sb)
+void cc_buf_free(struct cc_buf *sb)
 {
 	free(sb->buf);
 	sb->buf = NULL;
@@ -99,7 +99,7 @@ void strbuf_free(struct strbuf *sb)
 	sb->oom = false;
 }
 
-int write_all(int fd, const void *buf, size_t len)
+int cc_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 	while (len) {
@@ -147,7 +147,7 @@ char *random_hex(size_t len)
 	return hex;
 }
 
-bool str_is_ipv4(const char *s)
+bool cc_ipv4_valid(const char *s)
 {
 	struct in_addr a;
 	return s && inet_pton(AF_INET, s, &a) == 1;
@@ -196,12 +196,12 @@ int64_t now_ms(void)
 
 char *xstrdup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
-char *strdupf(const char *fmt, ...)
+char *cc_strdupf(const char *fmt, ...)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
+	cc_buf_vprintf(&sb, fmt, ap);
 	va_end(ap);
-	return strbuf_detach(&sb);
+	return cc_buf_detach(&sb);
 }

@@ -8,11 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "plugin-file.h"
+#include "cc-file.h"
 #include "plugin-json.h"
 
 /* The rename is durable only once the directory entry is. */
-int cp_fsync_dir_of(const char *path)
+int cc_fsync_dir_of(const char *path)
 {
 	char *dir = strdup(path), *slash;
 	int fd, r = 0;
@@ -35,10 +35,10 @@ int cp_fsync_dir_of(const char *path)
 	return r;
 }
 
-int cp_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+int cc_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	/* The pid keeps two writers (two processes on one host) apart. */
-	char *tmp = cp_fmt("%s.tmp.%ld", path, (long)getpid());
+	char *tmp = cc_strdupf("%s.tmp.%ld", path, (long)getpid());
 	const char *p = data;
 	int fd = -1, r = 0;
 
@@ -71,7 +71,7 @@ int cp_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 		r = -errno;
 		goto out;
 	}
-	r = cp_fsync_dir_of(path);
+	r = cc_fsync_dir_of(path);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -81,7 +81,7 @@ out:
 	return r;
 }
 
-int cp_read_file(const char *path, size_t max, char **out, size_t *len)
+int cc_read_file(const char *path, size_t max, char **out, size_t *len)
 {
 	char *buf = NULL, *nb;
 	size_t have = 0, cap = 0;
@@ -129,7 +129,7 @@ int cp_read_file(const char *path, size_t max, char **out, size_t *len)
 	return 0;
 }
 
-int cp_mkdir_p(const char *path, mode_t mode)
+int cc_mkdir_p(const char *path, mode_t mode)
 {
 	char *p = strdup(path);
 	int r = 0;

@@ -77,8 +77,8 @@ static int busy(struct plugin *p)
 
 static void wait_idle(struct plugin *p, int max_ms)
 {
-	int64_t end = now_ms() + max_ms;
-	while (busy(p) && now_ms() < end)
+	int64_t end = cc_mono_ms() + max_ms;
+	while (busy(p) && cc_mono_ms() < end)
 		nanosleep(&(struct timespec){0, 100 * 1000000L}, NULL);
 }
 
@@ -115,7 +115,7 @@ static int do_plan(struct plugin *p, char **argv, json_object *res)
 	size_t len;
 	int r = 0;
 
-	if (read_file(records, 1 << 20, &text, &len) == 0)
+	if (cc_read_file(records, 1 << 20, &text, &len) == 0)
 		store = json_tokener_parse(text);
 	free(text);
 	if (!store || !json_object_is_type(store, json_type_object)) {
@@ -147,9 +147,9 @@ static int do_plan(struct plugin *p, char **argv, json_object *res)
 		in.options_json = "{}";
 		in.flags = record ? 0 : CLUSTERCTL_PLAN_NEW_NODE;
 		{
-			int64_t t0 = now_ms();
+			int64_t t0 = cc_mono_ms();
 			r = p->desc.plan(p->state, &in, &out);
-			json_object_object_add(res, "plan_ms", json_object_new_int64(now_ms() - t0));
+			json_object_object_add(res, "plan_ms", json_object_new_int64(cc_mono_ms() - t0));
 		}
 		if (r < 0)
 			break;
@@ -194,7 +194,7 @@ static int do_plan(struct plugin *p, char **argv, json_object *res)
 	}
 	{
 		const char *s = json_object_to_json_string_ext(store, JSON_C_TO_STRING_PLAIN);
-		if (write_file_atomic(records, s, strlen(s), 0600) < 0) {
+		if (cc_write_file_atomic(records, s, strlen(s), 0600) < 0) {
 			err = xstrdup_or_null("cannot write the records file");
 			put_str(res, "error", err);
 			r = -EIO;

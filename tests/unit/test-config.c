@@ -217,7 +217,7 @@ static void test_sample(void)
 	unsigned cmds[] = {CMD_MASTER_INIT, CMD_MASTER_SERVE, CMD_NODE_JOIN};
 
 	snprintf(path, sizeof path, "%s/etc/clusterctl.conf.sample", top ? top : "..");
-	if (read_file(path, 1 << 20, &text, &len) < 0) {
+	if (cc_read_file(path, 1 << 20, &text, &len) < 0) {
 		ok(0, "sample config readable at %s", path);
 		return;
 	}

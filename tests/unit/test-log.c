@@ -19,7 +19,7 @@ static char filepath[300];
 static char *slurp(const char *path)
 {
 	char *s = NULL;
-	if (read_file(path, 1 << 20, &s, NULL) < 0)
+	if (cc_read_file(path, 1 << 20, &s, NULL) < 0)
 		return strdup("");
 	return s;
 }

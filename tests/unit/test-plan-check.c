@@ -96,7 +96,7 @@ static char *slurp_log(const char *path)
 {
 	char *text = NULL;
 	size_t n;
-	return read_file(path, 1 << 20, &text, &n) == 0 ? text : NULL;
+	return cc_read_file(path, 1 << 20, &text, &n) == 0 ? text : NULL;
 }
 
 int main(void)

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "../tap.h"
-#include "plugin-file.h"
+#include "cc-file.h"
 #include "plugin-host.h"
 #include "plugin-json.h"
 
@@ -118,10 +118,10 @@ static void test_validators(void)
 		   !cp_url_valid("https://", 8, 99) && !cp_url_valid("ftp://x", 7, 99) &&
 		   !cp_url_valid("https://x", 9, 8),
 	   "URLs: http or https with something after");
-	ok(cp_hostname_valid("a_b-c.d") && !cp_hostname_valid(".a") && !cp_hostname_valid("a\xe9") &&
-		   !cp_hostname_valid(NULL),
+	ok(cc_hostname_valid("a_b-c.d") && !cc_hostname_valid(".a") && !cc_hostname_valid("a\xe9") &&
+		   !cc_hostname_valid(NULL),
 	   "host names: ASCII only");
-	ok(cp_ipv4_valid("10.0.0.1") && !cp_ipv4_valid("10.0.0.1/8") && !cp_ipv4_valid(NULL),
+	ok(cc_ipv4_valid("10.0.0.1") && !cc_ipv4_valid("10.0.0.1/8") && !cc_ipv4_valid(NULL),
 	   "IPv4 addresses");
 }
 
@@ -263,13 +263,13 @@ static void test_host(void)
 	ok(!w.any_if[0], "is nowhere");
 
 	fake_calls = 0;
-	t0 = cp_mono_ms();
+	t0 = cc_mono_ms();
 	is_int(cp_addr_wait(&h, "100.64.0.9", NULL, t0 + 120, 50, &w), 0, "wait gives up at the deadline");
-	ok(cp_mono_ms() - t0 >= 110 && cp_mono_ms() - t0 < 1000 && fake_calls >= 2 && fake_calls <= 5,
+	ok(cc_mono_ms() - t0 >= 110 && cc_mono_ms() - t0 < 1000 && fake_calls >= 2 && fake_calls <= 5,
 	   "after polling a few times (%d)", fake_calls);
-	is_int(cp_addr_wait(&h, "100.64.0.1", NULL, cp_mono_ms() + 5000, 50, &w), 1, "wait returns when found");
+	is_int(cp_addr_wait(&h, "100.64.0.1", NULL, cc_mono_ms() + 5000, 50, &w), 1, "wait returns when found");
 	fake_list_err = -ENOBUFS;
-	is_int(cp_addr_wait(&h, "100.64.0.1", NULL, cp_mono_ms() + 5000, 50, &w), -ENOBUFS,
+	is_int(cp_addr_wait(&h, "100.64.0.1", NULL, cc_mono_ms() + 5000, 50, &w), -ENOBUFS,
 	       "a listing failure ends the wait");
 	fake_list_err = 0;
 
@@ -335,25 +335,25 @@ static void test_files(void)
 		ok(0, "a temporary directory");
 		return;
 	}
-	path = cp_fmt("%s/key", dir);
-	deep = cp_fmt("%s/a/b/c", dir);
+	path = cc_strdupf("%s/key", dir);
+	deep = cc_strdupf("%s/a/b/c", dir);
 	old = umask(0);
-	is_int(cp_write_file_atomic(path, "first", 5, 0600), 0, "a new file is written");
+	is_int(cc_write_file_atomic(path, "first", 5, 0600), 0, "a new file is written");
 	umask(old);
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "with mode 0600 even under umask 0");
-	is_int(cp_write_file_atomic(path, "second!", 7, 0600), 0, "an existing one is replaced");
-	is_int(cp_read_file(path, 100, &text, &len), 0, "and read back");
+	is_int(cc_write_file_atomic(path, "second!", 7, 0600), 0, "an existing one is replaced");
+	is_int(cc_read_file(path, 100, &text, &len), 0, "and read back");
 	is_str(text, "second!", "whole, with nothing of the old content");
 	is_int((int)len, 7, "its length is reported");
 	free(text);
 	text = NULL;
-	is_int(cp_read_file(path, 3, &text, NULL), -EFBIG, "a file above the bound is refused");
+	is_int(cc_read_file(path, 3, &text, NULL), -EFBIG, "a file above the bound is refused");
 	ok(text == NULL, "and nothing is returned");
-	is_int(cp_read_file(deep, 100, &text, NULL), -ENOENT, "a missing file is -ENOENT");
-	is_int(cp_mkdir_p(deep, 0700), 0, "mkdir -p creates every level");
+	is_int(cc_read_file(deep, 100, &text, NULL), -ENOENT, "a missing file is -ENOENT");
+	is_int(cc_mkdir_p(deep, 0700), 0, "mkdir -p creates every level");
 	ok(stat(deep, &st) == 0 && S_ISDIR(st.st_mode), "the deepest exists");
-	is_int(cp_mkdir_p(deep, 0700), 0, "and again is a success");
-	is_int(cp_write_file_atomic(deep, "x", 1, 0600), -EISDIR, "a directory is not replaced by a file");
+	is_int(cc_mkdir_p(deep, 0700), 0, "and again is a success");
+	is_int(cc_write_file_atomic(deep, "x", 1, 0600), -EISDIR, "a directory is not replaced by a file");
 	unlink(path);
 	rmdir(deep);
 	*strrchr(deep, '/') = '\0';

@@ -56,7 +56,7 @@ static int write_bytes(const char *path, const char *data, size_t len)
 	int r;
 	if (fd < 0)
 		return -errno;
-	r = write_all(fd, data, len);
+	r = cc_write_all(fd, data, len);
 	close(fd);
 	return r;
 }
@@ -255,7 +255,7 @@ static void test_torn_log(void)
 	state_store_sync(s, NULL);
 	after = state_store_log_bytes(s);
 	state_store_close(s, false, NULL);
-	if (read_file(fpath(d, "state.log"), 1 << 20, &log, &len) < 0 || len != after) {
+	if (cc_read_file(fpath(d, "state.log"), 1 << 20, &log, &len) < 0 || len != after) {
 		ok(0, "read the log back");
 		return;
 	}
@@ -323,7 +323,7 @@ static void test_torn_snapshot(void)
 	for (int i = 0; i < 5; i++)
 		put(s, i, 3, PROTO_ROLE_WORKER);
 	state_store_close(s, true, NULL);
-	if (read_file(fpath(d, "state.snap"), 1 << 20, &snap, &len) < 0) {
+	if (cc_read_file(fpath(d, "state.snap"), 1 << 20, &snap, &len) < 0) {
 		ok(0, "read the image back");
 		return;
 	}
@@ -377,7 +377,7 @@ static void test_image_then_crash(void)
 		return;
 	put(s, 1, 1, PROTO_ROLE_WORKER);
 	state_store_sync(s, NULL);
-	read_file(fpath(d, "state.log"), 1 << 20, &old, &len);
+	cc_read_file(fpath(d, "state.log"), 1 << 20, &old, &len);
 	put(s, 1, 2, PROTO_ROLE_WORKER);
 	state_store_compact(s, true, NULL);
 	state_store_close(s, false, NULL);

@@ -85,7 +85,7 @@ static void write_master(const struct mnode *m)
 	memcpy(rec.public_key, m->key, WG_KEY_LEN);
 	json = wg_record_format(&rec);
 	snprintf(path, sizeof path, "%s/master.json", mesh_data_dir);
-	ok(json && cp_write_file_atomic(path, json, strlen(json), 0600) == 0, "master.json written (as master init does)");
+	ok(json && cc_write_file_atomic(path, json, strlen(json), 0600) == 0, "master.json written (as master init does)");
 	free(json);
 }
 
@@ -348,8 +348,8 @@ int main(void)
 		snprintf(path, sizeof path, "%s/private.key", mesh_data_dir);
 		snprintf(mpath, sizeof mpath, "%s/master.json", mesh_data_dir);
 		json = wg_record_format(&rec);
-		ok(cp_write_file_atomic(path, b64, strlen(b64), 0600) == 0 && json &&
-			   cp_write_file_atomic(mpath, json, strlen(json), 0600) == 0,
+		ok(cc_write_file_atomic(path, b64, strlen(b64), 0600) == 0 && json &&
+			   cc_write_file_atomic(mpath, json, strlen(json), 0600) == 0,
 		   "this data dir is the master's: private.key and master.json");
 		wg_key_wipe(b64, sizeof b64);
 		free(json);

@@ -94,7 +94,7 @@ int main(void)
 		/* The first answer: the first page of the whole list. */
 		if (n->sync != WG_SYNC_FULL || n->page_peers > WG_PAGE_FIRST || n->more != (i > WG_PAGE_FIRST))
 			bad_first++;
-		wg_parse_ipv4(n->addr, &a);
+		cc_parse_ipv4(n->addr, &a);
 		if (cp_map_get(&addrs, &a, sizeof a))
 			dup_addr++;
 		cp_map_put(&addrs, &a, sizeof a, n);
@@ -162,7 +162,7 @@ int main(void)
 		for (size_t i = 1; i < NODES; i++) {
 			const struct wg_peer *p = mnode_peer(n, nodes[i].key);
 			uint32_t a;
-			wg_parse_ipv4(nodes[i].addr, &a);
+			cc_parse_ipv4(nodes[i].addr, &a);
 			if (!p || p->n_allowed != 1 || p->allowed[0].addr.v4 != a || p->allowed[0].cidr != 32 ||
 			    p->endpoint.addr.v4 == 0)
 				wrong++;

@@ -219,7 +219,7 @@ static inline int mnode_take(struct mnode *n, const char *payload)
 	n->sync = p.sync;
 	n->page_peers = p.n_peers;
 	n->page_removed = p.n_removed;
-	wg_format_ipv4(p.address, n->addr);
+	cc_format_ipv4(p.address, n->addr);
 	if ((r = wg_sync_changes(&n->dev, &p, &n->walk, &set, &changes)) == 0 && (r = mnode_apply(n, &set)) == 0 &&
 	    *p.version)
 		snprintf(n->held, sizeof n->held, "%s", p.version);
@@ -315,7 +315,7 @@ static inline bool mnode_holds(const struct mnode *n, const struct mnode *const 
 	for (size_t i = 0; i < k; i++) {
 		const struct wg_peer *p = mnode_peer(n, peers[i]->key);
 		uint32_t a;
-		if (!p || p->n_allowed != 1 || wg_parse_ipv4(addrs[i], &a) < 0 || p->allowed[0].addr.v4 != a ||
+		if (!p || p->n_allowed != 1 || cc_parse_ipv4(addrs[i], &a) < 0 || p->allowed[0].addr.v4 != a ||
 		    p->allowed[0].cidr != 32)
 			return false;
 	}

@@ -35,8 +35,8 @@
 
 #define NB_JSON_DEPTH 24
 
-bool nb_ipv4_valid(const char *s) { return cp_ipv4_valid(s); }
-bool nb_hostname_valid(const char *s) { return cp_hostname_valid(s); }
+bool cc_ipv4_valid(const char *s) { return cc_ipv4_valid(s); }
+bool cc_hostname_valid(const char *s) { return cc_hostname_valid(s); }
 char *nb_sanitize(const char *s, size_t len, size_t max, const char *secret)
 {
 	return cp_sanitize(s, len, max, secret);
@@ -99,7 +99,7 @@ static void parse_cidr(const char *s, size_t len, struct nb_status *st)
 		return;
 	memcpy(ip, s, (size_t)(slash - s));
 	ip[slash - s] = '\0';
-	if (!nb_ipv4_valid(ip) || !isdigit((unsigned char)slash[1]))
+	if (!cc_ipv4_valid(ip) || !isdigit((unsigned char)slash[1]))
 		return;
 	errno = 0;
 	p = strtol(slash + 1, &end, 10);
@@ -117,7 +117,7 @@ static int parse_text(const char *out, size_t len, struct nb_status *st, char **
 
 	if (!p) {
 		char *q = cp_sanitize(out, len, 120, NULL);
-		*err = cp_fmt("output is neither JSON nor a \"Daemon status:\" line: \"%s\"", q ? q : "");
+		*err = cc_strdupf("output is neither JSON nor a \"Daemon status:\" line: \"%s\"", q ? q : "");
 		free(q);
 		return -EINVAL;
 	}

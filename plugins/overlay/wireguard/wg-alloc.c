@@ -15,8 +15,8 @@ uint32_t wg_pool_master(const struct wg_pool *p) { return p->net + 1; }
 
 bool wg_pool_usable(const struct wg_pool *p, uint32_t a)
 {
-	uint32_t host = ~wg_mask(p->plen);
-	if (!wg_in_net(a, p->net, p->plen))
+	uint32_t host = ~cc_ipv4_mask(p->plen);
+	if (!cc_ipv4_in_net(a, p->net, p->plen))
 		return false;
 	/* Neither the network nor the broadcast address. */
 	return (a & host) != 0 && (a & host) != host;
@@ -26,7 +26,7 @@ int wg_leases_init(struct wg_leases *l, const struct wg_pool *pool)
 {
 	memset(l, 0, sizeof *l);
 	l->pool = *pool;
-	l->size = ~wg_mask(pool->plen) + 1u;
+	l->size = ~cc_ipv4_mask(pool->plen) + 1u;
 	if (pool->plen < WG_CGNAT_PREFIX || pool->plen > 30)
 		return -EINVAL;
 	l->bits = calloc((l->size + 63) / 64, sizeof *l->bits);
@@ -48,7 +48,7 @@ void wg_leases_free(struct wg_leases *l)
 
 static bool off_of(const struct wg_leases *l, uint32_t a, uint32_t *off)
 {
-	if (!l->bits || !wg_in_net(a, l->pool.net, l->pool.plen))
+	if (!l->bits || !cc_ipv4_in_net(a, l->pool.net, l->pool.plen))
 		return false;
 	*off = a - l->pool.net;
 	return true;

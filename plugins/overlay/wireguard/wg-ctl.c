@@ -90,11 +90,11 @@ static int64_t mono_ms(void)
 static char *data_path(const struct wg_ctl *c, const char *file)
 {
 	const char *dir = c->h->data_dir(c->h->ctx);
-	struct wg_buf b = WG_BUF_INIT;
+	struct cc_buf b = CC_BUF_INIT;
 	if (!dir)
 		return NULL;
-	wg_buf_printf(&b, "%s/%s", dir, file);
-	return wg_buf_detach(&b);
+	cc_buf_printf(&b, "%s/%s", dir, file);
+	return cc_buf_detach(&b);
 }
 
 /* ---- start: the master, the epoch, old leases -------------------------- */
@@ -107,7 +107,7 @@ static void load_master(struct wg_ctl *c)
 	memset(&c->master, 0, sizeof c->master);
 	if (!path)
 		return;
-	r = cp_read_file(path, 64 * 1024, &text, NULL);
+	r = cc_read_file(path, 64 * 1024, &text, NULL);
 	if (r < 0 && r != -ENOENT)
 		LOG(c, CLUSTERCTL_LOG_WARN, "ignoring unreadable %s: %s", path, strerror(-r));
 	else if (r == 0 && wg_record_parse(text, &c->master, &err) < 0) {
@@ -158,7 +158,7 @@ static int write_epoch(struct wg_ctl *c, bool clean)
 		return -ENOENT;
 	snprintf(text, sizeof text, "{\"Epoch\":\"%016" PRIx64 "\",\"Clean\":%s}\n", c->epoch_id,
 		 clean ? "true" : "false");
-	r = cp_write_file_atomic(path, text, strlen(text), 0600);
+	r = cc_write_file_atomic(path, text, strlen(text), 0600);
 	if (r < 0)
 		LOG(c, CLUSTERCTL_LOG_WARN, "cannot write %s: %s", path, strerror(-r));
 	free(path);
@@ -176,7 +176,7 @@ static int load_epoch(struct wg_ctl *c)
 	json_object *o = NULL, *v;
 	bool clean = false;
 
-	if (path && cp_read_file(path, 4096, &text, NULL) == 0 && (o = json_tokener_parse(text)) &&
+	if (path && cc_read_file(path, 4096, &text, NULL) == 0 && (o = json_tokener_parse(text)) &&
 	    json_object_object_get_ex(o, "Epoch", &v) && json_object_is_type(v, json_type_string) &&
 	    sscanf(json_object_get_string(v), "%16" SCNx64, &c->epoch_id) == 1 &&
 	    json_object_object_get_ex(o, "Clean", &v) && json_object_is_type(v, json_type_boolean))
@@ -209,7 +209,7 @@ static void load_legacy_leases(struct wg_ctl *c)
 	char *path = data_path(c, LEGACY_LEASES_FILE), *text = NULL;
 	json_object *o = NULL, *l;
 
-	if (!path || cp_read_file(path, 16u << 20, &text, NULL) < 0)
+	if (!path || cc_read_file(path, 16u << 20, &text, NULL) < 0)
 		goto out;
 	o = json_tokener_parse(text);
 	if (!o || !json_object_object_get_ex(o, "Leases", &l) || !json_object_is_type(l, json_type_object))
@@ -217,7 +217,7 @@ static void load_legacy_leases(struct wg_ctl *c)
 	json_object_object_foreach(l, id, val)
 	{
 		uint32_t a, *v;
-		if (!json_object_is_type(val, json_type_string) || wg_parse_ipv4(json_object_get_string(val), &a) < 0 ||
+		if (!json_object_is_type(val, json_type_string) || cc_parse_ipv4(json_object_get_string(val), &a) < 0 ||
 		    !(v = malloc(sizeof *v)))
 			continue;
 		*v = a;
@@ -384,7 +384,7 @@ static void master_save(struct wg_ctl *c)
 	p.mtu = c->conf.mtu;
 	p.peers = want.peers;
 	p.n_peers = want.n_peers;
-	if ((text = wg_payload_format(&p)) && (r = cp_write_file_atomic(path, text, strlen(text), 0600)) < 0)
+	if ((text = wg_payload_format(&p)) && (r = cc_write_file_atomic(path, text, strlen(text), 0600)) < 0)
 		LOG(c, CLUSTERCTL_LOG_WARN, "cannot keep the master's peers in %s: %s", path, strerror(-r));
 	wg_device_free(&want);
 out:
@@ -523,7 +523,7 @@ static void master_peer(struct wg_ctl *c, const uint8_t key[WG_KEY_LEN], const s
 		} else if (c->bk != WG_BK_NONE) {
 			char b64[WG_KEY_B64_LEN + 1], ip[16];
 			wg_key_to_base64(key, b64);
-			wg_format_ipv4(remove ? 0 : r->address, ip);
+			cc_format_ipv4(remove ? 0 : r->address, ip);
 			LOG(c, CLUSTERCTL_LOG_INFO, "master peer %s ifname=%s key=%.8s... address=%s",
 			    remove ? "removed" : "set", c->conf.ifname, b64, remove ? "-" : ip);
 		}
@@ -719,16 +719,16 @@ static int decide_record(struct wg_ctl *c, const struct clusterctl_node *nd, con
 	int r;
 
 	*moved = false;
-	wg_parse_ipv4(nd->ip, &ip);
+	cc_parse_ipv4(nd->ip, &ip);
 	memset(rec, 0, sizeof *rec);
 	rec->has_key = ob->has_key || prev->has_key;
 	memcpy(rec->public_key, ob->has_key ? ob->public_key : prev->public_key, WG_KEY_LEN);
 	/* The endpoint: what the node says its underlay is, else the address
 	 * it registers with unless that is an overlay address (a node whose
 	 * tunnel is up registers with it), else what was known before. */
-	if (ob->underlay_ip && !wg_in_net(ob->underlay_ip, pool->net, pool->plen))
+	if (ob->underlay_ip && !cc_ipv4_in_net(ob->underlay_ip, pool->net, pool->plen))
 		rec->endpoint_ip = ob->underlay_ip;
-	else if (!wg_in_net(ip, pool->net, pool->plen))
+	else if (!cc_ipv4_in_net(ip, pool->net, pool->plen))
 		rec->endpoint_ip = ip;
 	else
 		rec->endpoint_ip = prev->endpoint_ip;
@@ -763,7 +763,7 @@ static int decide_record(struct wg_ctl *c, const struct clusterctl_node *nd, con
 	}
 	r = wg_leases_pick(&c->idx.leases, want, &rec->address);
 	if (r == -ENOSPC) {
-		wg_format_ipv4(pool->net, pool_s);
+		cc_format_ipv4(pool->net, pool_s);
 		ERR(c, "the overlay pool %s/%u is full: no address for node %s (use a larger pool)", pool_s, pool->plen,
 		    nd->node_id);
 		return r;
@@ -795,7 +795,7 @@ static int check_key(struct wg_ctl *c, const struct clusterctl_node *nd, const s
 
 /* What the node's peer list needs, from the version it holds. */
 struct page {
-	struct wg_buf peers, removed;
+	struct cc_buf peers, removed;
 	size_t n_peers, n_removed;
 };
 
@@ -803,12 +803,12 @@ static int page_item(const struct wg_walk_item *it, void *arg)
 {
 	struct page *pg = arg;
 	if (it->live) {
-		wg_buf_puts(&pg->peers, pg->n_peers++ ? "," : "");
-		wg_buf_add(&pg->peers, it->frag, it->frag_len);
+		cc_buf_puts(&pg->peers, pg->n_peers++ ? "," : "");
+		cc_buf_append(&pg->peers, it->frag, it->frag_len);
 	} else {
 		char b64[WG_KEY_B64_LEN + 1];
 		wg_key_to_base64(it->key, b64);
-		wg_buf_printf(&pg->removed, "%s\"%s\"", pg->n_removed++ ? "," : "", b64);
+		cc_buf_printf(&pg->removed, "%s\"%s\"", pg->n_removed++ ? "," : "", b64);
 	}
 	return pg->peers.oom || pg->removed.oom ? -ENOMEM : 0;
 }
@@ -831,19 +831,19 @@ static uint64_t held_version(const struct wg_ctl *c, const struct wg_observed *o
 static int build_payload(struct wg_ctl *c, const struct wg_observed *ob, const struct wg_record *rec,
 			 struct clusterctl_plan_out *out, char **summary)
 {
-	struct page pg = {WG_BUF_INIT, WG_BUF_INIT, 0, 0};
-	struct wg_buf b = WG_BUF_INIT;
+	struct page pg = {CC_BUF_INIT, CC_BUF_INIT, 0, 0};
+	struct cc_buf b = CC_BUF_INIT;
 	char addr[16], sum[160];
 	uint64_t from, upto = c->idx.version;
 	bool full, more = false, legacy = !ob->has_version;
 	int r = 0;
 
 	from = held_version(c, ob, &full);
-	wg_format_ipv4(rec->address, addr);
-	wg_buf_printf(&b, "{\"Interface\":\"%s\",\"Address\":\"%s/%u\",\"ListenPort\":%u,\"MTU\":%u", c->conf.ifname,
+	cc_format_ipv4(rec->address, addr);
+	cc_buf_printf(&b, "{\"Interface\":\"%s\",\"Address\":\"%s/%u\",\"ListenPort\":%u,\"MTU\":%u", c->conf.ifname,
 		      addr, c->conf.pool.plen, rec->listen_port, c->conf.mtu);
 	if (!full && from == c->idx.version) {
-		wg_buf_printf(&b, ",\"PeerSync\":\"unchanged\",\"PeerVersion\":\"%016" PRIx64 ".%" PRIu64 "\"}", c->epoch,
+		cc_buf_printf(&b, ",\"PeerSync\":\"unchanged\",\"PeerVersion\":\"%016" PRIx64 ".%" PRIu64 "\"}", c->epoch,
 			      upto);
 		snprintf(sum, sizeof sum, "peers unchanged at version %" PRIu64, upto);
 		goto done;
@@ -872,29 +872,29 @@ static int build_payload(struct wg_ctl *c, const struct wg_observed *ob, const s
 	if (!more && rec->ver == c->idx.version + 1)
 		upto = rec->ver;
 	if (legacy)
-		wg_buf_puts(&b, ",\"Peers\":[");
+		cc_buf_puts(&b, ",\"Peers\":[");
 	else
-		wg_buf_printf(&b, ",\"PeerSync\":\"%s\",\"PeerVersion\":\"%016" PRIx64 ".%" PRIu64 "\",\"More\":%s,\"Peers\":[",
+		cc_buf_printf(&b, ",\"PeerSync\":\"%s\",\"PeerVersion\":\"%016" PRIx64 ".%" PRIu64 "\",\"More\":%s,\"Peers\":[",
 			      full ? "full" : "delta", c->epoch, upto, more ? "true" : "false");
 	if (pg.peers.len)
-		wg_buf_add(&b, pg.peers.buf, pg.peers.len);
-	wg_buf_puts(&b, "]");
+		cc_buf_append(&b, pg.peers.buf, pg.peers.len);
+	cc_buf_puts(&b, "]");
 	if (pg.n_removed && !legacy) {
-		wg_buf_puts(&b, ",\"RemovedPeers\":[");
-		wg_buf_add(&b, pg.removed.buf, pg.removed.len);
-		wg_buf_puts(&b, "]");
+		cc_buf_puts(&b, ",\"RemovedPeers\":[");
+		cc_buf_append(&b, pg.removed.buf, pg.removed.len);
+		cc_buf_puts(&b, "]");
 	}
-	wg_buf_puts(&b, "}");
+	cc_buf_puts(&b, "}");
 	snprintf(sum, sizeof sum, "%s of %zu peers, %zu removed, version %" PRIu64 "%s",
 		 legacy ? "whole list" : full ? "first page" : "changes", pg.n_peers, pg.n_removed, upto,
 		 more ? ", more to fetch" : "");
 done:
-	if (!(out->payload_json = wg_buf_detach(&b)) || !(*summary = strdup(sum)))
+	if (!(out->payload_json = cc_buf_detach(&b)) || !(*summary = strdup(sum)))
 		r = -ENOMEM;
 out:
-	wg_buf_free(&b);
-	wg_buf_free(&pg.peers);
-	wg_buf_free(&pg.removed);
+	cc_buf_free(&b);
+	cc_buf_free(&pg.peers);
+	cc_buf_free(&pg.removed);
 	return r;
 }
 
@@ -908,7 +908,7 @@ int wg_ctl_plan(struct wg_ctl *c, const struct clusterctl_plan_in *in, struct cl
 	bool moved;
 	int r;
 
-	if (!nd || !nd->node_id || !*nd->node_id || !nd->ip || wg_parse_ipv4(nd->ip, &ip) < 0) {
+	if (!nd || !nd->node_id || !*nd->node_id || !nd->ip || cc_parse_ipv4(nd->ip, &ip) < 0) {
 		ERR(c, "the node has no id or no IPv4 address");
 		return -EINVAL;
 	}
@@ -932,10 +932,10 @@ int wg_ctl_plan(struct wg_ctl *c, const struct clusterctl_plan_in *in, struct cl
 	free(err);
 	if ((r = decide_record(c, nd, &ob, &prev, &rec, &moved)) < 0 || (r = check_key(c, nd, &rec, &prev)) < 0)
 		return r;
-	wg_format_ipv4(rec.address, addr_s);
+	cc_format_ipv4(rec.address, addr_s);
 	if (moved) {
 		char old_s[16];
-		wg_format_ipv4(prev.address, old_s);
+		cc_format_ipv4(prev.address, old_s);
 		LOG(c, CLUSTERCTL_LOG_WARN, "address of node=%s changed from %s to %s (outside the pool or taken)",
 		    nd->node_id, old_s, addr_s);
 	}
@@ -960,11 +960,11 @@ int wg_ctl_plan(struct wg_ctl *c, const struct clusterctl_plan_in *in, struct cl
 		/* Not a member until the others can know its key. */
 		out->waiting = 1;
 		out->retry_after = 5;
-		out->message = cp_fmt("wireguard %s/%u for %s; waiting for the node's public key "
+		out->message = cc_strdupf("wireguard %s/%u for %s; waiting for the node's public key "
 				      "(Observed.Overlay.PublicKey)",
 				      addr_s, c->conf.pool.plen, nd->node_id);
 	} else {
-		out->message = cp_fmt("wireguard %s/%u for %s: %s", addr_s, c->conf.pool.plen, nd->node_id, summary);
+		out->message = cc_strdupf("wireguard %s/%u for %s: %s", addr_s, c->conf.pool.plen, nd->node_id, summary);
 	}
 	if (!out->message) {
 		r = -ENOMEM;

@@ -136,14 +136,14 @@ static bool announces(const struct wg_index *x, const struct wg_record *r)
 
 static int entry_describe(const struct wg_index *x, struct wg_entry *e, const struct wg_record *r)
 {
-	struct wg_buf b = WG_BUF_INIT;
+	struct cc_buf b = CC_BUF_INIT;
 	e->address = r->address;
 	e->endpoint_ip = r->endpoint_ip;
 	e->port = r->listen_port;
 	wg_peer_format(&b, e->key, e->endpoint_ip, e->port, e->address, x->keepalive);
 	free(e->frag);
 	e->frag_len = b.len;
-	e->frag = wg_buf_detach(&b);
+	e->frag = cc_buf_detach(&b);
 	return e->frag ? 0 : -ENOMEM;
 }
 

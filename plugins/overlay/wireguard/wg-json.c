@@ -22,15 +22,15 @@
 static int fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(char **err, const char *fmt, ...)
 {
-	struct wg_buf b = WG_BUF_INIT;
+	struct cc_buf b = CC_BUF_INIT;
 	char tmp[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof tmp, fmt, ap);
 	va_end(ap);
-	wg_buf_puts(&b, tmp);
+	cc_buf_puts(&b, tmp);
 	free(*err);
-	*err = wg_buf_detach(&b);
+	*err = cc_buf_detach(&b);
 	return -EINVAL;
 }
 
@@ -229,13 +229,13 @@ static int parse_peer(json_object *po, size_t idx, const struct wg_payload *p, s
 		json_object *v = json_object_array_get_idx(ips, i);
 		struct wg_allowed_ip a = {.family = AF_INET};
 		if (!json_object_is_type(v, json_type_string) ||
-		    wg_parse_cidr(json_object_get_string(v), &a.addr.v4, &a.cidr) < 0)
+		    cc_parse_cidr(json_object_get_string(v), &a.addr.v4, &a.cidr) < 0)
 			return fail(err, "%s: AllowedIPs[%zu] is not \"a.b.c.d/n\"", what, i);
-		if (a.addr.v4 & ~wg_mask(a.cidr))
+		if (a.addr.v4 & ~cc_ipv4_mask(a.cidr))
 			return fail(err, "%s: AllowedIPs[%zu] has host bits set", what, i);
 		/* A peer may only route overlay addresses: the controller must
 		 * not be able to pull 0.0.0.0/0 or a LAN into the tunnel. */
-		if (a.cidr < p->plen || !wg_in_net(a.addr.v4, p->address, p->plen))
+		if (a.cidr < p->plen || !cc_ipv4_in_net(a.addr.v4, p->address, p->plen))
 			return fail(err, "%s: AllowedIPs[%zu] lies outside the overlay network", what, i);
 		if ((r = wg_peer_add_allowed(peer, &a)) < 0)
 			return fail(err, "%s: too many allowed IPs", what);
@@ -261,17 +261,17 @@ static int payload_parse(const char *json, size_t max_json, size_t max_peers, st
 		goto out;
 	}
 	strcpy(p->ifname, s);
-	if ((r = get_str(o, "Address", &s, what, err)) != 0 || wg_parse_cidr(s, &p->address, &p->plen) < 0) {
+	if ((r = get_str(o, "Address", &s, what, err)) != 0 || cc_parse_cidr(s, &p->address, &p->plen) < 0) {
 		r = r < 0 ? r : fail(err, "%s: Address must be \"a.b.c.d/n\"", what);
 		goto out;
 	}
 	if (p->plen < WG_CGNAT_PREFIX || p->plen > 30 ||
-	    !wg_in_net(p->address, WG_CGNAT_NET, WG_CGNAT_PREFIX)) {
+	    !cc_ipv4_in_net(p->address, WG_CGNAT_NET, WG_CGNAT_PREFIX)) {
 		r = fail(err, "%s: Address must lie in 100.64.0.0/10 with a prefix of 10..30", what);
 		goto out;
 	}
 	{
-		struct wg_pool pool = {p->address & wg_mask(p->plen), p->plen};
+		struct wg_pool pool = {p->address & cc_ipv4_mask(p->plen), p->plen};
 		if (!wg_pool_usable(&pool, p->address)) {
 			r = fail(err, "%s: Address is the network or broadcast address", what);
 			goto out;
@@ -338,19 +338,19 @@ int wg_payload_parse_file(const char *json, struct wg_payload *p, char **err)
 	return payload_parse(json, MAX_JSON_FILE, WG_MAX_DEVICE_PEERS, p, err);
 }
 
-void wg_peer_format(struct wg_buf *b, const uint8_t key[WG_KEY_LEN], uint32_t endpoint_ip, uint16_t port,
+void wg_peer_format(struct cc_buf *b, const uint8_t key[WG_KEY_LEN], uint32_t endpoint_ip, uint16_t port,
 		    uint32_t address, uint16_t keepalive)
 {
 	char b64[WG_KEY_B64_LEN + 1], ip[16];
 
 	wg_key_to_base64(key, b64);
-	wg_buf_printf(b, "{\"PublicKey\":\"%s\"", b64);
+	cc_buf_printf(b, "{\"PublicKey\":\"%s\"", b64);
 	if (endpoint_ip && port) {
-		wg_format_ipv4(endpoint_ip, ip);
-		wg_buf_printf(b, ",\"Endpoint\":\"%s:%u\"", ip, port);
+		cc_format_ipv4(endpoint_ip, ip);
+		cc_buf_printf(b, ",\"Endpoint\":\"%s:%u\"", ip, port);
 	}
-	wg_format_ipv4(address, ip);
-	wg_buf_printf(b, ",\"AllowedIPs\":[\"%s/32\"],\"PersistentKeepalive\":%u}", ip, keepalive);
+	cc_format_ipv4(address, ip);
+	cc_buf_printf(b, ",\"AllowedIPs\":[\"%s/32\"],\"PersistentKeepalive\":%u}", ip, keepalive);
 }
 
 char *wg_payload_format(const struct wg_payload *p)
@@ -361,7 +361,7 @@ char *wg_payload_format(const struct wg_payload *p)
 
 	if (!o || !peers)
 		goto out;
-	wg_format_ipv4(p->address, ip);
+	cc_format_ipv4(p->address, ip);
 	snprintf(tmp, sizeof tmp, "%s/%u", ip, p->plen);
 	json_object_object_add(o, "Interface", json_object_new_string(p->ifname));
 	json_object_object_add(o, "Address", json_object_new_string(tmp));
@@ -378,12 +378,12 @@ char *wg_payload_format(const struct wg_payload *p)
 		wg_key_to_base64(pe->public_key, b64);
 		json_object_object_add(po, "PublicKey", json_object_new_string(b64));
 		if (pe->endpoint.family == AF_INET) {
-			wg_format_ipv4(pe->endpoint.addr.v4, ip);
+			cc_format_ipv4(pe->endpoint.addr.v4, ip);
 			snprintf(tmp, sizeof tmp, "%s:%u", ip, pe->endpoint.port);
 			json_object_object_add(po, "Endpoint", json_object_new_string(tmp));
 		}
 		for (size_t j = 0; j < pe->n_allowed; j++) {
-			wg_format_ipv4(pe->allowed[j].addr.v4, ip);
+			cc_format_ipv4(pe->allowed[j].addr.v4, ip);
 			snprintf(tmp, sizeof tmp, "%s/%u", ip, pe->allowed[j].cidr);
 			json_object_array_add(ips, json_object_new_string(tmp));
 		}
@@ -412,7 +412,7 @@ int wg_record_parse(const char *json, struct wg_record *rec, char **err)
 		return -EINVAL;
 	if ((r = get_str(o, "Address", &s, what, err)) < 0)
 		goto out;
-	if (r == 0 && wg_parse_ipv4(s, &rec->address) < 0) {
+	if (r == 0 && cc_parse_ipv4(s, &rec->address) < 0) {
 		r = fail(err, "%s: Address is not an IPv4 address", what);
 		goto out;
 	}
@@ -453,7 +453,7 @@ char *wg_record_format(const struct wg_record *rec)
 	if (!o)
 		return NULL;
 	if (rec->address) {
-		wg_format_ipv4(rec->address, ip);
+		cc_format_ipv4(rec->address, ip);
 		json_object_object_add(o, "Address", json_object_new_string(ip));
 	}
 	if (rec->has_key) {
@@ -461,7 +461,7 @@ char *wg_record_format(const struct wg_record *rec)
 		json_object_object_add(o, "PublicKey", json_object_new_string(b64));
 	}
 	if (rec->endpoint_ip && rec->listen_port) {
-		wg_format_ipv4(rec->endpoint_ip, ip);
+		cc_format_ipv4(rec->endpoint_ip, ip);
 		snprintf(tmp, sizeof tmp, "%s:%u", ip, rec->listen_port);
 		json_object_object_add(o, "Endpoint", json_object_new_string(tmp));
 	}
@@ -501,13 +501,13 @@ int wg_observed_parse(const char *json, struct wg_observed *ob, char **err)
 		ob->listen_port = (uint16_t)v;
 	if ((r = get_str(o, "Address", &s, what, err)) < 0)
 		goto out;
-	if (r == 0 && wg_parse_ipv4(s, &ob->address) < 0) {
+	if (r == 0 && cc_parse_ipv4(s, &ob->address) < 0) {
 		r = fail(err, "%s: Address is not an IPv4 address", what);
 		goto out;
 	}
 	if ((r = get_str(o, "UnderlayIP", &s, what, err)) < 0)
 		goto out;
-	if (r == 0 && wg_parse_ipv4(s, &ob->underlay_ip) < 0) {
+	if (r == 0 && cc_parse_ipv4(s, &ob->underlay_ip) < 0) {
 		r = fail(err, "%s: UnderlayIP is not an IPv4 address", what);
 		goto out;
 	}

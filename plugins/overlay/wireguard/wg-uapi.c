@@ -21,47 +21,47 @@
 #define UAPI_TIMEOUT_MS 5000
 #define UAPI_MAX_REPLY (8u << 20)
 
-int wg_uapi_format_set(const struct wg_device *set, struct wg_buf *out)
+int wg_uapi_format_set(const struct wg_device *set, struct cc_buf *out)
 {
 	char hex[WG_KEY_HEX_LEN + 1], ip[16];
 
-	wg_buf_puts(out, "set=1\n");
+	cc_buf_puts(out, "set=1\n");
 	if (set->set_private_key) {
 		wg_key_to_hex(set->private_key, hex);
-		wg_buf_printf(out, "private_key=%s\n", hex);
+		cc_buf_printf(out, "private_key=%s\n", hex);
 		wg_key_wipe(hex, sizeof hex);
 	}
 	if (set->set_listen_port)
-		wg_buf_printf(out, "listen_port=%u\n", set->listen_port);
+		cc_buf_printf(out, "listen_port=%u\n", set->listen_port);
 	for (size_t i = 0; i < set->n_peers; i++) {
 		const struct wg_peer *p = &set->peers[i];
 		wg_key_to_hex(p->public_key, hex);
-		wg_buf_printf(out, "public_key=%s\n", hex);
+		cc_buf_printf(out, "public_key=%s\n", hex);
 		if (p->flags & WG_PEER_REMOVE) {
-			wg_buf_puts(out, "remove=true\n");
+			cc_buf_puts(out, "remove=true\n");
 			continue;
 		}
 		if (p->flags & WG_PEER_SET_ENDPOINT) {
 			if (p->endpoint.family != AF_INET)
 				return -EAFNOSUPPORT;
-			wg_format_ipv4(p->endpoint.addr.v4, ip);
-			wg_buf_printf(out, "endpoint=%s:%u\n", ip, p->endpoint.port);
+			cc_format_ipv4(p->endpoint.addr.v4, ip);
+			cc_buf_printf(out, "endpoint=%s:%u\n", ip, p->endpoint.port);
 		}
 		if (p->flags & WG_PEER_SET_KEEPALIVE)
-			wg_buf_printf(out, "persistent_keepalive_interval=%u\n", p->keepalive);
+			cc_buf_printf(out, "persistent_keepalive_interval=%u\n", p->keepalive);
 		if (p->flags & WG_PEER_REPLACE_ALLOWED_IPS) {
 			/* The whole set after replace: old wireguard-go (Debian 12's
 			 * 0.0.20220316) has no "allowed_ip=-x" removal. */
-			wg_buf_puts(out, "replace_allowed_ips=true\n");
+			cc_buf_puts(out, "replace_allowed_ips=true\n");
 			for (size_t j = 0; j < p->n_allowed; j++) {
 				if (p->allowed[j].family != AF_INET)
 					return -EAFNOSUPPORT;
-				wg_format_ipv4(p->allowed[j].addr.v4, ip);
-				wg_buf_printf(out, "allowed_ip=%s/%u\n", ip, p->allowed[j].cidr);
+				cc_format_ipv4(p->allowed[j].addr.v4, ip);
+				cc_buf_printf(out, "allowed_ip=%s/%u\n", ip, p->allowed[j].cidr);
 			}
 		}
 	}
-	wg_buf_puts(out, "\n");
+	cc_buf_puts(out, "\n");
 	return out->oom ? -ENOMEM : 0;
 }
 
@@ -119,7 +119,7 @@ static int parse_uapi_endpoint(const char *v, size_t n, struct wg_endpoint *ep)
 		ep->family = AF_INET6;
 	} else {
 		tmp[colon - tmp] = '\0';
-		if (wg_parse_ipv4(tmp, &ep->addr.v4) < 0)
+		if (cc_parse_ipv4(tmp, &ep->addr.v4) < 0)
 			return -EINVAL;
 		ep->family = AF_INET;
 	}
@@ -146,7 +146,7 @@ static int parse_uapi_allowed(const char *v, size_t n, struct wg_allowed_ip *a)
 			return -EINVAL;
 		a->family = AF_INET6;
 	} else {
-		if (cidr > 32 || wg_parse_ipv4(tmp, &a->addr.v4) < 0)
+		if (cidr > 32 || cc_parse_ipv4(tmp, &a->addr.v4) < 0)
 			return -EINVAL;
 		a->family = AF_INET;
 	}
@@ -328,7 +328,7 @@ static int64_t mono_ms(void)
 }
 
 /* One request, one reply ending in a blank line, under a deadline. */
-static int uapi_exchange(const char *ifname, const char *req, size_t req_len, struct wg_buf *reply)
+static int uapi_exchange(const char *ifname, const char *req, size_t req_len, struct cc_buf *reply)
 {
 	int64_t deadline = mono_ms() + UAPI_TIMEOUT_MS;
 	size_t off = 0;
@@ -380,7 +380,7 @@ static int uapi_exchange(const char *ifname, const char *req, size_t req_len, st
 			r = -EFBIG;
 			goto out;
 		}
-		wg_buf_add(reply, chunk, (size_t)n);
+		cc_buf_append(reply, chunk, (size_t)n);
 		if (reply->oom) {
 			r = -ENOMEM;
 			goto out;
@@ -393,17 +393,17 @@ out:
 
 static char *errmsg(const char *what, const char *ifname, int r, const char *detail)
 {
-	struct wg_buf b = WG_BUF_INIT;
+	struct cc_buf b = CC_BUF_INIT;
 	char path[128];
 	wg_uapi_sock_path(ifname, path, sizeof path);
-	wg_buf_printf(&b, "%s %s: %s%s%s", what, path, strerror(r < 0 ? -r : r), detail ? ": " : "",
+	cc_buf_printf(&b, "%s %s: %s%s%s", what, path, strerror(r < 0 ? -r : r), detail ? ": " : "",
 		      detail ? detail : "");
-	return wg_buf_detach(&b);
+	return cc_buf_detach(&b);
 }
 
 int wg_uapi_get(const char *ifname, struct wg_device *dev, char **err)
 {
-	struct wg_buf reply = WG_BUF_INIT;
+	struct cc_buf reply = CC_BUF_INIT;
 	const char *detail = NULL;
 	int r;
 
@@ -420,7 +420,7 @@ int wg_uapi_get(const char *ifname, struct wg_device *dev, char **err)
 	}
 	if (reply.buf)
 		wg_key_wipe(reply.buf, reply.len);
-	wg_buf_free(&reply);
+	cc_buf_free(&reply);
 	if (r < 0) {
 		wg_device_free(dev);
 		*err = errmsg("UAPI get on", ifname, r, detail);
@@ -430,7 +430,7 @@ int wg_uapi_get(const char *ifname, struct wg_device *dev, char **err)
 
 int wg_uapi_set(const char *ifname, const struct wg_device *set, char **err)
 {
-	struct wg_buf req = WG_BUF_INIT, reply = WG_BUF_INIT;
+	struct cc_buf req = CC_BUF_INIT, reply = CC_BUF_INIT;
 	const char *detail = NULL;
 	int r;
 
@@ -442,8 +442,8 @@ int wg_uapi_set(const char *ifname, const struct wg_device *set, char **err)
 		r = wg_uapi_parse_errno(reply.buf, reply.len, &detail);
 	if (req.buf)
 		wg_key_wipe(req.buf, req.len);
-	wg_buf_free(&req);
-	wg_buf_free(&reply);
+	cc_buf_free(&req);
+	cc_buf_free(&reply);
 	if (r < 0)
 		*err = errmsg("UAPI set on", ifname, r, detail ? detail : "the daemon refused the change");
 	return r;

@@ -13,7 +13,7 @@
 
 #include "wg.h"
 
-void wg_buf_add(struct wg_buf *b, const void *s, size_t n)
+void cc_buf_append(struct cc_buf *b, const void *s, size_t n)
 {
 	if (b->oom)
 		return;
@@ -41,9 +41,9 @@ void wg_buf_add(struct wg_buf *b, const void *s, size_t n)
 	b->buf[b->len] = '\0';
 }
 
-void wg_buf_puts(struct wg_buf *b, const char *s) { wg_buf_add(b, s, strlen(s)); }
+void cc_buf_puts(struct cc_buf *b, const char *s) { cc_buf_append(b, s, strlen(s)); }
 
-void wg_buf_printf(struct wg_buf *b, const char *fmt, ...)
+void cc_buf_printf(struct cc_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	char small[256];
@@ -57,7 +57,7 @@ void wg_buf_printf(struct wg_buf *b, const char *fmt, ...)
 		return;
 	}
 	if ((size_t)n < sizeof small) {
-		wg_buf_add(b, small, (size_t)n);
+		cc_buf_append(b, small, (size_t)n);
 		return;
 	}
 	{
@@ -69,26 +69,26 @@ void wg_buf_printf(struct wg_buf *b, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(big, (size_t)n + 1, fmt, ap);
 		va_end(ap);
-		wg_buf_add(b, big, (size_t)n);
+		cc_buf_append(b, big, (size_t)n);
 		free(big);
 	}
 }
 
-char *wg_buf_detach(struct wg_buf *b)
+char *cc_buf_detach(struct cc_buf *b)
 {
 	char *s = NULL;
 	if (!b->oom) {
 		if (!b->buf)
-			wg_buf_add(b, "", 0);
+			cc_buf_append(b, "", 0);
 		s = b->oom ? NULL : b->buf;
 		if (s)
 			b->buf = NULL;
 	}
-	wg_buf_free(b);
+	cc_buf_free(b);
 	return s;
 }
 
-void wg_buf_free(struct wg_buf *b)
+void cc_buf_free(struct cc_buf *b)
 {
 	free(b->buf);
 	b->buf = NULL;
@@ -98,7 +98,7 @@ void wg_buf_free(struct wg_buf *b)
 
 /* inet_pton(AF_INET) takes exactly the dotted quad with no leading or
  * trailing garbage, which is the strictness we want. */
-int wg_parse_ipv4(const char *s, uint32_t *out)
+int cc_parse_ipv4(const char *s, uint32_t *out)
 {
 	struct in_addr a;
 	if (!s || strlen(s) > 15 || inet_pton(AF_INET, s, &a) != 1)
@@ -123,7 +123,7 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-int wg_parse_cidr(const char *s, uint32_t *addr, uint8_t *plen)
+int cc_parse_cidr(const char *s, uint32_t *addr, uint8_t *plen)
 {
 	char tmp[24];
 	const char *slash;
@@ -133,7 +133,7 @@ int wg_parse_cidr(const char *s, uint32_t *addr, uint8_t *plen)
 		return -EINVAL;
 	memcpy(tmp, s, (size_t)(slash - s));
 	tmp[slash - s] = '\0';
-	if (wg_parse_ipv4(tmp, addr) < 0 || parse_uint(slash + 1, 32, &p) < 0)
+	if (cc_parse_ipv4(tmp, addr) < 0 || parse_uint(slash + 1, 32, &p) < 0)
 		return -EINVAL;
 	/* "1/08" would pass strtoul; a leading zero is not a canonical prefix. */
 	if (slash[1] == '0' && slash[2])
@@ -152,25 +152,25 @@ int wg_parse_endpoint(const char *s, uint32_t *addr, uint16_t *port)
 		return -EINVAL;
 	memcpy(tmp, s, (size_t)(colon - s));
 	tmp[colon - s] = '\0';
-	if (wg_parse_ipv4(tmp, addr) < 0 || parse_uint(colon + 1, 65535, &p) < 0 || p == 0 ||
+	if (cc_parse_ipv4(tmp, addr) < 0 || parse_uint(colon + 1, 65535, &p) < 0 || p == 0 ||
 	    (colon[1] == '0'))
 		return -EINVAL;
 	*port = (uint16_t)p;
 	return 0;
 }
 
-void wg_format_ipv4(uint32_t a, char out[16])
+void cc_format_ipv4(uint32_t a, char out[16])
 {
 	snprintf(out, 16, "%u.%u.%u.%u", (a >> 24) & 255, (a >> 16) & 255, (a >> 8) & 255, a & 255);
 }
 
-uint32_t wg_mask(uint8_t plen) { return plen == 0 ? 0 : plen >= 32 ? 0xffffffffu : ~0u << (32 - plen); }
+uint32_t cc_ipv4_mask(uint8_t plen) { return plen == 0 ? 0 : plen >= 32 ? 0xffffffffu : ~0u << (32 - plen); }
 
-bool wg_in_net(uint32_t a, uint32_t net, uint8_t plen) { return (a & wg_mask(plen)) == (net & wg_mask(plen)); }
+bool cc_ipv4_in_net(uint32_t a, uint32_t net, uint8_t plen) { return (a & cc_ipv4_mask(plen)) == (net & cc_ipv4_mask(plen)); }
 
 int wg_parse_pool(const char *s, uint32_t *net, uint8_t *plen, const char **err)
 {
-	if (wg_parse_cidr(s, net, plen) < 0) {
+	if (cc_parse_cidr(s, net, plen) < 0) {
 		*err = "not an IPv4 network a.b.c.d/n";
 		return -EINVAL;
 	}
@@ -178,13 +178,13 @@ int wg_parse_pool(const char *s, uint32_t *net, uint8_t *plen, const char **err)
 		*err = "prefix length must be 10..30 (room for the master and at least one node)";
 		return -EINVAL;
 	}
-	if (*net & ~wg_mask(*plen)) {
+	if (*net & ~cc_ipv4_mask(*plen)) {
 		*err = "host bits are set: give the network address (e.g. 100.96.0.0/16)";
 		return -EINVAL;
 	}
 	/* Overlay addresses must be CGNAT: IP detection ranks 100.64.0.0/10
 	 * first, which is what makes Swarm advertise the overlay address. */
-	if (!wg_in_net(*net, WG_CGNAT_NET, WG_CGNAT_PREFIX)) {
+	if (!cc_ipv4_in_net(*net, WG_CGNAT_NET, WG_CGNAT_PREFIX)) {
 		*err = "must lie inside the CGNAT range 100.64.0.0/10";
 		return -EINVAL;
 	}

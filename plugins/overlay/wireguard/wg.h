@@ -1,7 +1,7 @@
 /* Internal interfaces of the wireguard overlay plugin.  Nothing here is
  * part of the plugin ABI; the modules are split by concern:
  *   wg-util.c    growable buffer, IPv4/CIDR parsing, names
- *   (files: cp_write_file_atomic/cp_read_file, maps: cp_map, from plugins/common)
+ *   (files: cc_write_file_atomic/cc_read_file, maps: cp_map, from plugins/common)
  *   wg-keys.c    X25519 keys (libcrypto), base64/hex, the key file
  *   wg-alloc.c   the controller's address leases inside the pool
  *   wg-index.c   the controller's versioned index of the mesh (node
@@ -29,7 +29,7 @@
 
 #include <clusterctl/plugin.h>
 
-#include "plugin-file.h"
+#include "cc-file.h"
 #include "plugin-map.h"
 
 #define WG_KEY_LEN 32
@@ -47,26 +47,26 @@
 #define WG_CGNAT_PREFIX 10
 
 /* ---- wg-util.c -------------------------------------------------------- */
-struct wg_buf {
+struct cc_buf {
 	char *buf;
 	size_t len, cap;
 	bool oom;
 };
-#define WG_BUF_INIT {NULL, 0, 0, false}
-void wg_buf_add(struct wg_buf *b, const void *s, size_t n);
-void wg_buf_puts(struct wg_buf *b, const char *s);
-void wg_buf_printf(struct wg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *wg_buf_detach(struct wg_buf *b); /* NULL after oom */
-void wg_buf_free(struct wg_buf *b);
+#define CC_BUF_INIT {NULL, 0, 0, false}
+void cc_buf_append(struct cc_buf *b, const void *s, size_t n);
+void cc_buf_puts(struct cc_buf *b, const char *s);
+void cc_buf_printf(struct cc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *cc_buf_detach(struct cc_buf *b); /* NULL after oom */
+void cc_buf_free(struct cc_buf *b);
 
 /* Addresses are host byte order uint32_t throughout the plugin. */
-int wg_parse_ipv4(const char *s, uint32_t *out);          /* dotted quad only */
-int wg_parse_cidr(const char *s, uint32_t *addr, uint8_t *plen); /* "a.b.c.d/n" */
+int cc_parse_ipv4(const char *s, uint32_t *out);          /* dotted quad only */
+int cc_parse_cidr(const char *s, uint32_t *addr, uint8_t *plen); /* "a.b.c.d/n" */
 /* "a.b.c.d:port", port 1..65535 */
 int wg_parse_endpoint(const char *s, uint32_t *addr, uint16_t *port);
-void wg_format_ipv4(uint32_t a, char out[16]);
-uint32_t wg_mask(uint8_t plen);
-bool wg_in_net(uint32_t a, uint32_t net, uint8_t plen);
+void cc_format_ipv4(uint32_t a, char out[16]);
+uint32_t cc_ipv4_mask(uint8_t plen);
+bool cc_ipv4_in_net(uint32_t a, uint32_t net, uint8_t plen);
 /* A pool: an aligned IPv4 network inside 100.64.0.0/10 with room for the
  * master and at least one node (prefix 10..30).  err is static text. */
 int wg_parse_pool(const char *s, uint32_t *net, uint8_t *plen, const char **err);
@@ -199,7 +199,7 @@ void wg_digest_flip(struct wg_digest *dg, const uint8_t key[WG_KEY_LEN], bool ad
 /* ---- wg-uapi.c -------------------------------------------------------- */
 #define WG_UAPI_DIR "/var/run/wireguard"
 /* Text of a "set=1" request for a change set (ends with the blank line). */
-int wg_uapi_format_set(const struct wg_device *set, struct wg_buf *out);
+int wg_uapi_format_set(const struct wg_device *set, struct cc_buf *out);
 /* Parse a "get=1" reply; -EPROTO on anything malformed, the daemon's
  * errno (negative) when it reported one.  err: static text. */
 int wg_uapi_parse_get(const char *text, size_t len, struct wg_device *dev, const char **err);
@@ -270,7 +270,7 @@ int wg_payload_parse_file(const char *json, struct wg_payload *p, char **err);
 /* The whole set, as master-peers.json keeps it (WG_SYNC_COMPLETE). */
 char *wg_payload_format(const struct wg_payload *p);
 /* One peer as the payload lists it: {"PublicKey":...}, into b. */
-void wg_peer_format(struct wg_buf *b, const uint8_t key[WG_KEY_LEN], uint32_t endpoint_ip, uint16_t port,
+void wg_peer_format(struct cc_buf *b, const uint8_t key[WG_KEY_LEN], uint32_t endpoint_ip, uint16_t port,
 		    uint32_t address, uint16_t keepalive);
 bool wg_version_valid(const char *s);
 

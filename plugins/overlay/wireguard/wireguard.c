@@ -158,13 +158,13 @@ static void wireguard_fini(void *state)
 static int data_path(struct wg_state *st, const char *file, char **out)
 {
 	const char *dir = st->host->data_dir(st->host->ctx);
-	struct wg_buf b = WG_BUF_INIT;
+	struct cc_buf b = CC_BUF_INIT;
 	if (!dir) {
 		ERR(st, "no plugin data directory (node-state-dir unset or not writable)");
 		return -ENOENT;
 	}
-	wg_buf_printf(&b, "%s/%s", dir, file);
-	*out = wg_buf_detach(&b);
+	cc_buf_printf(&b, "%s/%s", dir, file);
+	*out = cc_buf_detach(&b);
 	return *out ? 0 : -ENOMEM;
 }
 
@@ -235,12 +235,12 @@ static int underlay_ip(struct wg_state *st, uint32_t *ip)
 	size_t n = 0;
 	int r;
 
-	if (v && *v && wg_parse_ipv4(v, ip) == 0 && !wg_in_net(*ip, WG_CGNAT_NET, WG_CGNAT_PREFIX))
+	if (v && *v && cc_parse_ipv4(v, ip) == 0 && !cc_ipv4_in_net(*ip, WG_CGNAT_NET, WG_CGNAT_PREFIX))
 		return 0;
 	q.exclude_ifnames = st->conf.ifname;
 	q.flags = CLUSTERCTL_IP_NO_CGNAT | CLUSTERCTL_IP_NO_LOOPBACK;
 	r = st->host->ip_rank(st->host->ctx, &q, &best, &n);
-	if (r == 0 && n && wg_parse_ipv4(best[0].addr, ip) == 0) {
+	if (r == 0 && n && cc_parse_ipv4(best[0].addr, ip) == 0) {
 		free(best);
 		return 0;
 	}
@@ -263,7 +263,7 @@ static void held_save(struct wg_state *st)
 	snprintf(text, sizeof text, "{\"PeerVersion\":\"%s\",\"Interface\":\"%s\",\"Digest\":\"%016" PRIx64
 				    "\",\"Peers\":%" PRIu64 "}\n",
 		 st->held, st->conf.ifname, st->held_digest.x, st->held_digest.n);
-	if ((r = cp_write_file_atomic(path, text, strlen(text), 0600)) < 0)
+	if ((r = cc_write_file_atomic(path, text, strlen(text), 0600)) < 0)
 		LOG(st, CLUSTERCTL_LOG_WARN, "cannot keep the peer-list version in %s: %s (the next run fetches the "
 					     "whole list)",
 		    path, strerror(-r));
@@ -278,7 +278,7 @@ static void held_load(struct wg_state *st)
 	if (st->held_loaded)
 		return;
 	st->held_loaded = true;
-	if (data_path(st, PEER_VERSION_FILE, &path) < 0 || cp_read_file(path, 4096, &text, NULL) < 0 ||
+	if (data_path(st, PEER_VERSION_FILE, &path) < 0 || cc_read_file(path, 4096, &text, NULL) < 0 ||
 	    !(o = json_tokener_parse(text)))
 		goto out;
 	if (json_object_object_get_ex(o, "PeerVersion", &v) && json_object_is_type(v, json_type_string) &&
@@ -330,7 +330,7 @@ static char *observed_json(struct wg_state *st, const uint8_t pub[WG_KEY_LEN], u
 	json_object_object_add(o, "Interface", json_object_new_string(ifname));
 	json_object_object_add(o, "PeerVersion", json_object_new_string(st->held));
 	if (underlay_ip(st, &under) == 0) {
-		wg_format_ipv4(under, ip);
+		cc_format_ipv4(under, ip);
 		json_object_object_add(o, "UnderlayIP", json_object_new_string(ip));
 	}
 	if (address) {
@@ -366,12 +366,12 @@ static int converge_link(struct wg_state *st, const struct wg_payload *want, enu
 		ERR(st, "cannot bring %s up with MTU %u: %s", want->ifname, want->mtu, strerror(-r));
 		return r;
 	}
-	wg_format_ipv4(want->address, ip);
+	cc_format_ipv4(want->address, ip);
 	if ((r = link_addrs(st, want->ifname, &addrs, &n_addrs)) < 0)
 		return r;
 	for (size_t i = 0; i < n_addrs; i++) {
 		uint32_t a;
-		if (wg_parse_ipv4(addrs[i].addr, &a) < 0)
+		if (cc_parse_ipv4(addrs[i].addr, &a) < 0)
 			continue;
 		if (a == want->address && addrs[i].prefixlen == want->plen) {
 			have_addr = true;
@@ -502,7 +502,7 @@ static int converge(struct wg_state *st, const struct wg_payload *want, bool ver
 	}
 	if ((r = converge_link(st, want, bk, &up, &mtu)) < 0)
 		goto out;
-	wg_format_ipv4(want->address, ip);
+	cc_format_ipv4(want->address, ip);
 	out->converged = up && !more;
 	if (more)
 		out->flags |= CLUSTERCTL_ENSURE_MORE; /* the next page, at once */
@@ -510,7 +510,7 @@ static int converge(struct wg_state *st, const struct wg_payload *want, bool ver
 	out->address = strdup(ip);
 	out->mtu = mtu;
 	out->observed_json = observed_json(st, pub, want->listen_port, want->ifname, up ? ip : NULL, mtu);
-	out->message = cp_fmt("wireguard %s %s/%u mtu %u, %" PRIu64 " peers, %zu changes (%s)%s", want->ifname, ip,
+	out->message = cc_strdupf("wireguard %s %s/%u mtu %u, %" PRIu64 " peers, %zu changes (%s)%s", want->ifname, ip,
 			      want->plen, mtu, after.n, changes, wg_backend_name(bk),
 			      more ? ", fetching more of the peer list" : "");
 	if (!out->ifname || !out->address || !out->observed_json || !out->message) {
@@ -574,7 +574,7 @@ static int wireguard_observe(void *state, char **observed)
 	    link_addrs(st, st->conf.ifname, &addrs, &n) == 0) {
 		for (size_t i = 0; i < n && !addr; i++) {
 			uint32_t a;
-			if (wg_parse_ipv4(addrs[i].addr, &a) == 0 && wg_in_net(a, WG_CGNAT_NET, WG_CGNAT_PREFIX))
+			if (cc_parse_ipv4(addrs[i].addr, &a) == 0 && cc_ipv4_in_net(a, WG_CGNAT_NET, WG_CGNAT_PREFIX))
 				addr = addrs[i].addr;
 		}
 	}
@@ -640,13 +640,13 @@ static int wireguard_status(void *state, char **status_json)
 			wg_key_to_base64(p->public_key, b64);
 			json_object_object_add(po, "PublicKey", json_object_new_string(b64));
 			if (p->endpoint.family == AF_INET) {
-				wg_format_ipv4(p->endpoint.addr.v4, ip);
+				cc_format_ipv4(p->endpoint.addr.v4, ip);
 				snprintf(tmp, sizeof tmp, "%s:%u", ip, p->endpoint.port);
 				json_object_object_add(po, "Endpoint", json_object_new_string(tmp));
 			}
 			for (size_t j = 0; j < p->n_allowed; j++)
 				if (p->allowed[j].family == AF_INET) {
-					wg_format_ipv4(p->allowed[j].addr.v4, ip);
+					cc_format_ipv4(p->allowed[j].addr.v4, ip);
 					snprintf(tmp, sizeof tmp, "%s/%u", ip, p->allowed[j].cidr);
 					json_object_array_add(ips, json_object_new_string(tmp));
 				}
@@ -681,7 +681,7 @@ static void load_master_peers(struct wg_state *st, struct wg_payload *p)
 
 	if (data_path(st, MASTER_PEERS_FILE, &path) < 0)
 		goto out;
-	r = cp_read_file(path, 32u << 20, &text, NULL);
+	r = cc_read_file(path, 32u << 20, &text, NULL);
 	if (r == -ENOENT)
 		goto out; /* first master init: no node has joined yet */
 	if (r < 0 || (r = wg_payload_parse_file(text, &saved, &err)) < 0) {
@@ -738,7 +738,7 @@ static int wireguard_master_prepare(void *state, const char *options_json, struc
 	}
 	/* Before bringing the link up: the controller must see the
 	 * reservation even if the interface step fails and init is re-run. */
-	if ((r = cp_write_file_atomic(path, json, strlen(json), 0600)) < 0) {
+	if ((r = cc_write_file_atomic(path, json, strlen(json), 0600)) < 0) {
 		ERR(st, "cannot write %s: %s", path, strerror(-r));
 		goto out;
 	}

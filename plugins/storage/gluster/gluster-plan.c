@@ -213,7 +213,7 @@ static int choose_role(const struct gp_cfg *cfg, const struct gx_volume *vol, co
 		const char *dir = node->obs.brick_dir && gn_path_ok(node->obs.brick_dir) ? node->obs.brick_dir
 											  : cfg->brick_dir;
 		brick_role = true;
-		path = cp_fmt("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, cfg->volume);
+		path = cc_strdupf("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, cfg->volume);
 	}
 	if (brick_role && !path)
 		return -ENOMEM;
@@ -329,7 +329,7 @@ static int plan_add_brick(const struct gp_view *view, struct gp_answer *a, int r
 
 static int add_brick_name(struct gp_answer *a, const char *host, const char *path)
 {
-	char *b = cp_fmt("%s:%s", host, path);
+	char *b = cc_strdupf("%s:%s", host, path);
 	int r = b ? add_str(&a->bricks, &a->n_bricks, b) : -ENOMEM;
 	free(b);
 	return r;

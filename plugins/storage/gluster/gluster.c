@@ -795,7 +795,7 @@ static int drop_failed_add_tag(const struct gluster_state *st, const struct payl
 
 	if (r < 0) {
 		char *why = *err;
-		*err = cp_fmt("the brick %s carries volume %s's id and the controller says it is not in the "
+		*err = cc_strdupf("the brick %s carries volume %s's id and the controller says it is not in the "
 			      "volume, but this host's glusterd cannot confirm that (%s); the id stays and the "
 			      "next run asks again",
 			      p->brick, p->volume, why ? why : "no answer");
