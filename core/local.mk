@@ -28,7 +28,7 @@ core_libclusterctl_core_la_SOURCES = \
 # strbuf_append of its own and called ours).
 CORE_VISIBILITY = -fvisibility=hidden
 core_libclusterctl_core_la_CFLAGS = $(AM_CFLAGS) $(CORE_VISIBILITY) $(JSONC_CFLAGS) $(LIBCONFIG_CFLAGS) $(CURL_CFLAGS) $(MNL_CFLAGS)
-core_libclusterctl_core_la_LIBADD = plugins/common/libplugin-common.la $(JSONC_LIBS) $(LIBCONFIG_LIBS) $(CURL_LIBS) $(MNL_LIBS) $(LIBS)
+core_libclusterctl_core_la_LIBADD = $(COMMON_LIBS) plugins/common/libplugin-common.la $(JSONC_LIBS) $(LIBCONFIG_LIBS) $(CURL_LIBS) $(MNL_LIBS) $(LIBS)
 
 bin_PROGRAMS += clusterctl
 clusterctl_SOURCES = core/main.c

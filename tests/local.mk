@@ -10,6 +10,7 @@ AM_TESTS_ENVIRONMENT = \
 	CLUSTERCTL_TEST_PLUGIN_DIR='$(abs_top_builddir)/tests/plugins-installed' \
 	MALLOC_PERTURB_=165; export top_srcdir top_builddir CLUSTERCTL_TEST_PLUGIN_DIR MALLOC_PERTURB_;
 EXTRA_DIST += tests/tap.h tests/tap.sh tests/lab/lab.sh
+include tests/common.mk
 include tests/foundation.mk
 include tests/ipdetect.mk
 include tests/docker.mk
