@@ -1,4 +1,4 @@
-core_controller_sources += core/controller.c core/controller.h \
+core_controller_sources += core/controller.c \
 	core/protocol.c core/protocol.h \
 	core/policy.c core/policy.h \
 	core/state-store.c core/state-store.h \

@@ -24,11 +24,11 @@ core_libclusterctl_core_la_SOURCES = \
 	core/subprocess.c core/subprocess.h \
 	core/util.c core/util.h
 # Hidden visibility: the program exports nothing, so none of our names
-# (strbuf_append...) can interpose on a library's own (libconfig has a
-# strbuf_append of its own and called ours).
+# can interpose on a library's own (libconfig has a strbuf_append of its
+# own, and called ours when the core had one; common/ names are cc_).
 CORE_VISIBILITY = -fvisibility=hidden
 core_libclusterctl_core_la_CFLAGS = $(AM_CFLAGS) $(CORE_VISIBILITY) $(JSONC_CFLAGS) $(LIBCONFIG_CFLAGS) $(CURL_CFLAGS) $(MNL_CFLAGS)
-core_libclusterctl_core_la_LIBADD = $(COMMON_LIBS) plugins/common/libplugin-common.la $(JSONC_LIBS) $(LIBCONFIG_LIBS) $(CURL_LIBS) $(MNL_LIBS) $(LIBS)
+core_libclusterctl_core_la_LIBADD = $(COMMON_LIBS) $(JSONC_LIBS) $(LIBCONFIG_LIBS) $(CURL_LIBS) $(MNL_LIBS) $(LIBS)
 
 bin_PROGRAMS += clusterctl
 clusterctl_SOURCES = core/main.c

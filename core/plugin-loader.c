@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
 #include "host-services.h"
 #include "log.h"
 #include "plugin-loader.h"
@@ -65,22 +66,22 @@ int plugin_load_file(const char *path, struct plugin **out, char **reason)
 	*out = NULL;
 	*reason = NULL;
 	if (lstat(path, &st) < 0) {
-		*reason = strdupf("cannot stat: %s", strerror(errno));
+		*reason = cc_strdupf("cannot stat: %s", strerror(errno));
 		goto refuse;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
-		*reason = strdupf("not a regular file");
+		*reason = cc_strdupf("not a regular file");
 		goto refuse;
 	}
 	if (!looks_like_elf(path)) {
-		*reason = strdupf("not a shared object (no ELF header)");
+		*reason = cc_strdupf("not a shared object (no ELF header)");
 		goto refuse;
 	}
 	dlerror();
 	dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!dl) {
 		e = dlerror();
-		*reason = strdupf("dlopen failed: %s (missing dependencies? check with ldd)",
+		*reason = cc_strdupf("dlopen failed: %s (missing dependencies? check with ldd)",
 				    e ? e : "unknown error");
 		goto refuse;
 	}
@@ -88,48 +89,48 @@ int plugin_load_file(const char *path, struct plugin **out, char **reason)
 	*(void **)&entry = dlsym(dl, CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
 	e = dlerror();
 	if (e || !entry) {
-		*reason = strdupf("no %s symbol: not a clusterctl plugin", CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
+		*reason = cc_strdupf("no %s symbol: not a clusterctl plugin", CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
 		goto refuse;
 	}
 	d = entry();
 	if (!d) {
-		*reason = strdupf("%s() returned NULL", CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
+		*reason = cc_strdupf("%s() returned NULL", CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
 		goto refuse;
 	}
 	if (d->abi_major != CLUSTERCTL_PLUGIN_ABI_MAJOR) {
-		*reason = strdupf("plugin ABI major %u, this clusterctl speaks %u: rebuild the plugin "
+		*reason = cc_strdupf("plugin ABI major %u, this clusterctl speaks %u: rebuild the plugin "
 				    "against clusterctl-plugin %u.x",
 				    d->abi_major, CLUSTERCTL_PLUGIN_ABI_MAJOR, CLUSTERCTL_PLUGIN_ABI_MAJOR);
 		goto refuse;
 	}
 	if (d->struct_size < DESC_MIN_SIZE) {
-		*reason = strdupf("descriptor too small (struct_size %llu, need at least %zu): "
+		*reason = cc_strdupf("descriptor too small (struct_size %llu, need at least %zu): "
 				    "built with a broken header?",
 				    (unsigned long long)d->struct_size, (size_t)DESC_MIN_SIZE);
 		goto refuse;
 	}
 	if (d->min_host_minor > CLUSTERCTL_PLUGIN_ABI_MINOR) {
-		*reason = strdupf("needs host ABI %u.%u, this clusterctl has %u.%u: upgrade clusterctl",
+		*reason = cc_strdupf("needs host ABI %u.%u, this clusterctl has %u.%u: upgrade clusterctl",
 				    d->abi_major, d->min_host_minor, CLUSTERCTL_PLUGIN_ABI_MAJOR,
 				    CLUSTERCTL_PLUGIN_ABI_MINOR);
 		goto refuse;
 	}
 	if (d->kind != CLUSTERCTL_PLUGIN_OVERLAY && d->kind != CLUSTERCTL_PLUGIN_STORAGE) {
-		*reason = strdupf("unknown plugin kind %u (want 1 overlay or 2 storage)", d->kind);
+		*reason = cc_strdupf("unknown plugin kind %u (want 1 overlay or 2 storage)", d->kind);
 		goto refuse;
 	}
 	if (!valid_name(d->name)) {
-		*reason = strdupf("invalid plugin name (want 1-32 of [a-z0-9])");
+		*reason = cc_strdupf("invalid plugin name (want 1-32 of [a-z0-9])");
 		goto refuse;
 	}
 	if (!d->init || !d->fini || !d->ensure) {
-		*reason = strdupf("plugin %s lacks a required operation (init, fini and ensure)", d->name);
+		*reason = cc_strdupf("plugin %s lacks a required operation (init, fini and ensure)", d->name);
 		goto refuse;
 	}
 
 	p = calloc(1, sizeof *p);
 	if (!p || !(p->path = strdup(path))) {
-		*reason = strdupf("out of memory");
+		*reason = cc_strdupf("out of memory");
 		goto refuse;
 	}
 	/* Copy what the plugin declared and no more (nbdkit's rule). */
@@ -137,7 +138,7 @@ int plugin_load_file(const char *path, struct plugin **out, char **reason)
 	p->desc.struct_size = d->struct_size;
 	p->dl = dl;
 	if (host_services_init(&p->host, &p->hctx, &p->desc, NULL) < 0) {
-		*reason = strdupf("out of memory");
+		*reason = cc_strdupf("out of memory");
 		goto refuse;
 	}
 	*out = p;
@@ -200,11 +201,11 @@ int plugin_registry_scan(struct plugin_registry *reg, const char *dir)
 	if (n)
 		qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		struct strbuf path = STRBUF_INIT;
+		struct cc_buf path = CC_BUF_INIT;
 		struct plugin *p, *dup, **v;
 		char *reason;
 
-		strbuf_printf(&path, "%s/%s", dir, names[i]);
+		cc_buf_printf(&path, "%s/%s", dir, names[i]);
 		if (path.oom) {
 			r = -ENOMEM;
 			break;
@@ -213,7 +214,7 @@ int plugin_registry_scan(struct plugin_registry *reg, const char *dir)
 			r = reject(reg, path.buf, reason);
 		} else if ((dup = plugin_find(reg, p->desc.kind, p->desc.name))) {
 			r = reject(reg, path.buf,
-				   strdupf("duplicate %s plugin \"%s\" (already loaded from %s)",
+				   cc_strdupf("duplicate %s plugin \"%s\" (already loaded from %s)",
 					     plugin_kind_name(p->desc.kind), p->desc.name, dup->path));
 			plugin_free(p);
 		} else if (!(v = realloc(reg->v, (reg->n + 1) * sizeof *v))) {
@@ -226,7 +227,7 @@ int plugin_registry_scan(struct plugin_registry *reg, const char *dir)
 				  plugin_kind_name(p->desc.kind), p->desc.version ? p->desc.version : "",
 				  p->path);
 		}
-		strbuf_free(&path);
+		cc_buf_free(&path);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -271,7 +272,7 @@ int plugin_check_config(const struct plugin_registry *reg, const struct config *
 				log_debug("ignoring %s: no installed plugin has that option", kv->origin);
 				continue;
 			}
-			*err = strdupf(owner ? "%s: plugin %s has no option \"%s\" (see clusterctl plugins)"
+			*err = cc_strdupf(owner ? "%s: plugin %s has no option \"%s\" (see clusterctl plugins)"
 					       : "%s: unknown option \"%s%s\"",
 					 kv->origin, owner ? owner->desc.name : "", kv->key);
 			return -EINVAL;
@@ -280,14 +281,14 @@ int plugin_check_config(const struct plugin_registry *reg, const struct config *
 			long long v;
 			int r = parse_ll(kv->value, k->min, k->max, &v);
 			if (r < 0) {
-				*err = strdupf("%s: %s wants a whole number in %lld..%lld, got \"%s\"",
+				*err = cc_strdupf("%s: %s wants a whole number in %lld..%lld, got \"%s\"",
 						 kv->origin, kv->key, k->min, k->max, kv->value);
 				return -EINVAL;
 			}
 		} else if (k->type == CLUSTERCTL_CONFIG_BOOL) {
 			bool b;
 			if (parse_bool(kv->value, &b) < 0) {
-				*err = strdupf("%s: %s wants true or false, got \"%s\"", kv->origin, kv->key,
+				*err = cc_strdupf("%s: %s wants true or false, got \"%s\"", kv->origin, kv->key,
 						 kv->value);
 				return -EINVAL;
 			}
@@ -315,6 +316,15 @@ int plugin_start(struct plugin *p, const struct config *cfg)
 }
 
 const char *plugin_last_error(const struct plugin *p) { return host_ctx_error(p->hctx); }
+
+void plugin_ensure_out_free(struct clusterctl_ensure_out *out)
+{
+	free(out->address);
+	free(out->ifname);
+	free(out->observed_json);
+	free(out->message);
+	memset(out, 0, sizeof *out);
+}
 
 void plugin_stop(struct plugin *p)
 {

@@ -15,6 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-net.h"
+#include "cc-time.h"
 #include "registration-client.h"
 #include "util.h"
 
@@ -65,9 +68,9 @@ char *registration_build(const struct node_report *r)
 	json_object_object_add(req, "Observed", obs);
 	{
 		const char *s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-		struct strbuf sb = STRBUF_INIT;
-		strbuf_printf(&sb, "%s\n", s);
-		res = strbuf_detach(&sb);
+		struct cc_buf sb = CC_BUF_INIT;
+		cc_buf_printf(&sb, "%s\n", s);
+		res = cc_buf_detach(&sb);
 	}
 	json_object_put(req);
 	return res;
@@ -76,21 +79,21 @@ char *registration_build(const struct node_report *r)
 char *registration_build_status_query(const char *join_secret)
 {
 	json_object *req = json_object_new_object();
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	json_object_object_add(req, "Query", json_object_new_string("status"));
 	json_object_object_add(req, "ProtocolVersion", json_object_new_int(1));
 	if (join_secret)
 		json_object_object_add(req, "JoinSecret", json_object_new_string(join_secret));
-	strbuf_printf(&sb, "%s\n", json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
+	cc_buf_printf(&sb, "%s\n", json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
 	json_object_put(req);
-	return strbuf_detach(&sb);
+	return cc_buf_detach(&sb);
 }
 
 static int wait_fd(int fd, short events, int64_t deadline)
 {
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = events};
-		int left = (int)(deadline - now_ms()), n;
+		int left = (int)(deadline - cc_mono_ms()), n;
 		if (left <= 0)
 			return -ETIMEDOUT;
 		n = poll(&p, 1, left);
@@ -107,40 +110,35 @@ int registration_exchange(const char *master, const char *request, int timeout_m
 			  char **err)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET};
-	const char *colon = strrchr(master, ':');
-	int64_t deadline = now_ms() + timeout_ms;
-	struct strbuf in = STRBUF_INIT;
-	char ip[16];
+	int64_t deadline = cc_mono_ms() + timeout_ms;
+	struct cc_buf in = CC_BUF_INIT;
+	uint32_t ip;
+	uint16_t port;
 	size_t off = 0, len = strlen(request);
 	int fd = -1, r, soerr = 0;
 	socklen_t sl = sizeof soerr;
 
 	*answer = NULL;
-	if (!colon || (size_t)(colon - master) >= sizeof ip) {
-		*err = strdupf("bad controller address %s", master);
+	if (cc_parse_ipv4_port(master, 0, &ip, &port) < 0) {
+		*err = cc_strdupf("bad controller address %s", master);
 		return -EINVAL;
 	}
-	memcpy(ip, master, (size_t)(colon - master));
-	ip[colon - master] = '\0';
-	if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1) {
-		*err = strdupf("bad controller address %s", master);
-		return -EINVAL;
-	}
-	sa.sin_port = htons((uint16_t)atoi(colon + 1));
+	sa.sin_addr.s_addr = htonl(ip);
+	sa.sin_port = htons(port);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		r = -errno;
-		*err = strdupf("socket: %s", strerror(errno));
+		*err = cc_strdupf("socket: %s", strerror(errno));
 		goto out;
 	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno != EINPROGRESS) {
 		r = -errno;
-		*err = strdupf("cannot connect to controller %s: %s", master, strerror(errno));
+		*err = cc_strdupf("cannot connect to controller %s: %s", master, strerror(errno));
 		goto out;
 	}
 	if ((r = wait_fd(fd, POLLOUT, deadline)) < 0 ||
 	    (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr && (r = -soerr))) {
-		*err = strdupf("cannot connect to controller %s: %s", master, strerror(-r));
+		*err = cc_strdupf("cannot connect to controller %s: %s", master, strerror(-r));
 		goto out;
 	}
 	while (off < len) {
@@ -173,29 +171,29 @@ int registration_exchange(const char *master, const char *request, int timeout_m
 			break;
 		if (in.len + (size_t)n > ANSWER_MAX_BYTES) {
 			r = -EPROTO;
-			*err = strdupf("controller %s sent more than %u bytes", master, ANSWER_MAX_BYTES);
+			*err = cc_strdupf("controller %s sent more than %u bytes", master, ANSWER_MAX_BYTES);
 			goto out;
 		}
-		strbuf_append(&in, buf, (size_t)n);
+		cc_buf_append(&in, buf, (size_t)n);
 	}
 	if (!in.len) {
 		r = -EPROTO;
-		*err = strdupf("controller %s closed the connection without an answer", master);
+		*err = cc_strdupf("controller %s closed the connection without an answer", master);
 		goto out;
 	}
 	if (in.oom) {
 		r = -ENOMEM;
 		goto out;
 	}
-	*answer = strbuf_detach(&in);
+	*answer = cc_buf_detach(&in);
 	r = 0;
 	goto out;
 io_err:
-	*err = strdupf("talking to controller %s: %s", master, strerror(-r));
+	*err = cc_strdupf("talking to controller %s: %s", master, strerror(-r));
 out:
 	if (fd >= 0)
 		close(fd);
-	strbuf_free(&in);
+	cc_buf_free(&in);
 	return r;
 }
 
@@ -213,7 +211,7 @@ static int get_str(json_object *o, const char *key, size_t max, char **out, char
 	if (!v)
 		return 0;
 	if (!json_object_is_type(v, json_type_string) || (size_t)json_object_get_string_len(v) > max) {
-		*err = strdupf("controller answer: %s must be a string of at most %zu bytes", key, max);
+		*err = cc_strdupf("controller answer: %s must be a string of at most %zu bytes", key, max);
 		return -EPROTO;
 	}
 	*out = strdup(json_object_get_string(v));
@@ -227,7 +225,7 @@ static int get_int(json_object *o, const char *key, long long *out, char **err)
 	if (!v)
 		return 0;
 	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0) {
-		*err = strdupf("controller answer: %s must be a non-negative integer", key);
+		*err = cc_strdupf("controller answer: %s must be a non-negative integer", key);
 		return -EPROTO;
 	}
 	*out = json_object_get_int64(v);
@@ -238,7 +236,7 @@ static int get_obj(json_object *o, const char *key, char **out, char **err)
 {
 	json_object *v = member(o, key);
 	if (v && !json_object_is_type(v, json_type_object)) {
-		*err = strdupf("controller answer: %s must be an object", key);
+		*err = cc_strdupf("controller answer: %s must be an object", key);
 		return -EPROTO;
 	}
 	*out = strdup(v ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN) : "{}");
@@ -248,16 +246,9 @@ static int get_obj(json_object *o, const char *key, char **out, char **err)
 /* ip:port with a dotted quad: where the node will send Swarm traffic. */
 static bool hostport_ok(const char *s)
 {
-	const char *c = strrchr(s, ':');
-	char ip[16];
-	char *end;
-	long port;
-	if (!c || (size_t)(c - s) >= sizeof ip)
-		return false;
-	memcpy(ip, s, (size_t)(c - s));
-	ip[c - s] = '\0';
-	port = strtol(c + 1, &end, 10);
-	return str_is_ipv4(ip) && *end == '\0' && port > 0 && port < 65536;
+	uint32_t a;
+	uint16_t p;
+	return cc_parse_ipv4_port(s, 0, &a, &p) == 0;
 }
 
 /* SWMTKN-1-<50 base36>-<25 base36> (provider-apis.md §1.7); v2 tokens
@@ -283,14 +274,14 @@ int registration_decode(const char *text, struct controller_answer *a, char **er
 	memset(a, 0, sizeof *a);
 	o = json_tokener_parse(text);
 	if (!o || !json_object_is_type(o, json_type_object)) {
-		*err = strdupf("controller answer is not a JSON object");
+		*err = cc_strdupf("controller answer is not a JSON object");
 		goto out;
 	}
 	if ((r = get_str(o, "Status", 16, &status, err)) < 0)
 		goto out;
 	r = -EPROTO;
 	if (!status) {
-		*err = strdupf("controller answer has no Status");
+		*err = cc_strdupf("controller answer has no Status");
 		goto out;
 	}
 	if (strcmp(status, "ready") == 0)
@@ -300,7 +291,7 @@ int registration_decode(const char *text, struct controller_answer *a, char **er
 	else if (strcmp(status, "error") == 0)
 		a->status = ANSWER_ERROR;
 	else {
-		*err = strdupf("controller answer has an unknown Status \"%.16s\"", status);
+		*err = cc_strdupf("controller answer has an unknown Status \"%.16s\"", status);
 		goto out;
 	}
 	if ((r = get_str(o, "Error", 4096, &a->error, err)) < 0 ||
@@ -325,26 +316,26 @@ int registration_decode(const char *text, struct controller_answer *a, char **er
 	{
 		json_object *g = member(o, "GlusterEnabled");
 		if (g && !json_object_is_type(g, json_type_boolean)) {
-			*err = strdupf("controller answer: GlusterEnabled must be a boolean");
+			*err = cc_strdupf("controller answer: GlusterEnabled must be a boolean");
 			goto out;
 		}
 		a->gluster_enabled = g && json_object_get_boolean(g);
 	}
 	if (a->status == ANSWER_READY) {
 		if (!a->swarm_role || (strcmp(a->swarm_role, "manager") && strcmp(a->swarm_role, "worker"))) {
-			*err = strdupf("controller answer: ready without a SwarmRole of manager or worker");
+			*err = cc_strdupf("controller answer: ready without a SwarmRole of manager or worker");
 			goto out;
 		}
 		if (!a->join_token || !token_ok(a->join_token)) {
-			*err = strdupf("controller answer: ready without a valid SwarmJoinToken");
+			*err = cc_strdupf("controller answer: ready without a valid SwarmJoinToken");
 			goto out;
 		}
 		if (!a->manager_addr || !hostport_ok(a->manager_addr)) {
-			*err = strdupf("controller answer: SwarmManagerAddr must be ip:port");
+			*err = cc_strdupf("controller answer: SwarmManagerAddr must be ip:port");
 			goto out;
 		}
 		if (a->gluster_enabled && (!a->gluster_mount || a->gluster_mount[0] != '/')) {
-			*err = strdupf("controller answer: GlusterMount must be an absolute path");
+			*err = cc_strdupf("controller answer: GlusterMount must be an absolute path");
 			goto out;
 		}
 	}

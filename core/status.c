@@ -18,7 +18,9 @@
 #include <json-c/json.h>
 
 #include "app.h"
-#include "controller.h"
+#include "cc-buf.h"
+#include "cc-net.h"
+#include "cc-time.h"
 #include "join-secret.h"
 #include "log.h"
 #include "protocol.h"
@@ -31,7 +33,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
 {
 	struct pollfd p = {.fd = fd, .events = events};
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - cc_mono_ms();
 		int r;
 		if (left <= 0)
 			return -ETIMEDOUT;
@@ -47,20 +49,21 @@ static int wait_fd(int fd, short events, int64_t deadline)
 static int ask(const char *master, const char *req, char **reply, char **err)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET};
-	struct strbuf sb = STRBUF_INIT;
-	int64_t deadline = now_ms() + STATUS_TIMEOUT_MS;
-	char ip[16], buf[65536];
-	unsigned port;
+	struct cc_buf sb = CC_BUF_INIT;
+	int64_t deadline = cc_mono_ms() + STATUS_TIMEOUT_MS;
+	char buf[65536];
+	uint32_t ip;
+	uint16_t port;
 	size_t off = 0, len = strlen(req);
 	int fd, r = 0;
 
 	*reply = NULL;
-	if (parse_ipv4_port(master, ip, &port) < 0 || port == 0) {
+	if (cc_parse_ipv4_port(master, 0, &ip, &port) < 0) {
 		*err = strdup("--master must be an IPv4 address and port, like 192.0.2.10:7000");
 		return -EINVAL;
 	}
-	inet_pton(AF_INET, ip, &sa.sin_addr);
-	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(ip);
+	sa.sin_port = htons(port);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -110,20 +113,20 @@ static int ask(const char *master, const char *req, char **reply, char **err)
 			r = -EFBIG;
 			goto fail;
 		}
-		strbuf_append(&sb, buf, (size_t)n);
+		cc_buf_append(&sb, buf, (size_t)n);
 	}
 	close(fd);
 	if (sb.oom)
 		return -ENOMEM;
-	*reply = strbuf_detach(&sb);
+	*reply = cc_buf_detach(&sb);
 	return 0;
 fail:
 	close(fd);
-	strbuf_free(&sb);
+	cc_buf_free(&sb);
 	{
-		struct strbuf e = STRBUF_INIT;
-		strbuf_printf(&e, "cannot query the controller at %s: %s", master, strerror(-r));
-		*err = strbuf_detach(&e);
+		struct cc_buf e = CC_BUF_INIT;
+		cc_buf_printf(&e, "cannot query the controller at %s: %s", master, strerror(-r));
+		*err = cc_buf_detach(&e);
 	}
 	return r;
 }
@@ -222,7 +225,7 @@ int cmd_status(struct app *a)
 {
 	const struct config *cfg = &a->cfg;
 	const char *master = cfg->master && *cfg->master ? cfg->master : "127.0.0.1:7000";
-	struct strbuf req = STRBUF_INIT, path = STRBUF_INIT;
+	struct cc_buf req = CC_BUF_INIT, path = CC_BUF_INIT;
 	struct json_object *o = NULL;
 	char *secret = NULL, *reply = NULL, *err = NULL;
 	int rc = EXIT_FAILURE_, r;
@@ -234,9 +237,9 @@ int cmd_status(struct app *a)
 	} else {
 		bool explicit = cfg->join_secret_file && *cfg->join_secret_file;
 		if (explicit)
-			strbuf_puts(&path, cfg->join_secret_file);
+			cc_buf_puts(&path, cfg->join_secret_file);
 		else
-			strbuf_printf(&path, "%s/%s", cfg->state_dir, JOIN_SECRET_FILE);
+			cc_buf_printf(&path, "%s/%s", cfg->state_dir, JOIN_SECRET_FILE);
 		r = join_secret_read(path.buf, &secret, &err);
 		if (r < 0 && (explicit || r != -ENOENT)) {
 			log_error("cannot use the join secret: %s", err ? err : strerror(-r));
@@ -246,12 +249,12 @@ int cmd_status(struct app *a)
 		if (r == -ENOENT)
 			log_debug("no join secret at %s; asking without one", path.buf);
 	}
-	strbuf_puts(&req, "{\"Query\":\"status\",\"ProtocolVersion\":1");
+	cc_buf_puts(&req, "{\"Query\":\"status\",\"ProtocolVersion\":1");
 	if (secret) {
-		strbuf_puts(&req, ",\"JoinSecret\":");
+		cc_buf_puts(&req, ",\"JoinSecret\":");
 		json_append_string(&req, secret);
 	}
-	strbuf_puts(&req, "}\n");
+	cc_buf_puts(&req, "}\n");
 	if (req.oom)
 		goto out;
 	if (ask(master, req.buf, &reply, &err) < 0) {
@@ -277,8 +280,8 @@ int cmd_status(struct app *a)
 	rc = EXIT_OK;
 out:
 	json_object_put(o);
-	strbuf_free(&req);
-	strbuf_free(&path);
+	cc_buf_free(&req);
+	cc_buf_free(&path);
 	free(secret);
 	free(reply);
 	free(err);

@@ -5,7 +5,7 @@
 check_PROGRAMS += tests/fakes/fake-tailscaled tests/tools/overlay-driver
 tests_fakes_fake_tailscaled_SOURCES = tests/fakes/fake-tailscaled.c
 tests_fakes_fake_tailscaled_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-tests_fakes_fake_tailscaled_LDADD = $(JSONC_LIBS)
+tests_fakes_fake_tailscaled_LDADD = $(COMMON_LIBS) $(JSONC_LIBS)
 tests_tools_overlay_driver_SOURCES = tests/tools/overlay-driver.c
 tests_tools_overlay_driver_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_tools_overlay_driver_LDADD = core/libclusterctl-core.la

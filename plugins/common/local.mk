@@ -7,8 +7,7 @@
 noinst_LTLIBRARIES += plugins/common/libplugin-common.la
 plugins_common_libplugin_common_la_SOURCES = \
 	plugins/common/plugin-json.c plugins/common/plugin-json.h \
-	plugins/common/plugin-host.c plugins/common/plugin-host.h \
-	plugins/common/plugin-file.c plugins/common/plugin-file.h
+	plugins/common/plugin-host.c plugins/common/plugin-host.h
 plugins_common_libplugin_common_la_CPPFLAGS = -I$(top_srcdir)/include $(COMMON_CPPFLAGS)
 plugins_common_libplugin_common_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 # For a plugin's _CPPFLAGS and _LIBADD.

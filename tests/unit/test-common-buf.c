@@ -66,7 +66,7 @@ static void test_oom(void)
 static void test_strdupf(void)
 {
 	char *s = cc_strdupf("%s=%d", "n", 7);
-	is_str(s, "n=7", "strdupf formats into a new string");
+	is_str(s, "n=7", "cc_strdupf formats into a new string");
 	free(s);
 }
 

@@ -138,6 +138,10 @@ static void test_write(void)
 	unlink(at("s"));
 
 	is_int(cc_write_file_atomic(at("no/such/dir/f"), "x", 1, 0600), -ENOENT, "a missing directory: -ENOENT");
+	ok(mkdir(at("d"), 0700) == 0, "a directory");
+	is_int(cc_write_file_atomic(at("d"), "x", 1, 0600), -EISDIR, "is not replaced by a file: -EISDIR");
+	is_int(strays("f", "d"), 0, "and no temporary is left");
+	rmdir(at("d"));
 }
 
 static void test_read(void)
@@ -176,7 +180,7 @@ static void test_mkdir_write_all(void)
 	rmdir(at("a"));
 
 	ok(pipe(p) == 0, "a pipe");
-	is_int(cc_write_all(p[1], "abcdefg", 7), 0, "write_all");
+	is_int(cc_write_all(p[1], "abcdefg", 7), 0, "cc_write_all");
 	ok(read(p[0], got, sizeof got) == 7 && strcmp(got, "abcdefg") == 0, "every byte arrived");
 	close(p[0]);
 	is_int(cc_write_all(p[1], "x", 1), -EPIPE, "to a closed pipe: -EPIPE");
