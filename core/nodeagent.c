@@ -20,12 +20,12 @@
 #include "cc-buf.h"
 #include "cc-net.h"
 #include "cc-time.h"
+#include "ctl-client.h"
 #include "docker.h"
 #include "join-secret.h"
 #include "log.h"
 #include "mtu-probe.h"
 #include "node-identity.h"
-#include "registration-client.h"
 #include "swarm-converge.h"
 #include "util.h"
 
@@ -156,6 +156,7 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 	struct clusterctl_ensure_out ov = {0}, st = {0};
 	char *obs_overlay = observe(a->overlay), *obs_storage = observe(a->storage);
 	char *obs_swarm = NULL, *req = NULL, *text = NULL, *err = NULL;
+	size_t text_len = 0;
 	int res = ROUND_WAIT, r;
 
 	*retry_after = 0;
@@ -169,7 +170,7 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 			.join_secret = g->secret, .docker_version = g->docker_version,
 			.gluster_capable = storage_capable(obs_storage), .observed_overlay = obs_overlay,
 			.observed_storage = obs_storage, .observed_swarm = obs_swarm};
-		req = registration_build(&rep);
+		req = ctl_build_registration(&rep);
 	}
 	if (!req) {
 		res = -ENOMEM;
@@ -177,12 +178,12 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 	}
 	log_info("registering master=%s hostname=%s ip=%s role=%s node_id=%s", a->cfg.master, g->id.hostname,
 		 g->id.ip, a->cfg.role == ROLE_MANAGER ? "manager" : "worker", g->id.node_id);
-	r = registration_exchange(a->cfg.master, req, EXCHANGE_TIMEOUT_MS, &text, &err);
+	r = ctl_exchange(a->cfg.master, req, EXCHANGE_TIMEOUT_MS, &text, &text_len, &err);
 	if (r < 0) {
 		log_warn("controller not reachable, will retry: %s", err);
 		goto out;
 	}
-	if ((r = registration_decode(text, &ans, &err)) < 0) {
+	if ((r = ctl_decode_answer(a->cfg.master, text, text_len, &ans, &err)) < 0) {
 		log_warn("bad answer from the controller, will retry: %s", err);
 		goto out;
 	}
