@@ -1,4 +1,4 @@
-# tests: wireguard
+# tests: the wireguard overlay plugin
 if BUILD_OVERLAY_WIREGUARD
 WG_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/plugins/overlay/wireguard \
 	-I$(top_srcdir)/plugins/common \

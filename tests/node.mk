@@ -1,4 +1,5 @@
-# tests: node side (node join / agent, master init)
+# tests: the node side (node join / agent, master init, status) and the one
+# controller client
 check_PROGRAMS += tests/unit/test-node-side
 TESTS += tests/unit/test-node-side
 tests_unit_test_node_side_SOURCES = tests/unit/test-node-side.c
