@@ -22,13 +22,14 @@
 #include <stdint.h>
 
 #include "cc-buf.h"
+#include "cc-net.h"
 
 struct json_object;
 struct json_tokener;
 
 #define PROTOCOL_VERSION 1
 /* Field limits beyond protocol.md's (which only fixes Hostname). */
-#define PROTO_MAX_HOSTNAME 253
+#define PROTO_MAX_HOSTNAME CC_HOSTNAME_MAX
 #define PROTO_MAX_NODE_ID 128
 #define PROTO_MAX_SECRET 512
 #define PROTO_MAX_SHORT 256 /* OS, DockerVersion, Timestamp, Swarm strings */
