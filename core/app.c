@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "app.h"
+#include "cc-file.h"
 #include "host-services.h"
 #include "ipdetect.h"
 #include "log.h"

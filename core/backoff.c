@@ -1,6 +1,7 @@
 #include "autoconfig.h"
 
 #include "backoff.h"
+#include "cc-time.h"
 #include "util.h"
 
 void backoff_init(struct backoff *b, int64_t base_ms, int64_t cap_ms)

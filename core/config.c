@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cc-net.h"
 #include "config.h"
 #include "log.h"
 #include "util.h"
@@ -444,19 +445,12 @@ int config_load_env(struct config *c, unsigned cmd, char **env)
 	return 0;
 }
 
-/* "ip:port" with a dotted-quad ip and a port in 1..65535. */
+/* "ip:port" with a dotted-quad ip; port 0 only for a listen address. */
 static bool valid_hostport(const char *s, bool port_zero_ok)
 {
-	const char *colon = s ? strrchr(s, ':') : NULL;
-	char ip[16];
-	long long port;
-	size_t n;
-
-	if (!colon || (n = (size_t)(colon - s)) == 0 || n >= sizeof ip)
-		return false;
-	memcpy(ip, s, n);
-	ip[n] = '\0';
-	return cc_ipv4_valid(ip) && parse_ll(colon + 1, port_zero_ok ? 0 : 1, 65535, &port) == 0;
+	uint32_t a;
+	uint16_t p;
+	return cc_parse_ipv4_port(s, port_zero_ok ? CC_PORT_ZERO_OK : 0, &a, &p) == 0;
 }
 
 static bool valid_provider(const char *s)

@@ -35,7 +35,10 @@
 #include <json-c/json.h>
 
 #include "app.h"
-#include "controller.h"
+#include "cc-buf.h"
+#include "cc-file.h"
+#include "cc-net.h"
+#include "cc-time.h"
 #include "docker.h"
 #include "host-services.h"
 #include "join-secret.h"
@@ -87,34 +90,6 @@ struct ctl {
 	char *docker_err;
 	int64_t next_refresh;
 };
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- shared helpers ---------------------------------------------------- */
-
-int parse_ipv4_port(const char *s, char ip[16], unsigned *port)
-{
-	const char *colon = strrchr(s, ':');
-	long long p;
-	size_t n;
-
-	if (!colon)
-		return -EINVAL;
-	n = (size_t)(colon - s);
-	if (n == 0 || n > 15)
-		return -EINVAL;
-	memcpy(ip, s, n);
-	ip[n] = '\0';
-	if (!cc_ipv4_valid(ip) || parse_ll(colon + 1, 0, 65535, &p) < 0)
-		return -EINVAL;
-	*port = (unsigned)p;
-	return 0;
-}
 
 /* ---- Docker: join tokens and the manager address ---------------------- */
 
@@ -456,7 +431,7 @@ static void decide(struct ctl *c, struct reg *g)
 	in.requested_role = reg->role;
 	in.reachable_manager = reg->swarm.present && reg->swarm.control_available && reg->swarm.local_state &&
 			       strcmp(reg->swarm.local_state, "active") == 0;
-	in.now_ms = wall_ms();
+	in.now_ms = cc_wall_ms();
 	policy_decide(&c->pol, &view, &pn, &in, &g->d);
 }
 
@@ -541,7 +516,7 @@ static int build_record(struct ctl *c, struct reg *g)
 {
 	const struct registration *reg = g->in;
 	struct node_rec *rec = &g->rec;
-	int64_t now = wall_ms();
+	int64_t now = cc_wall_ms();
 
 	rec->key = g->key;
 	if (dup_field(&rec->node_id, reg->node_id) < 0 || dup_field(&rec->hostname, reg->hostname) < 0 ||
@@ -800,7 +775,7 @@ static void handle_status(struct ctl *c, struct conn *cn)
 	}
 	if (m->slot_holder && policy_slot_busy(&c->pol, &(struct policy_view){.slot_holder = m->slot_holder,
 									       .slot_granted_ms = m->slot_granted_ms},
-					       "", wall_ms())) {
+					       "", cc_wall_ms())) {
 		cc_buf_puts(&sb, ",\"ManagerJoining\":");
 		json_append_string(&sb, m->slot_holder);
 	}
@@ -1136,17 +1111,17 @@ static int loop(struct ctl *c)
 static int open_listener(struct ctl *c)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET};
-	char ip[16];
-	unsigned port;
+	uint32_t ip;
+	uint16_t port;
 	socklen_t sl = sizeof sa;
 	int one = 1;
 
-	if (parse_ipv4_port(c->cfg->listen, ip, &port) < 0) {
+	if (cc_parse_ipv4_port(c->cfg->listen, CC_PORT_ZERO_OK, &ip, &port) < 0) {
 		log_error("--listen \"%s\" is not an IPv4 address and port like 0.0.0.0:7000", c->cfg->listen);
 		return -EINVAL;
 	}
-	inet_pton(AF_INET, ip, &sa.sin_addr);
-	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(ip);
+	sa.sin_port = htons(port);
 	c->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->lfd < 0) {
 		log_error("socket: %s", strerror(errno));
@@ -1159,7 +1134,11 @@ static int open_listener(struct ctl *c)
 		return -e;
 	}
 	getsockname(c->lfd, (struct sockaddr *)&sa, &sl);
-	log_info("controller listening on %s:%u", ip, ntohs(sa.sin_port));
+	{
+		char shown[CC_IPV4_STRLEN];
+		cc_format_ipv4(ip, shown);
+		log_info("controller listening on %s:%u", shown, ntohs(sa.sin_port));
+	}
 	return 0;
 }
 

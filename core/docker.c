@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-net.h"
 #include "docker.h"
 #include "http-unix.h"
 #include "log.h"
@@ -809,23 +811,14 @@ int docker_swarm_inspect(struct docker *d, struct docker_swarm *out, char **err)
 	return r;
 }
 
-/* "a.b.c.d" or "a.b.c.d:port" (port 1..65535). */
+/* "a.b.c.d", or "a.b.c.d:port" (port 1..65535) when a port is allowed. */
 static bool ipv4_port_ok(const char *s, bool port_allowed)
 {
-	char buf[32];
-	const char *colon;
-	long long port;
-
-	if (!s || strlen(s) >= sizeof buf)
-		return false;
-	colon = strchr(s, ':');
-	if (!colon)
-		return cc_ipv4_valid(s);
+	uint32_t a;
+	uint16_t p;
 	if (!port_allowed)
-		return false;
-	memcpy(buf, s, (size_t)(colon - s));
-	buf[colon - s] = '\0';
-	return cc_ipv4_valid(buf) && parse_ll(colon + 1, 1, 65535, &port) == 0;
+		return cc_ipv4_valid(s);
+	return cc_parse_ipv4_port(s, CC_PORT_OPTIONAL, &a, &p) == 0;
 }
 
 static int check_params(const struct docker_swarm_params *p, const char *what, char **err)

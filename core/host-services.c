@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
 #include "host-services.h"
 #include "http-unix.h"
 #include "ipdetect.h"

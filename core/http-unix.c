@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
 #include "http-unix.h"
 #include "util.h"
 

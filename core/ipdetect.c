@@ -48,6 +48,8 @@
 #include <linux/if_addr.h>
 
 #include "app.h"
+#include "cc-buf.h"
+#include "cc-net.h"
 #include "ipdetect.h"
 #include "log.h"
 #include "netlink.h"
@@ -73,8 +75,8 @@ const char *ip_class_name(int c)
 
 static uint32_t addr_host(const char *s)
 {
-	struct in_addr in;
-	return inet_pton(AF_INET, s, &in) == 1 ? ntohl(in.s_addr) : 0;
+	uint32_t a;
+	return cc_parse_ipv4(s, &a) == 0 ? a : 0;
 }
 
 static int class_of(uint32_t a, uint32_t link_flags)
@@ -142,25 +144,10 @@ static int split_patterns(const char *s, char **buf, const char ***pats, size_t 
 	return 0;
 }
 
-static char *cc_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *cc_strdupf(const char *fmt, ...)
-{
-	struct cc_buf sb = CC_BUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	cc_buf_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	return cc_buf_detach(&sb);
-}
-
 static bool pin_ip_ok(const char *s, uint32_t *a)
 {
-	struct in_addr in;
-
-	if (inet_pton(AF_INET, s, &in) != 1)
+	if (cc_parse_ipv4(s, a) < 0)
 		return false;
-	*a = ntohl(in.s_addr);
 	/* "this network", multicast and broadcast can never be a node's address */
 	return (*a >> 24) != 0 && (*a >> 28) != 14 && *a != 0xffffffffu;
 }

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
 #include "join-secret.h"
 #include "util.h"
 

@@ -10,6 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
+#include "cc-time.h"
 #include "log.h"
 #include "util.h"
 
@@ -59,13 +62,13 @@ void log_vmsg(int level, const char *suffix, const char *fmt, va_list ap)
 {
 	struct cc_buf sb = CC_BUF_INIT;
 	char ts[32];
-	struct timespec now;
+	time_t now;
 	struct tm tm;
 
 	if (!log_enabled(level))
 		return;
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
+	now = (time_t)(cc_wall_ms() / 1000);
+	gmtime_r(&now, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	cc_buf_printf(&sb, "[%s] - [%s] - ", ts, log_level_name(level));
 	cc_buf_vprintf(&sb, fmt, ap);

@@ -15,13 +15,15 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "cc-buf.h"
+#include "cc-file.h"
+#include "cc-net.h"
 #include "docker.h"
 #include "host-services.h"
 #include "ipdetect.h"
 #include "join-secret.h"
 #include "log.h"
 #include "mtu-probe.h"
-#include "plugin-host.h"
 #include "util.h"
 
 /* Run a provider's master_prepare; its address and interface (an

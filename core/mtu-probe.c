@@ -12,6 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-net.h"
+#include "cc-time.h"
 #include "log.h"
 #include "mtu-probe.h"
 #include "util.h"
@@ -130,9 +133,14 @@ out:
 
 static int parse_addr(const char *addr, struct sockaddr_in *to)
 {
+	uint32_t a;
+
 	memset(to, 0, sizeof *to);
 	to->sin_family = AF_INET;
-	return addr && inet_pton(AF_INET, addr, &to->sin_addr) == 1 ? 0 : -EINVAL;
+	if (cc_parse_ipv4(addr, &a) < 0)
+		return -EINVAL;
+	to->sin_addr.s_addr = htonl(a);
+	return 0;
 }
 
 static uint16_t probe_id(void)

@@ -19,15 +19,16 @@
 
 #include "app.h"
 #include "backoff.h"
-#include "controller.h"
+#include "cc-buf.h"
+#include "cc-net.h"
+#include "cc-time.h"
+#include "ctl-client.h"
 #include "docker.h"
 #include "host-services.h"
 #include "join-secret.h"
 #include "log.h"
 #include "mtu-probe.h"
 #include "node-identity.h"
-#include "plugin-host.h"
-#include "registration-client.h"
 #include "swarm-converge.h"
 #include "util.h"
 
@@ -165,14 +166,16 @@ static int not_yet(const struct clusterctl_ensure_out *o, unsigned *retry_after)
 static void probe_overlay_mtu(const char *manager_addr, uint32_t link_mtu)
 {
 	int hi = link_mtu ? (int)link_mtu : 1500, lo = hi < MTU_FLOOR ? hi : MTU_FLOOR, mtu = 0;
-	char host[16], *err = NULL;
-	unsigned port;
+	char host[CC_IPV4_STRLEN], *err = NULL;
+	uint32_t ip;
+	uint16_t port;
 
-	if (!manager_addr || parse_ipv4_port(manager_addr, host, &port) < 0) {
+	if (cc_parse_ipv4_port(manager_addr, 0, &ip, &port) < 0) {
 		log_warn("overlay path MTU not measured: manager address \"%s\" is not IPv4:port",
 			 manager_addr ? manager_addr : "");
 		return;
 	}
+	cc_format_ipv4(ip, host);
 	if (mtu_probe(host, lo, hi, MTU_PROBE_TIMEOUT_MS, &mtu, &err) < 0) {
 		log_warn("overlay path MTU not measured manager=%s: %s (joining anyway)", host,
 			 err ? err : "probe failed");
@@ -199,6 +202,7 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 	struct clusterctl_ensure_out ov = {0}, st = {0};
 	char *obs_overlay = observed_for(g, a->overlay, 0), *obs_storage = observed_for(g, a->storage, 1);
 	char *obs_swarm = NULL, *req = NULL, *text = NULL, *err = NULL;
+	size_t text_len = 0;
 	int res = ROUND_WAIT, r;
 
 	*retry_after = 0;
@@ -212,7 +216,7 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 			.join_secret = g->secret, .docker_version = g->docker_version,
 			.gluster_capable = storage_capable(obs_storage), .observed_overlay = obs_overlay,
 			.observed_storage = obs_storage, .observed_swarm = obs_swarm};
-		req = registration_build(&rep);
+		req = ctl_build_registration(&rep);
 	}
 	if (!req) {
 		res = -ENOMEM;
@@ -220,12 +224,12 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 	}
 	log_info("registering master=%s hostname=%s ip=%s role=%s node_id=%s", a->cfg.master, g->id.hostname,
 		 g->id.ip, a->cfg.role == ROLE_MANAGER ? "manager" : "worker", g->id.node_id);
-	r = registration_exchange(a->cfg.master, req, EXCHANGE_TIMEOUT_MS, &text, &err);
+	r = ctl_exchange(a->cfg.master, req, EXCHANGE_TIMEOUT_MS, &text, &text_len, &err);
 	if (r < 0) {
 		log_warn("controller not reachable, will retry: %s", err);
 		goto out;
 	}
-	if ((r = registration_decode(text, &ans, &err)) < 0) {
+	if ((r = ctl_decode_answer(a->cfg.master, text, text_len, &ans, &err)) < 0) {
 		log_warn("bad answer from the controller, will retry: %s", err);
 		goto out;
 	}

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc-buf.h"
+#include "cc-time.h"
 #include "host-services.h"
 #include "log.h"
 #include "plan-check.h"

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
 #include "host-services.h"
 #include "log.h"
 #include "plugin-loader.h"
@@ -372,6 +373,15 @@ int plugin_start(struct plugin *p, const struct config *cfg)
 }
 
 const char *plugin_last_error(const struct plugin *p) { return host_ctx_error(p->hctx); }
+
+void plugin_ensure_out_free(struct clusterctl_ensure_out *out)
+{
+	free(out->address);
+	free(out->ifname);
+	free(out->observed_json);
+	free(out->message);
+	memset(out, 0, sizeof *out);
+}
 
 const char *plugin_failure(const struct plugin *p, int r)
 {

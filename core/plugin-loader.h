@@ -59,6 +59,9 @@ const char *plugin_last_error(const struct plugin *p);
  * left no message; valid until the next call on this thread. */
 const char *plugin_failure(const struct plugin *p, int r);
 void plugin_stop(struct plugin *p);
+/* Free what an ensure() or master_prepare() answer holds and zero it: by
+ * the ABI the host owns the out-struct's strings once the call returns. */
+void plugin_ensure_out_free(struct clusterctl_ensure_out *out);
 void plugin_free(struct plugin *p);
 void plugin_registry_free(struct plugin_registry *reg);
 

@@ -9,6 +9,8 @@
 
 #include <json-c/json.h>
 
+#include "cc-buf.h"
+#include "cc-net.h"
 #include "protocol.h"
 #include "util.h"
 
@@ -159,57 +161,12 @@ void framer_free(struct framer *f)
 
 /* ---- validators ------------------------------------------------------- */
 
-bool cc_hostname_valid(const char *s)
-{
-	size_t n = strlen(s), label = 0;
-
-	if (n < 1 || n > PROTO_MAX_HOSTNAME)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c == '.') {
-			/* RFC 1123 labels: 1-63 chars, no '-' at either end. */
-			if (label == 0 || s[i - 1] == '-')
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!(isalnum((unsigned char)c) || c == '-') || (c & 0x80))
-			return false;
-		if (c == '-' && label == 0)
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return label > 0 && s[n - 1] != '-';
-}
-
+/* A node's address: a strict dotted quad, and not the unspecified
+ * address, which names no host. */
 bool proto_ipv4_valid(const char *s)
 {
-	int parts = 0;
-	const char *p = s;
-
-	for (;;) {
-		unsigned v = 0;
-		int digits = 0;
-		while (*p >= '0' && *p <= '9') {
-			/* No leading zeros: "010" means octal to some parsers. */
-			if (digits == 1 && v == 0)
-				return false;
-			v = v * 10 + (unsigned)(*p - '0');
-			if (++digits > 3 || v > 255)
-				return false;
-			p++;
-		}
-		if (!digits)
-			return false;
-		parts++;
-		if (parts == 4)
-			break;
-		if (*p++ != '.')
-			return false;
-	}
-	return *p == '\0' && strcmp(s, "0.0.0.0") != 0;
+	uint32_t a;
+	return cc_parse_ipv4(s, &a) == 0 && a != 0;
 }
 
 static bool digits_at(const char *s, int n)

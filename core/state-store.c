@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
 #include "log.h"
 #include "protocol.h"
 #include "state-store.h"
@@ -541,35 +543,14 @@ static bool parse_header(const uint8_t *buf, size_t len, const char *magic, uint
  * most that file, removed at the next open). */
 static int write_durably(const char *path, const char *data, size_t len, char **err)
 {
-	char *tmp = NULL;
-	int fd = -1, r = 0;
-	struct cc_buf sb = CC_BUF_INIT;
+	char *tmp = cc_strdupf("%s.tmp", path);
+	int r;
 
-	cc_buf_printf(&sb, "%s.tmp", path);
-	if (!(tmp = cc_buf_detach(&sb)))
+	if (!tmp)
 		return fail(err, -ENOMEM, "out of memory");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		r = fail(err, -errno, "cannot create %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if ((r = cc_write_all(fd, data, len)) < 0 || fsync(fd) < 0) {
-		r = fail(err, r < 0 ? r : -errno, "cannot write %s: %s", tmp, strerror(r < 0 ? -r : errno));
-		goto out;
-	}
-	close(fd);
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		r = fail(err, -errno, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-		goto out;
-	}
-	if ((r = cc_fsync_dir_of(path)) < 0)
-		r = fail(err, r, "cannot sync the directory of %s: %s", path, strerror(-r));
-out:
-	if (fd >= 0)
-		close(fd);
+	r = cc_write_file_atomic_via(path, tmp, data, len, 0600);
 	if (r < 0)
-		unlink(tmp);
+		r = fail(err, r, "cannot write %s (through %s, fsync and rename): %s", path, tmp, strerror(-r));
 	free(tmp);
 	return r;
 }

@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-time.h"
 #include "subprocess.h"
 #include "util.h"
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc-buf.h"
 #include "log.h"
 #include "swarm-converge.h"
 #include "util.h"

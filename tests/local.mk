@@ -10,14 +10,17 @@ AM_TESTS_ENVIRONMENT = \
 	CLUSTERCTL_TEST_PLUGIN_DIR='$(abs_top_builddir)/tests/plugins-installed' \
 	MALLOC_PERTURB_=165; export top_srcdir top_builddir CLUSTERCTL_TEST_PLUGIN_DIR MALLOC_PERTURB_;
 EXTRA_DIST += tests/tap.h tests/tap.sh tests/lab/lab.sh
-include tests/foundation.mk
-include tests/ipdetect.mk
+# One fragment per area, as the source is grouped (DEVELOPERS.md).
+include tests/common.mk
+include tests/platform.mk
+include tests/netlink.mk
+include tests/plugins-abi.mk
 include tests/docker.mk
 include tests/controller.mk
-include tests/agent.mk
-include tests/gluster.mk
-include tests/wireguard.mk
-include tests/tailscale-netbird.mk
+include tests/node.mk
+include tests/overlay-wireguard.mk
+include tests/overlay-tailscale-netbird.mk
+include tests/storage-gluster.mk
 include tests/fullstack.mk
 
 # For tools/test.sh: the C unit tests (run again under sanitizers and in distcheck).

@@ -9,21 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-net.h"
+#include "cc-time.h"
 #include "plugin-host.h"
 #include "plugin-json.h"
-
-int64_t cc_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int cc_remaining_ms(int64_t deadline)
-{
-	int64_t left = deadline - cc_mono_ms();
-	return left < 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
-}
 
 void cp_poll_sleep(int64_t deadline, int poll_ms)
 {

@@ -1,24 +1,13 @@
 /* Shared parsing and quoting for the plugins; see plugin-json.h. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc-buf.h"
+#include "cc-net.h"
 #include "plugin-json.h"
-
-char *cc_strdupf(const char *fmt, ...)
-{
-	char *s = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
 
 void cp_wipe_free(char *s)
 {
@@ -176,28 +165,6 @@ char *cp_json_render(json_object *obj)
 	return out;
 }
 
-bool cc_ipv4_valid(const char *s)
-{
-	struct in_addr a;
-	return s && strlen(s) < 16 && inet_pton(AF_INET, s, &a) == 1;
-}
-
-bool cc_hostname_valid(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n > CP_MAX_HOSTNAME || s[0] == '-' || s[0] == '.')
-		return false;
-	/* ASCII ranges, not isalnum(): the answer must not depend on the
-	 * host's locale. */
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '.' || c == '_'))
-			return false;
-	}
-	return true;
-}
-
 bool cp_token_valid(const char *s, size_t len, size_t max)
 {
 	if (len == 0 || len > max || strlen(s) != len)
@@ -266,8 +233,9 @@ static char *option_error(const char *what, const struct cp_option *opt)
 	case CP_OPTION_HOSTNAME:
 		break;
 	}
-	return cc_strdupf("%s: %s must be a host name of 1-%d letters, digits, '-', '.' or '_'", what,
-		      opt->key, opt->max);
+	return cc_strdupf("%s: %s must be an RFC 1123 host name of at most %d characters (labels of "
+			  "letters, digits and '-', separated by '.')",
+			  what, opt->key, opt->max);
 }
 
 static bool option_valid(const struct cp_option *opt, const char *s, size_t len)

@@ -35,6 +35,8 @@
 
 #include <json-c/json.h>
 
+#include "cc-file.h"
+#include "cc-time.h"
 #include "config.h"
 #include "host-services.h"
 #include "log.h"

@@ -27,6 +27,7 @@
 
 #include <json-c/json.h>
 
+#include "cc-file.h"
 #include "config.h"
 #include "host-services.h"
 #include "log.h"

@@ -11,6 +11,7 @@
 
 #include "../tap.h"
 #include "app.h"
+#include "cc-file.h"
 #include "cli.h"
 #include "config.h"
 #include "util.h"

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../tap.h"
+#include "cc-file.h"
 #include "host-services.h"
 #include "log.h"
 #include "util.h"

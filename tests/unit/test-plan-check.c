@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cc-file.h"
 #include "config.h"
 #include "log.h"
 #include "plan-check.h"

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "../tap.h"
+#include "cc-net.h"
 #include "protocol.h"
 
 #define LIMIT 65536

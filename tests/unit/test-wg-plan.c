@@ -11,6 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
+#include "cc-net.h"
 #include "wg-mesh.h"
 
 const struct clusterctl_plugin *clusterctl_plugin_entry(void);

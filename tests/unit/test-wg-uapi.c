@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
 #include "tap.h"
 #include "wg.h"
 

@@ -42,6 +42,8 @@
 
 #include <clusterctl/plugin.h>
 
+#include "cc-net.h"
+#include "cc-time.h"
 #include "netbird-json.h"
 #include "plugin-host.h"
 #include "plugin-json.h"

@@ -28,6 +28,7 @@
 
 #include <json-c/json.h>
 
+#include "cc-net.h"
 #include "plugin-json.h"
 #include "tailscale-json.h"
 
@@ -35,8 +36,6 @@
  * deeper than this is not tailscaled talking. */
 #define TS_JSON_DEPTH 24
 
-bool cc_ipv4_valid(const char *s) { return cc_ipv4_valid(s); }
-bool cc_hostname_valid(const char *s) { return cc_hostname_valid(s); }
 char *ts_sanitize(const char *s, size_t len, size_t max, const char *secret)
 {
 	return cp_sanitize(s, len, max, secret);

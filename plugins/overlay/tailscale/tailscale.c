@@ -48,6 +48,8 @@
 
 #include <clusterctl/plugin.h>
 
+#include "cc-net.h"
+#include "cc-time.h"
 #include "plugin-host.h"
 #include "plugin-json.h"
 #include "tailscale-json.h"

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc-net.h"
 #include "wg.h"
 
 uint32_t wg_pool_master(const struct wg_pool *p) { return p->net + 1; }

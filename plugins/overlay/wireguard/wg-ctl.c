@@ -36,6 +36,8 @@
 
 #include <json-c/json.h>
 
+#include "cc-file.h"
+#include "cc-time.h"
 #include "plugin-json.h"
 #include "wg.h"
 
@@ -79,13 +81,6 @@ struct wg_ctl {
 
 #define LOG(c, lvl, ...) (c)->h->log((c)->h->ctx, (lvl), __VA_ARGS__)
 #define ERR(c, ...) (c)->h->error((c)->h->ctx, __VA_ARGS__)
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static char *data_path(const struct wg_ctl *c, const char *file)
 {
@@ -407,14 +402,14 @@ static bool master_link_changed(struct wg_ctl *c)
 static void *master_thread(void *arg)
 {
 	struct wg_ctl *c = arg;
-	int64_t next_check = mono_ms() + LINK_CHECK_MS;
+	int64_t next_check = cc_mono_ms() + LINK_CHECK_MS;
 
 	pthread_mutex_lock(&c->mu);
 	/* Asked to stop, it still finishes what the loop handed it, and
 	 * keeps the peers for master init: a controller stopped right after a
 	 * registration must not lose that node on the master's wg0. */
 	while (!c->stop || c->full_wanted || c->n_queue || c->save_wanted) {
-		int64_t now = mono_ms();
+		int64_t now = cc_mono_ms();
 		if (c->stop)
 			c->save_due = now;
 		if (c->full_wanted) {
@@ -462,7 +457,7 @@ static void *master_thread(void *arg)
 			} else {
 				pthread_mutex_lock(&c->mu);
 			}
-			next_check = mono_ms() + LINK_CHECK_MS;
+			next_check = cc_mono_ms() + LINK_CHECK_MS;
 			continue;
 		}
 		{
@@ -551,7 +546,7 @@ static void master_peer(struct wg_ctl *c, const uint8_t key[WG_KEY_LEN], const s
 	pthread_mutex_lock(&c->mu);
 	if (!c->save_wanted) {
 		c->save_wanted = true;
-		c->save_due = mono_ms() + SAVE_DELAY_MS;
+		c->save_due = cc_mono_ms() + SAVE_DELAY_MS;
 		pthread_cond_signal(&c->cv);
 	}
 	pthread_mutex_unlock(&c->mu);

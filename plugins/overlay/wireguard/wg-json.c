@@ -14,6 +14,8 @@
 
 #include <json-c/json.h>
 
+#include "cc-buf.h"
+#include "cc-net.h"
 #include "wg.h"
 
 #define MAX_JSON (4u << 20)       /* what a controller may send */
@@ -213,7 +215,7 @@ static int parse_peer(json_object *po, size_t idx, const struct wg_payload *p, s
 	if (r < 0)
 		return r;
 	if (r == 0) {
-		if (wg_parse_endpoint(s, &peer->endpoint.addr.v4, &peer->endpoint.port) < 0)
+		if (cc_parse_ipv4_port(s, 0, &peer->endpoint.addr.v4, &peer->endpoint.port) < 0)
 			return fail(err, "%s: Endpoint must be IPv4 \"a.b.c.d:port\" with port 1..65535", what);
 		peer->endpoint.family = AF_INET;
 	}
@@ -421,7 +423,7 @@ int wg_record_parse(const char *json, struct wg_record *rec, char **err)
 	rec->has_key = r == 0;
 	if ((r = get_str(o, "Endpoint", &s, what, err)) < 0)
 		goto out;
-	if (r == 0 && wg_parse_endpoint(s, &rec->endpoint_ip, &rec->listen_port) < 0) {
+	if (r == 0 && cc_parse_ipv4_port(s, 0, &rec->endpoint_ip, &rec->listen_port) < 0) {
 		r = fail(err, "%s: Endpoint is not \"a.b.c.d:port\"", what);
 		goto out;
 	}

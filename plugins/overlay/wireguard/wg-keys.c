@@ -14,6 +14,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
 #include "wg.h"
 
 #define KEY_FILE "private.key"

@@ -16,6 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-net.h"
+#include "cc-time.h"
 #include "wg.h"
 
 #define UAPI_TIMEOUT_MS 5000
@@ -93,36 +96,35 @@ static int parse_errno_value(const char *v, size_t n, int *out)
 	return 0;
 }
 
-/* endpoint=a.b.c.d:port or [v6]:port */
+/* endpoint=a.b.c.d:port or [v6]:port (IPv4 by common/'s rule). */
 static int parse_uapi_endpoint(const char *v, size_t n, struct wg_endpoint *ep)
 {
-	char tmp[64];
+	char tmp[64], host[48];
 	uint64_t port;
 	const char *colon;
+	size_t hl;
 
 	if (n == 0 || n >= sizeof tmp)
 		return -EINVAL;
 	memcpy(tmp, v, n);
 	tmp[n] = '\0';
+	if (tmp[0] != '[') {
+		if (cc_parse_ipv4_port(tmp, CC_PORT_ZERO_OK, &ep->addr.v4, &ep->port) < 0)
+			return -EINVAL;
+		ep->family = AF_INET;
+		return 0;
+	}
 	colon = strrchr(tmp, ':');
 	if (!colon || parse_u64(colon + 1, strlen(colon + 1), 65535, &port) < 0)
 		return -EINVAL;
-	if (tmp[0] == '[') {
-		char host[48];
-		size_t hl = (size_t)(colon - tmp);
-		if (hl < 3 || tmp[hl - 1] != ']' || hl - 2 >= sizeof host)
-			return -EINVAL;
-		memcpy(host, tmp + 1, hl - 2);
-		host[hl - 2] = '\0';
-		if (inet_pton(AF_INET6, host, ep->addr.v6) != 1)
-			return -EINVAL;
-		ep->family = AF_INET6;
-	} else {
-		tmp[colon - tmp] = '\0';
-		if (cc_parse_ipv4(tmp, &ep->addr.v4) < 0)
-			return -EINVAL;
-		ep->family = AF_INET;
-	}
+	hl = (size_t)(colon - tmp);
+	if (hl < 3 || tmp[hl - 1] != ']' || hl - 2 >= sizeof host)
+		return -EINVAL;
+	memcpy(host, tmp + 1, hl - 2);
+	host[hl - 2] = '\0';
+	if (inet_pton(AF_INET6, host, ep->addr.v6) != 1)
+		return -EINVAL;
+	ep->family = AF_INET6;
 	ep->port = (uint16_t)port;
 	return 0;
 }
@@ -137,19 +139,19 @@ static int parse_uapi_allowed(const char *v, size_t n, struct wg_allowed_ip *a)
 		return -EINVAL;
 	memcpy(tmp, v, n);
 	tmp[n] = '\0';
+	memset(a, 0, sizeof *a);
+	if (!strchr(tmp, ':')) {
+		if (cc_parse_cidr(tmp, &a->addr.v4, &a->cidr) < 0)
+			return -EINVAL;
+		a->family = AF_INET;
+		return 0;
+	}
 	if (!(slash = strchr(tmp, '/')) || parse_u64(slash + 1, strlen(slash + 1), 128, &cidr) < 0)
 		return -EINVAL;
 	tmp[slash - tmp] = '\0';
-	memset(a, 0, sizeof *a);
-	if (strchr(tmp, ':')) {
-		if (cidr > 128 || inet_pton(AF_INET6, tmp, a->addr.v6) != 1)
-			return -EINVAL;
-		a->family = AF_INET6;
-	} else {
-		if (cidr > 32 || cc_parse_ipv4(tmp, &a->addr.v4) < 0)
-			return -EINVAL;
-		a->family = AF_INET;
-	}
+	if (inet_pton(AF_INET6, tmp, a->addr.v6) != 1)
+		return -EINVAL;
+	a->family = AF_INET6;
 	a->cidr = (uint8_t)cidr;
 	return 0;
 }
@@ -320,17 +322,10 @@ int wg_uapi_present(const char *ifname)
 	return 1;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One request, one reply ending in a blank line, under a deadline. */
 static int uapi_exchange(const char *ifname, const char *req, size_t req_len, struct cc_buf *reply)
 {
-	int64_t deadline = mono_ms() + UAPI_TIMEOUT_MS;
+	int64_t deadline = cc_mono_ms() + UAPI_TIMEOUT_MS;
 	size_t off = 0;
 	int fd = uapi_connect(ifname), r = 0;
 
@@ -349,7 +344,7 @@ static int uapi_exchange(const char *ifname, const char *req, size_t req_len, st
 	for (;;) {
 		char chunk[4096];
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int left = (int)(deadline - mono_ms());
+		int left = (int)(deadline - cc_mono_ms());
 		ssize_t n;
 
 		if (reply->len >= 2 && reply->buf[reply->len - 1] == '\n' &&

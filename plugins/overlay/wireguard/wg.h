@@ -1,7 +1,7 @@
 /* Internal interfaces of the wireguard overlay plugin.  Nothing here is
  * part of the plugin ABI; the modules are split by concern:
- *   wg-util.c    growable buffer, IPv4/CIDR parsing, names
- *   (files: cc_write_file_atomic/cc_read_file, maps: cp_map, from plugins/common)
+ *   wg-util.c    the pool and interface-name rules
+ *   (buffers, IPv4/CIDR parsing, files: common/cc-*.h; maps: plugins/common)
  *   wg-keys.c    X25519 keys (libcrypto), base64/hex, the key file
  *   wg-alloc.c   the controller's address leases inside the pool
  *   wg-index.c   the controller's versioned index of the mesh (node
@@ -29,7 +29,9 @@
 
 #include <clusterctl/plugin.h>
 
+#include "cc-buf.h"
 #include "cc-file.h"
+#include "cc-net.h"
 #include "plugin-map.h"
 
 #define WG_KEY_LEN 32
@@ -46,27 +48,8 @@
 #define WG_CGNAT_NET 0x64400000u /* 100.64.0.0 */
 #define WG_CGNAT_PREFIX 10
 
-/* ---- wg-util.c -------------------------------------------------------- */
-struct cc_buf {
-	char *buf;
-	size_t len, cap;
-	bool oom;
-};
-#define CC_BUF_INIT {NULL, 0, 0, false}
-void cc_buf_append(struct cc_buf *b, const void *s, size_t n);
-void cc_buf_puts(struct cc_buf *b, const char *s);
-void cc_buf_printf(struct cc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *cc_buf_detach(struct cc_buf *b); /* NULL after oom */
-void cc_buf_free(struct cc_buf *b);
-
-/* Addresses are host byte order uint32_t throughout the plugin. */
-int cc_parse_ipv4(const char *s, uint32_t *out);          /* dotted quad only */
-int cc_parse_cidr(const char *s, uint32_t *addr, uint8_t *plen); /* "a.b.c.d/n" */
-/* "a.b.c.d:port", port 1..65535 */
-int wg_parse_endpoint(const char *s, uint32_t *addr, uint16_t *port);
-void cc_format_ipv4(uint32_t a, char out[16]);
-uint32_t cc_ipv4_mask(uint8_t plen);
-bool cc_ipv4_in_net(uint32_t a, uint32_t net, uint8_t plen);
+/* ---- wg-util.c ---------------------------------------------------------
+ * Addresses are host byte order uint32_t throughout the plugin (cc-net.h). */
 /* A pool: an aligned IPv4 network inside 100.64.0.0/10 with room for the
  * master and at least one node (prefix 10..30).  err is static text. */
 int wg_parse_pool(const char *s, uint32_t *net, uint8_t *plen, const char **err);

@@ -75,6 +75,9 @@
 
 #include <clusterctl/plugin.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
+#include "cc-net.h"
 #include "plugin-host.h"
 #include "plugin-json.h"
 #include "wg.h"

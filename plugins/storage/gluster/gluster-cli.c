@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc-buf.h"
 #include "gluster-cli.h"
 #include "plugin-json.h"
 

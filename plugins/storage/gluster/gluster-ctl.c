@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "cc-buf.h"
+#include "cc-time.h"
 #include "gluster-cli.h"
 #include "gluster-ctl.h"
 #include "gluster-node.h"
@@ -80,12 +82,6 @@ struct gl_ctl {
 	size_t n_roster, cap_roster;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void job_free(struct job *j)
 {

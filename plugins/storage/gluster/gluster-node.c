@@ -14,6 +14,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
 #include "gluster-node.h"
 #include "cc-file.h"
 #include "plugin-json.h"

@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "cc-buf.h"
 #include "gluster-node.h"
 #include "gluster-plan.h"
 #include "plugin-json.h"

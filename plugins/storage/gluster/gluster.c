@@ -96,6 +96,9 @@
 
 #include <clusterctl/plugin.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
+#include "cc-net.h"
 #include "gluster-cli.h"
 #include "gluster-ctl.h"
 #include "gluster-node.h"
@@ -662,19 +665,17 @@ out:
 static void payload_save(const struct gluster_state *st, const char *json)
 {
 	const char *dir = st->host->data_dir(st->host->ctx);
-	char *path = NULL, *tmp = NULL;
-	FILE *f;
-	if (!dir || asprintf(&path, "%s/payload.json", dir) < 0 || asprintf(&tmp, "%s.new", path) < 0)
-		goto out;
-	f = fopen(tmp, "we");
-	if (!f)
-		goto out;
-	fputs(json, f);
-	if (fclose(f) == 0)
-		rename(tmp, path);
-out:
+	char *path = dir ? cc_strdupf("%s/payload.json", dir) : NULL;
+	int r;
+
+	if (!path)
+		return;
+	/* A cache: observe() without it reports no brick until the next
+	 * plan, so a failed write is a warning, not a failed ensure. */
+	r = cc_write_file_atomic(path, json, strlen(json), 0600);
+	if (r < 0)
+		st->host->log(st->host->ctx, CLUSTERCTL_LOG_WARN, "cannot save %s: %s", path, strerror(-r));
 	free(path);
-	free(tmp);
 }
 
 static char *payload_load(const struct gluster_state *st)

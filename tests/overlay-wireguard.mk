@@ -1,4 +1,4 @@
-# tests: wireguard
+# tests: the wireguard overlay plugin
 if BUILD_OVERLAY_WIREGUARD
 WG_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/plugins/overlay/wireguard \
 	-I$(top_srcdir)/plugins/common \
@@ -16,14 +16,14 @@ check_PROGRAMS += tests/unit/test-wg-plan
 TESTS += tests/unit/test-wg-plan
 tests_unit_test_wg_plan_SOURCES = tests/unit/test-wg-plan.c tests/unit/wg-mesh.h \
 	plugins/overlay/wireguard/wireguard.c
-tests_unit_test_wg_plan_CPPFLAGS = -I$(top_srcdir)/include
+tests_unit_test_wg_plan_CPPFLAGS = -I$(top_srcdir)/include $(COMMON_CPPFLAGS)
 tests_unit_test_wg_plan_CFLAGS = $(WG_TEST_CFLAGS)
 tests_unit_test_wg_plan_LDADD = $(WG_TEST_LDADD)
 # 10,000 nodes through the controller's plan and node events.
 check_PROGRAMS += tests/unit/test-wg-scale
 TESTS += tests/unit/test-wg-scale
 tests_unit_test_wg_scale_SOURCES = tests/unit/test-wg-scale.c tests/unit/wg-mesh.h
-tests_unit_test_wg_scale_CPPFLAGS = -I$(top_srcdir)/include
+tests_unit_test_wg_scale_CPPFLAGS = -I$(top_srcdir)/include $(COMMON_CPPFLAGS)
 tests_unit_test_wg_scale_CFLAGS = $(WG_TEST_CFLAGS)
 tests_unit_test_wg_scale_LDADD = $(WG_TEST_LDADD)
 endif
