@@ -170,6 +170,18 @@ static const char *h_data_dir(void *vctx) { return ((struct host_ctx *)vctx)->da
 #define RUN_RESULT_V1 (offsetof(struct clusterctl_run_result, err_len) + sizeof(size_t))
 #define HTTP_RESPONSE_V1 (offsetof(struct clusterctl_http_response, content_type) + sizeof(char *))
 
+/* The plugin set the size of the struct the host fills (its _INIT
+ * macro), or the call is refused and logged: the host must not write
+ * past what the plugin has. */
+static bool size_set(const struct host_ctx *ctx, uint64_t have, size_t need, const char *call, const char *init)
+{
+	if (have >= need)
+		return true;
+	log_error("%s called %s without setting its struct_size (initialise it with %s): refused", ctx->label, call,
+		  init);
+	return false;
+}
+
 static int h_run(void *vctx, const char *const argv[], const char *const env_extra[],
 		 const char *stdin_data, int timeout_ms, struct clusterctl_run_result *res)
 {
@@ -178,12 +190,8 @@ static int h_run(void *vctx, const char *const argv[], const char *const env_ext
 	uint64_t size;
 	int r;
 
-	if (!res || res->struct_size < RUN_RESULT_V1) {
-		log_error("%s called run() without setting run_result.struct_size (initialise it with "
-			  "CLUSTERCTL_RUN_RESULT_INIT): nothing was run",
-			  ctx->label);
+	if (!res || !size_set(ctx, res->struct_size, RUN_RESULT_V1, "run()", "CLUSTERCTL_RUN_RESULT_INIT"))
 		return -EINVAL;
-	}
 	size = res->struct_size;
 	if (argv && argv[0])
 		log_debug("running program=%s plugin=%s", argv[0], ctx->desc->name);
@@ -212,12 +220,9 @@ static int h_http_unix(void *vctx, const char *sock, const char *method, const c
 	uint64_t size;
 	int r;
 
-	if (!resp || resp->struct_size < HTTP_RESPONSE_V1) {
-		log_error("%s called http_unix() without setting http_response.struct_size (initialise it "
-			  "with CLUSTERCTL_HTTP_RESPONSE_INIT): no request was made",
-			  ctx->label);
+	if (!resp ||
+	    !size_set(ctx, resp->struct_size, HTTP_RESPONSE_V1, "http_unix()", "CLUSTERCTL_HTTP_RESPONSE_INIT"))
 		return -EINVAL;
-	}
 	size = resp->struct_size;
 	r = http_unix_request(sock, method, url, headers, body, body_len, timeout_ms, &full);
 	memcpy(resp, &full, size < sizeof full ? size : sizeof full);
@@ -294,7 +299,7 @@ static int h_ip_rank(void *vctx, const struct clusterctl_ip_query *q, struct clu
 
 	*out = NULL;
 	*n = 0;
-	if (q && q->struct_size < IP_QUERY_V1)
+	if (q && !size_set(ctx, q->struct_size, IP_QUERY_V1, "ip_rank()", "CLUSTERCTL_IP_QUERY_INIT"))
 		return -EINVAL;
 	if ((r = nl_addr_list(&all, &cnt)) < 0)
 		return r;

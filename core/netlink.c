@@ -707,15 +707,28 @@ int nl_addr_del(const char *ifname, const char *addr, uint8_t prefixlen)
 	return addr_change(false, ifname, addr, prefixlen);
 }
 
-int nl_link_add(const char *ifname, const char *kind)
+/* One built rtnetlink request on a socket of its own, acknowledged. */
+static int request_once(void *req, struct nlmsghdr *nlh)
 {
 	struct nl_io io = {0};
 	struct nl_reply r = {0};
+	int rc;
+
+	if ((rc = nl_open(&io)) < 0)
+		return rc;
+	nlh->nlmsg_seq = ++io.seq;
+	rc = nl_exchange(&io, req, (int)nlh->nlmsg_len, &r);
+	nl_reply_reset(&r);
+	nl_close(&io);
+	return rc;
+}
+
+int nl_link_add(const char *ifname, const char *kind)
+{
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *nlh;
 	struct nlattr *info;
 	char req[NL_REQ_BUF];
-	int rc;
 
 	if (!ifname_ok(ifname) || !kind || !*kind || strlen(kind) > 32)
 		return -EINVAL;
@@ -729,23 +742,14 @@ int nl_link_add(const char *ifname, const char *kind)
 	    !mnl_attr_put_strz_check(nlh, sizeof req, IFLA_INFO_KIND, kind))
 		return -ENOBUFS;
 	mnl_attr_nest_end(nlh, info);
-	if ((rc = nl_open(&io)) < 0)
-		return rc;
-	nlh->nlmsg_seq = ++io.seq;
-	rc = nl_exchange(&io, req, (int)nlh->nlmsg_len, &r);
-	nl_reply_reset(&r);
-	nl_close(&io);
-	return rc;
+	return request_once(req, nlh);
 }
 
 int nl_link_del(const char *ifname)
 {
-	struct nl_io io = {0};
-	struct nl_reply r = {0};
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *nlh;
 	char req[NL_REQ_BUF];
-	int rc;
 
 	if (!ifname_ok(ifname))
 		return -EINVAL;
@@ -756,13 +760,7 @@ int nl_link_del(const char *ifname)
 	ifi->ifi_family = AF_UNSPEC;
 	if (!mnl_attr_put_strz_check(nlh, sizeof req, IFLA_IFNAME, ifname))
 		return -ENOBUFS;
-	if ((rc = nl_open(&io)) < 0)
-		return rc;
-	nlh->nlmsg_seq = ++io.seq;
-	rc = nl_exchange(&io, req, (int)nlh->nlmsg_len, &r);
-	nl_reply_reset(&r);
-	nl_close(&io);
-	return rc;
+	return request_once(req, nlh);
 }
 
 /* ------------------------------------------------------ transactions */

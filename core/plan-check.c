@@ -273,12 +273,10 @@ bool json_text_valid(const char *s, size_t max, bool object)
 static int fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(char **err, const char *fmt, ...)
 {
-	struct cc_buf sb = CC_BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	cc_buf_vprintf(&sb, fmt, ap);
+	*err = cc_vstrdupf(fmt, ap);
 	va_end(ap);
-	*err = cc_buf_detach(&sb);
 	return -EINVAL;
 }
 

@@ -2,7 +2,7 @@
 # IP detection on it (ranking, `clusterctl ip`)
 check_PROGRAMS += tests/unit/test-netlink tests/unit/test-netlink-live tests/unit/test-ipdetect
 TESTS += tests/unit/test-netlink tests/unit/test-netlink-live tests/unit/test-ipdetect
-tests_unit_test_netlink_SOURCES = tests/unit/test-netlink.c
+tests_unit_test_netlink_SOURCES = tests/unit/test-netlink.c tests/unit/hex-fixture.h
 tests_unit_test_netlink_CFLAGS = $(AM_CFLAGS) $(MNL_CFLAGS) \
 	-DFIXTURES='"$(abs_top_srcdir)/tests/fixtures/netlink"' \
 	-DWG_FIXTURES='"$(abs_top_srcdir)/tests/fixtures/wireguard"'

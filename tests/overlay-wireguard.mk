@@ -38,7 +38,7 @@ EXTRA_DIST += tests/fixtures/wireguard/README tests/fixtures/wireguard/uapi-get-
 if BUILD_OVERLAY_WIREGUARD
 check_PROGRAMS += tests/unit/test-wg-genl
 TESTS += tests/unit/test-wg-genl
-tests_unit_test_wg_genl_SOURCES = tests/unit/test-wg-genl.c
+tests_unit_test_wg_genl_SOURCES = tests/unit/test-wg-genl.c tests/unit/hex-fixture.h
 tests_unit_test_wg_genl_CFLAGS = $(WG_TEST_CFLAGS) -I$(top_srcdir)/core
 tests_unit_test_wg_genl_LDADD = $(WG_TEST_LDADD) core/libclusterctl-core.la $(MNL_LIBS)
 endif

@@ -147,3 +147,12 @@ int cp_plan_record(const char *observed_json, char **record_json)
 	free(addr);
 	return *record_json ? 0 : -ENOMEM;
 }
+
+void cp_thread_stop(pthread_t thr, pthread_mutex_t *mu, pthread_cond_t *cv, bool *stop)
+{
+	pthread_mutex_lock(mu);
+	*stop = true;
+	pthread_cond_broadcast(cv);
+	pthread_mutex_unlock(mu);
+	pthread_join(thr, NULL);
+}

@@ -5,6 +5,8 @@
 #ifndef CLUSTERCTL_PLUGIN_HOST_H
 #define CLUSTERCTL_PLUGIN_HOST_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +52,10 @@ int cp_ensure_out_set(const struct clusterctl_host *h, struct clusterctl_ensure_
 /* Free what an ensure()/master_prepare() answer holds and zero it (the
  * host, or a plugin calling its own ensure). */
 void cp_ensure_out_free(struct clusterctl_ensure_out *out);
+
+/* fini() of a plugin with a worker thread: set *stop under mu, wake the
+ * thread through cv and join it (clusterctl-plugin(7), THREADS). */
+void cp_thread_stop(pthread_t thr, pthread_mutex_t *mu, pthread_cond_t *cv, bool *stop);
 
 /* Fail an operation with a helper's message: host->error(err, or
  * strerror(-r) when there is none), err freed, r returned. */

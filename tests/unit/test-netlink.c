@@ -21,6 +21,7 @@
 
 #include "netlink.h"
 #include "../tap.h"
+#include "hex-fixture.h"
 
 #define ARRAY_SIZE_(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -526,29 +527,12 @@ static void test_retry(const struct fixture *fl, const struct fixture *fa)
 
 /* ---- generic netlink family lookup and plugin transactions ------------ */
 
-/* The wireguard fixtures (tests/fixtures/wireguard/genl-*.hex): hex pairs,
- * '#' comments. */
+/* The wireguard fixtures (tests/fixtures/wireguard/genl-*.hex). */
 static size_t load_wg_hex(const char *name, uint8_t *out, size_t max)
 {
-	char path[512], line[256];
-	size_t n = 0;
-	FILE *f;
+	char path[512];
 	snprintf(path, sizeof path, "%s/%s", WG_FIXTURES, name);
-	if (!(f = fopen(path, "r")))
-		return 0;
-	while (fgets(line, sizeof line, f)) {
-		char *p = line;
-		unsigned v;
-		int used;
-		if (line[0] == '#')
-			continue;
-		while (n < max && sscanf(p, "%2x%n", &v, &used) == 1) {
-			out[n++] = (uint8_t)v;
-			p += used;
-		}
-	}
-	fclose(f);
-	return n;
+	return load_hex_path(path, out, max);
 }
 
 static void test_genl_family(void)

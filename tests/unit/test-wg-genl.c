@@ -22,6 +22,7 @@
 #include <linux/netlink.h>
 #include <linux/wireguard.h>
 
+#include "hex-fixture.h"
 #include "netlink.h"
 #include "tap.h"
 #include "wg.h"
@@ -29,26 +30,9 @@
 static size_t load_hex(const char *name, uint8_t *out, size_t max)
 {
 	const char *top = getenv("top_srcdir");
-	char path[512], line[256];
-	size_t n = 0;
-	FILE *f;
-
+	char path[512];
 	snprintf(path, sizeof path, "%s/tests/fixtures/wireguard/%s", top ? top : "..", name);
-	if (!(f = fopen(path, "r")))
-		return 0;
-	while (fgets(line, sizeof line, f)) {
-		char *p = line;
-		unsigned v;
-		int used;
-		if (line[0] == '#')
-			continue;
-		while (n < max && sscanf(p, "%2x%n", &v, &used) == 1) {
-			out[n++] = (uint8_t)v;
-			p += used;
-		}
-	}
-	fclose(f);
-	return n;
+	return load_hex_path(path, out, max);
 }
 
 static void hexdump_diff(const uint8_t *got, size_t gl, const uint8_t *want, size_t wl)

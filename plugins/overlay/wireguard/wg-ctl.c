@@ -38,6 +38,7 @@
 
 #include "cc-file.h"
 #include "cc-time.h"
+#include "plugin-host.h"
 #include "plugin-json.h"
 #include "wg.h"
 
@@ -263,13 +264,8 @@ void wg_ctl_free(struct wg_ctl *c)
 {
 	if (!c)
 		return;
-	if (c->thr_started) {
-		pthread_mutex_lock(&c->mu);
-		c->stop = true;
-		pthread_cond_broadcast(&c->cv);
-		pthread_mutex_unlock(&c->mu);
-		pthread_join(c->thr, NULL);
-	}
+	if (c->thr_started)
+		cp_thread_stop(c->thr, &c->mu, &c->cv, &c->stop);
 	wg_index_free(&c->idx);
 	cp_map_free(&c->legacy, free_ptr);
 	free(c->pend_id);

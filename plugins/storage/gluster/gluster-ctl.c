@@ -13,6 +13,7 @@
 #include "gluster-cli.h"
 #include "gluster-ctl.h"
 #include "gluster-node.h"
+#include "plugin-host.h"
 #include "plugin-json.h"
 #include "plugin-map.h"
 
@@ -520,13 +521,8 @@ void gl_ctl_free(struct gl_ctl *c)
 {
 	if (!c)
 		return;
-	if (c->thr_started) {
-		pthread_mutex_lock(&c->mu);
-		c->stop = true;
-		pthread_cond_broadcast(&c->cv);
-		pthread_mutex_unlock(&c->mu);
-		pthread_join(c->thr, NULL);
-	}
+	if (c->thr_started)
+		cp_thread_stop(c->thr, &c->mu, &c->cv, &c->stop);
 	while (c->q) {
 		struct job *j = c->q;
 		c->q = j->next;
