@@ -3,6 +3,7 @@
  *   loadgen --addr 127.0.0.1:7000 --nodes 10000 --requests 20000 \
  *           --concurrency 64 [--secret S] [--manager-every K] \
  *           [--overlay wireguard] [--storage gluster] [--phases new,sync,heartbeat]
+ *           [--server-pid PID]
  *
  * Without --phases, request i registers node (i mod N) as a worker (every
  * K-th node a manager), one connection per request, as protocol.md says.
@@ -17,7 +18,10 @@
  * gluster: each node sends Observed.Storage of a client (GlusterCapable
  * false).  A request that fails to connect or is reset is retried (up to
  * 5 times).  Prints registrations/s, latency p50/p99/max, the answers by
- * Status and the answer sizes. */
+ * Status and the answer sizes.  --server-pid P: also the CPU time process
+ * P (the controller) used per request in the phase (user+system, from
+ * /proc/P/stat), which the load of other processes on the machine moves
+ * far less than the rate. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -160,7 +164,36 @@ static bool take_answer(struct slot *s, struct stats *st)
 	return more;
 }
 
-static void print_stats(const char *phase, const struct stats *st, double secs)
+static long server_pid;
+
+/* CPU seconds (user + system) process server_pid has used, or -1. */
+static double server_cpu(void)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut, st;
+	ssize_t n;
+	int fd;
+
+	if (server_pid <= 0)
+		return -1;
+	snprintf(path, sizeof path, "/proc/%ld/stat", server_pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	/* Fields after the command name (which may hold spaces and ')'):
+	 * state(3) ... utime(14) stime(15). */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static void print_stats(const char *phase, const struct stats *st, double secs, double cpu)
 {
 	qsort(st->lat, (size_t)st->done, sizeof *st->lat, cmpd);
 	printf("phase=%s requests=%ld concurrency=%ld nodes=%ld seconds=%.3f rate=%.0f/s p50=%.2fms p99=%.2fms "
@@ -170,6 +203,9 @@ static void print_stats(const char *phase, const struct stats *st, double secs)
 	       st->done ? st->lat[(size_t)((double)st->done * 0.99)] * 1e3 : 0,
 	       st->done ? st->lat[st->done - 1] * 1e3 : 0, st->ready, st->waiting, st->error, st->failed, st->retries,
 	       st->done ? st->bytes / (size_t)st->done : 0, st->max_bytes, st->unchanged, st->more);
+	if (cpu >= 0 && st->done)
+		printf("phase=%s server_cpu=%.2fs server_cpu_per_request=%.0fus\n", phase, cpu,
+		       cpu * 1e6 / (double)st->done);
 	fflush(stdout);
 }
 
@@ -194,7 +230,7 @@ static int run_phase(enum phase ph, long total, struct slot *slots)
 	struct stats st = {0};
 	struct epoll_event evs[256];
 	long next = 0, active = 0, c = conc < total ? conc : total;
-	double t_start = now();
+	double t_start = now(), cpu_start = server_cpu();
 
 	for (long i = 0; i < c; i++) {
 		slots[i].req = next++;
@@ -281,8 +317,9 @@ static int run_phase(enum phase ph, long total, struct slot *slots)
 			}
 		}
 	}
+	double cpu_end = server_cpu();
 	print_stats(ph == PH_PLAIN ? "all" : ph == PH_NEW ? "new" : ph == PH_SYNC ? "sync" : "heartbeat", &st,
-		    now() - t_start);
+		    now() - t_start, cpu_start >= 0 && cpu_end >= 0 ? cpu_end - cpu_start : -1);
 	free(st.lat);
 	return st.failed || st.error ? 1 : 0;
 }
@@ -312,6 +349,8 @@ int main(int argc, char **argv)
 			gluster = !strcmp(argv[i + 1], "gluster");
 		else if (!strcmp(argv[i], "--phases"))
 			phases = argv[i + 1];
+		else if (!strcmp(argv[i], "--server-pid"))
+			server_pid = atol(argv[i + 1]);
 		else {
 			fprintf(stderr, "loadgen: unknown option %s\n", argv[i]);
 			return 2;

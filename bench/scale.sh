@@ -13,7 +13,8 @@
 # The gluster controller reads its volume from a fake CLI on recorded
 # answers (bench/fake-gluster): a real replica-3 volume would measure
 # glusterd, not the controller, and client plans never call it.
-# Phases, each its own line per mode and size (bench/loadgen):
+# Phases, each its own line per mode and size (bench/loadgen), plus the
+# controller's CPU time per request in that phase (--server-pid):
 #   new        every node's first registration
 #   sync       wireguard: every node registers until it holds the whole
 #              peer list (pages); others: one more registration each
@@ -32,7 +33,7 @@ trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done' EXIT
 
 "$B/bench/fake-docker" "$W/docker.sock" "$S/tests/fixtures/docker/swarm.json" \
 	"$S/tests/fixtures/docker/info-manager.json" &
-PIDS+=($!)
+PIDS+=("$!")
 
 plugins() { # plugins DIR SO...: a plugin dir with these modules
 	local d=$1 so
@@ -65,7 +66,7 @@ for N in $SIZES; do
 			--docker-socket "$W/docker.sock" --advertise-addr 127.0.0.1 --log-level warn \
 			--max-connections 4096 $FLAGS >"$R/serve.log" 2>&1 &
 		CPID=$!
-		PIDS+=($CPID)
+		PIDS+=("$CPID")
 		PORT=
 		for _ in $(seq 1 100); do
 			PORT=$(ss -ltnp 2>/dev/null | awk -v pid="pid=$CPID," '$0 ~ pid {split($4, a, ":"); print a[length(a)]}' | head -1)
@@ -76,7 +77,7 @@ for N in $SIZES; do
 		echo "== nodes=$N mode=$mode"
 		# shellcheck disable=SC2086
 		"$B/bench/loadgen" --addr "127.0.0.1:$PORT" --nodes "$N" --concurrency "$CONC" --manager-every 1000 \
-			--phases "$PH" $LG | sed "s/^/mode=$mode /"
+			--phases "$PH" --server-pid "$CPID" $LG | sed "s/^/mode=$mode /"
 		echo "mode=$mode nodes=$N controller_rss=$(awk '/VmRSS/ {print $2 $3}' /proc/$CPID/status)"
 		kill -TERM "$CPID"
 		wait "$CPID"
