@@ -76,9 +76,57 @@ static bool json_value_start(const char *p, size_t n)
 	return false;
 }
 
+/* How many bytes at the end of p[0..n) are the start of a UTF-8
+ * character whose remaining bytes have not arrived: 0 to 3. */
+static size_t utf8_cut(const char *p, size_t n)
+{
+	for (size_t i = 1; i <= 3 && i <= n; i++) {
+		unsigned char c = (unsigned char)p[n - i];
+		size_t want;
+		if ((c & 0xc0) == 0x80)
+			continue; /* a continuation byte: look further back */
+		want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		return want > i ? i : 0;
+	}
+	return 0;
+}
+
+static int feed_bytes(struct framer *f, const char *buf, size_t len, bool may_hold);
+
 int framer_feed(struct framer *f, const char *buf, size_t len)
 {
-	size_t avail, n, start = 0;
+	if (f->ncarry && f->state == FRAME_MORE && len) {
+		/* Finish the held-back character with the bytes that continue
+		 * it, feed it whole, then the rest as usual. */
+		unsigned char lead = (unsigned char)f->carry[0];
+		size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2, k = 0;
+		char seq[4];
+
+		memcpy(seq, f->carry, f->ncarry);
+		while (f->ncarry + k < want && k < len && ((unsigned char)buf[k] & 0xc0) == 0x80) {
+			seq[f->ncarry + k] = buf[k];
+			k++;
+		}
+		if (f->ncarry + k < want) {
+			if (k < len)
+				return frame_fail(f, "request is not valid JSON: invalid utf-8 string (near "
+						     "byte %zu)",
+						  f->total + f->ncarry + k);
+			memcpy(f->carry, seq, f->ncarry + k); /* still not all there */
+			f->ncarry += k;
+			return f->state;
+		}
+		f->ncarry = 0;
+		feed_bytes(f, seq, want, false);
+		buf += k;
+		len -= k;
+	}
+	return feed_bytes(f, buf, len, true);
+}
+
+static int feed_bytes(struct framer *f, const char *buf, size_t len, bool may_hold)
+{
+	size_t avail, n, held = 0, start = 0;
 	struct json_object *o;
 	enum json_tokener_error jerr;
 
@@ -113,7 +161,11 @@ int framer_feed(struct framer *f, const char *buf, size_t len)
 					  (unsigned char)buf[start]);
 		}
 	}
-	o = json_tokener_parse_ex(f->tok, buf + start, (int)(n - start));
+	/* A character cut by the end of this piece waits for the next one
+	 * (unless the piece goes past the limit: that is an error anyway). */
+	if (may_hold && n == len)
+		held = utf8_cut(buf + start, n - start);
+	o = json_tokener_parse_ex(f->tok, buf + start, (int)(n - start - held));
 	jerr = json_tokener_get_error(f->tok);
 	if (o) {
 		size_t end = start + json_tokener_get_parse_end(f->tok);
@@ -126,7 +178,9 @@ int framer_feed(struct framer *f, const char *buf, size_t len)
 		return frame_fail(f, "request is not valid JSON: %s (near byte %zu)",
 				  json_tokener_error_desc(jerr),
 				  f->total + start + json_tokener_get_parse_end(f->tok));
-	f->total += n;
+	memcpy(f->carry, buf + n - held, held);
+	f->ncarry = held;
+	f->total += n - held;
 	if (n < len)
 		return frame_fail(f, "request is larger than %zu bytes", f->max);
 	return f->state;

@@ -46,6 +46,11 @@ struct framer {
 	int state;        /* enum frame_state */
 	struct json_object *obj; /* the request once FRAME_DONE (owned) */
 	char *err;        /* why, once FRAME_ERROR (owned) */
+	/* The start of a UTF-8 character cut by the end of the last feed,
+	 * held back until the rest arrives (json-c checks UTF-8 one call
+	 * at a time and would refuse the halves). */
+	char carry[3];
+	size_t ncarry;
 };
 
 int framer_init(struct framer *f, size_t max_bytes);
