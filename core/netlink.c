@@ -381,6 +381,15 @@ static int parse_done(const struct nlmsghdr *nlh, struct nl_reply *r)
 	return 0;
 }
 
+/* mnl_nlmsg_ok() of libmnl 1.0.4 compares nlmsg_len as a signed int: a
+ * length of 2 GiB or more passes, and the attribute walk and
+ * mnl_nlmsg_next() then run past the datagram (found by
+ * tests/fuzz/fuzz-netlink). */
+static bool msg_fits(const struct nlmsghdr *nlh, int rem)
+{
+	return mnl_nlmsg_ok(nlh, rem) && nlh->nlmsg_len <= (uint32_t)rem;
+}
+
 int nl_parse(const void *buf, size_t len, uint32_t seq, uint32_t portid, struct nl_reply *r)
 {
 	const struct nlmsghdr *nlh = buf;
@@ -389,9 +398,9 @@ int nl_parse(const void *buf, size_t len, uint32_t seq, uint32_t portid, struct 
 	if (!buf || len > INT_MAX)
 		return -EMSGSIZE;
 	rem = (int)len;
-	if (!mnl_nlmsg_ok(nlh, rem))
+	if (!msg_fits(nlh, rem))
 		return -EBADMSG;
-	while (mnl_nlmsg_ok(nlh, rem)) {
+	while (msg_fits(nlh, rem)) {
 		if (!mnl_nlmsg_portid_ok(nlh, portid))
 			return -ESRCH;
 		if (!mnl_nlmsg_seq_ok(nlh, seq))

@@ -60,6 +60,11 @@ static void hexdump_diff(const uint8_t *got, size_t gl, const uint8_t *want, siz
 			hexdump_diff(got, gl, want, wl);                                           \
 	} while (0)
 
+static int device_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return wg_genl_parse_device(nlh, data) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
 int main(void)
 {
 	uint8_t buf[8192], want[4096];
@@ -72,7 +77,7 @@ int main(void)
 
 	if (*(uint8_t *)&probe != 1)
 		return skip_all("fixtures are little-endian netlink messages");
-	plan(27);
+	plan(29);
 	memset(k1, 0x11, sizeof k1);
 	memset(k2, 0x22, sizeof k2);
 	for (int i = 0; i < 32; i++) {
@@ -163,6 +168,19 @@ int main(void)
 		/* PRIVATE_KEY at offset 36: shorten it to 31 bytes (len 35). */
 		bad[36] = 35;
 		ok(wg_genl_parse_device((struct nlmsghdr *)bad, &d) < 0, "a 31-byte key is refused");
+		wg_device_free(&d);
+		/* A message claiming 2 GiB or more: libmnl 1.0.4 lets it
+		 * through as a negative int and then jumps out of the buffer
+		 * (found by tests/fuzz/fuzz-wg-genl). */
+		bl = load_hex("genl-get-reply-1.hex", bad, sizeof bad);
+		((struct nlmsghdr *)bad)->nlmsg_len = 0xdaffb800u;
+		errno = 0;
+		ok(wg_genl_cb_run(bad, bl, 0, 0, device_cb, &d) == MNL_CB_ERROR && errno == EBADMSG && d.n_peers == 0,
+		   "a message claiming more than the datagram is refused before it is read");
+		wg_device_free(&d);
+		bl = load_hex("genl-get-reply-1.hex", bad, sizeof bad);
+		ok(wg_genl_cb_run(bad, bl, 0, 0, device_cb, &d) == MNL_CB_OK && d.n_peers == 1,
+		   "a whole message is read through it");
 		wg_device_free(&d);
 	}
 

@@ -4,6 +4,7 @@
  * constructed messages; this machine's kernel has no WireGuard, so the
  * socket half is exercised only up to the family lookup (ENOENT). */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -430,6 +431,23 @@ static int talk_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+int wg_genl_cb_run(const void *buf, size_t len, uint32_t seq, uint32_t portid,
+		   int (*cb)(const struct nlmsghdr *nlh, void *data), void *data)
+{
+	const struct nlmsghdr *nlh = buf;
+	int rem = len > INT_MAX ? INT_MAX : (int)len;
+
+	/* mnl_nlmsg_ok() of libmnl 1.0.4 compares nlmsg_len as a signed
+	 * int: a length of 2 GiB or more passes, and mnl_cb_run() then
+	 * jumps out of the buffer (found by tests/fuzz/fuzz-wg-genl). */
+	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem))
+		if (nlh->nlmsg_len > (uint32_t)rem) {
+			errno = EBADMSG;
+			return MNL_CB_ERROR;
+		}
+	return mnl_cb_run(buf, len, seq, portid, cb, data);
+}
+
 static int nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, struct talk *t)
 {
 	char *buf = malloc(DUMP_BUF);
@@ -450,7 +468,7 @@ static int nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, struct talk *t)
 			r = -errno;
 			break;
 		}
-		r = mnl_cb_run(buf, (size_t)n, seq, portid, talk_cb, t);
+		r = wg_genl_cb_run(buf, (size_t)n, seq, portid, talk_cb, t);
 		if (r == MNL_CB_STOP) {
 			r = 0;
 			break;
