@@ -1,0 +1,117 @@
+/* The gluster plugin's JSON (plugins/storage/gluster/): Observed.Storage
+ * and the per-node record the controller reads (gp_obs_parse,
+ * gp_record_parse), the other nodes' records (gp_cluster_parse), and the
+ * StoragePayload a node reads (payload_parse, static in gluster.c, which
+ * is compiled into this target for it).
+ *
+ * What must hold: nothing unchecked comes out (paths pass gn_path_ok,
+ * texts hold no control bytes, roles are known); a record survives being
+ * written and read back; and whatever a node reported, the payload the
+ * controller then writes (gp_decide, gp_payload_json) is one the node
+ * accepts. */
+#include "gluster.c"
+
+#include "fuzz.h"
+
+static bool clean(const char *s)
+{
+	if (!s)
+		return true;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20)
+			return false;
+	return true;
+}
+
+static bool same(const char *a, const char *b) { return a && b ? strcmp(a, b) == 0 : a == b; }
+
+static void check_record(const struct gp_record *r)
+{
+	char *text;
+	struct gp_record back;
+
+	fuzz_require(!r->role || !strcmp(r->role, GP_ROLE_BRICK) || !strcmp(r->role, GP_ROLE_CLIENT),
+		     "a record's role is brick, client or none");
+	fuzz_require(!r->brick || gn_path_ok(r->brick), "a record's brick is a sane path");
+	fuzz_require(clean(r->host), "a record's host is clean");
+	text = gp_record_json(r);
+	fuzz_require(text != NULL, "a record is written");
+	gp_record_parse(text, &back);
+	fuzz_require(same(back.role, r->role) && same(back.brick, r->brick) && same(back.host, r->host) &&
+			     back.ready == r->ready && back.on_root == r->on_root,
+		     "a record reads back as it was written");
+	gp_record_free(&back);
+	free(text);
+}
+
+/* A node with these facts registers with a controller whose volume does
+ * not exist yet, beside the others; the node must take the answer. */
+static void controller_answers(const struct gp_obs *obs, const struct gp_record *rec,
+			       struct gp_other *others, size_t n_others)
+{
+	static const struct gp_cfg cfg = {.volume = "clusterctl", .mount = "/data/GlusterFS/0001",
+					  .replica = 3, .brick_dir = "/data/glusterfs/bricks"};
+	struct gp_view view = {.loaded = true};
+	struct gp_node node = {.node_id = "n1", .ip = "192.0.2.5", .capable = true, .obs = *obs, .rec = *rec,
+			       .others = others, .n_others = n_others};
+	struct gp_answer ans;
+	struct payload p;
+	char *payload, *err = NULL;
+
+	fuzz_require(gp_decide(&cfg, &view, &node, &ans) == 0, "the controller decides");
+	payload = gp_payload_json(&cfg, NULL, &ans);
+	fuzz_require(payload != NULL, "the payload is written");
+	if (payload_parse(payload, &p, &err) < 0)
+		fuzz_fail(__FILE__, __LINE__, err ? err : "the node refuses the controller's payload");
+	payload_free(&p);
+	free(payload);
+	gp_answer_free(&ans);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *json = fuzz_strdup(data, size), *err = NULL;
+	struct gp_obs obs;
+	struct gp_record rec;
+	struct gp_other *others = NULL;
+	struct payload p;
+	size_t n = 0;
+
+	if (gp_obs_parse(json, &obs, &err) < 0) {
+		fuzz_require(err != NULL, "a refused Observed.Storage has a message");
+		free(err);
+		gp_obs_parse("{}", &obs, &err);
+	}
+	fuzz_require(!obs.brick_dir || gn_path_ok(obs.brick_dir), "an observed brick-dir is a sane path");
+	fuzz_require(clean(obs.brick) && clean(obs.brick_volume_id) && clean(obs.error), "observed texts are clean");
+
+	gp_record_parse(json, &rec);
+	check_record(&rec);
+
+	fuzz_require(gp_cluster_parse(json, &others, &n) == 0, "the others are read");
+	for (size_t i = 0; i < n; i++) {
+		fuzz_require(clean(others[i].node_id) && clean(others[i].ip), "the others' names are clean");
+		check_record(&others[i].rec);
+	}
+
+	controller_answers(&obs, &rec, others, n);
+
+	err = NULL;
+	if (payload_parse(json, &p, &err) < 0) {
+		fuzz_require(err != NULL, "a refused payload has a message");
+	} else if (strcmp(p.step, "error") != 0) {
+		fuzz_require(gn_volume_name_ok(p.volume) && gn_path_ok(p.mount) && strcmp(p.mount, "/") != 0,
+			     "an accepted payload names a volume and a mount point");
+		fuzz_require(!*p.brick || gn_path_ok(p.brick), "an accepted payload's brick is a sane path");
+		for (size_t i = 0; i < p.n_servers; i++)
+			fuzz_require(gn_host_ok(p.servers[i]), "an accepted payload's servers are hosts");
+	}
+	free(err);
+	payload_free(&p);
+
+	gp_cluster_free(others, n);
+	gp_record_free(&rec);
+	gp_obs_free(&obs);
+	free(json);
+	return 0;
+}
