@@ -16,6 +16,10 @@
 
 /* ---- framing ---------------------------------------------------------- */
 
+/* Plenty for a registration, and it bounds the tokener's own stack
+ * whatever a client sends. */
+#define FRAME_DEPTH 32
+
 static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 static int frame_fail(struct framer *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -39,13 +43,12 @@ static int frame_fail(struct framer *f, const char *fmt, ...)
 int framer_init(struct framer *f, size_t max_bytes)
 {
 	memset(f, 0, sizeof *f);
-	/* Depth 32 is plenty for a registration and bounds the tokener's
-	 * own stack whatever a client sends. */
-	f->tok = json_tokener_new_ex(32);
+	f->tok = json_tokener_new_ex(FRAME_DEPTH);
 	if (!f->tok)
 		return -ENOMEM;
-	json_tokener_set_flags(f->tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS |
-					       JSON_TOKENER_VALIDATE_UTF8);
+	/* This tokener only finds where the object ends; read_whole()
+	 * checks UTF-8 and builds the object. */
+	json_tokener_set_flags(f->tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
 	f->max = max_bytes;
 	f->state = FRAME_MORE;
 	return 0;
@@ -76,57 +79,61 @@ static bool json_value_start(const char *p, size_t n)
 	return false;
 }
 
-/* How many bytes at the end of p[0..n) are the start of a UTF-8
- * character whose remaining bytes have not arrived: 0 to 3. */
-static size_t utf8_cut(const char *p, size_t n)
+/* Keep the bytes handed to the incremental tokener: the object is read
+ * again from them in one piece (read_whole). */
+static int keep(struct framer *f, const char *p, size_t n)
 {
-	for (size_t i = 1; i <= 3 && i <= n; i++) {
-		unsigned char c = (unsigned char)p[n - i];
-		size_t want;
-		if ((c & 0xc0) == 0x80)
-			continue; /* a continuation byte: look further back */
-		want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-		return want > i ? i : 0;
+	if (f->nseen + n > f->cap_seen) {
+		size_t cap = f->cap_seen ? f->cap_seen : 1024;
+		char *v;
+		while (cap < f->nseen + n)
+			cap *= 2;
+		if (!(v = realloc(f->seen, cap)))
+			return frame_fail(f, "out of memory reading the request");
+		f->seen = v;
+		f->cap_seen = cap;
 	}
-	return 0;
+	memcpy(f->seen + f->nseen, p, n);
+	f->nseen += n;
+	return f->state;
 }
 
-static int feed_bytes(struct framer *f, const char *buf, size_t len, bool may_hold);
+/* The incremental tokener found the end of the object: read it again in
+ * one call, with UTF-8 checked.  json-c 0.16 checks UTF-8 one call at a
+ * time, and resumes a number cut between two calls wrongly ("1" then
+ * "-2" is taken as 1): a request must mean the same however TCP cut it
+ * (both found by tests/fuzz/fuzz-protocol). */
+static int read_whole(struct framer *f)
+{
+	struct json_tokener *tok = json_tokener_new_ex(FRAME_DEPTH);
+	struct json_object *o;
+	enum json_tokener_error e;
+	size_t end, nseen = f->nseen;
+
+	if (!tok)
+		return frame_fail(f, "out of memory reading the request");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, f->seen, (int)f->nseen);
+	e = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	free(f->seen);
+	f->seen = NULL;
+	f->nseen = f->cap_seen = 0;
+	if (!o || e != json_tokener_success || end != nseen) {
+		json_object_put(o);
+		return frame_fail(f, "request is not valid JSON: %s (near byte %zu)",
+				  e != json_tokener_success ? json_tokener_error_desc(e) : "unexpected data",
+				  f->lead + end);
+	}
+	f->obj = o;
+	f->state = FRAME_DONE;
+	return f->state;
+}
 
 int framer_feed(struct framer *f, const char *buf, size_t len)
 {
-	if (f->ncarry && f->state == FRAME_MORE && len) {
-		/* Finish the held-back character with the bytes that continue
-		 * it, feed it whole, then the rest as usual. */
-		unsigned char lead = (unsigned char)f->carry[0];
-		size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2, k = 0;
-		char seq[4];
-
-		memcpy(seq, f->carry, f->ncarry);
-		while (f->ncarry + k < want && k < len && ((unsigned char)buf[k] & 0xc0) == 0x80) {
-			seq[f->ncarry + k] = buf[k];
-			k++;
-		}
-		if (f->ncarry + k < want) {
-			if (k < len)
-				return frame_fail(f, "request is not valid JSON: invalid utf-8 string (near "
-						     "byte %zu)",
-						  f->total + f->ncarry + k);
-			memcpy(f->carry, seq, f->ncarry + k); /* still not all there */
-			f->ncarry += k;
-			return f->state;
-		}
-		f->ncarry = 0;
-		feed_bytes(f, seq, want, false);
-		buf += k;
-		len -= k;
-	}
-	return feed_bytes(f, buf, len, true);
-}
-
-static int feed_bytes(struct framer *f, const char *buf, size_t len, bool may_hold)
-{
-	size_t avail, n, held = 0, start = 0;
+	size_t avail, n, start = 0;
 	struct json_object *o;
 	enum json_tokener_error jerr;
 
@@ -151,6 +158,7 @@ static int feed_bytes(struct framer *f, const char *buf, size_t len, bool may_ho
 			return f->state;
 		}
 		f->started = true;
+		f->lead = f->total + start;
 		if (buf[start] != '{') {
 			/* Decide at the first byte: a top-level number or
 			 * word would otherwise keep the tokener waiting. */
@@ -161,16 +169,13 @@ static int feed_bytes(struct framer *f, const char *buf, size_t len, bool may_ho
 					  (unsigned char)buf[start]);
 		}
 	}
-	/* A character cut by the end of this piece waits for the next one
-	 * (unless the piece goes past the limit: that is an error anyway). */
-	if (may_hold && n == len)
-		held = utf8_cut(buf + start, n - start);
-	o = json_tokener_parse_ex(f->tok, buf + start, (int)(n - start - held));
+	o = json_tokener_parse_ex(f->tok, buf + start, (int)(n - start));
 	jerr = json_tokener_get_error(f->tok);
 	if (o) {
 		size_t end = start + json_tokener_get_parse_end(f->tok);
-		f->obj = o;
-		f->state = FRAME_DONE;
+		json_object_put(o);
+		if (keep(f, buf + start, end - start) == FRAME_ERROR || read_whole(f) == FRAME_ERROR)
+			return f->state;
 		f->total += end;
 		return check_trailing(f, buf + end, len - end);
 	}
@@ -178,9 +183,9 @@ static int feed_bytes(struct framer *f, const char *buf, size_t len, bool may_ho
 		return frame_fail(f, "request is not valid JSON: %s (near byte %zu)",
 				  json_tokener_error_desc(jerr),
 				  f->total + start + json_tokener_get_parse_end(f->tok));
-	memcpy(f->carry, buf + n - held, held);
-	f->ncarry = held;
-	f->total += n - held;
+	if (keep(f, buf + start, n - start) == FRAME_ERROR)
+		return f->state;
+	f->total += n;
 	if (n < len)
 		return frame_fail(f, "request is larger than %zu bytes", f->max);
 	return f->state;
@@ -210,6 +215,7 @@ void framer_free(struct framer *f)
 	if (f->obj)
 		json_object_put(f->obj);
 	free(f->err);
+	free(f->seen);
 	memset(f, 0, sizeof *f);
 }
 

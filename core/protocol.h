@@ -46,11 +46,11 @@ struct framer {
 	int state;        /* enum frame_state */
 	struct json_object *obj; /* the request once FRAME_DONE (owned) */
 	char *err;        /* why, once FRAME_ERROR (owned) */
-	/* The start of a UTF-8 character cut by the end of the last feed,
-	 * held back until the rest arrives (json-c checks UTF-8 one call
-	 * at a time and would refuse the halves). */
-	char carry[3];
-	size_t ncarry;
+	/* The object's bytes so far, read again in one piece at its end
+	 * (json-c 0.16 reads some values cut between two calls wrongly). */
+	char *seen;
+	size_t nseen, cap_seen;
+	size_t lead;      /* bytes before the '{' */
 };
 
 int framer_init(struct framer *f, size_t max_bytes);

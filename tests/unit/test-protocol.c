@@ -357,6 +357,25 @@ static void test_framing(void)
 		is_int(framer_eof(&f), FRAME_ERROR, "EOF inside a cut character is an error");
 		framer_free(&f);
 	}
+	/* "1-2" is not a number, whole or cut after the 1 (json-c alone took
+	 * the cut one for 1; found by tests/fuzz/fuzz-protocol). */
+	{
+		const char *bad = "{" BASE ",\"CPU\":1-2}";
+		size_t at = strchr(bad, '-') - bad;
+		int refused = 1;
+		framer_init(&f, LIMIT);
+		framer_feed(&f, bad, strlen(bad));
+		is_int(f.state, FRAME_ERROR, "a malformed number is refused");
+		framer_free(&f);
+		for (size_t cut = 1; cut < strlen(bad); cut++) {
+			framer_init(&f, LIMIT);
+			framer_feed(&f, bad, cut);
+			framer_feed(&f, bad + cut, strlen(bad) - cut);
+			refused &= f.state == FRAME_ERROR;
+			framer_free(&f);
+		}
+		ok(refused, "and refused wherever the request is cut, right before the '-' (byte %zu) too", at);
+	}
 	framer_init(&f, LIMIT);
 	framer_feed(&f, "{\"a\":", 5);
 	is_int(framer_eof(&f), FRAME_ERROR, "EOF inside the object is an error");
