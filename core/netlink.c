@@ -381,13 +381,15 @@ static int parse_done(const struct nlmsghdr *nlh, struct nl_reply *r)
 	return 0;
 }
 
-/* mnl_nlmsg_ok() of libmnl 1.0.4 compares nlmsg_len as a signed int: a
- * length of 2 GiB or more passes, and the attribute walk and
- * mnl_nlmsg_next() then run past the datagram (found by
- * tests/fuzz/fuzz-netlink). */
+/* The message, padding included, lies inside the datagram.  libmnl 1.0.4
+ * checks less: mnl_nlmsg_ok() compares nlmsg_len as a signed int (2 GiB
+ * or more passes), and its attribute walk runs to the padded end, so the
+ * last attribute of an unpadded message could be read past the datagram
+ * (both found by tests/fuzz/fuzz-netlink; the kernel pads every message). */
 static bool msg_fits(const struct nlmsghdr *nlh, int rem)
 {
-	return mnl_nlmsg_ok(nlh, rem) && nlh->nlmsg_len <= (uint32_t)rem;
+	return mnl_nlmsg_ok(nlh, rem) && nlh->nlmsg_len <= (uint32_t)rem &&
+	       MNL_ALIGN(nlh->nlmsg_len) <= (uint32_t)rem;
 }
 
 int nl_parse(const void *buf, size_t len, uint32_t seq, uint32_t portid, struct nl_reply *r)

@@ -77,7 +77,7 @@ int main(void)
 
 	if (*(uint8_t *)&probe != 1)
 		return skip_all("fixtures are little-endian netlink messages");
-	plan(29);
+	plan(30);
 	memset(k1, 0x11, sizeof k1);
 	memset(k2, 0x22, sizeof k2);
 	for (int i = 0; i < 32; i++) {
@@ -177,6 +177,12 @@ int main(void)
 		errno = 0;
 		ok(wg_genl_cb_run(bad, bl, 0, 0, device_cb, &d) == MNL_CB_ERROR && errno == EBADMSG && d.n_peers == 0,
 		   "a message claiming more than the datagram is refused before it is read");
+		wg_device_free(&d);
+		bl = load_hex("genl-get-reply-1.hex", bad, sizeof bad);
+		((struct nlmsghdr *)bad)->nlmsg_len -= 3;
+		errno = 0;
+		ok(wg_genl_cb_run(bad, bl - 3, 0, 0, device_cb, &d) == MNL_CB_ERROR && errno == EBADMSG,
+		   "so is one whose padding runs past the datagram (libmnl reads attributes up to it)");
 		wg_device_free(&d);
 		bl = load_hex("genl-get-reply-1.hex", bad, sizeof bad);
 		ok(wg_genl_cb_run(bad, bl, 0, 0, device_cb, &d) == MNL_CB_OK && d.n_peers == 1,

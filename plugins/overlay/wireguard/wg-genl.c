@@ -437,11 +437,13 @@ int wg_genl_cb_run(const void *buf, size_t len, uint32_t seq, uint32_t portid,
 	const struct nlmsghdr *nlh = buf;
 	int rem = len > INT_MAX ? INT_MAX : (int)len;
 
-	/* mnl_nlmsg_ok() of libmnl 1.0.4 compares nlmsg_len as a signed
-	 * int: a length of 2 GiB or more passes, and mnl_cb_run() then
-	 * jumps out of the buffer (found by tests/fuzz/fuzz-wg-genl). */
+	/* Every message, padding included, inside the datagram.  libmnl
+	 * 1.0.4 checks less: mnl_nlmsg_ok() compares nlmsg_len as a signed
+	 * int (2 GiB or more passes and mnl_cb_run() jumps out of the
+	 * buffer), and attributes are walked to the padded end (found by
+	 * tests/fuzz/fuzz-wg-genl and fuzz-netlink; the kernel pads). */
 	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem))
-		if (nlh->nlmsg_len > (uint32_t)rem) {
+		if (nlh->nlmsg_len > (uint32_t)rem || MNL_ALIGN(nlh->nlmsg_len) > (uint32_t)rem) {
 			errno = EBADMSG;
 			return MNL_CB_ERROR;
 		}

@@ -170,7 +170,8 @@ int wg_genl_parse_device(const struct nlmsghdr *nlh, struct wg_device *dev);
 int wg_genl_build_set(void *buf, size_t size, size_t msg_max, uint16_t family, uint32_t seq,
 		      const struct wg_device *set, size_t *n_msgs, size_t *used);
 /* mnl_cb_run() on one received datagram, refusing (MNL_CB_ERROR, errno
- * EBADMSG) a message that claims more bytes than the datagram holds. */
+ * EBADMSG) a message that, padded, claims more bytes than the datagram
+ * holds. */
 int wg_genl_cb_run(const void *buf, size_t len, uint32_t seq, uint32_t portid,
 		   int (*cb)(const struct nlmsghdr *nlh, void *data), void *data);
 int wg_genl_family(uint16_t *id);  /* -ENOENT: no kernel WireGuard */
