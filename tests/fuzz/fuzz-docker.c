@@ -14,16 +14,6 @@
 #include "docker.h"
 #include "fuzz.h"
 
-static bool printable(const char *s)
-{
-	if (!s)
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
-
 static bool only(const char *s, const char *extra)
 {
 	for (; *s; s++)
@@ -45,7 +35,7 @@ static void refused(int r, char *err)
 {
 	fuzz_require(r < 0, "a refusal is a negative errno");
 	fuzz_require(err && *err, "a refusal has a message");
-	fuzz_require(printable(err), "a message holds no control bytes");
+	fuzz_require(fuzz_clean(err), "a message holds no control bytes");
 	free(err);
 }
 
@@ -61,11 +51,11 @@ static void info(const char *body, size_t len)
 		return;
 	}
 	fuzz_require(!err, "no message on success");
-	fuzz_require(printable(i.server_version) && *i.server_version, "ServerVersion is text");
+	fuzz_require(fuzz_clean(i.server_version) && *i.server_version, "ServerVersion is text");
 	fuzz_require(only(i.node_id, "") && only(i.cluster_id, ""), "IDs are identifiers");
 	fuzz_require(only(i.node_addr, ".:[]%_-"), "NodeAddr is an address");
 	fuzz_require(one_of(i.local_state, states), "LocalNodeState is known");
-	fuzz_require(printable(i.error) && printable(i.os) && printable(i.name), "texts are printable");
+	fuzz_require(fuzz_clean(i.error) && fuzz_clean(i.os) && fuzz_clean(i.name), "texts are printable");
 	for (size_t k = 0; k < i.n_remote_managers; k++)
 		fuzz_require(*i.remote_managers[k] && only(i.remote_managers[k], ".:[]%_-"),
 			     "a RemoteManagers address is an address");
@@ -109,7 +99,7 @@ static void nodes(const char *body, size_t len)
 		fuzz_require(one_of(v[k].role, roles) && one_of(v[k].availability, avail) &&
 				     one_of(v[k].state, states) && one_of(v[k].reachability, reach),
 			     "enumerations hold known values");
-		fuzz_require(printable(v[k].hostname) && only(v[k].addr, ".:[]%_-"), "hostname and address");
+		fuzz_require(fuzz_clean(v[k].hostname) && only(v[k].addr, ".:[]%_-"), "hostname and address");
 	}
 	docker_nodes_free(v, n);
 }

@@ -14,24 +14,14 @@
 #include "gluster-plan.h"
 #include "gluster-xml.h"
 
-static bool clean(const char *s)
-{
-	if (!s)
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
-
 static void classified(int r, const struct gx_result *res, char *err)
 {
 	fuzz_require(r == GX_OK || r == GX_NOT_XML || r == GX_NO_GLUSTERD || r == GX_BAD_XML,
 		     "an answer is classified");
 	if (r == GX_OK)
-		fuzz_require(clean(res->op_errstr) && clean(res->output), "envelope texts are clean");
+		fuzz_require(fuzz_clean(res->op_errstr) && fuzz_clean(res->output), "envelope texts are clean");
 	else
-		fuzz_require(!err || clean(err), "a refusal's message is clean");
+		fuzz_require(!err || fuzz_clean(err), "a refusal's message is clean");
 	free(err);
 }
 
@@ -46,10 +36,10 @@ static void peers(const char *text, size_t len)
 	if (r != GX_OK)
 		return;
 	for (size_t i = 0; i < p.n; i++) {
-		fuzz_require(*p.v[i].hostname && clean(p.v[i].hostname), "a peer has a clean hostname");
-		fuzz_require(clean(p.v[i].uuid) && clean(p.v[i].state_str), "peer texts are clean");
+		fuzz_require(*p.v[i].hostname && fuzz_clean(p.v[i].hostname), "a peer has a clean hostname");
+		fuzz_require(fuzz_clean(p.v[i].uuid) && fuzz_clean(p.v[i].state_str), "peer texts are clean");
 		for (size_t j = 0; j < p.v[i].n_hostnames; j++)
-			fuzz_require(clean(p.v[i].hostnames[j]), "every hostname is clean");
+			fuzz_require(fuzz_clean(p.v[i].hostnames[j]), "every hostname is clean");
 		fuzz_require(gx_peers_find(&p, p.v[i].hostname) != NULL, "a peer is found by its hostname");
 	}
 	fuzz_require(gx_peers_copy(&copy, &p) == 0 && copy.n == p.n, "a peer list copies whole");
@@ -71,7 +61,7 @@ static void volumes(const char *text, size_t len)
 	for (size_t i = 0; i < vs.n; i++) {
 		const struct gx_volume *v = &vs.v[i];
 		struct gx_volume copy;
-		fuzz_require(*v->name && *v->id && clean(v->name) && clean(v->id), "a volume has a name and id");
+		fuzz_require(*v->name && *v->id && fuzz_clean(v->name) && fuzz_clean(v->id), "a volume has a name and id");
 		fuzz_require(v->brick_count >= 0 && (size_t)v->brick_count == v->n_bricks,
 			     "a volume lists the bricks it counts");
 		for (size_t b = 0; b < v->n_bricks; b++) {
@@ -96,7 +86,7 @@ static void volume_id(const char *text, size_t len)
 	classified(r, &res, err);
 	if (r != GX_OK)
 		return;
-	fuzz_require(!id || clean(id), "a volume id is clean");
+	fuzz_require(!id || fuzz_clean(id), "a volume id is clean");
 	free(id);
 	gx_result_free(&res);
 }

@@ -13,35 +13,21 @@
 #include "netbird-json.h"
 #include "plugin-json.h"
 
-static bool clean(const char *s, size_t max)
-{
-	if (!s)
-		return true;
-	if (strlen(s) > max)
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
-
-static bool same(const char *a, const char *b) { return a && b ? strcmp(a, b) == 0 : a == b; }
-
 static void status(const char *out, size_t len)
 {
 	struct nb_status st;
 	char *err = NULL;
 
 	if (nb_status_parse(out, len, &st, &err) < 0) {
-		fuzz_require(err && clean(err, 4096), "refused output has a clean message");
+		fuzz_require(err && fuzz_clean_or_null(err, 4096), "refused output has a clean message");
 		free(err);
 		return;
 	}
-	fuzz_require(clean(st.daemon_status, sizeof st.daemon_status - 1), "the daemon status is clean");
+	fuzz_require(fuzz_clean_or_null(st.daemon_status, sizeof st.daemon_status - 1), "the daemon status is clean");
 	fuzz_require(!st.ipv4[0] || (nb_ipv4_valid(st.ipv4) && st.prefixlen >= 1 && st.prefixlen <= 32),
 		     "the address is IPv4/1-32");
-	fuzz_require(clean(st.mgmt_error, NB_MAX_QUOTE + 3) && clean(st.mgmt_url, NB_MAX_URL + 3) &&
-			     clean(st.fqdn, NB_MAX_HOSTNAME + 3) && clean(st.daemon_version, 64 + 3),
+	fuzz_require(fuzz_clean_or_null(st.mgmt_error, NB_MAX_QUOTE + 3) && fuzz_clean_or_null(st.mgmt_url, NB_MAX_URL + 3) &&
+			     fuzz_clean_or_null(st.fqdn, NB_MAX_HOSTNAME + 3) && fuzz_clean_or_null(st.daemon_version, 64 + 3),
 		     "texts are bounded and clean");
 	fuzz_require(nb_state_name(st.state) != NULL, "the state has a name");
 	nb_status_free(&st);
@@ -59,8 +45,8 @@ static void options(const char *json, bool strict)
 	}
 	payload = nb_payload_build(&o, "node-1");
 	fuzz_require(payload && nb_options_parse(payload, false, &back, &err) == 0, "the payload reads back");
-	fuzz_require(same(back.setup_key, o.setup_key) && same(back.management_url, o.management_url) &&
-			     same(back.hostname, "node-1"),
+	fuzz_require(fuzz_same(back.setup_key, o.setup_key) && fuzz_same(back.management_url, o.management_url) &&
+			     fuzz_same(back.hostname, "node-1"),
 		     "with the same options");
 	cp_wipe_free(payload);
 	nb_options_free(&back);

@@ -17,21 +17,13 @@
 
 #define SECRET "k3y5ecretT0ken42"
 
-static bool clean(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
-
 static void json_value(const char *buf, size_t len)
 {
 	json_object *a = NULL, *back;
 	char *err = NULL, *text;
 
 	if (cp_json_parse(buf, len, 16, "reply", &a, &err) < 0) {
-		fuzz_require(err && clean(err), "a refusal has a clean message");
+		fuzz_require(err && fuzz_clean(err), "a refusal has a clean message");
 		free(err);
 		return;
 	}
@@ -57,13 +49,13 @@ static void quoting(const char *buf, size_t len)
 		q = cp_sanitize(buf, len, max, SECRET);
 		fuzz_require(q && strlen(q) <= max + strlen("[redacted]") + strlen("..."),
 			     "a quote is bounded");
-		fuzz_require(clean(q), "a quote holds no control bytes");
+		fuzz_require(fuzz_clean(q), "a quote holds no control bytes");
 		if (printable)
 			fuzz_require(!strstr(q, SECRET), "a quote never shows the secret");
 		free(q);
 	}
 	q = cp_quote(buf, len, SECRET, "(nothing)");
-	fuzz_require(q && *q && clean(q) && strlen(q) <= CP_MAX_QUOTE + 13, "a quote is bounded and clean");
+	fuzz_require(q && *q && fuzz_clean(q) && strlen(q) <= CP_MAX_QUOTE + 13, "a quote is bounded and clean");
 	free(q);
 }
 
@@ -85,7 +77,7 @@ static void options(const char *json, bool strict)
 
 	if (cp_options_parse(json, strict, "options", opts, 3, &err) < 0) {
 		fuzz_require(!secret && !url && !host, "a refusal keeps nothing");
-		fuzz_require(!err || clean(err), "a refusal's message is clean");
+		fuzz_require(!err || fuzz_clean(err), "a refusal's message is clean");
 		free(err);
 		return;
 	}

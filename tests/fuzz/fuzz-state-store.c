@@ -90,22 +90,20 @@ static void put(const char *name, const uint8_t *data, size_t len, bool present,
 	free(copy);
 }
 
-static bool same_str(const char *a, const char *b) { return a && b ? strcmp(a, b) == 0 : a == b; }
-
 static bool same_node(const struct node_rec *a, const struct node_rec *b)
 {
-	bool same = same_str(a->key, b->key) && same_str(a->node_id, b->node_id) &&
-		    same_str(a->hostname, b->hostname) && same_str(a->ip, b->ip) && same_str(a->os, b->os) &&
-		    same_str(a->docker_version, b->docker_version) && same_str(a->timestamp, b->timestamp) &&
+	bool same = fuzz_same(a->key, b->key) && fuzz_same(a->node_id, b->node_id) &&
+		    fuzz_same(a->hostname, b->hostname) && fuzz_same(a->ip, b->ip) && fuzz_same(a->os, b->os) &&
+		    fuzz_same(a->docker_version, b->docker_version) && fuzz_same(a->timestamp, b->timestamp) &&
 		    a->cpu == b->cpu && a->memory == b->memory && a->requested_role == b->requested_role &&
 		    a->assigned_role == b->assigned_role && a->last_status == b->last_status &&
 		    a->gluster_capable == b->gluster_capable && a->swarm_reported == b->swarm_reported &&
 		    a->swarm_control_available == b->swarm_control_available &&
-		    same_str(a->swarm_node_id, b->swarm_node_id) && same_str(a->swarm_state, b->swarm_state) &&
-		    same_str(a->swarm_cluster_id, b->swarm_cluster_id) && a->first_seen_ms == b->first_seen_ms &&
+		    fuzz_same(a->swarm_node_id, b->swarm_node_id) && fuzz_same(a->swarm_state, b->swarm_state) &&
+		    fuzz_same(a->swarm_cluster_id, b->swarm_cluster_id) && a->first_seen_ms == b->first_seen_ms &&
 		    a->last_seen_ms == b->last_seen_ms;
 	for (int i = 0; same && i < STORE_NSLOTS; i++)
-		same = same_str(a->slot[i].plugin, b->slot[i].plugin) && same_str(a->slot[i].record, b->slot[i].record);
+		same = fuzz_same(a->slot[i].plugin, b->slot[i].plugin) && fuzz_same(a->slot[i].record, b->slot[i].record);
 	return same;
 }
 
@@ -177,7 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		node_rec_free(&before[i]);
 	}
 	fuzz_require(state_store_meta(s)->formed == meta.formed &&
-			     same_str(state_store_meta(s)->slot_holder, meta.slot_holder) &&
+			     fuzz_same(state_store_meta(s)->slot_holder, meta.slot_holder) &&
 			     state_store_meta(s)->slot_granted_ms == meta.slot_granted_ms,
 		     "the cluster facts the same after writing back");
 	fuzz_require(state_store_open(dir, &second, &err) == -EBUSY && err, "a second controller is refused");

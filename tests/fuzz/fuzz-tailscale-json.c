@@ -12,36 +12,22 @@
 #include "plugin-json.h"
 #include "tailscale-json.h"
 
-static bool clean(const char *s, size_t max)
-{
-	if (!s)
-		return true;
-	if (strlen(s) > max)
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
-
-static bool same(const char *a, const char *b) { return a && b ? strcmp(a, b) == 0 : a == b; }
-
 static void status(const char *body, size_t len)
 {
 	struct ts_status st;
 	char *err = NULL;
 
 	if (ts_status_parse(body, len, &st, &err) < 0) {
-		fuzz_require(err && clean(err, 4096), "a refused reply has a clean message");
+		fuzz_require(err && fuzz_clean_or_null(err, 4096), "a refused reply has a clean message");
 		free(err);
 		return;
 	}
-	fuzz_require(clean(st.backend_state, sizeof st.backend_state - 1), "BackendState is clean");
+	fuzz_require(fuzz_clean_or_null(st.backend_state, sizeof st.backend_state - 1), "BackendState is clean");
 	fuzz_require(!st.ipv4[0] || ts_ipv4_valid(st.ipv4), "the address is IPv4");
-	fuzz_require(clean(st.host_name, TS_MAX_HOSTNAME + 3) && clean(st.dns_name, TS_MAX_HOSTNAME + 3) &&
-			     clean(st.version, 64 + 3),
+	fuzz_require(fuzz_clean_or_null(st.host_name, TS_MAX_HOSTNAME + 3) && fuzz_clean_or_null(st.dns_name, TS_MAX_HOSTNAME + 3) &&
+			     fuzz_clean_or_null(st.version, 64 + 3),
 		     "names are bounded and clean");
-	fuzz_require(clean(st.login_error, TS_MAX_QUOTE + 13) && clean(st.health, TS_MAX_QUOTE * 2),
+	fuzz_require(fuzz_clean_or_null(st.login_error, TS_MAX_QUOTE + 13) && fuzz_clean_or_null(st.health, TS_MAX_QUOTE * 2),
 		     "health texts are bounded and clean");
 	fuzz_require(ts_state_name(st.state) != NULL, "the state has a name");
 	ts_status_free(&st);
@@ -60,8 +46,8 @@ static void options(const char *json, bool strict)
 	}
 	payload = ts_payload_build(&o, "node-1");
 	fuzz_require(payload && ts_options_parse(payload, false, &back, &err) == 0, "the payload reads back");
-	fuzz_require(same(back.auth_key, o.auth_key) && same(back.control_url, o.control_url) &&
-			     same(back.hostname, "node-1"),
+	fuzz_require(fuzz_same(back.auth_key, o.auth_key) && fuzz_same(back.control_url, o.control_url) &&
+			     fuzz_same(back.hostname, "node-1"),
 		     "with the same options");
 	body = ts_start_body(&o, back.hostname);
 	b = body ? json_tokener_parse(body) : NULL;

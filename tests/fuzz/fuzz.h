@@ -13,6 +13,7 @@
 #ifndef CLUSTERCTL_FUZZ_H
 #define CLUSTERCTL_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +55,30 @@ static inline void fuzz_fail(const char *file, int line, const char *what)
 #define FUZZ_IGNORE_LIBCONFIG_LEAKS                                                                \
 	const char *__lsan_default_suppressions(void);                                             \
 	const char *__lsan_default_suppressions(void) { return "leak:libconfig.so\n"; }
+
+/* Text that may be quoted to a person or written into a log line: a
+ * string with no control byte (below 0x20, or DEL). */
+static inline bool fuzz_clean(const char *s)
+{
+	if (!s)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* An optional text: absent, or clean and at most max bytes. */
+static inline bool fuzz_clean_or_null(const char *s, size_t max)
+{
+	return !s || (strlen(s) <= max && fuzz_clean(s));
+}
+
+/* The same string, or both absent. */
+static inline bool fuzz_same(const char *a, const char *b)
+{
+	return a && b ? strcmp(a, b) == 0 : a == b;
+}
 
 /* The input as a NUL-terminated string of exactly size+1 bytes (for
  * parsers that take C strings; an embedded NUL simply ends it there). */
