@@ -138,7 +138,7 @@ check_PROGRAMS += $(FUZZ_PROGS)
 if !FUZZING
 TESTS += $(FUZZ_PROGS)
 endif
-EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run-fuzz.sh
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run-fuzz.sh tests/fuzz/seeds-from-fixtures.py
 
 # make fuzz [FUZZ_SECONDS=N]: every target for N seconds under libFuzzer,
 # ASan and UBSan, one TAP result each (tests/fuzz/run-fuzz.sh).
