@@ -5,121 +5,129 @@
 # linked with fuzz-replay.c and replays its corpus in `make check`.
 FUZZ_SOURCES = tests/fuzz/fuzz.h
 if FUZZING
-FUZZ_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+FUZZ_LINK_FLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 else
 FUZZ_SOURCES += tests/fuzz/fuzz-replay.c
-FUZZ_LDFLAGS = $(AM_LDFLAGS)
+FUZZ_LINK_FLAGS = $(AM_LDFLAGS)
 endif
-FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/fuzz -DFUZZ_SRCDIR='"$(abs_top_srcdir)"'
+FUZZ_CPP = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/fuzz -DFUZZ_SRCDIR='"$(abs_top_srcdir)"'
 FUZZ_PROGS =
 
 # The core's parsers: linked with the objects the program runs.
 FUZZ_PROGS += tests/fuzz/fuzz-protocol
 tests_fuzz_fuzz_protocol_SOURCES = tests/fuzz/fuzz-protocol.c $(FUZZ_SOURCES)
-tests_fuzz_fuzz_protocol_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_protocol_CPPFLAGS = $(FUZZ_CPP)
 tests_fuzz_fuzz_protocol_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(MNL_CFLAGS)
-tests_fuzz_fuzz_protocol_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_protocol_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_protocol_LDADD = core/libclusterctl-core.la
 FUZZ_PROGS += tests/fuzz/fuzz-config-file
 tests_fuzz_fuzz_config_file_SOURCES = tests/fuzz/fuzz-config-file.c $(FUZZ_SOURCES)
-tests_fuzz_fuzz_config_file_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_config_file_CPPFLAGS = $(FUZZ_CPP)
 tests_fuzz_fuzz_config_file_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(MNL_CFLAGS)
-tests_fuzz_fuzz_config_file_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_config_file_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_config_file_LDADD = core/libclusterctl-core.la
 FUZZ_PROGS += tests/fuzz/fuzz-cli
 tests_fuzz_fuzz_cli_SOURCES = tests/fuzz/fuzz-cli.c $(FUZZ_SOURCES)
-tests_fuzz_fuzz_cli_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_cli_CPPFLAGS = $(FUZZ_CPP)
 tests_fuzz_fuzz_cli_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(MNL_CFLAGS)
-tests_fuzz_fuzz_cli_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_cli_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_cli_LDADD = core/libclusterctl-core.la
 FUZZ_PROGS += tests/fuzz/fuzz-docker
 tests_fuzz_fuzz_docker_SOURCES = tests/fuzz/fuzz-docker.c $(FUZZ_SOURCES)
-tests_fuzz_fuzz_docker_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_docker_CPPFLAGS = $(FUZZ_CPP)
 tests_fuzz_fuzz_docker_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(MNL_CFLAGS)
-tests_fuzz_fuzz_docker_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_docker_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_docker_LDADD = core/libclusterctl-core.la
 FUZZ_PROGS += tests/fuzz/fuzz-netlink
 tests_fuzz_fuzz_netlink_SOURCES = tests/fuzz/fuzz-netlink.c $(FUZZ_SOURCES)
-tests_fuzz_fuzz_netlink_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_netlink_CPPFLAGS = $(FUZZ_CPP)
 tests_fuzz_fuzz_netlink_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(MNL_CFLAGS)
-tests_fuzz_fuzz_netlink_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_netlink_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_netlink_LDADD = core/libclusterctl-core.la
 FUZZ_PROGS += tests/fuzz/fuzz-ctl-client
 tests_fuzz_fuzz_ctl_client_SOURCES = tests/fuzz/fuzz-ctl-client.c $(FUZZ_SOURCES)
-tests_fuzz_fuzz_ctl_client_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_ctl_client_CPPFLAGS = $(FUZZ_CPP)
 tests_fuzz_fuzz_ctl_client_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(MNL_CFLAGS)
-tests_fuzz_fuzz_ctl_client_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_ctl_client_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_ctl_client_LDADD = core/libclusterctl-core.la
 FUZZ_PROGS += tests/fuzz/fuzz-state-store
 tests_fuzz_fuzz_state_store_SOURCES = tests/fuzz/fuzz-state-store.c $(FUZZ_SOURCES)
-tests_fuzz_fuzz_state_store_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_state_store_CPPFLAGS = $(FUZZ_CPP)
 tests_fuzz_fuzz_state_store_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(MNL_CFLAGS)
-tests_fuzz_fuzz_state_store_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_state_store_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_state_store_LDADD = core/libclusterctl-core.la
+
+# Docker replies through the real HTTP client, from a fake engine thread.
+FUZZ_PROGS += tests/fuzz/fuzz-docker-http
+tests_fuzz_fuzz_docker_http_SOURCES = tests/fuzz/fuzz-docker-http.c $(FUZZ_SOURCES)
+tests_fuzz_fuzz_docker_http_CPPFLAGS = $(FUZZ_CPP)
+tests_fuzz_fuzz_docker_http_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -pthread
+tests_fuzz_fuzz_docker_http_LDFLAGS = $(FUZZ_LINK_FLAGS) -pthread
+tests_fuzz_fuzz_docker_http_LDADD = core/libclusterctl-core.la
 
 # The plugins' parsers: the plugin's own sources, as its unit tests link them.
 FUZZ_PROGS += tests/fuzz/fuzz-plugin-json
 tests_fuzz_fuzz_plugin_json_SOURCES = tests/fuzz/fuzz-plugin-json.c $(FUZZ_SOURCES)
-tests_fuzz_fuzz_plugin_json_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/plugins/common
+tests_fuzz_fuzz_plugin_json_CPPFLAGS = $(FUZZ_CPP) -I$(top_srcdir)/plugins/common
 tests_fuzz_fuzz_plugin_json_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-tests_fuzz_fuzz_plugin_json_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_plugin_json_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_plugin_json_LDADD = $(PLUGIN_COMMON_LIBS)
 
 FUZZ_PROGS += tests/fuzz/fuzz-tailscale-json
 tests_fuzz_fuzz_tailscale_json_SOURCES = tests/fuzz/fuzz-tailscale-json.c $(FUZZ_SOURCES) \
 	plugins/overlay/tailscale/tailscale-json.c
-tests_fuzz_fuzz_tailscale_json_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/plugins/common \
+tests_fuzz_fuzz_tailscale_json_CPPFLAGS = $(FUZZ_CPP) -I$(top_srcdir)/plugins/common \
 	-I$(top_srcdir)/plugins/overlay/tailscale
 tests_fuzz_fuzz_tailscale_json_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-tests_fuzz_fuzz_tailscale_json_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_tailscale_json_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_tailscale_json_LDADD = $(PLUGIN_COMMON_LIBS)
 
 FUZZ_PROGS += tests/fuzz/fuzz-netbird-json
 tests_fuzz_fuzz_netbird_json_SOURCES = tests/fuzz/fuzz-netbird-json.c $(FUZZ_SOURCES) \
 	plugins/overlay/netbird/netbird-json.c
-tests_fuzz_fuzz_netbird_json_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/plugins/common \
+tests_fuzz_fuzz_netbird_json_CPPFLAGS = $(FUZZ_CPP) -I$(top_srcdir)/plugins/common \
 	-I$(top_srcdir)/plugins/overlay/netbird
 tests_fuzz_fuzz_netbird_json_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-tests_fuzz_fuzz_netbird_json_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_netbird_json_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_netbird_json_LDADD = $(PLUGIN_COMMON_LIBS)
 
 if BUILD_OVERLAY_WIREGUARD
-FUZZ_WG_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/plugins/common -I$(top_srcdir)/plugins/overlay/wireguard
-FUZZ_WG_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(MNL_CFLAGS) $(CRYPTO_CFLAGS)
+FUZZ_WG_CPP = $(FUZZ_CPP) -I$(top_srcdir)/plugins/common -I$(top_srcdir)/plugins/overlay/wireguard
+FUZZ_WG_CC = $(AM_CFLAGS) $(JSONC_CFLAGS) $(MNL_CFLAGS) $(CRYPTO_CFLAGS)
 
 FUZZ_PROGS += tests/fuzz/fuzz-wg-uapi
 tests_fuzz_fuzz_wg_uapi_SOURCES = tests/fuzz/fuzz-wg-uapi.c tests/fuzz/fuzz-wg.h $(FUZZ_SOURCES)
-tests_fuzz_fuzz_wg_uapi_CPPFLAGS = $(FUZZ_WG_CPPFLAGS)
-tests_fuzz_fuzz_wg_uapi_CFLAGS = $(FUZZ_WG_CFLAGS)
-tests_fuzz_fuzz_wg_uapi_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_wg_uapi_CPPFLAGS = $(FUZZ_WG_CPP)
+tests_fuzz_fuzz_wg_uapi_CFLAGS = $(FUZZ_WG_CC)
+tests_fuzz_fuzz_wg_uapi_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_wg_uapi_LDADD = plugins/overlay/wireguard/libwg.la
 
 FUZZ_PROGS += tests/fuzz/fuzz-wg-genl
 tests_fuzz_fuzz_wg_genl_SOURCES = tests/fuzz/fuzz-wg-genl.c tests/fuzz/fuzz-wg.h $(FUZZ_SOURCES)
-tests_fuzz_fuzz_wg_genl_CPPFLAGS = $(FUZZ_WG_CPPFLAGS)
-tests_fuzz_fuzz_wg_genl_CFLAGS = $(FUZZ_WG_CFLAGS)
-tests_fuzz_fuzz_wg_genl_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_wg_genl_CPPFLAGS = $(FUZZ_WG_CPP)
+tests_fuzz_fuzz_wg_genl_CFLAGS = $(FUZZ_WG_CC)
+tests_fuzz_fuzz_wg_genl_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_wg_genl_LDADD = plugins/overlay/wireguard/libwg.la $(MNL_LIBS)
 
 FUZZ_PROGS += tests/fuzz/fuzz-wg-json
 tests_fuzz_fuzz_wg_json_SOURCES = tests/fuzz/fuzz-wg-json.c $(FUZZ_SOURCES)
-tests_fuzz_fuzz_wg_json_CPPFLAGS = $(FUZZ_WG_CPPFLAGS)
-tests_fuzz_fuzz_wg_json_CFLAGS = $(FUZZ_WG_CFLAGS)
-tests_fuzz_fuzz_wg_json_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_wg_json_CPPFLAGS = $(FUZZ_WG_CPP)
+tests_fuzz_fuzz_wg_json_CFLAGS = $(FUZZ_WG_CC)
+tests_fuzz_fuzz_wg_json_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_wg_json_LDADD = plugins/overlay/wireguard/libwg.la
 endif
 
 if BUILD_STORAGE_GLUSTER
-FUZZ_GLUSTER_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/plugins/common -I$(top_srcdir)/plugins/storage/gluster
-FUZZ_GLUSTER_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(XML_CFLAGS)
+FUZZ_GLUSTER_CPP = $(FUZZ_CPP) -I$(top_srcdir)/plugins/common -I$(top_srcdir)/plugins/storage/gluster
+FUZZ_GLUSTER_CC = $(AM_CFLAGS) $(JSONC_CFLAGS) $(XML_CFLAGS)
 
 FUZZ_PROGS += tests/fuzz/fuzz-gluster-xml
 tests_fuzz_fuzz_gluster_xml_SOURCES = tests/fuzz/fuzz-gluster-xml.c $(FUZZ_SOURCES) \
 	plugins/storage/gluster/gluster-xml.c plugins/storage/gluster/gluster-plan.c \
 	plugins/storage/gluster/gluster-node.c
-tests_fuzz_fuzz_gluster_xml_CPPFLAGS = $(FUZZ_GLUSTER_CPPFLAGS)
-tests_fuzz_fuzz_gluster_xml_CFLAGS = $(FUZZ_GLUSTER_CFLAGS)
-tests_fuzz_fuzz_gluster_xml_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_gluster_xml_CPPFLAGS = $(FUZZ_GLUSTER_CPP)
+tests_fuzz_fuzz_gluster_xml_CFLAGS = $(FUZZ_GLUSTER_CC)
+tests_fuzz_fuzz_gluster_xml_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_gluster_xml_LDADD = $(PLUGIN_COMMON_LIBS) $(XML_LIBS)
 
 # gluster.c is #included by the target (its payload parser is static).
@@ -128,9 +136,9 @@ tests_fuzz_fuzz_gluster_json_SOURCES = tests/fuzz/fuzz-gluster-json.c $(FUZZ_SOU
 	plugins/storage/gluster/gluster-cli.c plugins/storage/gluster/gluster-ctl.c \
 	plugins/storage/gluster/gluster-node.c plugins/storage/gluster/gluster-plan.c \
 	plugins/storage/gluster/gluster-xml.c
-tests_fuzz_fuzz_gluster_json_CPPFLAGS = $(FUZZ_GLUSTER_CPPFLAGS)
-tests_fuzz_fuzz_gluster_json_CFLAGS = $(FUZZ_GLUSTER_CFLAGS) -pthread
-tests_fuzz_fuzz_gluster_json_LDFLAGS = $(FUZZ_LDFLAGS) -pthread
+tests_fuzz_fuzz_gluster_json_CPPFLAGS = $(FUZZ_GLUSTER_CPP)
+tests_fuzz_fuzz_gluster_json_CFLAGS = $(FUZZ_GLUSTER_CC) -pthread
+tests_fuzz_fuzz_gluster_json_LDFLAGS = $(FUZZ_LINK_FLAGS) -pthread
 tests_fuzz_fuzz_gluster_json_LDADD = $(PLUGIN_COMMON_LIBS) $(XML_LIBS)
 endif
 
