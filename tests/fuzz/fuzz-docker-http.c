@@ -41,10 +41,14 @@ static void cleanup(void)
 /* The fake engine: read a request's head, answer with the next reply. */
 static void *engine(void *arg)
 {
+	/* The reply is copied: a client that stopped reading (a short
+	 * Content-Length) may let the next input start, and free this one,
+	 * while the rest is still being sent. */
 	static char req[65536];
+	static uint8_t reply[65536];
 	(void)arg;
 	for (;;) {
-		const uint8_t *reply = NULL;
+		const uint8_t *piece;
 		size_t len = 0, got = 0;
 		int fd = accept(listen_fd, NULL, NULL);
 		if (fd < 0)
@@ -59,7 +63,9 @@ static void *engine(void *arg)
 				break;
 		}
 		pthread_mutex_lock(&lock);
-		if (!fuzz_next_piece(&replies, &reply, &len))
+		if (fuzz_next_piece(&replies, &piece, &len))
+			memcpy(reply, piece, len);
+		else
 			len = 0;
 		pthread_mutex_unlock(&lock);
 		for (size_t off = 0; off < len;) {
