@@ -17,9 +17,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "cc-net.h"
 #include "config.h"
 #include "fuzz.h"
-#include "util.h"
 
 FUZZ_IGNORE_LIBCONFIG_LEAKS
 
@@ -41,8 +41,8 @@ static void check_loaded(const struct config *c)
 	fuzz_require(c->state_dir && c->state_dir[0] == '/', "state-dir stays absolute");
 	fuzz_require(c->node_state_dir && c->node_state_dir[0] == '/', "node-state-dir stays absolute");
 	fuzz_require(c->plugin_dir && c->plugin_dir[0] == '/', "plugin-dir stays absolute");
-	fuzz_require(!c->ip || str_is_ipv4(c->ip), "ip is an IPv4 address");
-	fuzz_require(!c->advertise_addr || str_is_ipv4(c->advertise_addr), "advertise-addr is an IPv4 address");
+	fuzz_require(!c->ip || cc_ipv4_valid(c->ip), "ip is an IPv4 address");
+	fuzz_require(!c->advertise_addr || cc_ipv4_valid(c->advertise_addr), "advertise-addr is an IPv4 address");
 	fuzz_require(plain_name(c->overlay_provider), "overlay-provider is a plugin name");
 	fuzz_require(plain_name(c->storage_provider), "storage-provider is a plugin name");
 	for (size_t i = 0; i < c->n_plugin_kv; i++)

@@ -9,6 +9,7 @@
  * builds from them. */
 #include <string.h>
 
+#include "cc-net.h"
 #include "fuzz.h"
 #include "netbird-json.h"
 #include "plugin-json.h"
@@ -24,7 +25,7 @@ static void status(const char *out, size_t len)
 		return;
 	}
 	fuzz_require(fuzz_clean_or_null(st.daemon_status, sizeof st.daemon_status - 1), "the daemon status is clean");
-	fuzz_require(!st.ipv4[0] || (nb_ipv4_valid(st.ipv4) && st.prefixlen >= 1 && st.prefixlen <= 32),
+	fuzz_require(!st.ipv4[0] || (cc_ipv4_valid(st.ipv4) && st.prefixlen >= 1 && st.prefixlen <= 32),
 		     "the address is IPv4/1-32");
 	fuzz_require(fuzz_clean_or_null(st.mgmt_error, NB_MAX_QUOTE + 3) && fuzz_clean_or_null(st.mgmt_url, NB_MAX_URL + 3) &&
 			     fuzz_clean_or_null(st.fqdn, NB_MAX_HOSTNAME + 3) && fuzz_clean_or_null(st.daemon_version, 64 + 3),
@@ -64,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	options(text, true);
 	options(text, false);
 	addr = nb_observed_address(text);
-	fuzz_require(!addr || nb_ipv4_valid(addr), "an observed address is IPv4");
+	fuzz_require(!addr || cc_ipv4_valid(addr), "an observed address is IPv4");
 	free(addr);
 	free(out);
 	free(text);

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "cc-net.h"
 #include "fuzz.h"
 #include "plugin-json.h"
 
@@ -83,7 +84,7 @@ static void options(const char *json, bool strict)
 	}
 	fuzz_require(!secret || cp_token_valid(secret, strlen(secret), 512), "a secret is a token");
 	fuzz_require(!url || cp_url_valid(url, strlen(url), 1024), "a URL is a URL");
-	fuzz_require(!host || (!strict && cp_hostname_valid(host)), "a hostname is a payload's, and valid");
+	fuzz_require(!host || (!strict && cc_hostname_valid(host)), "a hostname is a payload's, and valid");
 	{
 		const char *vals[] = {secret, url, host};
 		payload = cp_payload_build(keys, vals, 3);
@@ -111,12 +112,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	options(text, true);
 	options(text, false);
 	addr = cp_observed_address(text);
-	fuzz_require(!addr || (cp_ipv4_valid(addr) && inet_pton(AF_INET, addr, &a) == 1),
+	fuzz_require(!addr || (cc_ipv4_valid(addr) && inet_pton(AF_INET, addr, &a) == 1),
 		     "an observed address is IPv4");
 	free(addr);
 	if (size < 300) {
-		fuzz_require(!cp_ipv4_valid(text) || inet_pton(AF_INET, text, &a) == 1, "cp_ipv4_valid agrees with inet_pton");
-		fuzz_require(!cp_hostname_valid(text) || (*text && strlen(text) <= CP_MAX_HOSTNAME),
+		fuzz_require(!cc_ipv4_valid(text) || inet_pton(AF_INET, text, &a) == 1, "cp_ipv4_valid agrees with inet_pton");
+		fuzz_require(!cc_hostname_valid(text) || (*text && strlen(text) <= CC_HOSTNAME_MAX),
 			     "a valid hostname has 1-253 characters");
 	}
 	free(buf);

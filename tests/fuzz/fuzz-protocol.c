@@ -17,6 +17,7 @@
 
 #include <json-c/json.h>
 
+#include "cc-net.h"
 #include "fuzz.h"
 #include "protocol.h"
 
@@ -153,7 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_require(err == NULL, "no message for an accepted request");
 		if (req.kind == REQ_REGISTER) {
 			const struct registration *g = &req.reg;
-			fuzz_require(proto_hostname_valid(g->hostname), "an accepted Hostname is valid");
+			fuzz_require(cc_hostname_valid(g->hostname), "an accepted Hostname is valid");
 			fuzz_require(proto_ipv4_valid(g->ip), "an accepted IP is valid");
 			fuzz_require(!g->node_id || proto_node_id_valid(g->node_id), "an accepted NodeID is valid");
 			fuzz_require(!g->timestamp || proto_rfc3339_valid(g->timestamp),

@@ -8,6 +8,7 @@
  * the /start body the plugin sends is one JSON object. */
 #include <string.h>
 
+#include "cc-net.h"
 #include "fuzz.h"
 #include "plugin-json.h"
 #include "tailscale-json.h"
@@ -23,7 +24,7 @@ static void status(const char *body, size_t len)
 		return;
 	}
 	fuzz_require(fuzz_clean_or_null(st.backend_state, sizeof st.backend_state - 1), "BackendState is clean");
-	fuzz_require(!st.ipv4[0] || ts_ipv4_valid(st.ipv4), "the address is IPv4");
+	fuzz_require(!st.ipv4[0] || cc_ipv4_valid(st.ipv4), "the address is IPv4");
 	fuzz_require(fuzz_clean_or_null(st.host_name, TS_MAX_HOSTNAME + 3) && fuzz_clean_or_null(st.dns_name, TS_MAX_HOSTNAME + 3) &&
 			     fuzz_clean_or_null(st.version, 64 + 3),
 		     "names are bounded and clean");
@@ -67,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	options(text, true);
 	options(text, false);
 	addr = ts_observed_address(text);
-	fuzz_require(!addr || ts_ipv4_valid(addr), "an observed address is IPv4");
+	fuzz_require(!addr || cc_ipv4_valid(addr), "an observed address is IPv4");
 	free(addr);
 	free(body);
 	free(text);

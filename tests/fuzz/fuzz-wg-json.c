@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cc-net.h"
 #include "fuzz.h"
 #include "wg.h"
 
@@ -24,7 +25,7 @@ static void payload(const char *json)
 		return;
 	}
 	fuzz_require(wg_valid_ifname(p.ifname), "the interface name is valid");
-	fuzz_require(wg_in_net(p.address, WG_CGNAT_NET, WG_CGNAT_PREFIX) && p.plen >= WG_CGNAT_PREFIX &&
+	fuzz_require(cc_ipv4_in_net(p.address, WG_CGNAT_NET, WG_CGNAT_PREFIX) && p.plen >= WG_CGNAT_PREFIX &&
 			     p.plen <= 30,
 		     "the address lies in 100.64.0.0/10");
 	fuzz_require(p.listen_port >= 1 && p.mtu >= WG_MTU_MIN && p.mtu <= WG_MTU_MAX, "port and MTU in range");
@@ -36,7 +37,7 @@ static void payload(const char *json)
 		fuzz_require(pe->n_allowed <= WG_MAX_ALLOWED_IPS, "allowed IPs within the bound");
 		for (size_t j = 0; j < pe->n_allowed; j++)
 			fuzz_require(pe->allowed[j].family == AF_INET && pe->allowed[j].cidr >= p.plen &&
-					     wg_in_net(pe->allowed[j].addr.v4, p.address, p.plen),
+					     cc_ipv4_in_net(pe->allowed[j].addr.v4, p.address, p.plen),
 				     "a peer routes only overlay addresses");
 	}
 	text = wg_payload_format(&p);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "cc-buf.h"
 #include "fuzz-wg.h"
 
 /* Configure the device from scratch in the daemon's syntax, read that
@@ -18,7 +19,7 @@
 static void round_trip(const struct wg_device *dev)
 {
 	struct wg_device empty = {0}, set, back = {0};
-	struct wg_buf out = WG_BUF_INIT, reply = WG_BUF_INIT;
+	struct cc_buf out = CC_BUF_INIT, reply = CC_BUF_INIT;
 	const char *err = NULL;
 	size_t n;
 	int r;
@@ -31,8 +32,8 @@ static void round_trip(const struct wg_device *dev)
 	fuzz_require(r == 0 && out.len >= 7 && memcmp(out.buf, "set=1\n", 6) == 0 &&
 			     out.buf[out.len - 1] == '\n' && out.buf[out.len - 2] == '\n',
 		     "a set request is set=1, lines, a blank line");
-	wg_buf_add(&reply, out.buf + 6, out.len - 7);
-	wg_buf_puts(&reply, "errno=0\n");
+	cc_buf_append(&reply, out.buf + 6, out.len - 7);
+	cc_buf_puts(&reply, "errno=0\n");
 	fuzz_require(!reply.oom, "out of memory");
 	r = wg_uapi_parse_get(reply.buf, reply.len, &back, &err);
 	if (r < 0)
@@ -40,8 +41,8 @@ static void round_trip(const struct wg_device *dev)
 	fuzz_require(fuzz_wg_changes(&back, dev) == 0, "a configured device reads back as configured");
 out:
 	wg_device_free(&back);
-	wg_buf_free(&out);
-	wg_buf_free(&reply);
+	cc_buf_free(&out);
+	cc_buf_free(&reply);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
