@@ -75,6 +75,7 @@ static struct thread_error *thread_error(bool create)
 	return e;
 }
 
+static void h_log(void *vctx, int level, const char *fmt, ...) CLUSTERCTL_PRINTF(3, 4);
 static void h_log(void *vctx, int level, const char *fmt, ...)
 {
 	struct host_ctx *ctx = vctx;
@@ -86,6 +87,7 @@ static void h_log(void *vctx, int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void h_error(void *vctx, const char *fmt, ...) CLUSTERCTL_PRINTF(2, 3);
 static void h_error(void *vctx, const char *fmt, ...)
 {
 	struct host_ctx *ctx = vctx;

@@ -17,7 +17,7 @@ int log_enabled(int level);
 
 void log_msg(int level, const char *fmt, ...) CLUSTERCTL_PRINTF(2, 3);
 /* `suffix` (may be NULL) is appended after the message, e.g. "plugin=x". */
-void log_vmsg(int level, const char *suffix, const char *fmt, va_list ap);
+void log_vmsg(int level, const char *suffix, const char *fmt, va_list ap) CLUSTERCTL_PRINTF(3, 0);
 
 #define log_debug(...) log_msg(CLUSTERCTL_LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(CLUSTERCTL_LOG_INFO, __VA_ARGS__)

@@ -395,6 +395,17 @@ static int parse_done(const struct nlmsghdr *nlh, struct nl_reply *r)
 	return 0;
 }
 
+/* The message, padding included, lies inside the datagram.  libmnl 1.0.4
+ * checks less: mnl_nlmsg_ok() compares nlmsg_len as a signed int (2 GiB
+ * or more passes), and its attribute walk runs to the padded end, so the
+ * last attribute of an unpadded message could be read past the datagram
+ * (both found by tests/fuzz/fuzz-netlink; the kernel pads every message). */
+static bool msg_fits(const struct nlmsghdr *nlh, int rem)
+{
+	return mnl_nlmsg_ok(nlh, rem) && nlh->nlmsg_len <= (uint32_t)rem &&
+	       MNL_ALIGN(nlh->nlmsg_len) <= (uint32_t)rem;
+}
+
 int nl_parse(const void *buf, size_t len, uint32_t seq, uint32_t portid, struct nl_reply *r)
 {
 	const struct nlmsghdr *nlh = buf;
@@ -403,9 +414,9 @@ int nl_parse(const void *buf, size_t len, uint32_t seq, uint32_t portid, struct 
 	if (!buf || len > INT_MAX)
 		return -EMSGSIZE;
 	rem = (int)len;
-	if (!mnl_nlmsg_ok(nlh, rem))
+	if (!msg_fits(nlh, rem))
 		return -EBADMSG;
-	while (mnl_nlmsg_ok(nlh, rem)) {
+	while (msg_fits(nlh, rem)) {
 		if (!mnl_nlmsg_portid_ok(nlh, portid))
 			return -ESRCH;
 		if (!mnl_nlmsg_seq_ok(nlh, seq))
@@ -784,9 +795,9 @@ static int txn_datagram(struct txn *t, const void *buf, size_t len, uint32_t seq
 	if (len > INT_MAX)
 		return -EMSGSIZE;
 	rem = (int)len;
-	if (!mnl_nlmsg_ok(nlh, rem))
+	if (!msg_fits(nlh, rem))
 		return -EBADMSG;
-	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+	for (; msg_fits(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
 		struct nl_reply er = {0};
 
 		/* A fresh socket carries nothing but this request's reply:

@@ -16,6 +16,10 @@
 
 /* ---- framing ---------------------------------------------------------- */
 
+/* Plenty for a registration, and it bounds the tokener's own stack
+ * whatever a client sends. */
+#define FRAME_DEPTH 32
+
 static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 static int frame_fail(struct framer *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -39,13 +43,12 @@ static int frame_fail(struct framer *f, const char *fmt, ...)
 int framer_init(struct framer *f, size_t max_bytes)
 {
 	memset(f, 0, sizeof *f);
-	/* Depth 32 is plenty for a registration and bounds the tokener's
-	 * own stack whatever a client sends. */
-	f->tok = json_tokener_new_ex(32);
+	f->tok = json_tokener_new_ex(FRAME_DEPTH);
 	if (!f->tok)
 		return -ENOMEM;
-	json_tokener_set_flags(f->tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS |
-					       JSON_TOKENER_VALIDATE_UTF8);
+	/* This tokener only finds where the object ends; read_whole()
+	 * checks UTF-8 and builds the object. */
+	json_tokener_set_flags(f->tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
 	f->max = max_bytes;
 	f->state = FRAME_MORE;
 	return 0;
@@ -76,6 +79,58 @@ static bool json_value_start(const char *p, size_t n)
 	return false;
 }
 
+/* Keep the bytes handed to the incremental tokener: the object is read
+ * again from them in one piece (read_whole). */
+static int keep(struct framer *f, const char *p, size_t n)
+{
+	if (f->nseen + n > f->cap_seen) {
+		size_t cap = f->cap_seen ? f->cap_seen : 1024;
+		char *v;
+		while (cap < f->nseen + n)
+			cap *= 2;
+		if (!(v = realloc(f->seen, cap)))
+			return frame_fail(f, "out of memory reading the request");
+		f->seen = v;
+		f->cap_seen = cap;
+	}
+	memcpy(f->seen + f->nseen, p, n);
+	f->nseen += n;
+	return f->state;
+}
+
+/* The incremental tokener found the end of the object: read it again in
+ * one call, with UTF-8 checked.  json-c 0.16 checks UTF-8 one call at a
+ * time, and resumes a number cut between two calls wrongly ("1" then
+ * "-2" is taken as 1): a request must mean the same however TCP cut it
+ * (both found by tests/fuzz/fuzz-protocol). */
+static int read_whole(struct framer *f)
+{
+	struct json_tokener *tok = json_tokener_new_ex(FRAME_DEPTH);
+	struct json_object *o;
+	enum json_tokener_error e;
+	size_t end, nseen = f->nseen;
+
+	if (!tok)
+		return frame_fail(f, "out of memory reading the request");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, f->seen, (int)f->nseen);
+	e = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	free(f->seen);
+	f->seen = NULL;
+	f->nseen = f->cap_seen = 0;
+	if (!o || e != json_tokener_success || end != nseen) {
+		json_object_put(o);
+		return frame_fail(f, "request is not valid JSON: %s (near byte %zu)",
+				  e != json_tokener_success ? json_tokener_error_desc(e) : "unexpected data",
+				  f->lead + end);
+	}
+	f->obj = o;
+	f->state = FRAME_DONE;
+	return f->state;
+}
+
 int framer_feed(struct framer *f, const char *buf, size_t len)
 {
 	size_t avail, n, start = 0;
@@ -103,6 +158,7 @@ int framer_feed(struct framer *f, const char *buf, size_t len)
 			return f->state;
 		}
 		f->started = true;
+		f->lead = f->total + start;
 		if (buf[start] != '{') {
 			/* Decide at the first byte: a top-level number or
 			 * word would otherwise keep the tokener waiting. */
@@ -117,8 +173,9 @@ int framer_feed(struct framer *f, const char *buf, size_t len)
 	jerr = json_tokener_get_error(f->tok);
 	if (o) {
 		size_t end = start + json_tokener_get_parse_end(f->tok);
-		f->obj = o;
-		f->state = FRAME_DONE;
+		json_object_put(o);
+		if (keep(f, buf + start, end - start) == FRAME_ERROR || read_whole(f) == FRAME_ERROR)
+			return f->state;
 		f->total += end;
 		return check_trailing(f, buf + end, len - end);
 	}
@@ -126,6 +183,8 @@ int framer_feed(struct framer *f, const char *buf, size_t len)
 		return frame_fail(f, "request is not valid JSON: %s (near byte %zu)",
 				  json_tokener_error_desc(jerr),
 				  f->total + start + json_tokener_get_parse_end(f->tok));
+	if (keep(f, buf + start, n - start) == FRAME_ERROR)
+		return f->state;
 	f->total += n;
 	if (n < len)
 		return frame_fail(f, "request is larger than %zu bytes", f->max);
@@ -156,6 +215,7 @@ void framer_free(struct framer *f)
 	if (f->obj)
 		json_object_put(f->obj);
 	free(f->err);
+	free(f->seen);
 	memset(f, 0, sizeof *f);
 }
 

@@ -46,6 +46,11 @@ struct framer {
 	int state;        /* enum frame_state */
 	struct json_object *obj; /* the request once FRAME_DONE (owned) */
 	char *err;        /* why, once FRAME_ERROR (owned) */
+	/* The object's bytes so far, read again in one piece at its end
+	 * (json-c 0.16 reads some values cut between two calls wrongly). */
+	char *seen;
+	size_t nseen, cap_seen;
+	size_t lead;      /* bytes before the '{' */
 };
 
 int framer_init(struct framer *f, size_t max_bytes);

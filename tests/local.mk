@@ -22,10 +22,12 @@ include tests/overlay-wireguard.mk
 include tests/overlay-tailscale-netbird.mk
 include tests/storage-gluster.mk
 include tests/fullstack.mk
+include tests/fuzz.mk
 
-# For tools/test.sh: the C unit tests (run again under sanitizers and in distcheck).
+# For tools/test.sh: the C unit tests and the fuzz corpus replays (run
+# again under sanitizers and in distcheck).
 print-unit-tests:
-	@echo $(filter tests/unit/%,$(TESTS))
+	@echo $(filter tests/unit/% tests/fuzz/%,$(TESTS))
 
 # Every built plugin, linked into one directory: what `make install` puts
 # in the plugin directory, for tests and tools/demo.sh.

@@ -5,7 +5,8 @@ set -eu
 pkgs="build-essential autoconf automake libtool pkg-config
       libjson-c-dev libconfig-dev libcurl4-openssl-dev libmnl-dev libssl-dev libxml2-dev
       docker.io glusterfs-server glusterfs-client wireguard-go wireguard-tools
-      iproute2 iptables util-linux mount bsdutils systemd curl jq xfsprogs procps kmod g++ valgrind"
+      iproute2 iptables util-linux mount bsdutils systemd curl jq xfsprogs procps kmod g++ valgrind
+      clang"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
@@ -16,6 +17,15 @@ if [ -n "$missing" ]; then
 	apt-get update -qq
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+# libFuzzer and clang's sanitizer runtimes (tests/fuzz/) are only
+# recommended by clang's packages: install those of the clang we got.
+v=$(clang --version 2>/dev/null | sed -n 's/.*clang version \([0-9][0-9]*\)\..*/\1/p' | head -1)
+if [ -n "$v" ] && ! dpkg-query -W -f='${Status}' "libclang-rt-$v-dev" 2>/dev/null | grep -q 'install ok installed'; then
+	echo "installing: libclang-rt-$v-dev"
+	export DEBIAN_FRONTEND=noninteractive
+	[ -n "$missing" ] || apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "libclang-rt-$v-dev" >/dev/null
 fi
 # The lab's hosts each run their own dockerd and glusterd in namespaces;
 # the machine's own services are not needed (and are stopped by nothing here).

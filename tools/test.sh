@@ -2,8 +2,10 @@
 # Run every test of clusterctl on a Debian 12 machine, as root:
 #   1. the full suite (unit tests, and integration tests on a multi-host
 #      lab in network namespaces with real dockerd, glusterd, wireguard-go),
-#   2. the C unit tests again in an ASan/UBSan build,
-#   3. make distcheck (tarball, VPATH build, install/uninstall) with the
+#   2. the C unit tests and fuzz corpus replays again in an ASan/UBSan build,
+#   3. every fuzz target under libFuzzer, ASan and UBSan for FUZZ_SECONDS
+#      (default 15) each, one result per target (tests/fuzz/),
+#   4. make distcheck (tarball, VPATH build, install/uninstall) with the
 #      unit tests.
 # It installs its own packages, and ends with "N passed, N failed".
 set -u
@@ -28,7 +30,7 @@ show_failures() {
 	done
 }
 
-echo "== 1/3 full suite"
+echo "== 1/4 full suite"
 rm -rf _build && mkdir _build && cd _build
 if ../configure --enable-werror --quiet >configure.out 2>&1 && make -j2 >make.out 2>&1; then
 	make -j2 check >check.out 2>&1 || { status=1; show_failures .; }
@@ -38,7 +40,7 @@ else
 fi
 cd "$top"; count_trs _build "full suite"
 
-echo "== 2/3 unit tests under ASan/UBSan"
+echo "== 2/4 unit tests under ASan/UBSan"
 rm -rf _build-san && mkdir _build-san && cd _build-san
 if ../configure --enable-sanitizers --quiet >configure.out 2>&1 && make -j2 >make.out 2>&1; then
 	units=$(make -s print-unit-tests)
@@ -50,7 +52,22 @@ else
 fi
 cd "$top"; count_trs _build-san "sanitizers"
 
-echo "== 3/3 make distcheck"
+# A target that cannot be built or run counts as a failure, never a skip.
+echo "== 3/4 fuzz targets under libFuzzer, ASan and UBSan, ${FUZZ_SECONDS:-15} s each"
+rm -rf _build-fuzz && mkdir _build-fuzz && cd _build-fuzz
+if ../configure CC=clang --enable-fuzzing --quiet >configure.out 2>&1; then
+	if ! make -j2 fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-15}" >fuzz.out 2>&1; then
+		status=1
+		[ -n "$(find . -name '*.trs')" ] || { fail=$((fail + 1)); tail -30 fuzz.out; }
+		show_failures .
+	fi
+else
+	status=1; tail -30 configure.out
+	fail=$((fail + 1))
+fi
+cd "$top"; count_trs _build-fuzz "fuzz"
+
+echo "== 4/4 make distcheck"
 cd _build
 units=$(make -s print-unit-tests)
 if make distcheck TESTS="$units" >distcheck.out 2>&1; then

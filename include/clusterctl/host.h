@@ -96,8 +96,11 @@ struct clusterctl_ip_query {
 #define CLUSTERCTL_IP_NO_LOOPBACK (1u << 1) /* leave out loopback addresses */
 
 /* nl_transact(): a data message of the reply (one struct nlmsghdr and
- * its payload, len bytes).  Return 0 to go on, a negative errno to stop
- * the transaction with that error. */
+ * its payload, len bytes = nlmsg_len).  The host has checked that the
+ * message and its padding to the next 4-byte boundary lie inside the
+ * datagram, so libmnl's attribute walk (which runs to the padded end)
+ * stays in bounds.  Return 0 to go on, a negative errno to stop the
+ * transaction with that error. */
 typedef int (*clusterctl_nl_msg_cb)(void *arg, const void *msg, size_t len);
 /* nl_transact(): the kernel interrupted a dump (NLM_F_DUMP_INTR) and the
  * host starts it again: forget what on_msg collected. */

@@ -386,6 +386,35 @@ static void test_hostile(const struct fixture *fa)
 	copy = malloc(len);
 	memcpy(copy, fa->d[0], len);
 	nlh = (struct nlmsghdr *)copy;
+	/* 2 GiB or more: libmnl 1.0.4 takes it for a negative int and lets
+	 * it through (found by tests/fuzz/fuzz-netlink). */
+	{
+		struct {
+			struct nlmsghdr h;
+			int err;
+		} done = {{0x80000000u + sizeof done, NLMSG_DONE, NLM_F_MULTI, fa->seq, fa->portid}, 0};
+		is_int(nl_parse(&done, sizeof done, fa->seq, fa->portid, &r), -EBADMSG,
+		       "a message claiming more than the datagram holds: -EBADMSG");
+		nl_reply_reset(&r);
+	}
+	/* Unpadded, its last attribute running into the padding: libmnl
+	 * walks attributes to the padded end, past the datagram. */
+	{
+		unsigned char b[64] = {0};
+		struct nlmsghdr *h = mnl_nlmsg_put_header(b);
+		struct ifaddrmsg *ifa;
+		h->nlmsg_type = RTM_NEWADDR;
+		ifa = mnl_nlmsg_put_extra_header(h, sizeof *ifa);
+		ifa->ifa_family = AF_INET;
+		ifa->ifa_prefixlen = 24;
+		ifa->ifa_index = 2;
+		mnl_attr_put_u32(h, IFA_LOCAL, htonl(0x0a000005));
+		h->nlmsg_len -= 3;
+		is_int(nl_parse(b, h->nlmsg_len, 0, 0, &r), -EBADMSG,
+		       "a message whose padding runs past the datagram: -EBADMSG");
+		nl_reply_reset(&r);
+	}
+	memcpy(copy, fa->d[0], len);
 	nlh->nlmsg_flags |= NLM_F_DUMP_INTR;
 	nl_parse(copy, len, fa->seq, fa->portid, &r);
 	ok(r.intr, "NLM_F_DUMP_INTR on a message is seen");

@@ -328,6 +328,54 @@ static void test_framing(void)
 	framer_feed(&f, "{\"a\":\"\xff\xfe\"}", 10);
 	is_int(f.state, FRAME_ERROR, "invalid UTF-8 refused");
 	framer_free(&f);
+	/* A client may send its bytes in any pieces (protocol.md): a UTF-8
+	 * character cut between two reads is still one character (json-c
+	 * alone refused the halves; found by tests/fuzz/fuzz-protocol). */
+	{
+		const char *utf = "{" BASE ",\"OS\":\"D\xc3\xa9" "bian \xe2\x82\xac \xf0\x9f\x98\x80\"}";
+		int all_done = 1;
+		for (size_t piece = 1; piece <= 5; piece++) {
+			all_done &= frame_all(utf, strlen(utf), piece, LIMIT, &f) == FRAME_DONE;
+			framer_free(&f);
+		}
+		ok(all_done, "2-, 3- and 4-byte UTF-8 characters cut at every byte are accepted");
+		framer_init(&f, LIMIT);
+		framer_feed(&f, "{\"OS\":\"\xf0\x9f", 9);
+		framer_feed(&f, "\x98", 1);
+		is_int(f.state, FRAME_MORE, "a character cut twice waits for its last byte");
+		framer_feed(&f, "\x80\"}", 3);
+		is_int(f.state, FRAME_DONE, "and completes with it");
+		framer_free(&f);
+		framer_init(&f, LIMIT);
+		framer_feed(&f, "{\"OS\":\"\xc3", 8);
+		framer_feed(&f, "x\"}", 3);
+		is_int(f.state, FRAME_ERROR, "a cut character continued by a non-continuation byte is refused");
+		like(f.err, "invalid utf-8", "as invalid UTF-8");
+		framer_free(&f);
+		framer_init(&f, LIMIT);
+		framer_feed(&f, "{\"OS\":\"\xe2\x82", 9);
+		is_int(framer_eof(&f), FRAME_ERROR, "EOF inside a cut character is an error");
+		framer_free(&f);
+	}
+	/* "1-2" is not a number, whole or cut after the 1 (json-c alone took
+	 * the cut one for 1; found by tests/fuzz/fuzz-protocol). */
+	{
+		const char *bad = "{" BASE ",\"CPU\":1-2}";
+		size_t at = strchr(bad, '-') - bad;
+		int refused = 1;
+		framer_init(&f, LIMIT);
+		framer_feed(&f, bad, strlen(bad));
+		is_int(f.state, FRAME_ERROR, "a malformed number is refused");
+		framer_free(&f);
+		for (size_t cut = 1; cut < strlen(bad); cut++) {
+			framer_init(&f, LIMIT);
+			framer_feed(&f, bad, cut);
+			framer_feed(&f, bad + cut, strlen(bad) - cut);
+			refused &= f.state == FRAME_ERROR;
+			framer_free(&f);
+		}
+		ok(refused, "and refused wherever the request is cut, right before the '-' (byte %zu) too", at);
+	}
 	framer_init(&f, LIMIT);
 	framer_feed(&f, "{\"a\":", 5);
 	is_int(framer_eof(&f), FRAME_ERROR, "EOF inside the object is an error");

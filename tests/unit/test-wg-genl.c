@@ -10,7 +10,9 @@
  * the first dump passed as the retry's answer: half a peer list).  The
  * kernel path itself cannot run here: this machine's kernel has no
  * WireGuard module; the one live check is that the family lookup
- * answers -ENOENT, as it does on such a kernel. */
+ * answers -ENOENT, as it does on such a kernel.  Two hostile replies go
+ * the same way: a message longer than its datagram, and one whose padding
+ * runs past it, are refused by the host before the plugin reads them. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +66,9 @@ struct fake_sock {
 
 static struct fake_sock socks[4];
 static int n_socks, restarts;
+/* What the "kernel" answers: the interrupted dump, or one datagram whose
+ * message lies about its length (found by tests/fuzz/fuzz-wg-genl). */
+static enum { SCRIPT_INTERRUPTED, SCRIPT_OVER_2GIB, SCRIPT_UNPADDED } script;
 static uint8_t part1[4096], part2[4096];
 static size_t part1_len, part2_len;
 
@@ -98,7 +103,18 @@ static ssize_t fake_send(void *ctx, const void *buf, size_t len)
 	struct fake_sock *s = ctx;
 	const struct nlmsghdr *h = buf;
 	s->seq_seen = h->nlmsg_seq;
-	if (s == &socks[0]) {
+	if (script != SCRIPT_INTERRUPTED) {
+		struct nlmsghdr *m = (struct nlmsghdr *)s->dgram[0];
+		s->len[0] = put_msg(s->dgram[0], 0, part1, part1_len, h->nlmsg_seq, s->portid, 0);
+		if (script == SCRIPT_OVER_2GIB) {
+			m->nlmsg_len = 0xdaffb800u;
+		} else {
+			m->nlmsg_len -= 3;
+			s->len[0] -= 3;
+		}
+		s->len[1] = put_done(s->dgram[1], 0, h->nlmsg_seq, s->portid, 0);
+		s->n = 2;
+	} else if (s == &socks[0]) {
 		/* The peer list changes under the first dump: the kernel marks
 		 * the rest interrupted, and part 2 is still queued after DONE. */
 		s->len[0] = put_msg(s->dgram[0], 0, part1, part1_len, h->nlmsg_seq, s->portid, 0);
@@ -205,6 +221,23 @@ static void replay_interrupted_dump(void)
 	   "the whole peer list: K1 (both of its allowed IPs) and K2");
 	wg_device_free(&dev);
 	n_socks = restarts = 0;
+
+	/* libmnl 1.0.4 takes a length of 2 GiB or more for a negative int and
+	 * lets the message through, and walks attributes to the padded end:
+	 * the host refuses both before the plugin reads a byte. */
+	script = SCRIPT_OVER_2GIB;
+	is_int(wg_genl_get(&replay_host, "wg0", &dev), -EBADMSG,
+	       "a message claiming more than the datagram holds: -EBADMSG");
+	ok(dev.n_peers == 0, "and nothing of it was read");
+	wg_device_free(&dev);
+	n_socks = restarts = 0;
+	script = SCRIPT_UNPADDED;
+	is_int(wg_genl_get(&replay_host, "wg0", &dev), -EBADMSG,
+	       "a message whose padding runs past the datagram: -EBADMSG");
+	ok(dev.n_peers == 0, "and nothing of it was read");
+	wg_device_free(&dev);
+	n_socks = restarts = 0;
+	script = SCRIPT_INTERRUPTED;
 }
 
 int main(void)
