@@ -19,6 +19,7 @@ include tests/gluster.mk
 include tests/wireguard.mk
 include tests/tailscale-netbird.mk
 include tests/fullstack.mk
+include tests/pkg.mk
 
 # For tools/test.sh: the C unit tests (run again under sanitizers and in distcheck).
 print-unit-tests:
