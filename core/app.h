@@ -8,7 +8,7 @@
 #include "config.h"
 #include "plugin-loader.h"
 
-/* Exit codes (clusterctl(1), EXIT STATUS). */
+/* Exit codes (clusterctl(8), EXIT STATUS). */
 enum {
 	EXIT_OK = 0,
 	EXIT_FAILURE_ = 1,  /* the operation failed; the log says why */

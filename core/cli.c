@@ -49,7 +49,7 @@ void cli_usage(FILE *f, unsigned cmd)
 			"this text, or a command's options", "help --json",
 			"every command, option, variable, exit status and file, as JSON", "--version",
 			"version and plugin ABI");
-		fprintf(f, "\nRun 'clusterctl COMMAND --help' for a command's options; see clusterctl(1).\n");
+		fprintf(f, "\nRun 'clusterctl COMMAND --help' for a command's options; see clusterctl(8).\n");
 		return;
 	}
 	fprintf(f, "Usage: clusterctl %s%s%s [OPTIONS]\n%s.\n\nOptions (flag > CLUSTERCTL_* environment > config file > default):\n",

@@ -11,3 +11,7 @@ TESTS += tests/integration/agent-notify.sh
 EXTRA_DIST += tests/integration/agent-notify.sh
 TESTS += tests/integration/completion.sh
 EXTRA_DIST += tests/integration/completion.sh
+TESTS += tests/integration/man-pages.sh
+EXTRA_DIST += tests/integration/man-pages.sh
+TESTS += tests/integration/install-layout.sh
+EXTRA_DIST += tests/integration/install-layout.sh
