@@ -8,7 +8,12 @@ SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	CLUSTERCTL_TEST_PLUGIN_DIR='$(abs_top_builddir)/tests/plugins-installed' \
-	MALLOC_PERTURB_=165; export top_srcdir top_builddir CLUSTERCTL_TEST_PLUGIN_DIR MALLOC_PERTURB_;
+	CLUSTERCTL_TEST_EMULATOR='$(TEST_EMULATOR)' \
+	MALLOC_PERTURB_=165; export top_srcdir top_builddir CLUSTERCTL_TEST_PLUGIN_DIR CLUSTERCTL_TEST_EMULATOR MALLOC_PERTURB_;
+# A cross build's C tests run under the emulator configure found
+# (qemu-ARCH-static): the unit tests, `make check TESTS="$(make -s
+# print-unit-tests)"`.  The shell tests run the built programs directly.
+LOG_COMPILER = $(TEST_EMULATOR)
 EXTRA_DIST += tests/tap.h tests/tap.sh tests/lab/lab.sh
 include tests/foundation.mk
 include tests/ipdetect.mk
