@@ -4,7 +4,10 @@
 #      lab in network namespaces with real dockerd, glusterd, wireguard-go),
 #   2. the C unit tests again in an ASan/UBSan build,
 #   3. make distcheck (tarball, VPATH build, install/uninstall) with the
-#      unit tests.
+#      unit tests,
+#   4. the Debian packages (make check-packages): built from the tarball,
+#      lintian, reproducibility, the arm64 cross build with its unit tests
+#      under qemu-user, and an install/purge in a fresh Debian 12 chroot.
 # It installs its own packages, and ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -28,7 +31,7 @@ show_failures() {
 	done
 }
 
-echo "== 1/3 full suite"
+echo "== 1/4 full suite"
 rm -rf _build && mkdir _build && cd _build
 if ../configure --enable-werror --quiet >configure.out 2>&1 && make -j2 >make.out 2>&1; then
 	make -j2 check >check.out 2>&1 || { status=1; show_failures .; }
@@ -38,7 +41,7 @@ else
 fi
 cd "$top"; count_trs _build "full suite"
 
-echo "== 2/3 unit tests under ASan/UBSan"
+echo "== 2/4 unit tests under ASan/UBSan"
 rm -rf _build-san && mkdir _build-san && cd _build-san
 if ../configure --enable-sanitizers --quiet >configure.out 2>&1 && make -j2 >make.out 2>&1; then
 	units=$(make -s print-unit-tests)
@@ -50,7 +53,7 @@ else
 fi
 cd "$top"; count_trs _build-san "sanitizers"
 
-echo "== 3/3 make distcheck"
+echo "== 3/4 make distcheck"
 cd _build
 units=$(make -s print-unit-tests)
 if make distcheck TESTS="$units" >distcheck.out 2>&1; then
@@ -71,6 +74,13 @@ else
 	status=1; fail=$((fail + 1)); tail -40 distcheck.out
 fi
 cd "$top"
+
+echo "== 4/4 Debian packages"
+t0=$(date +%s)
+cd _build
+rm -rf tests/packaging/*.log tests/packaging/*.trs
+make check-packages >packages.out 2>&1 || { status=1; show_failures tests/packaging; }
+cd "$top"; count_trs _build/tests/packaging "packages ($(($(date +%s) - t0)) s)"
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ] || status=1
