@@ -88,10 +88,20 @@ static json_object *command_names(unsigned mask)
 		char name[64];
 		if (!(c->id & mask))
 			continue;
-		snprintf(name, sizeof name, "%s%s%s", c->w1, c->w2 ? " " : "", c->w2 ? c->w2 : "");
+		cli_command_name(c, name, sizeof name);
 		json_object_array_add(a, json_object_new_string(name));
 	}
 	return a;
+}
+
+/* {"<k1>": v1, "<k2>": "<v2>"} appended to arr: the shape of every list
+ * here but the options. */
+static void add_pair(json_object *arr, const char *k1, json_object *v1, const char *k2, const char *v2)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, k1, v1);
+	json_object_object_add(o, k2, json_object_new_string(v2));
+	json_object_array_add(arr, o);
 }
 
 int cli_reference_json(void)
@@ -101,12 +111,9 @@ int cli_reference_json(void)
 		    *exits = json_object_new_array(), *fl = json_object_new_array();
 
 	for (const struct cli_command *c = cli_commands; c->w1; c++) {
-		json_object *o = json_object_new_object();
 		char name[64];
-		snprintf(name, sizeof name, "%s%s%s", c->w1, c->w2 ? " " : "", c->w2 ? c->w2 : "");
-		json_object_object_add(o, "Name", json_object_new_string(name));
-		json_object_object_add(o, "Summary", json_object_new_string(c->summary));
-		json_object_array_add(cmds, o);
+		cli_command_name(c, name, sizeof name);
+		add_pair(cmds, "Name", json_object_new_string(name), "Summary", c->summary);
 	}
 	for (const struct opt_def *d = config_opts; d->name; d++) {
 		json_object *o = json_object_new_object();
@@ -126,24 +133,12 @@ int cli_reference_json(void)
 		}
 		json_object_array_add(opts, o);
 	}
-	for (size_t i = 0; i < sizeof environment / sizeof *environment; i++) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "Name", json_object_new_string(environment[i].name));
-		json_object_object_add(o, "Help", json_object_new_string(environment[i].help));
-		json_object_array_add(env, o);
-	}
-	for (size_t i = 0; i < sizeof exit_statuses / sizeof *exit_statuses; i++) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "Code", json_object_new_int(exit_statuses[i].code));
-		json_object_object_add(o, "Meaning", json_object_new_string(exit_statuses[i].meaning));
-		json_object_array_add(exits, o);
-	}
-	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "Path", json_object_new_string(files[i].path));
-		json_object_object_add(o, "Help", json_object_new_string(files[i].help));
-		json_object_array_add(fl, o);
-	}
+	for (size_t i = 0; i < sizeof environment / sizeof *environment; i++)
+		add_pair(env, "Name", json_object_new_string(environment[i].name), "Help", environment[i].help);
+	for (size_t i = 0; i < sizeof exit_statuses / sizeof *exit_statuses; i++)
+		add_pair(exits, "Code", json_object_new_int(exit_statuses[i].code), "Meaning", exit_statuses[i].meaning);
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+		add_pair(fl, "Path", json_object_new_string(files[i].path), "Help", files[i].help);
 	json_object_object_add(root, "Version", json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(root, "Commands", cmds);
 	json_object_object_add(root, "Options", opts);

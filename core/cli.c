@@ -25,6 +25,11 @@ const struct cli_command cli_commands[] = {
 	{NULL, NULL, 0, NULL},
 };
 
+void cli_command_name(const struct cli_command *c, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s", c->w1, c->w2 ? " " : "", c->w2 ? c->w2 : "");
+}
+
 static const struct cli_command *command_by_id(unsigned id)
 {
 	for (const struct cli_command *c = cli_commands; c->w1; c++)
@@ -42,7 +47,7 @@ void cli_usage(FILE *f, unsigned cmd)
 		for (c = cli_commands; c->w1; c++)
 		{
 			char name[32];
-			snprintf(name, sizeof name, "%s%s%s", c->w1, c->w2 ? " " : "", c->w2 ? c->w2 : "");
+			cli_command_name(c, name, sizeof name);
 			fprintf(f, "  %-14s %s\n", name, c->summary);
 		}
 		fprintf(f, "  %-14s %s\n  %-14s %s\n  %-14s %s\n", "help [COMMAND]",
@@ -82,7 +87,7 @@ static int usage_error(unsigned cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static int parse_command(int argc, char **argv, int *i, unsigned *cmd)
+int cli_find_command(int argc, char **argv, int *i, unsigned *cmd)
 {
 	for (const struct cli_command *c = cli_commands; c->w1; c++) {
 		if (*i >= argc || strcmp(argv[*i], c->w1) != 0)
@@ -168,12 +173,12 @@ int cli_parse(struct app *a, int argc, char **argv)
 		if (argc == 3 && strcmp(argv[2], "--json") == 0)
 			return cli_reference_json();
 		i = 2;
-		if (i < argc && parse_command(argc, argv, &i, &cmd) < 0)
+		if (i < argc && cli_find_command(argc, argv, &i, &cmd) < 0)
 			return usage_error(0, "unknown command \"%s\"", argv[2]);
 		cli_usage(stdout, cmd);
 		return EXIT_OK;
 	}
-	if (parse_command(argc, argv, &i, &cmd) < 0)
+	if (cli_find_command(argc, argv, &i, &cmd) < 0)
 		return usage_error(0, "unknown command \"%s%s%s\"", argv[1], argc > 2 ? " " : "",
 				   argc > 2 ? argv[2] : "");
 	a->cmd = cmd;

@@ -12,6 +12,11 @@ struct cli_command {
 	const char *summary;
 };
 extern const struct cli_command cli_commands[];
+/* The command named by argv[*i] (and argv[*i + 1]): its id in *cmd and
+ * *i past it; -1 when the words name none. */
+int cli_find_command(int argc, char **argv, int *i, unsigned *cmd);
+/* "master init", "agent". */
+void cli_command_name(const struct cli_command *c, char *buf, size_t size);
 
 /* Parse argv into a, reading config file and environment on the way.
  * Returns -1 to continue with a->cmd, or an exit code to stop with

@@ -112,24 +112,6 @@ static void complete_flags(const struct plugin_registry *reg, unsigned cmd)
 	printf("--help\n");
 }
 
-/* The command the words name, and how many words it took (0: none yet). */
-static int find_command(int n, char **w, unsigned *cmd)
-{
-	for (const struct cli_command *c = cli_commands; c->w1; c++) {
-		if (n < 1 || strcmp(w[0], c->w1) != 0)
-			continue;
-		if (!c->w2) {
-			*cmd = c->id;
-			return 1;
-		}
-		if (n >= 2 && strcmp(w[1], c->w2) == 0) {
-			*cmd = c->id;
-			return 2;
-		}
-	}
-	return 0;
-}
-
 /* Second words of the commands whose first word is w1. */
 static bool complete_second(const char *w1)
 {
@@ -158,7 +140,7 @@ int cli_complete(int nwords, char **words)
 	struct plugin_registry reg = {0};
 	int done = nwords > 0 ? nwords - 1 : 0; /* complete words; the last is being typed */
 	unsigned cmd = 0;
-	int used;
+	int used = 0;
 
 	/* Nothing may reach the terminal but the candidates. */
 	log_set_level(CLUSTERCTL_LOG_ERROR + 1);
@@ -173,8 +155,7 @@ int cli_complete(int nwords, char **words)
 			complete_second(words[1]);
 		return EXIT_OK;
 	}
-	used = find_command(done, words, &cmd);
-	if (!used) {
+	if (cli_find_command(done, words, &used, &cmd) < 0) {
 		if (done == 1)
 			complete_second(words[0]);
 		return EXIT_OK;
