@@ -9,7 +9,7 @@ pkgs="build-essential autoconf automake libtool pkg-config
       bash-completion man-db"
 # The packages (tests/packaging): build, check, install in a chroot, and
 # cross-build for arm64 with its unit tests under qemu-user.
-pkgs="$pkgs debhelper dpkg-dev fakeroot lintian debootstrap
+pkgs="$pkgs debhelper dpkg-dev lintian debootstrap
       crossbuild-essential-arm64 gcc-aarch64-linux-gnu qemu-user-static
       pkgconf:arm64 libjson-c-dev:arm64 libconfig-dev:arm64 libcurl4-openssl-dev:arm64
       libmnl-dev:arm64 libssl-dev:arm64 libxml2-dev:arm64"

@@ -6,8 +6,10 @@
 . "$top_srcdir/tests/tap.sh"
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
-# The configured directories, expanded as make expands them.
-dir() { make -s -C "$top_builddir" --no-print-directory -f Makefile -f - print-dir VAR="$1" <<'MK'
+# The configured directories, expanded as make expands them (by a make of
+# its own: the one running this test would add its directory lines).
+dir() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" --no-print-directory -f Makefile -f - print-dir VAR="$1" <<'MK'
 print-dir:
 	@echo $($(VAR))
 MK
