@@ -17,6 +17,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cc-net.h"
+
 static const char answer[] =
 	"{\"Status\":\"waiting\",\"RegisteredManagers\":0,\"RegisteredWorkers\":1,\"MinManagers\":0,"
 	"\"MinWorkers\":0,\"RetryAfter\":5,\"Message\":\"bare server\"}\n";
@@ -56,16 +58,18 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 	struct epoll_event ev, evs[256];
-	char host[64], buf[16384];
-	const char *addr = argc > 1 ? argv[1] : "127.0.0.1:7100", *colon = strrchr(addr, ':');
+	char buf[16384];
+	const char *addr = argc > 1 ? argv[1] : "127.0.0.1:7100";
+	uint32_t ip;
+	uint16_t port;
 	int lfd, ep, one = 1;
 
-	if (!colon || (size_t)(colon - addr) >= sizeof host)
+	if (cc_parse_ipv4_port(addr, 0, &ip, &port) < 0) {
+		fprintf(stderr, "bare-server: the address must be ip:port, not %s\n", addr);
 		return 2;
-	memcpy(host, addr, (size_t)(colon - addr));
-	host[colon - addr] = '\0';
-	inet_pton(AF_INET, host, &sa.sin_addr);
-	sa.sin_port = htons((uint16_t)atoi(colon + 1));
+	}
+	sa.sin_addr.s_addr = htonl(ip);
+	sa.sin_port = htons(port);
 	signal(SIGPIPE, SIG_IGN);
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);

@@ -21,6 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cc-net.h"
+#include "cc-time.h"
+
 struct slot {
 	int fd;
 	long req;          /* request index */
@@ -31,12 +34,7 @@ struct slot {
 	char in[4096];
 };
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static double now(void) { return (double)cc_mono_ns() / 1e9; }
 
 static int cmpd(const void *a, const void *b)
 {
@@ -103,20 +101,15 @@ int main(int argc, char **argv)
 	if (!requests)
 		requests = nodes;
 	{
-		char host[64];
-		const char *c = strrchr(addr, ':');
-		if (!c || (size_t)(c - addr) >= sizeof host) {
-			fprintf(stderr, "loadgen: --addr ip:port\n");
+		uint32_t ip;
+		uint16_t port;
+		if (cc_parse_ipv4_port(addr, 0, &ip, &port) < 0) {
+			fprintf(stderr, "loadgen: --addr must be ip:port, not %s\n", addr);
 			return 2;
 		}
-		memcpy(host, addr, (size_t)(c - addr));
-		host[c - addr] = '\0';
 		sa.sin_family = AF_INET;
-		sa.sin_port = htons((uint16_t)atoi(c + 1));
-		if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-			fprintf(stderr, "loadgen: bad address %s\n", host);
-			return 2;
-		}
+		sa.sin_addr.s_addr = htonl(ip);
+		sa.sin_port = htons(port);
 	}
 	if (conc > requests)
 		conc = requests;

@@ -2,4 +2,6 @@
 noinst_PROGRAMS += bench/loadgen bench/bare-server
 bench_loadgen_SOURCES = bench/loadgen.c
 bench_bare_server_SOURCES = bench/bare-server.c
+bench_loadgen_LDADD = $(COMMON_LIBS)
+bench_bare_server_LDADD = $(COMMON_LIBS)
 EXTRA_DIST += bench/run.sh bench/README.md

@@ -1,6 +1,7 @@
 #include "autoconfig.h"
 
 #include "backoff.h"
+#include "cc-time.h"
 #include "util.h"
 
 void backoff_init(struct backoff *b, int64_t base_ms, int64_t cap_ms)
@@ -9,7 +10,7 @@ void backoff_init(struct backoff *b, int64_t base_ms, int64_t cap_ms)
 	b->cap_ms = cap_ms > b->base_ms ? cap_ms : b->base_ms;
 	b->attempt = 0;
 	if (random_bytes(&b->rng, sizeof b->rng) < 0 || b->rng == 0)
-		b->rng = 0x9e3779b97f4a7c15ULL ^ (uint64_t)now_ms();
+		b->rng = 0x9e3779b97f4a7c15ULL ^ (uint64_t)cc_mono_ms();
 }
 
 void backoff_reset(struct backoff *b) { b->attempt = 0; }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cc-net.h"
 #include "config.h"
 #include "log.h"
 #include "util.h"
@@ -259,7 +260,7 @@ static int check_format(const struct opt_def *o, const char *v, const char *orig
 	if (strcmp(n, "master") == 0 && !valid_hostport(v, false))
 		return set_error(-EINVAL, "%s: master \"%s\" must be IPv4:port with port 1-65535 (e.g. 192.0.2.10:7000)",
 				 origin, v);
-	if ((strcmp(n, "ip") == 0 || strcmp(n, "advertise-addr") == 0) && !str_is_ipv4(v))
+	if ((strcmp(n, "ip") == 0 || strcmp(n, "advertise-addr") == 0) && !cc_ipv4_valid(v))
 		return set_error(-EINVAL, "%s: %s \"%s\" is not an IPv4 address", origin, n, v);
 	if ((strcmp(n, "overlay-provider") == 0 || strcmp(n, "storage-provider") == 0) && !valid_provider(v))
 		return set_error(-EINVAL, "%s: %s \"%s\" is not a plugin name ([a-z0-9], 1-32)", origin, n, v);
@@ -443,19 +444,12 @@ int config_load_env(struct config *c, unsigned cmd, char **env)
 	return 0;
 }
 
-/* "ip:port" with a dotted-quad ip and a port in 1..65535. */
+/* "ip:port" with a dotted-quad ip; port 0 only for a listen address. */
 static bool valid_hostport(const char *s, bool port_zero_ok)
 {
-	const char *colon = s ? strrchr(s, ':') : NULL;
-	char ip[16];
-	long long port;
-	size_t n;
-
-	if (!colon || (n = (size_t)(colon - s)) == 0 || n >= sizeof ip)
-		return false;
-	memcpy(ip, s, n);
-	ip[n] = '\0';
-	return str_is_ipv4(ip) && parse_ll(colon + 1, port_zero_ok ? 0 : 1, 65535, &port) == 0;
+	uint32_t a;
+	uint16_t p;
+	return cc_parse_ipv4_port(s, port_zero_ok ? CC_PORT_ZERO_OK : 0, &a, &p) == 0;
 }
 
 static bool valid_provider(const char *s)

@@ -35,7 +35,10 @@
 #include <json-c/json.h>
 
 #include "app.h"
-#include "controller.h"
+#include "cc-buf.h"
+#include "cc-file.h"
+#include "cc-net.h"
+#include "cc-time.h"
 #include "docker.h"
 #include "host-services.h"
 #include "join-secret.h"
@@ -73,7 +76,7 @@ struct conn {
  * node's fragment in store order, offs[i] where node i's starts.  A new
  * node is handed the text itself; a known one a copy without its own. */
 struct cluster_cache {
-	struct strbuf text;
+	struct cc_buf text;
 	size_t *offs;
 	size_t n, cap;
 	bool valid;
@@ -96,7 +99,7 @@ struct ctl {
 	char *overlay_options;
 	struct plugin *plug[STORE_NSLOTS];
 	struct cluster_cache cache[STORE_NSLOTS];
-	struct strbuf scratch;          /* reused for cluster_json copies */
+	struct cc_buf scratch;          /* reused for cluster_json copies */
 	/* Docker */
 	struct docker *dk;
 	char *worker_token, *manager_token, *manager_addr;
@@ -105,62 +108,36 @@ struct ctl {
 	struct notify_watchdog wd;      /* systemd's WatchdogSec, when set */
 };
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- shared helpers ---------------------------------------------------- */
-
-int parse_ipv4_port(const char *s, char ip[16], unsigned *port)
-{
-	const char *colon = strrchr(s, ':');
-	long long p;
-	size_t n;
-
-	if (!colon)
-		return -EINVAL;
-	n = (size_t)(colon - s);
-	if (n == 0 || n > 15)
-		return -EINVAL;
-	memcpy(ip, s, n);
-	ip[n] = '\0';
-	if (!str_is_ipv4(ip) || parse_ll(colon + 1, 0, 65535, &p) < 0)
-		return -EINVAL;
-	*port = (unsigned)p;
-	return 0;
-}
 
 /* ---- Docker: join tokens and the manager address ---------------------- */
 
 static void set_docker_err(struct ctl *c, const char *what, char *err)
 {
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_printf(&sb, "%s: %s", what, err ? err : "unknown error");
+	struct cc_buf sb = CC_BUF_INIT;
+	cc_buf_printf(&sb, "%s: %s", what, err ? err : "unknown error");
 	free(err);
 	if (!c->docker_err || strcmp(c->docker_err, sb.buf ? sb.buf : "") != 0)
 		log_warn("cannot read the Swarm join tokens from the local Docker engine (%s); nodes are "
 			 "answered \"waiting\" until it works",
 			 sb.buf ? sb.buf : "out of memory");
 	free(c->docker_err);
-	c->docker_err = strbuf_detach(&sb);
+	c->docker_err = cc_buf_detach(&sb);
 }
 
 static char *manager_addr_from(const struct config *cfg, const struct docker_info *info)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	if (cfg->advertise_addr && *cfg->advertise_addr) {
 		if (strchr(cfg->advertise_addr, ':'))
-			strbuf_puts(&sb, cfg->advertise_addr);
+			cc_buf_puts(&sb, cfg->advertise_addr);
 		else
-			strbuf_printf(&sb, "%s:%d", cfg->advertise_addr, SWARM_PORT);
-		return strbuf_detach(&sb);
+			cc_buf_printf(&sb, "%s:%d", cfg->advertise_addr, SWARM_PORT);
+		return cc_buf_detach(&sb);
 	}
 	if (info && info->node_addr && *info->node_addr) {
-		strbuf_printf(&sb, "%s:%d", info->node_addr, SWARM_PORT);
-		return strbuf_detach(&sb);
+		cc_buf_printf(&sb, "%s:%d", info->node_addr, SWARM_PORT);
+		return cc_buf_detach(&sb);
 	}
 	return NULL;
 }
@@ -172,7 +149,7 @@ static void refresh_tokens(struct ctl *c)
 	char *err = NULL, *addr;
 	bool had = c->manager_token != NULL;
 
-	c->next_refresh = now_ms() + TOKEN_RETRY_MS;
+	c->next_refresh = cc_mono_ms() + TOKEN_RETRY_MS;
 	if (!c->dk && docker_open(c->cfg->docker_socket, &c->dk, &err) < 0) {
 		set_docker_err(c, "Docker engine unavailable", err);
 		return;
@@ -213,7 +190,7 @@ static void refresh_tokens(struct ctl *c)
 	docker_swarm_free(&sw);
 	free(c->docker_err);
 	c->docker_err = NULL;
-	c->next_refresh = now_ms() + TOKEN_REFRESH_MS;
+	c->next_refresh = cc_mono_ms() + TOKEN_REFRESH_MS;
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -236,7 +213,7 @@ static void timer_unlink(struct ctl *c, struct conn *cn)
 static void timer_arm(struct ctl *c, struct conn *cn)
 {
 	timer_unlink(c, cn);
-	cn->deadline = now_ms() + c->cfg->request_timeout * 1000;
+	cn->deadline = cc_mono_ms() + c->cfg->request_timeout * 1000;
 	cn->tprev = c->ttail;
 	if (c->ttail)
 		c->ttail->tnext = cn;
@@ -351,16 +328,16 @@ static void respond_after_sync(struct ctl *c, struct conn *cn, char *text, size_
 
 static const char *slot_kind(int k) { return k == STORE_SLOT_OVERLAY ? "overlay" : "storage"; }
 
-static void cluster_fragment(struct strbuf *sb, const struct node_rec *r, int k, const char *plugin)
+static void cluster_fragment(struct cc_buf *sb, const struct node_rec *r, int k, const char *plugin)
 {
 	const char *rec = r->slot[k].plugin && strcmp(r->slot[k].plugin, plugin) == 0 ? r->slot[k].record : NULL;
-	strbuf_puts(sb, "{\"NodeID\":");
+	cc_buf_puts(sb, "{\"NodeID\":");
 	json_append_string(sb, *r->node_id ? r->node_id : r->hostname);
-	strbuf_puts(sb, ",\"Hostname\":");
+	cc_buf_puts(sb, ",\"Hostname\":");
 	json_append_string(sb, r->hostname);
-	strbuf_puts(sb, ",\"IP\":");
+	cc_buf_puts(sb, ",\"IP\":");
 	json_append_string(sb, r->ip);
-	strbuf_printf(sb, ",\"Role\":\"%s\",\"Record\":%s}", proto_role_name(r->assigned_role),
+	cc_buf_printf(sb, ",\"Role\":\"%s\",\"Record\":%s}", proto_role_name(r->assigned_role),
 		      rec ? rec : "null");
 }
 
@@ -386,14 +363,14 @@ static int cache_rebuild(struct ctl *c, int k)
 	cc->valid = false;
 	if (cache_reserve(cc, n) < 0)
 		return -ENOMEM;
-	strbuf_puts(&cc->text, "[");
+	cc_buf_puts(&cc->text, "[");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			strbuf_puts(&cc->text, ",");
+			cc_buf_puts(&cc->text, ",");
 		cc->offs[i] = cc->text.len;
 		cluster_fragment(&cc->text, state_store_node(c->st, i), k, c->plug[k]->desc.name);
 	}
-	strbuf_puts(&cc->text, "]");
+	cc_buf_puts(&cc->text, "]");
 	cc->n = n;
 	cc->valid = !cc->text.oom;
 	return cc->valid ? 0 : -ENOMEM;
@@ -417,10 +394,10 @@ static const char *cluster_json(struct ctl *c, int k, ssize_t self)
 	if ((size_t)self + 1 == cc->n && self > 0)
 		a--; /* the last one: drop the comma before it */
 	c->scratch.len = 0;
-	strbuf_append(&c->scratch, cc->text.buf, a);
-	strbuf_append(&c->scratch, cc->text.buf + b, cc->text.len - b);
+	cc_buf_append(&c->scratch, cc->text.buf, a);
+	cc_buf_append(&c->scratch, cc->text.buf + b, cc->text.len - b);
 	if (c->scratch.oom) {
-		strbuf_free(&c->scratch);
+		cc_buf_free(&c->scratch);
 		return NULL;
 	}
 	return c->scratch.buf;
@@ -432,7 +409,7 @@ static void cache_note(struct ctl *c, size_t idx, const struct node_rec *old, bo
 	for (int k = 0; k < STORE_NSLOTS; k++) {
 		struct cluster_cache *cc = &c->cache[k];
 		const struct node_rec *now = state_store_node(c->st, idx);
-		struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+		struct cc_buf a = CC_BUF_INIT, b = CC_BUF_INIT;
 		if (!c->plug[k] || !cc->valid)
 			continue;
 		if (rekeyed || !now) {
@@ -443,10 +420,10 @@ static void cache_note(struct ctl *c, size_t idx, const struct node_rec *old, bo
 			if (idx == cc->n && cache_reserve(cc, cc->n + 1) == 0) {
 				cc->text.len--; /* the closing bracket */
 				if (cc->n)
-					strbuf_puts(&cc->text, ",");
+					cc_buf_puts(&cc->text, ",");
 				cc->offs[cc->n++] = cc->text.len;
 				cluster_fragment(&cc->text, now, k, c->plug[k]->desc.name);
-				strbuf_puts(&cc->text, "]");
+				cc_buf_puts(&cc->text, "]");
 				if (cc->text.oom)
 					cc->valid = false;
 			} else {
@@ -458,8 +435,8 @@ static void cache_note(struct ctl *c, size_t idx, const struct node_rec *old, bo
 		cluster_fragment(&b, now, k, c->plug[k]->desc.name);
 		if (a.oom || b.oom || a.len != b.len || memcmp(a.buf, b.buf, a.len) != 0)
 			cc->valid = false;
-		strbuf_free(&a);
-		strbuf_free(&b);
+		cc_buf_free(&a);
+		cc_buf_free(&b);
 	}
 }
 
@@ -507,12 +484,12 @@ static bool json_text_is(const char *s, size_t max, bool object)
 static int plan_fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int plan_fail(char **err, const char *fmt, ...)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
+	cc_buf_vprintf(&sb, fmt, ap);
 	va_end(ap);
-	*err = strbuf_detach(&sb);
+	*err = cc_buf_detach(&sb);
 	return -EINVAL;
 }
 
@@ -595,9 +572,9 @@ static int run_plan(struct ctl *c, int k, const struct registration *reg, const 
 
 static char *key_of(const char *prefix, const char *v)
 {
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_printf(&sb, "%s:%s", prefix, v);
-	return strbuf_detach(&sb);
+	struct cc_buf sb = CC_BUF_INIT;
+	cc_buf_printf(&sb, "%s:%s", prefix, v);
+	return cc_buf_detach(&sb);
 }
 
 static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
@@ -648,7 +625,7 @@ static void handle_registration(struct ctl *c, struct conn *cn, struct registrat
 	const struct cluster_meta *meta = state_store_meta(c->st);
 	char *key = NULL, *replaces = NULL, *err = NULL, *text = NULL, *msg = NULL;
 	ssize_t self = -1;
-	int64_t now = wall_ms();
+	int64_t now = cc_wall_ms();
 	int status, r;
 	bool grant = false, is_new, was_holder;
 	char *old_holder = NULL;
@@ -715,7 +692,7 @@ static void handle_registration(struct ctl *c, struct conn *cn, struct registrat
 			resp.message = pr[k].message ? pr[k].message : "waiting for the provider";
 		}
 	if (status == PROTO_READY && !c->manager_token) {
-		if (now_ms() >= c->next_refresh)
+		if (cc_mono_ms() >= c->next_refresh)
 			refresh_tokens(c);
 		if (!c->manager_token) {
 			status = PROTO_WAITING;
@@ -890,72 +867,72 @@ static void rfc3339(char out[32], int64_t ms)
  * only: answered at once, no token in it. */
 static void handle_status(struct ctl *c, struct conn *cn)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	const struct cluster_meta *m = state_store_meta(c->st);
 	unsigned mg, wk;
 	char ts[32];
 	size_t len;
 
 	state_store_counts(c->st, &mg, &wk);
-	strbuf_printf(&sb, "{\"Status\":\"ready\",\"RegisteredManagers\":%u,\"RegisteredWorkers\":%u,"
+	cc_buf_printf(&sb, "{\"Status\":\"ready\",\"RegisteredManagers\":%u,\"RegisteredWorkers\":%u,"
 			   "\"MinManagers\":%u,\"MinWorkers\":%u,\"MaxManagers\":%u,\"WaitForMinimum\":%s,"
 			   "\"ClusterFormed\":%s,\"Gating\":\"%s\",\"TokensAvailable\":%s",
 		      mg, wk, c->pol.min_managers, c->pol.min_workers, c->pol.max_managers,
 		      c->pol.wait_for_minimum ? "true" : "false", m->formed ? "true" : "false",
 		      !c->pol.wait_for_minimum || m->formed ? "ready" : "waiting",
 		      c->manager_token ? "true" : "false");
-	strbuf_puts(&sb, ",\"OverlayType\":");
+	cc_buf_puts(&sb, ",\"OverlayType\":");
 	json_append_string(&sb, c->plug[0] ? c->plug[0]->desc.name : "none");
-	strbuf_puts(&sb, ",\"StorageType\":");
+	cc_buf_puts(&sb, ",\"StorageType\":");
 	json_append_string(&sb, c->plug[1] ? c->plug[1]->desc.name : "none");
 	if (c->manager_addr) {
-		strbuf_puts(&sb, ",\"SwarmManagerAddr\":");
+		cc_buf_puts(&sb, ",\"SwarmManagerAddr\":");
 		json_append_string(&sb, c->manager_addr);
 	}
 	if (m->slot_holder && policy_slot_busy(&c->pol, &(struct policy_view){.slot_holder = m->slot_holder,
 									       .slot_granted_ms = m->slot_granted_ms},
-					       "", wall_ms())) {
-		strbuf_puts(&sb, ",\"ManagerJoining\":");
+					       "", cc_wall_ms())) {
+		cc_buf_puts(&sb, ",\"ManagerJoining\":");
 		json_append_string(&sb, m->slot_holder);
 	}
-	strbuf_puts(&sb, ",\"Nodes\":[");
+	cc_buf_puts(&sb, ",\"Nodes\":[");
 	for (size_t i = 0; i < state_store_count(c->st); i++) {
 		const struct node_rec *r = state_store_node(c->st, i);
-		strbuf_puts(&sb, i ? ",{\"NodeID\":" : "{\"NodeID\":");
+		cc_buf_puts(&sb, i ? ",{\"NodeID\":" : "{\"NodeID\":");
 		json_append_string(&sb, r->node_id);
-		strbuf_puts(&sb, ",\"Hostname\":");
+		cc_buf_puts(&sb, ",\"Hostname\":");
 		json_append_string(&sb, r->hostname);
-		strbuf_puts(&sb, ",\"IP\":");
+		cc_buf_puts(&sb, ",\"IP\":");
 		json_append_string(&sb, r->ip);
-		strbuf_printf(&sb, ",\"Role\":\"%s\",\"RequestedRole\":\"%s\",\"Status\":\"%s\"",
+		cc_buf_printf(&sb, ",\"Role\":\"%s\",\"RequestedRole\":\"%s\",\"Status\":\"%s\"",
 			      proto_role_name(r->assigned_role), proto_role_name(r->requested_role),
 			      proto_status_name(r->last_status));
-		strbuf_puts(&sb, ",\"OS\":");
+		cc_buf_puts(&sb, ",\"OS\":");
 		json_append_string(&sb, r->os);
-		strbuf_puts(&sb, ",\"DockerVersion\":");
+		cc_buf_puts(&sb, ",\"DockerVersion\":");
 		json_append_string(&sb, r->docker_version);
 		if (r->cpu >= 0)
-			strbuf_printf(&sb, ",\"CPU\":%lld", (long long)r->cpu);
+			cc_buf_printf(&sb, ",\"CPU\":%lld", (long long)r->cpu);
 		if (r->memory >= 0)
-			strbuf_printf(&sb, ",\"Memory\":%lld", (long long)r->memory);
-		strbuf_printf(&sb, ",\"GlusterCapable\":%s", r->gluster_capable ? "true" : "false");
+			cc_buf_printf(&sb, ",\"Memory\":%lld", (long long)r->memory);
+		cc_buf_printf(&sb, ",\"GlusterCapable\":%s", r->gluster_capable ? "true" : "false");
 		rfc3339(ts, r->first_seen_ms);
-		strbuf_printf(&sb, ",\"FirstSeen\":\"%s\"", ts);
+		cc_buf_printf(&sb, ",\"FirstSeen\":\"%s\"", ts);
 		rfc3339(ts, r->last_seen_ms);
-		strbuf_printf(&sb, ",\"LastSeen\":\"%s\"", ts);
+		cc_buf_printf(&sb, ",\"LastSeen\":\"%s\"", ts);
 		if (r->swarm_reported) {
-			strbuf_puts(&sb, ",\"Swarm\":{\"NodeID\":");
+			cc_buf_puts(&sb, ",\"Swarm\":{\"NodeID\":");
 			json_append_string(&sb, r->swarm_node_id);
-			strbuf_puts(&sb, ",\"LocalNodeState\":");
+			cc_buf_puts(&sb, ",\"LocalNodeState\":");
 			json_append_string(&sb, r->swarm_state);
-			strbuf_printf(&sb, ",\"ControlAvailable\":%s}",
+			cc_buf_printf(&sb, ",\"ControlAvailable\":%s}",
 				      r->swarm_control_available ? "true" : "false");
 		}
-		strbuf_puts(&sb, "}");
+		cc_buf_puts(&sb, "}");
 	}
-	strbuf_puts(&sb, "]}\n");
+	cc_buf_puts(&sb, "]}\n");
 	len = sb.len;
-	respond_now(c, cn, strbuf_detach(&sb), len);
+	respond_now(c, cn, cc_buf_detach(&sb), len);
 }
 
 static void handle_request(struct ctl *c, struct conn *cn)
@@ -1045,7 +1022,7 @@ static void on_accept(struct ctl *c)
 				log_warn("cannot accept connections: %s (open connections=%zu)", strerror(errno),
 					 c->nconns);
 				listen_enable(c, false);
-				c->resume_accept_at = now_ms() + 200;
+				c->resume_accept_at = cc_mono_ms() + 200;
 			}
 			return;
 		}
@@ -1080,7 +1057,7 @@ static void on_accept(struct ctl *c)
 
 static void expire(struct ctl *c)
 {
-	int64_t now = now_ms();
+	int64_t now = cc_mono_ms();
 	while (c->thead && c->thead->deadline <= now) {
 		struct conn *cn = c->thead;
 		if (cn->state == C_READING) {
@@ -1194,7 +1171,7 @@ static int loop(struct ctl *c)
 	struct epoll_event evs[256];
 
 	while (!(c->draining && c->nconns == 0)) {
-		int64_t now = now_ms(), wake = now + 60000;
+		int64_t now = cc_mono_ms(), wake = now + 60000;
 		int n, timeout;
 
 		if (c->thead && c->thead->deadline < wake)
@@ -1234,7 +1211,7 @@ static int loop(struct ctl *c)
 		}
 		flush_batch(c);
 		expire(c);
-		now = now_ms();
+		now = cc_mono_ms();
 		if (c->resume_accept_at && now >= c->resume_accept_at && !c->draining) {
 			c->resume_accept_at = 0;
 			if (c->nconns < (size_t)c->cfg->max_connections)
@@ -1254,17 +1231,17 @@ static int loop(struct ctl *c)
 static int open_listener(struct ctl *c)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET};
-	char ip[16];
-	unsigned port;
+	uint32_t ip;
+	uint16_t port;
 	socklen_t sl = sizeof sa;
 	int one = 1;
 
-	if (parse_ipv4_port(c->cfg->listen, ip, &port) < 0) {
+	if (cc_parse_ipv4_port(c->cfg->listen, CC_PORT_ZERO_OK, &ip, &port) < 0) {
 		log_error("--listen \"%s\" is not an IPv4 address and port like 0.0.0.0:7000", c->cfg->listen);
 		return -EINVAL;
 	}
-	inet_pton(AF_INET, ip, &sa.sin_addr);
-	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(ip);
+	sa.sin_port = htons(port);
 	c->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->lfd < 0) {
 		log_error("socket: %s", strerror(errno));
@@ -1277,17 +1254,21 @@ static int open_listener(struct ctl *c)
 		return -e;
 	}
 	getsockname(c->lfd, (struct sockaddr *)&sa, &sl);
-	log_info("controller listening on %s:%u", ip, ntohs(sa.sin_port));
+	{
+		char shown[CC_IPV4_STRLEN];
+		cc_format_ipv4(ip, shown);
+		log_info("controller listening on %s:%u", shown, ntohs(sa.sin_port));
+	}
 	return 0;
 }
 
 static int load_secret(struct ctl *c)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	char *err = NULL;
 	int r;
 
-	strbuf_printf(&sb, "%s/%s", c->cfg->state_dir, JOIN_SECRET_FILE);
+	cc_buf_printf(&sb, "%s/%s", c->cfg->state_dir, JOIN_SECRET_FILE);
 	if (sb.oom)
 		return -ENOMEM;
 	if (c->cfg->insecure_no_join_secret) {
@@ -1295,7 +1276,7 @@ static int load_secret(struct ctl *c)
 			 "reach %s gets Swarm join tokens, including the manager token that controls the "
 			 "whole swarm",
 			 c->cfg->listen);
-		strbuf_free(&sb);
+		cc_buf_free(&sb);
 		return 0;
 	}
 	r = join_secret_read(sb.buf, &c->secret, &err);
@@ -1312,7 +1293,7 @@ static int load_secret(struct ctl *c)
 				 sb.buf, st.st_mode & 0777);
 	}
 	free(err);
-	strbuf_free(&sb);
+	cc_buf_free(&sb);
 	return r;
 }
 
@@ -1325,7 +1306,7 @@ static int load_overlay_options(struct ctl *c)
 
 	if (!c->cfg->overlay_config || !*c->cfg->overlay_config)
 		return 0;
-	r = read_file(c->cfg->overlay_config, 1 << 20, &text, NULL);
+	r = cc_read_file(c->cfg->overlay_config, 1 << 20, &text, NULL);
 	if (r < 0) {
 		log_error("cannot read --overlay-config %s: %s", c->cfg->overlay_config,
 			  r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
@@ -1430,7 +1411,7 @@ int cmd_master_serve(struct app *a)
 		 a->overlay->desc.name, a->storage->desc.name, cfg->wait_for_minimum ? "yes" : "no",
 		 c.pol.min_managers, c.pol.min_workers, c.pol.max_managers, c.secret ? "required" : "NONE");
 	/* Listening: a Type=notify unit is started now, not at exec. */
-	notify_watchdog_init(&c.wd, now_ms());
+	notify_watchdog_init(&c.wd, cc_mono_ms());
 	notify_statef("READY=1\nSTATUS=serving on %s overlay=%s storage=%s", cfg->listen, a->overlay->desc.name,
 		      a->storage->desc.name);
 	r = loop(&c);
@@ -1459,9 +1440,9 @@ out:
 		close(c.ep);
 	if (c.dk)
 		docker_close(c.dk);
-	strbuf_free(&c.scratch);
+	cc_buf_free(&c.scratch);
 	for (int k = 0; k < STORE_NSLOTS; k++) {
-		strbuf_free(&c.cache[k].text);
+		cc_buf_free(&c.cache[k].text);
 		free(c.cache[k].offs);
 	}
 	free(c.worker_token);

@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-net.h"
 #include "docker.h"
 #include "http-unix.h"
 #include "log.h"
@@ -76,7 +78,7 @@ static int fail(char **err, int r, const char *fmt, ...)
  * anything past `max` bytes is cut with "...". */
 static char *clean_text(const char *s, size_t len, size_t max)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	size_t i;
 
 	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == ' ' || s[len - 1] == '\0'))
@@ -84,12 +86,12 @@ static char *clean_text(const char *s, size_t len, size_t max)
 	for (i = 0; i < len && i < max; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char ch = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
-		strbuf_append(&sb, &ch, 1);
+		cc_buf_append(&sb, &ch, 1);
 	}
 	if (i < len)
-		strbuf_puts(&sb, "...");
-	strbuf_append(&sb, "", 0);
-	return strbuf_detach(&sb);
+		cc_buf_puts(&sb, "...");
+	cc_buf_append(&sb, "", 0);
+	return cc_buf_detach(&sb);
 }
 
 /* ---- validation of reply fields ---------------------------------- */
@@ -809,23 +811,14 @@ int docker_swarm_inspect(struct docker *d, struct docker_swarm *out, char **err)
 	return r;
 }
 
-/* "a.b.c.d" or "a.b.c.d:port" (port 1..65535). */
+/* "a.b.c.d", or "a.b.c.d:port" (port 1..65535) when a port is allowed. */
 static bool ipv4_port_ok(const char *s, bool port_allowed)
 {
-	char buf[32];
-	const char *colon;
-	long long port;
-
-	if (!s || strlen(s) >= sizeof buf)
-		return false;
-	colon = strchr(s, ':');
-	if (!colon)
-		return str_is_ipv4(s);
+	uint32_t a;
+	uint16_t p;
 	if (!port_allowed)
-		return false;
-	memcpy(buf, s, (size_t)(colon - s));
-	buf[colon - s] = '\0';
-	return str_is_ipv4(buf) && parse_ll(colon + 1, 1, 65535, &port) == 0;
+		return cc_ipv4_valid(s);
+	return cc_parse_ipv4_port(s, CC_PORT_OPTIONAL, &a, &p) == 0;
 }
 
 static int check_params(const struct docker_swarm_params *p, const char *what, char **err)
@@ -867,28 +860,28 @@ static struct json_object *swarm_body(const struct docker_swarm_params *p)
 static void explain_membership(struct docker *d, int r, char **err)
 {
 	struct docker_info i;
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 
 	if (r != -EEXIST || !err || !*err || docker_get_info(d, &i, NULL) < 0)
 		return;
-	strbuf_puts(&sb, *err);
-	strbuf_printf(&sb, " [this node: state %s", i.local_state);
+	cc_buf_puts(&sb, *err);
+	cc_buf_printf(&sb, " [this node: state %s", i.local_state);
 	if (*i.node_id)
-		strbuf_printf(&sb, ", node %s", i.node_id);
+		cc_buf_printf(&sb, ", node %s", i.node_id);
 	if (*i.cluster_id)
-		strbuf_printf(&sb, ", cluster %s", i.cluster_id);
-	strbuf_puts(&sb, i.control_available ? ", manager" : "");
+		cc_buf_printf(&sb, ", cluster %s", i.cluster_id);
+	cc_buf_puts(&sb, i.control_available ? ", manager" : "");
 	for (size_t k = 0; k < i.n_remote_managers && k < 5; k++)
-		strbuf_printf(&sb, "%s%s", k ? " " : ", managers ", i.remote_managers[k]);
+		cc_buf_printf(&sb, "%s%s", k ? " " : ", managers ", i.remote_managers[k]);
 	if (strcmp(i.local_state, "pending") == 0)
-		strbuf_puts(&sb, "; it is still trying to join: leave to cancel");
-	strbuf_puts(&sb, "]");
-	strbuf_append(&sb, "", 0);
+		cc_buf_puts(&sb, "; it is still trying to join: leave to cancel");
+	cc_buf_puts(&sb, "]");
+	cc_buf_append(&sb, "", 0);
 	if (!sb.oom) {
 		free(*err);
-		*err = strbuf_detach(&sb);
+		*err = cc_buf_detach(&sb);
 	}
-	strbuf_free(&sb);
+	cc_buf_free(&sb);
 	docker_info_free(&i);
 }
 

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
 #include "host-services.h"
 #include "http-unix.h"
 #include "log.h"
@@ -38,13 +40,13 @@ static void h_log(void *vctx, int level, const char *fmt, ...)
 static void h_error(void *vctx, const char *fmt, ...)
 {
 	struct host_ctx *ctx = vctx;
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
+	cc_buf_vprintf(&sb, fmt, ap);
 	va_end(ap);
 	free(ctx->error);
-	ctx->error = strbuf_detach(&sb);
+	ctx->error = cc_buf_detach(&sb);
 }
 
 static const char *h_config_get(void *vctx, const char *key)
@@ -79,23 +81,23 @@ static const char *h_config_get(void *vctx, const char *key)
 static const char *h_data_dir(void *vctx)
 {
 	struct host_ctx *ctx = vctx;
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	int r;
 
 	if (ctx->data_dir)
 		return ctx->data_dir;
 	if (!ctx->cfg || !ctx->cfg->node_state_dir)
 		return NULL;
-	strbuf_printf(&sb, "%s/plugins/%s", ctx->cfg->node_state_dir, ctx->desc->name);
+	cc_buf_printf(&sb, "%s/plugins/%s", ctx->cfg->node_state_dir, ctx->desc->name);
 	if (sb.oom)
 		return NULL;
-	r = mkdir_p(sb.buf, 0700);
+	r = cc_mkdir_p(sb.buf, 0700);
 	if (r < 0) {
 		log_error("cannot create plugin data dir path=%s error=\"%s\"", sb.buf, strerror(-r));
-		strbuf_free(&sb);
+		cc_buf_free(&sb);
 		return NULL;
 	}
-	ctx->data_dir = strbuf_detach(&sb);
+	ctx->data_dir = cc_buf_detach(&sb);
 	return ctx->data_dir;
 }
 
@@ -125,12 +127,12 @@ int host_services_init(struct clusterctl_host *host, struct host_ctx **out,
 		       const struct clusterctl_plugin *desc, const struct config *cfg)
 {
 	struct host_ctx *ctx = calloc(1, sizeof *ctx);
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 
 	if (!ctx)
 		return -ENOMEM;
-	strbuf_printf(&sb, "plugin=%s", desc->name);
-	ctx->suffix = strbuf_detach(&sb);
+	cc_buf_printf(&sb, "plugin=%s", desc->name);
+	ctx->suffix = cc_buf_detach(&sb);
 	if (!ctx->suffix) {
 		free(ctx);
 		return -ENOMEM;

@@ -7,11 +7,12 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
 #include "http-unix.h"
 #include "util.h"
 
 struct sink {
-	struct strbuf sb;
+	struct cc_buf sb;
 	bool too_big;
 };
 
@@ -23,7 +24,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 		s->too_big = true;
 		return 0;
 	}
-	strbuf_append(&s->sb, ptr, n);
+	cc_buf_append(&s->sb, ptr, n);
 	return s->sb.oom ? 0 : n;
 }
 
@@ -110,7 +111,7 @@ int http_unix_request_hdr(const char *socket_path, const char *method, const cha
 			  struct clusterctl_http_response *resp, struct http_unix_header *caps, size_t ncaps)
 {
 	struct hdr_sink hs = {caps, caps ? ncaps : 0, false};
-	struct sink sink = {STRBUF_INIT, false};
+	struct sink sink = {CC_BUF_INIT, false};
 	struct curl_slist *hl = NULL;
 	char *ct = NULL;
 	CURLcode cc;
@@ -164,18 +165,18 @@ int http_unix_request_hdr(const char *socket_path, const char *method, const cha
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
-	strbuf_append(&sink.sb, "", 0);
+	cc_buf_append(&sink.sb, "", 0);
 	if (sink.sb.oom) {
 		r = -ENOMEM;
 		goto out;
 	}
 	resp->body_len = sink.sb.len;
-	resp->body = strbuf_detach(&sink.sb);
+	resp->body = cc_buf_detach(&sink.sb);
 	resp->content_type = ct ? strdup(ct) : NULL;
 out:
 	if (r < 0)
 		hdr_reset(&hs);
-	strbuf_free(&sink.sb);
+	cc_buf_free(&sink.sb);
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(h);
 	return r;

@@ -48,6 +48,8 @@
 #include <linux/if_addr.h>
 
 #include "app.h"
+#include "cc-buf.h"
+#include "cc-net.h"
 #include "ipdetect.h"
 #include "log.h"
 #include "netlink.h"
@@ -73,8 +75,8 @@ const char *ip_class_name(int c)
 
 static uint32_t addr_host(const char *s)
 {
-	struct in_addr in;
-	return inet_pton(AF_INET, s, &in) == 1 ? ntohl(in.s_addr) : 0;
+	uint32_t a;
+	return cc_parse_ipv4(s, &a) == 0 ? a : 0;
 }
 
 static int class_of(uint32_t a, uint32_t link_flags)
@@ -142,25 +144,10 @@ static int split_patterns(const char *s, char **buf, const char ***pats, size_t 
 	return 0;
 }
 
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	return strbuf_detach(&sb);
-}
-
 static bool pin_ip_ok(const char *s, uint32_t *a)
 {
-	struct in_addr in;
-
-	if (inet_pton(AF_INET, s, &in) != 1)
+	if (cc_parse_ipv4(s, a) < 0)
 		return false;
-	*a = ntohl(in.s_addr);
 	/* "this network", multicast and broadcast can never be a node's address */
 	return (*a >> 24) != 0 && (*a >> 28) != 14 && *a != 0xffffffffu;
 }
@@ -181,7 +168,7 @@ static const char *class_reason(int c)
 
 static int no_choice(struct ipdetect_result *r, const struct ipdetect_opts *o, char **err)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	size_t on_iface = 0;
 	int rc;
 
@@ -189,28 +176,28 @@ static int no_choice(struct ipdetect_result *r, const struct ipdetect_opts *o, c
 		for (size_t i = 0; i < r->n_cands; i++)
 			on_iface += strcmp(r->cands[i].a.ifname, o->pin_ifname) == 0;
 		if (!on_iface) {
-			strbuf_printf(&sb, "interface '%s' has no IPv4 address (or does not exist)",
+			cc_buf_printf(&sb, "interface '%s' has no IPv4 address (or does not exist)",
 				      o->pin_ifname);
 			rc = -ENODEV;
 			goto out;
 		}
-		strbuf_printf(&sb, "interface '%s' has no usable IPv4 address:", o->pin_ifname);
+		cc_buf_printf(&sb, "interface '%s' has no usable IPv4 address:", o->pin_ifname);
 		for (size_t i = 0, k = 0; i < r->n_cands; i++)
 			if (strcmp(r->cands[i].a.ifname, o->pin_ifname) == 0)
-				strbuf_printf(&sb, "%s %s (%s)", k++ ? "," : "", r->cands[i].a.addr,
+				cc_buf_printf(&sb, "%s %s (%s)", k++ ? "," : "", r->cands[i].a.addr,
 					      r->cands[i].rejected);
 		rc = -EADDRNOTAVAIL;
 		goto out;
 	}
 	if (!r->n_cands)
-		strbuf_printf(&sb, "this host has no IPv4 address at all (is the loopback interface down?)");
+		cc_buf_printf(&sb, "this host has no IPv4 address at all (is the loopback interface down?)");
 	else
-		strbuf_printf(&sb, "none of the %zu IPv4 addresses of this host is usable (see "
+		cc_buf_printf(&sb, "none of the %zu IPv4 addresses of this host is usable (see "
 				   "'clusterctl ip'); pin one with --ip or --interface, or change "
 				   "--exclude-interfaces", r->n_cands);
 	rc = -EADDRNOTAVAIL;
 out:
-	*err = strbuf_detach(&sb);
+	*err = cc_buf_detach(&sb);
 	return rc;
 }
 
@@ -226,12 +213,12 @@ int ipdetect_rank(const struct clusterctl_ifaddr *addrs, size_t n, const struct 
 	memset(r, 0, sizeof *r);
 	*err = NULL;
 	if (o->pin_ip && !pin_ip_ok(o->pin_ip, &pin)) {
-		*err = xasprintf("--ip '%s' is not a usable IPv4 address (a dotted quad like "
+		*err = cc_strdupf("--ip '%s' is not a usable IPv4 address (a dotted quad like "
 				 "192.0.2.10; not 0.x.x.x, multicast or broadcast)", o->pin_ip);
 		return -EINVAL;
 	}
 	if (o->pin_ifname && (!*o->pin_ifname || strlen(o->pin_ifname) >= IFNAMSIZ)) {
-		*err = xasprintf("--interface '%s' is not an interface name (1 to %d characters)",
+		*err = cc_strdupf("--interface '%s' is not an interface name (1 to %d characters)",
 				 o->pin_ifname, IFNAMSIZ - 1);
 		return -EINVAL;
 	}
@@ -284,7 +271,7 @@ int ipdetect_rank(const struct clusterctl_ifaddr *addrs, size_t n, const struct 
 		r->pin = IPDETECT_PIN_IP;
 		snprintf(r->ip, sizeof r->ip, "%s", o->pin_ip);
 		if (local && o->pin_ifname && strcmp(local->a.ifname, o->pin_ifname) != 0) {
-			*err = xasprintf("--ip %s is on interface %s, not on --interface %s; give one "
+			*err = cc_strdupf("--ip %s is on interface %s, not on --interface %s; give one "
 					 "of them", o->pin_ip, local->a.ifname, o->pin_ifname);
 			rc = -EINVAL;
 			goto out;
@@ -295,17 +282,17 @@ int ipdetect_rank(const struct clusterctl_ifaddr *addrs, size_t n, const struct 
 			r->cands[at].chosen = true;
 			snprintf(r->ifname, sizeof r->ifname, "%s", local->a.ifname);
 			r->ip_class = local->ip_class;
-			r->reason = xasprintf("pinned with --ip; it is an address of %s",
+			r->reason = cc_strdupf("pinned with --ip; it is an address of %s",
 					      local->a.ifname);
 			if (local_rej)
-				r->warning = xasprintf("--ip %s is used as given, although detection "
+				r->warning = cc_strdupf("--ip %s is used as given, although detection "
 						       "would not choose it: %s", o->pin_ip, local_rej);
 			/* the pinned one first; `local` is stale after this */
 			qsort(r->cands, n, sizeof *r->cands, cand_cmp);
 		} else {
 			r->ip_class = class_of(pin, 0);
-			r->reason = xasprintf("pinned with --ip; it is not on any local interface");
-			r->warning = xasprintf("--ip %s is not an address of any local interface; using "
+			r->reason = cc_strdupf("pinned with --ip; it is not on any local interface");
+			r->warning = cc_strdupf("--ip %s is not an address of any local interface; using "
 					       "it as given (right when this host is reached through NAT "
 					       "or a forwarded address)", o->pin_ip);
 		}
@@ -330,14 +317,14 @@ int ipdetect_rank(const struct clusterctl_ifaddr *addrs, size_t n, const struct 
 	snprintf(r->ip, sizeof r->ip, "%s", best->a.addr);
 	snprintf(r->ifname, sizeof r->ifname, "%s", best->a.ifname);
 	r->ip_class = best->ip_class;
-	r->reason = xasprintf("%s%s%s", o->pin_ifname ? "pinned with --interface; " : "",
+	r->reason = cc_strdupf("%s%s%s", o->pin_ifname ? "pinned with --interface; " : "",
 			      class_reason(best->ip_class),
 			      n_class > 1 ? "; first of its class by primary-before-secondary, "
 					    "lowest ifindex, lowest address" : "");
 	if (!r->reason)
 		goto oom;
 	if (best->ip_class == IPCLASS_LOOPBACK) {
-		r->warning = xasprintf("only a loopback address is usable: other hosts cannot reach "
+		r->warning = cc_strdupf("only a loopback address is usable: other hosts cannot reach "
 				       "this one at %s; pin the address with --ip", best->a.addr);
 		if (!r->warning)
 			goto oom;
@@ -346,7 +333,7 @@ int ipdetect_rank(const struct clusterctl_ifaddr *addrs, size_t n, const struct 
 	goto out;
 oom:
 	free(*err);
-	*err = xasprintf("out of memory");
+	*err = cc_strdupf("out of memory");
 	rc = -ENOMEM;
 out:
 	free(pats);
@@ -374,7 +361,7 @@ int ipdetect_choose(const struct ipdetect_opts *o, struct ipdetect_result *out, 
 	*err = NULL;
 	rc = nl_addr_list(&addrs, &n);
 	if (rc < 0) {
-		*err = xasprintf("cannot list the host's IPv4 addresses over rtnetlink: %s",
+		*err = cc_strdupf("cannot list the host's IPv4 addresses over rtnetlink: %s",
 				 strerror(-rc));
 		return rc;
 	}
@@ -391,30 +378,30 @@ char *ipdetect_candidate_note(const struct ipdetect_result *r, size_t i)
 	bool cs, ws;
 
 	if (c->chosen)
-		return xasprintf("chosen");
+		return cc_strdupf("chosen");
 	if (r->pin == IPDETECT_PIN_IP)
-		return xasprintf("not chosen: --ip pins %s%s%s", r->ip, c->rejected ? "; also " : "",
+		return cc_strdupf("not chosen: --ip pins %s%s%s", r->ip, c->rejected ? "; also " : "",
 				 c->rejected ? c->rejected : "");
 	if (c->pattern)
-		return xasprintf("excluded: interface name matches pattern '%s'", c->pattern);
+		return cc_strdupf("excluded: interface name matches pattern '%s'", c->pattern);
 	if (c->rejected)
-		return xasprintf("rejected: %s", c->rejected);
+		return cc_strdupf("rejected: %s", c->rejected);
 	for (size_t k = 0; k < r->n_cands && !w; k++)
 		if (r->cands[k].chosen)
 			w = &r->cands[k];
 	if (!w)
-		return xasprintf("usable");
+		return cc_strdupf("usable");
 	if (c->ip_class != w->ip_class)
-		return xasprintf("usable, ranked lower: class %s comes after %s",
+		return cc_strdupf("usable, ranked lower: class %s comes after %s",
 				 ip_class_name(c->ip_class), ip_class_name(w->ip_class));
 	cs = c->a.addr_flags & IFA_F_SECONDARY;
 	ws = w->a.addr_flags & IFA_F_SECONDARY;
 	if (cs != ws)
-		return xasprintf("usable, ranked lower: a secondary address (primary ones first)");
+		return cc_strdupf("usable, ranked lower: a secondary address (primary ones first)");
 	if (c->a.ifindex != w->a.ifindex)
-		return xasprintf("usable, ranked lower: higher ifindex (%u after %u)", c->a.ifindex,
+		return cc_strdupf("usable, ranked lower: higher ifindex (%u after %u)", c->a.ifindex,
 				 w->a.ifindex);
-	return xasprintf("usable, ranked lower: numerically higher address");
+	return cc_strdupf("usable, ranked lower: numerically higher address");
 }
 
 static const char *pin_name(int pin)

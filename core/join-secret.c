@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
 #include "join-secret.h"
 #include "util.h"
 
@@ -15,23 +17,23 @@ int join_secret_read(const char *path, char **secret, char **err)
 	int r;
 
 	*secret = NULL;
-	r = read_file(path, JOIN_SECRET_MAX + 2, &text, &len);
+	r = cc_read_file(path, JOIN_SECRET_MAX + 2, &text, &len);
 	if (r == -ENOENT)
 		return r;
 	if (r < 0) {
-		*err = strdupf("cannot read join secret %s: %s", path, strerror(-r));
+		*err = cc_strdupf("cannot read join secret %s: %s", path, strerror(-r));
 		return r;
 	}
 	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		text[--len] = '\0';
 	if (len < 16 || len > JOIN_SECRET_MAX) {
-		*err = strdupf("join secret in %s must be 16-256 characters on one line%s", path, "");
+		*err = cc_strdupf("join secret in %s must be 16-256 characters on one line%s", path, "");
 		free(text);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < len; i++) {
 		if (text[i] <= ' ' || text[i] > '~') {
-			*err = strdupf("join secret in %s holds a space or control character%s", path, "");
+			*err = cc_strdupf("join secret in %s holds a space or control character%s", path, "");
 			free(text);
 			return -EINVAL;
 		}
@@ -42,13 +44,13 @@ int join_secret_read(const char *path, char **secret, char **err)
 
 int join_secret_ensure(const char *state_dir, char **secret, bool *created, char **err)
 {
-	struct strbuf path = STRBUF_INIT;
+	struct cc_buf path = CC_BUF_INIT;
 	struct stat st;
 	char *fresh = NULL;
 	int r;
 
 	*created = false;
-	strbuf_printf(&path, "%s/%s", state_dir, JOIN_SECRET_FILE);
+	cc_buf_printf(&path, "%s/%s", state_dir, JOIN_SECRET_FILE);
 	if (path.oom)
 		return -ENOMEM;
 	r = join_secret_read(path.buf, secret, err);
@@ -63,17 +65,17 @@ int join_secret_ensure(const char *state_dir, char **secret, bool *created, char
 	fresh = random_hex(32);
 	if (!fresh) {
 		r = -EIO;
-		*err = strdupf("cannot get random bytes for the join secret%s%s", "", "");
+		*err = cc_strdupf("cannot get random bytes for the join secret%s%s", "", "");
 		goto out;
 	}
 	{
 		size_t n = strlen(fresh);
 		fresh[n] = '\n';
-		r = write_file_atomic(path.buf, fresh, n + 1, 0600);
+		r = cc_write_file_atomic(path.buf, fresh, n + 1, 0600);
 		fresh[n] = '\0';
 	}
 	if (r < 0) {
-		*err = strdupf("cannot write join secret %s: %s", path.buf, strerror(-r));
+		*err = cc_strdupf("cannot write join secret %s: %s", path.buf, strerror(-r));
 		goto out;
 	}
 	*secret = fresh;
@@ -81,7 +83,7 @@ int join_secret_ensure(const char *state_dir, char **secret, bool *created, char
 	*created = true;
 out:
 	free(fresh);
-	strbuf_free(&path);
+	cc_buf_free(&path);
 	return r;
 }
 

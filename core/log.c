@@ -10,6 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
+#include "cc-time.h"
 #include "log.h"
 #include "util.h"
 
@@ -57,33 +60,33 @@ int log_set_file(const char *path)
 
 void log_vmsg(int level, const char *suffix, const char *fmt, va_list ap)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	char ts[32];
-	struct timespec now;
+	time_t now;
 	struct tm tm;
 
 	if (!log_enabled(level))
 		return;
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
+	now = (time_t)(cc_wall_ms() / 1000);
+	gmtime_r(&now, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	strbuf_printf(&sb, "[%s] - [%s] - ", ts, log_level_name(level));
-	strbuf_vprintf(&sb, fmt, ap);
+	cc_buf_printf(&sb, "[%s] - [%s] - ", ts, log_level_name(level));
+	cc_buf_vprintf(&sb, fmt, ap);
 	if (suffix && *suffix)
-		strbuf_printf(&sb, " %s", suffix);
+		cc_buf_printf(&sb, " %s", suffix);
 	/* One line per entry, whatever the message held. */
 	for (size_t i = 0; i < sb.len; i++)
 		if (sb.buf[i] == '\n' || sb.buf[i] == '\r')
 			sb.buf[i] = ' ';
-	strbuf_append(&sb, "\n", 1);
+	cc_buf_append(&sb, "\n", 1);
 	if (sb.oom)
 		return;
 	pthread_mutex_lock(&log_lock);
-	write_all(STDERR_FILENO, sb.buf, sb.len);
+	cc_write_all(STDERR_FILENO, sb.buf, sb.len);
 	if (log_fd >= 0)
-		write_all(log_fd, sb.buf, sb.len);
+		cc_write_all(log_fd, sb.buf, sb.len);
 	pthread_mutex_unlock(&log_lock);
-	strbuf_free(&sb);
+	cc_buf_free(&sb);
 }
 
 void log_msg(int level, const char *fmt, ...)

@@ -15,13 +15,15 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "cc-buf.h"
+#include "cc-file.h"
+#include "cc-net.h"
 #include "docker.h"
 #include "host-services.h"
 #include "ipdetect.h"
 #include "join-secret.h"
 #include "log.h"
 #include "mtu-probe.h"
-#include "plugin-host.h"
 #include "util.h"
 
 /* Run a provider's master_prepare; its address and interface (an
@@ -40,14 +42,14 @@ static int prepare_provider(struct plugin *p, const char *options, char **addres
 	if (r < 0) {
 		log_error("%s provider %s failed on the master: %s", plugin_kind_name(p->desc.kind), p->desc.name,
 			  *plugin_last_error(p) ? plugin_last_error(p) : strerror(-r));
-		cp_ensure_out_free(&out);
+		plugin_ensure_out_free(&out);
 		return r;
 	}
 	if (out.address && address) {
-		if (!str_is_ipv4(out.address)) {
+		if (!cc_ipv4_valid(out.address)) {
 			log_error("%s provider %s reported an invalid address \"%.64s\"", plugin_kind_name(p->desc.kind),
 				  p->desc.name, out.address);
-			cp_ensure_out_free(&out);
+			plugin_ensure_out_free(&out);
 			return -EINVAL;
 		}
 		*address = strdup(out.address);
@@ -59,7 +61,7 @@ static int prepare_provider(struct plugin *p, const char *options, char **addres
 	log_info("%s ready provider=%s%s%s%s%s", plugin_kind_name(p->desc.kind), p->desc.name,
 		 out.address ? " address=" : "", out.address ? out.address : "", out.message ? " note=" : "",
 		 out.message ? out.message : "");
-	cp_ensure_out_free(&out);
+	plugin_ensure_out_free(&out);
 	return 0;
 }
 
@@ -70,7 +72,7 @@ static int read_options(const struct config *c, char **options)
 	*options = NULL;
 	if (!c->overlay_config)
 		return 0;
-	r = read_file(c->overlay_config, 1 << 20, options, &len);
+	r = cc_read_file(c->overlay_config, 1 << 20, options, &len);
 	if (r < 0)
 		log_error("cannot read --overlay-config %s: %s", c->overlay_config, strerror(-r));
 	return r;
@@ -101,7 +103,7 @@ static int choose_address(const struct app *a, const char *overlay_addr, const s
 		return *addr ? 0 : -ENOMEM;
 	}
 	if (info->local_state && strcmp(info->local_state, "active") == 0 && info->control_available &&
-	    info->node_addr && str_is_ipv4(info->node_addr)) {
+	    info->node_addr && cc_ipv4_valid(info->node_addr)) {
 		*why = "the swarm this host manages";
 		*addr = strdup(info->node_addr);
 		return *addr ? 0 : -ENOMEM;
@@ -126,7 +128,7 @@ static int choose_address(const struct app *a, const char *overlay_addr, const s
 static int controller_address(const struct app *a, const char *swarm_addr, const char *overlay_addr,
 			      const char *overlay_if, char **out)
 {
-	struct strbuf ex = STRBUF_INIT;
+	struct cc_buf ex = CC_BUF_INIT;
 	struct ipdetect_result res = {0};
 	char *err = NULL;
 	int r;
@@ -140,13 +142,13 @@ static int controller_address(const struct app *a, const char *swarm_addr, const
 		*out = strdup(a->cfg.ip);
 		return *out ? 0 : -ENOMEM;
 	}
-	strbuf_printf(&ex, "%s%s%s", a->cfg.exclude_interfaces ? a->cfg.exclude_interfaces : "",
+	cc_buf_printf(&ex, "%s%s%s", a->cfg.exclude_interfaces ? a->cfg.exclude_interfaces : "",
 		      a->cfg.exclude_interfaces && *a->cfg.exclude_interfaces ? "," : "", overlay_if ? overlay_if : "");
 	{
 		struct ipdetect_opts o = {.pin_ifname = a->cfg.interface, .exclude = ex.buf};
 		r = ex.oom ? -ENOMEM : ipdetect_choose(&o, &res, &err);
 	}
-	strbuf_free(&ex);
+	cc_buf_free(&ex);
 	if (r < 0 || !strcmp(res.ip, overlay_addr)) {
 		log_warn("cannot tell nodes this host's underlay address (%s): the join line names the overlay's; "
 			 "give --ip", r < 0 && err ? err : "only the overlay's was found");
@@ -300,17 +302,17 @@ int cmd_master_init(struct app *a)
 		}
 	} else if (dry) {
 		printf("plan: create state dir %s (mode 0700)\n", c->state_dir);
-	} else if ((r = mkdir_p(c->state_dir, 0700)) < 0) {
+	} else if ((r = cc_mkdir_p(c->state_dir, 0700)) < 0) {
 		log_error("cannot create state dir %s: %s", c->state_dir, strerror(-r));
 		goto out;
 	} else {
 		log_info("state dir created path=%s", c->state_dir);
 	}
 	if (dry) {
-		struct strbuf p = STRBUF_INIT;
-		strbuf_printf(&p, "%s/%s", c->state_dir, JOIN_SECRET_FILE);
+		struct cc_buf p = CC_BUF_INIT;
+		cc_buf_printf(&p, "%s/%s", c->state_dir, JOIN_SECRET_FILE);
 		printf("plan: %s join secret %s\n", access(p.buf, F_OK) == 0 ? "keep" : "create", p.buf);
-		strbuf_free(&p);
+		cc_buf_free(&p);
 	} else {
 		r = join_secret_ensure(c->state_dir, &secret, &created, &err);
 		if (r < 0) {
@@ -337,13 +339,13 @@ int cmd_master_init(struct app *a)
 		/* Nodes and the controller must name the same providers as this
 		 * init: a controller started without them hands nodes another
 		 * overlay (or none) and they refuse it. */
-		struct strbuf prov = STRBUF_INIT;
+		struct cc_buf prov = CC_BUF_INIT;
 		if (strcmp(c->overlay_provider, "none") != 0)
-			strbuf_printf(&prov, " --overlay-provider %s", c->overlay_provider);
+			cc_buf_printf(&prov, " --overlay-provider %s", c->overlay_provider);
 		if (strcmp(c->storage_provider, "none") != 0)
-			strbuf_printf(&prov, " --storage-provider %s", c->storage_provider);
+			cc_buf_printf(&prov, " --storage-provider %s", c->storage_provider);
 		if (prov.oom) {
-			strbuf_free(&prov);
+			cc_buf_free(&prov);
 			log_error("out of memory");
 			goto out;
 		}
@@ -357,7 +359,7 @@ int cmd_master_init(struct app *a)
 		       tty ? secret : "<secret>", ctl_addr, port, prov.buf ? prov.buf : "", prov.buf ? prov.buf : "",
 		       strcmp(c->state_dir, "/data/GlusterFS/0001/orchestration") ? " --state-dir " : "",
 		       strcmp(c->state_dir, "/data/GlusterFS/0001/orchestration") ? c->state_dir : "");
-		strbuf_free(&prov);
+		cc_buf_free(&prov);
 	}
 	log_info("master init %s", dry ? "plan printed, nothing changed" : "done");
 	rc = EXIT_OK;

@@ -12,6 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-net.h"
+#include "cc-time.h"
 #include "log.h"
 #include "mtu-probe.h"
 #include "util.h"
@@ -63,7 +66,7 @@ static int echo_on(struct icmp_sock *s, const struct sockaddr_in *to, int size, 
 	size_t len = (size_t)size - 20; /* ICMP header + payload */
 	uint8_t *pkt = NULL, rbuf[MTU_PROBE_MAX + 1];
 	struct icmphdr *h;
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = cc_mono_ms() + timeout_ms;
 	int r = -ETIMEDOUT;
 
 	if (size < 28 || size > MTU_PROBE_MAX)
@@ -85,7 +88,7 @@ static int echo_on(struct icmp_sock *s, const struct sockaddr_in *to, int size, 
 		struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
 		struct sockaddr_in from;
 		socklen_t fl = sizeof from;
-		int left = (int)(deadline - now_ms());
+		int left = (int)(deadline - cc_mono_ms());
 		ssize_t n;
 		const struct icmphdr *rh;
 		size_t off = 0;
@@ -130,9 +133,14 @@ out:
 
 static int parse_addr(const char *addr, struct sockaddr_in *to)
 {
+	uint32_t a;
+
 	memset(to, 0, sizeof *to);
 	to->sin_family = AF_INET;
-	return addr && inet_pton(AF_INET, addr, &to->sin_addr) == 1 ? 0 : -EINVAL;
+	if (cc_parse_ipv4(addr, &a) < 0)
+		return -EINVAL;
+	to->sin_addr.s_addr = htonl(a);
+	return 0;
 }
 
 static uint16_t probe_id(void)
@@ -159,7 +167,7 @@ int mtu_probe_echo(const char *addr, int size, int timeout_ms)
 
 int mtu_probe(const char *addr, int lo, int hi, int timeout_ms, int *mtu, char **err)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	struct sockaddr_in to;
 	struct icmp_sock s;
 	uint16_t id = probe_id(), seq = 0;
@@ -168,8 +176,8 @@ int mtu_probe(const char *addr, int lo, int hi, int timeout_ms, int *mtu, char *
 	*err = NULL;
 	*mtu = 0;
 	if (parse_addr(addr, &to) < 0) {
-		strbuf_printf(&sb, "mtu probe: \"%s\" is not an IPv4 address", addr ? addr : "");
-		*err = strbuf_detach(&sb);
+		cc_buf_printf(&sb, "mtu probe: \"%s\" is not an IPv4 address", addr ? addr : "");
+		*err = cc_buf_detach(&sb);
 		return -EINVAL;
 	}
 	if (lo < MTU_PROBE_MIN)
@@ -177,22 +185,22 @@ int mtu_probe(const char *addr, int lo, int hi, int timeout_ms, int *mtu, char *
 	if (hi > MTU_PROBE_MAX)
 		hi = MTU_PROBE_MAX;
 	if (lo > hi) {
-		strbuf_printf(&sb, "mtu probe: empty range %d..%d", lo, hi);
-		*err = strbuf_detach(&sb);
+		cc_buf_printf(&sb, "mtu probe: empty range %d..%d", lo, hi);
+		*err = cc_buf_detach(&sb);
 		return -EINVAL;
 	}
 	if ((r = icmp_open(&s)) < 0) {
-		strbuf_printf(&sb, "mtu probe: no ICMP socket (%s): run as root or allow datagram ICMP "
+		cc_buf_printf(&sb, "mtu probe: no ICMP socket (%s): run as root or allow datagram ICMP "
 				   "with sysctl net.ipv4.ping_group_range", strerror(-r));
-		*err = strbuf_detach(&sb);
+		*err = cc_buf_detach(&sb);
 		return r;
 	}
 	/* The floor must pass, or there is no path at all. */
 	r = echo_on(&s, &to, lo, id, ++seq, timeout_ms);
 	if (r < 0) {
-		strbuf_printf(&sb, "mtu probe: no echo reply from %s even at %d bytes (%s)", addr, lo,
+		cc_buf_printf(&sb, "mtu probe: no echo reply from %s even at %d bytes (%s)", addr, lo,
 			      strerror(-r));
-		*err = strbuf_detach(&sb);
+		*err = cc_buf_detach(&sb);
 		close(s.fd);
 		return r == -ETIMEDOUT ? -EHOSTUNREACH : r;
 	}
@@ -209,8 +217,8 @@ int mtu_probe(const char *addr, int lo, int hi, int timeout_ms, int *mtu, char *
 		} else if (r == -ETIMEDOUT || r == -EMSGSIZE) {
 			hi = mid - 1;
 		} else {
-			strbuf_printf(&sb, "mtu probe: sending to %s failed: %s", addr, strerror(-r));
-			*err = strbuf_detach(&sb);
+			cc_buf_printf(&sb, "mtu probe: sending to %s failed: %s", addr, strerror(-r));
+			*err = cc_buf_detach(&sb);
 			close(s.fd);
 			return r;
 		}

@@ -25,6 +25,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include "cc-net.h"
 #include "log.h"
 #include "netlink.h"
 
@@ -129,9 +130,11 @@ int nl_build_addr_change(void *buf, size_t size, uint32_t seq, bool add, uint32_
 	struct ifaddrmsg *ifa;
 	struct nlmsghdr *nlh;
 	struct in_addr in;
+	uint32_t a;
 
-	if (!addr || inet_pton(AF_INET, addr, &in) != 1 || prefixlen > 32 || ifindex == 0)
+	if (cc_parse_ipv4(addr, &a) < 0 || prefixlen > 32 || ifindex == 0)
 		return -EINVAL;
+	in.s_addr = htonl(a);
 	nlh = put_header(buf, size, sizeof *ifa, add ? RTM_NEWADDR : RTM_DELADDR,
 			 NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0), seq,
 			 (void **)&ifa);
@@ -139,7 +142,7 @@ int nl_build_addr_change(void *buf, size_t size, uint32_t seq, bool add, uint32_
 		return -ENOBUFS;
 	ifa->ifa_family = AF_INET;
 	ifa->ifa_prefixlen = prefixlen;
-	ifa->ifa_scope = (ntohl(in.s_addr) >> 24) == 127 ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
+	ifa->ifa_scope = (a >> 24) == 127 ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
 	ifa->ifa_index = ifindex;
 	/* Both, as iproute2 sends them: on a point-to-point link IFA_ADDRESS
 	 * would be the peer; here the address is its own peer. */
@@ -655,11 +658,10 @@ static int addr_change(bool add, const char *ifname, const char *addr, uint8_t p
 	struct nl_io io = {0};
 	struct nl_reply r = {0};
 	struct nl_link_info l;
-	struct in_addr in;
 	char req[NL_REQ_BUF];
 	int rc;
 
-	if (!ifname_ok(ifname) || !addr || inet_pton(AF_INET, addr, &in) != 1 || prefixlen > 32)
+	if (!ifname_ok(ifname) || !cc_ipv4_valid(addr) || prefixlen > 32)
 		return -EINVAL;
 	rc = nl_open(&io);
 	if (rc < 0)

@@ -9,6 +9,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
+#include "cc-net.h"
 #include "ipdetect.h"
 #include "node-identity.h"
 #include "protocol.h"
@@ -16,18 +19,18 @@
 
 static int load_node_id(const struct config *c, bool dry, char **out, char **err)
 {
-	struct strbuf path = STRBUF_INIT;
+	struct cc_buf path = CC_BUF_INIT;
 	char *text = NULL;
 	size_t len = 0;
 	int r;
 
-	strbuf_printf(&path, "%s/node-id", c->node_state_dir);
-	r = read_file(path.buf, 256, &text, &len);
+	cc_buf_printf(&path, "%s/node-id", c->node_state_dir);
+	r = cc_read_file(path.buf, 256, &text, &len);
 	if (r == 0) {
 		while (len && isspace((unsigned char)text[len - 1]))
 			text[--len] = '\0';
 		if (!proto_node_id_valid(text)) {
-			*err = strdupf("%s holds no valid NodeID (1-128 of [A-Za-z0-9._:-]); remove it to get a new one%s",
+			*err = cc_strdupf("%s holds no valid NodeID (1-128 of [A-Za-z0-9._:-]); remove it to get a new one%s",
 				    path.buf, "");
 			r = -EINVAL;
 			goto out;
@@ -37,34 +40,34 @@ static int load_node_id(const struct config *c, bool dry, char **out, char **err
 		goto out;
 	}
 	if (r != -ENOENT) {
-		*err = strdupf("cannot read %s: %s", path.buf, strerror(-r));
+		*err = cc_strdupf("cannot read %s: %s", path.buf, strerror(-r));
 		goto out;
 	}
 	/* First run: a random id, kept for every later run. */
 	*out = random_hex(16);
 	if (!*out) {
 		r = -EIO;
-		*err = strdupf("cannot get random bytes for the NodeID%s%s", "", "");
+		*err = cc_strdupf("cannot get random bytes for the NodeID%s%s", "", "");
 		goto out;
 	}
 	r = 0;
 	if (dry)
 		goto out;
-	if ((r = mkdir_p(c->node_state_dir, 0700)) < 0) {
-		*err = strdupf("cannot create %s: %s", c->node_state_dir, strerror(-r));
+	if ((r = cc_mkdir_p(c->node_state_dir, 0700)) < 0) {
+		*err = cc_strdupf("cannot create %s: %s", c->node_state_dir, strerror(-r));
 		goto out;
 	}
 	{
-		struct strbuf line = STRBUF_INIT;
-		strbuf_printf(&line, "%s\n", *out);
-		r = line.oom ? -ENOMEM : write_file_atomic(path.buf, line.buf, line.len, 0600);
-		strbuf_free(&line);
+		struct cc_buf line = CC_BUF_INIT;
+		cc_buf_printf(&line, "%s\n", *out);
+		r = line.oom ? -ENOMEM : cc_write_file_atomic(path.buf, line.buf, line.len, 0600);
+		cc_buf_free(&line);
 	}
 	if (r < 0)
-		*err = strdupf("cannot write %s: %s", path.buf, strerror(-r));
+		*err = cc_strdupf("cannot write %s: %s", path.buf, strerror(-r));
 out:
 	free(text);
-	strbuf_free(&path);
+	cc_buf_free(&path);
 	return r;
 }
 
@@ -74,7 +77,7 @@ static char *os_description(void)
 	char *text = NULL, *line, *save = NULL, *res = NULL;
 	struct utsname u;
 
-	if (read_file("/etc/os-release", 64 * 1024, &text, NULL) == 0) {
+	if (cc_read_file("/etc/os-release", 64 * 1024, &text, NULL) == 0) {
 		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 			if (strncmp(line, "PRETTY_NAME=", 12) == 0) {
 				char *v = line + 12;
@@ -90,9 +93,9 @@ static char *os_description(void)
 		free(text);
 	}
 	if (!res && uname(&u) == 0) {
-		struct strbuf sb = STRBUF_INIT;
-		strbuf_printf(&sb, "%s %s", u.sysname, u.release);
-		res = strbuf_detach(&sb);
+		struct cc_buf sb = CC_BUF_INIT;
+		cc_buf_printf(&sb, "%s %s", u.sysname, u.release);
+		res = cc_buf_detach(&sb);
 	}
 	return res;
 }
@@ -108,7 +111,7 @@ int node_identity_load(const struct config *c, bool dry, struct node_identity *i
 		id->hostname = strdup(c->hostname);
 	} else {
 		if (gethostname(host, sizeof host) < 0) {
-			*err = strdupf("cannot read the host name: %s%s", strerror(errno), "");
+			*err = cc_strdupf("cannot read the host name: %s%s", strerror(errno), "");
 			return -errno;
 		}
 		host[sizeof host - 1] = '\0';
@@ -116,8 +119,8 @@ int node_identity_load(const struct config *c, bool dry, struct node_identity *i
 	}
 	if (!id->hostname)
 		return -ENOMEM;
-	if (!proto_hostname_valid(id->hostname)) {
-		*err = strdupf("host name \"%.64s\" is not a valid RFC 1123 name: give --hostname%s", id->hostname, "");
+	if (!cc_hostname_valid(id->hostname)) {
+		*err = cc_strdupf("host name \"%.64s\" is not a valid RFC 1123 name: give --hostname%s", id->hostname, "");
 		return -EINVAL;
 	}
 	if ((r = load_node_id(c, dry, &id->node_id, err)) < 0)

@@ -17,14 +17,15 @@
 
 #include "app.h"
 #include "backoff.h"
-#include "controller.h"
+#include "cc-buf.h"
+#include "cc-net.h"
+#include "cc-time.h"
+#include "ctl-client.h"
 #include "docker.h"
 #include "join-secret.h"
 #include "log.h"
 #include "mtu-probe.h"
 #include "node-identity.h"
-#include "plugin-host.h"
-#include "registration-client.h"
 #include "sd-notify.h"
 #include "swarm-converge.h"
 #include "util.h"
@@ -54,10 +55,10 @@ enum round_result { ROUND_CONVERGED, ROUND_AGAIN, ROUND_WAIT };
 /* Sleep ms, waking early on SIGTERM/SIGINT. */
 static void nap(int64_t ms)
 {
-	int64_t end = now_ms() + ms;
-	while (!stop_requested && now_ms() < end) {
-		int64_t left = end - now_ms();
-		notify_watchdog_tick(&watchdog, now_ms());
+	int64_t end = cc_mono_ms() + ms;
+	while (!stop_requested && cc_mono_ms() < end) {
+		int64_t left = end - cc_mono_ms();
+		notify_watchdog_tick(&watchdog, cc_mono_ms());
 		struct timespec ts = {.tv_sec = 0, .tv_nsec = (left > 200 ? 200 : left) * 1000000L};
 		nanosleep(&ts, NULL);
 	}
@@ -94,9 +95,9 @@ static int load_secret(struct agent *g, char **err)
 	if (c->join_secret_file) {
 		int r = join_secret_read(c->join_secret_file, &g->secret, err);
 		if (r == -ENOENT) {
-			struct strbuf sb = STRBUF_INIT;
-			strbuf_printf(&sb, "join secret file %s does not exist", c->join_secret_file);
-			*err = strbuf_detach(&sb);
+			struct cc_buf sb = CC_BUF_INIT;
+			cc_buf_printf(&sb, "join secret file %s does not exist", c->join_secret_file);
+			*err = cc_buf_detach(&sb);
 		}
 		return r;
 	}
@@ -124,14 +125,16 @@ static int run_plugin_ensure(struct plugin *p, const char *payload, struct clust
 static void probe_overlay_mtu(const char *manager_addr, uint32_t link_mtu)
 {
 	int hi = link_mtu ? (int)link_mtu : 1500, lo = hi < MTU_FLOOR ? hi : MTU_FLOOR, mtu = 0;
-	char host[16], *err = NULL;
-	unsigned port;
+	char host[CC_IPV4_STRLEN], *err = NULL;
+	uint32_t ip;
+	uint16_t port;
 
-	if (!manager_addr || parse_ipv4_port(manager_addr, host, &port) < 0) {
+	if (cc_parse_ipv4_port(manager_addr, 0, &ip, &port) < 0) {
 		log_warn("overlay path MTU not measured: manager address \"%s\" is not IPv4:port",
 			 manager_addr ? manager_addr : "");
 		return;
 	}
+	cc_format_ipv4(ip, host);
 	if (mtu_probe(host, lo, hi, MTU_PROBE_TIMEOUT_MS, &mtu, &err) < 0) {
 		log_warn("overlay path MTU not measured manager=%s: %s (joining anyway)", host,
 			 err ? err : "probe failed");
@@ -158,6 +161,7 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 	struct clusterctl_ensure_out ov = {0}, st = {0};
 	char *obs_overlay = observe(a->overlay), *obs_storage = observe(a->storage);
 	char *obs_swarm = NULL, *req = NULL, *text = NULL, *err = NULL;
+	size_t text_len = 0;
 	int res = ROUND_WAIT, r;
 
 	*retry_after = 0;
@@ -171,7 +175,7 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 			.join_secret = g->secret, .docker_version = g->docker_version,
 			.gluster_capable = storage_capable(obs_storage), .observed_overlay = obs_overlay,
 			.observed_storage = obs_storage, .observed_swarm = obs_swarm};
-		req = registration_build(&rep);
+		req = ctl_build_registration(&rep);
 	}
 	if (!req) {
 		res = -ENOMEM;
@@ -179,12 +183,12 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 	}
 	log_info("registering master=%s hostname=%s ip=%s role=%s node_id=%s", a->cfg.master, g->id.hostname,
 		 g->id.ip, a->cfg.role == ROLE_MANAGER ? "manager" : "worker", g->id.node_id);
-	r = registration_exchange(a->cfg.master, req, EXCHANGE_TIMEOUT_MS, &text, &err);
+	r = ctl_exchange(a->cfg.master, req, EXCHANGE_TIMEOUT_MS, &text, &text_len, &err);
 	if (r < 0) {
 		log_warn("controller not reachable, will retry: %s", err);
 		goto out;
 	}
-	if ((r = registration_decode(text, &ans, &err)) < 0) {
+	if ((r = ctl_decode_answer(a->cfg.master, text, text_len, &ans, &err)) < 0) {
 		log_warn("bad answer from the controller, will retry: %s", err);
 		goto out;
 	}
@@ -226,7 +230,7 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 		goto out;
 	}
 	if (ov.address && !a->cfg.ip && strcmp(ov.address, g->id.ip) != 0) {
-		if (!str_is_ipv4(ov.address)) {
+		if (!cc_ipv4_valid(ov.address)) {
 			log_error("overlay provider reported an invalid address \"%.64s\"", ov.address);
 			res = -EINVAL;
 			goto out;
@@ -279,8 +283,8 @@ out:
 	free(req);
 	free(text);
 	free(err);
-	cp_ensure_out_free(&ov);
-	cp_ensure_out_free(&st);
+	plugin_ensure_out_free(&ov);
+	plugin_ensure_out_free(&st);
 	controller_answer_free(&ans);
 	docker_info_free(&info);
 	return res;
@@ -355,13 +359,13 @@ static int converge(struct agent *g, int64_t deadline)
 			return exit_code;
 		if (stop_requested)
 			return EXIT_FAILURE_;
-		notify_watchdog_tick(&watchdog, now_ms());
+		notify_watchdog_tick(&watchdog, cc_mono_ms());
 		if (r == ROUND_AGAIN) {
 			backoff_reset(&bo);
-			if (now_ms() < deadline)
+			if (cc_mono_ms() < deadline)
 				continue;
 		}
-		delay = backoff_next(&bo, retry_after, now_ms(), deadline);
+		delay = backoff_next(&bo, retry_after, cc_mono_ms(), deadline);
 		if (delay < 0) {
 			log_error("gave up after --join-deadline %lld s: the cluster did not become ready for this node "
 				  "(see the lines above; raise --join-deadline to wait longer)",
@@ -381,7 +385,7 @@ static int agent_loop(struct agent *g)
 		nap(g->a->cfg.heartbeat_interval * 1000);
 		if (stop_requested)
 			break;
-		rc = converge(g, now_ms() + g->a->cfg.heartbeat_interval * 1000);
+		rc = converge(g, cc_mono_ms() + g->a->cfg.heartbeat_interval * 1000);
 		if (rc != EXIT_OK && !stop_requested)
 			log_warn("heartbeat round did not converge (exit %d), will try again", rc);
 	}
@@ -407,14 +411,14 @@ static int run(struct app *a, bool watch)
 		log_info("node join plan printed, nothing changed");
 		return EXIT_OK;
 	}
-	notify_watchdog_init(&watchdog, now_ms());
+	notify_watchdog_init(&watchdog, cc_mono_ms());
 	/* A Type=notify agent is "starting" until its first join converges,
 	 * which may take the whole --join-deadline: tell systemd so, rather
 	 * than have its start timeout kill a join that is still waiting. */
 	if (watch)
 		notify_statef("EXTEND_TIMEOUT_USEC=%lld\nSTATUS=joining the cluster through %s",
 			      (a->cfg.join_deadline + 60) * 1000000LL, a->cfg.master ? a->cfg.master : "?");
-	rc = converge(&g, now_ms() + a->cfg.join_deadline * 1000);
+	rc = converge(&g, cc_mono_ms() + a->cfg.join_deadline * 1000);
 	if (rc == EXIT_OK)
 		log_info("node join done: converged hostname=%s ip=%s role=%s", g.id.hostname, g.id.ip, g.role);
 	else

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
 #include "host-services.h"
 #include "log.h"
 #include "plugin-loader.h"
@@ -62,10 +63,10 @@ static char *untrusted(const char *what, const char *path, const struct stat *st
 	uid_t me = geteuid();
 
 	if (st->st_uid != 0 && st->st_uid != me)
-		return strdupf("%s %s is owned by uid %u, not root: chown root %s", what, path,
+		return cc_strdupf("%s %s is owned by uid %u, not root: chown root %s", what, path,
 			       (unsigned)st->st_uid, path);
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
-		return strdupf("%s %s is writable by group or others (mode %04o): chmod go-w %s", what,
+		return cc_strdupf("%s %s is writable by group or others (mode %04o): chmod go-w %s", what,
 			       path, (unsigned)(st->st_mode & 07777), path);
 	return NULL;
 }
@@ -77,12 +78,12 @@ int plugin_dir_check(const char *dir, char **reason)
 	*reason = NULL;
 	if (stat(dir, &st) < 0) {
 		int e = errno;
-		*reason = strdupf("cannot read plugin directory %s: %s (set --plugin-dir or "
+		*reason = cc_strdupf("cannot read plugin directory %s: %s (set --plugin-dir or "
 				  "CLUSTERCTL_PLUGIN_DIR)", dir, strerror(e));
 		return *reason ? -e : -ENOMEM;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		*reason = strdupf("plugin directory %s is not a directory (set --plugin-dir or "
+		*reason = cc_strdupf("plugin directory %s is not a directory (set --plugin-dir or "
 				  "CLUSTERCTL_PLUGIN_DIR)", dir);
 		return *reason ? -ENOTDIR : -ENOMEM;
 	}
@@ -99,13 +100,13 @@ static char *untrusted_file(const char *path)
 	char *real, *slash, *why = NULL;
 
 	if (stat(path, &st) < 0)
-		return strdupf("cannot stat: %s", strerror(errno));
+		return cc_strdupf("cannot stat: %s", strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return strdupf("not a regular file");
+		return cc_strdupf("not a regular file");
 	if ((why = untrusted("plugin file", path, &st)))
 		return why;
 	if (!(real = realpath(path, NULL)))
-		return strdupf("cannot resolve %s: %s", path, strerror(errno));
+		return cc_strdupf("cannot resolve %s: %s", path, strerror(errno));
 	if (strcmp(real, path) != 0) {
 		if (stat(real, &st) == 0 && !(why = untrusted("plugin file", real, &st)) &&
 		    (slash = strrchr(real, '/')) && slash != real) {
@@ -130,24 +131,24 @@ int plugin_load_file(const char *path, struct plugin **out, char **reason)
 	*out = NULL;
 	*reason = NULL;
 	if (lstat(path, &st) < 0) {
-		*reason = strdupf("cannot stat: %s", strerror(errno));
+		*reason = cc_strdupf("cannot stat: %s", strerror(errno));
 		goto refuse;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
-		*reason = strdupf("not a regular file");
+		*reason = cc_strdupf("not a regular file");
 		goto refuse;
 	}
 	if ((*reason = untrusted_file(path)))
 		goto refuse;
 	if (!looks_like_elf(path)) {
-		*reason = strdupf("not a shared object (no ELF header)");
+		*reason = cc_strdupf("not a shared object (no ELF header)");
 		goto refuse;
 	}
 	dlerror();
 	dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!dl) {
 		e = dlerror();
-		*reason = strdupf("dlopen failed: %s (missing dependencies? check with ldd)",
+		*reason = cc_strdupf("dlopen failed: %s (missing dependencies? check with ldd)",
 				    e ? e : "unknown error");
 		goto refuse;
 	}
@@ -155,48 +156,48 @@ int plugin_load_file(const char *path, struct plugin **out, char **reason)
 	*(void **)&entry = dlsym(dl, CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
 	e = dlerror();
 	if (e || !entry) {
-		*reason = strdupf("no %s symbol: not a clusterctl plugin", CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
+		*reason = cc_strdupf("no %s symbol: not a clusterctl plugin", CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
 		goto refuse;
 	}
 	d = entry();
 	if (!d) {
-		*reason = strdupf("%s() returned NULL", CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
+		*reason = cc_strdupf("%s() returned NULL", CLUSTERCTL_PLUGIN_ENTRY_SYMBOL);
 		goto refuse;
 	}
 	if (d->abi_major != CLUSTERCTL_PLUGIN_ABI_MAJOR) {
-		*reason = strdupf("plugin ABI major %u, this clusterctl speaks %u: rebuild the plugin "
+		*reason = cc_strdupf("plugin ABI major %u, this clusterctl speaks %u: rebuild the plugin "
 				    "against clusterctl-plugin %u.x",
 				    d->abi_major, CLUSTERCTL_PLUGIN_ABI_MAJOR, CLUSTERCTL_PLUGIN_ABI_MAJOR);
 		goto refuse;
 	}
 	if (d->struct_size < DESC_MIN_SIZE) {
-		*reason = strdupf("descriptor too small (struct_size %llu, need at least %zu): "
+		*reason = cc_strdupf("descriptor too small (struct_size %llu, need at least %zu): "
 				    "built with a broken header?",
 				    (unsigned long long)d->struct_size, (size_t)DESC_MIN_SIZE);
 		goto refuse;
 	}
 	if (d->min_host_minor > CLUSTERCTL_PLUGIN_ABI_MINOR) {
-		*reason = strdupf("needs host ABI %u.%u, this clusterctl has %u.%u: upgrade clusterctl",
+		*reason = cc_strdupf("needs host ABI %u.%u, this clusterctl has %u.%u: upgrade clusterctl",
 				    d->abi_major, d->min_host_minor, CLUSTERCTL_PLUGIN_ABI_MAJOR,
 				    CLUSTERCTL_PLUGIN_ABI_MINOR);
 		goto refuse;
 	}
 	if (d->kind != CLUSTERCTL_PLUGIN_OVERLAY && d->kind != CLUSTERCTL_PLUGIN_STORAGE) {
-		*reason = strdupf("unknown plugin kind %u (want 1 overlay or 2 storage)", d->kind);
+		*reason = cc_strdupf("unknown plugin kind %u (want 1 overlay or 2 storage)", d->kind);
 		goto refuse;
 	}
 	if (!valid_name(d->name)) {
-		*reason = strdupf("invalid plugin name (want 1-32 of [a-z0-9])");
+		*reason = cc_strdupf("invalid plugin name (want 1-32 of [a-z0-9])");
 		goto refuse;
 	}
 	if (!d->init || !d->fini || !d->ensure) {
-		*reason = strdupf("plugin %s lacks a required operation (init, fini and ensure)", d->name);
+		*reason = cc_strdupf("plugin %s lacks a required operation (init, fini and ensure)", d->name);
 		goto refuse;
 	}
 
 	p = calloc(1, sizeof *p);
 	if (!p || !(p->path = strdup(path))) {
-		*reason = strdupf("out of memory");
+		*reason = cc_strdupf("out of memory");
 		goto refuse;
 	}
 	/* Copy what the plugin declared and no more (nbdkit's rule). */
@@ -204,7 +205,7 @@ int plugin_load_file(const char *path, struct plugin **out, char **reason)
 	p->desc.struct_size = d->struct_size;
 	p->dl = dl;
 	if (host_services_init(&p->host, &p->hctx, &p->desc, NULL) < 0) {
-		*reason = strdupf("out of memory");
+		*reason = cc_strdupf("out of memory");
 		goto refuse;
 	}
 	*out = p;
@@ -246,7 +247,7 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 /* The file name a run looks for: "<kind>-<name>.so". */
 static char *plugin_file_name(const char *dir, uint32_t kind, const char *name)
 {
-	return strdupf("%s/%s-%s.so", dir, plugin_kind_name(kind), name);
+	return cc_strdupf("%s/%s-%s.so", dir, plugin_kind_name(kind), name);
 }
 
 /* A run finds a provider by its file name alone, so a plugin is only of
@@ -261,7 +262,7 @@ static char *misnamed(const struct plugin *p)
 	if (strncmp(base, kind, kl) == 0 && base[kl] == '-' && strncmp(base + kl + 1, p->desc.name, nl) == 0 &&
 	    strcmp(base + kl + 1 + nl, ".so") == 0)
 		return NULL;
-	return strdupf("declares %s plugin \"%s\", which runs look for as %s-%s.so: rename the file", kind,
+	return cc_strdupf("declares %s plugin \"%s\", which runs look for as %s-%s.so: rename the file", kind,
 		       p->desc.name, kind, p->desc.name);
 }
 
@@ -381,11 +382,11 @@ int plugin_registry_scan(struct plugin_registry *reg, const char *dir)
 	if (n)
 		qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		struct strbuf path = STRBUF_INIT;
+		struct cc_buf path = CC_BUF_INIT;
 		struct plugin *p, *dup;
 		char *reason;
 
-		strbuf_printf(&path, "%s/%s", dir, names[i]);
+		cc_buf_printf(&path, "%s/%s", dir, names[i]);
 		if (path.oom) {
 			r = -ENOMEM;
 			break;
@@ -401,7 +402,7 @@ int plugin_registry_scan(struct plugin_registry *reg, const char *dir)
 		} else if ((r = add(reg, p)) < 0) {
 			plugin_free(p);
 		}
-		strbuf_free(&path);
+		cc_buf_free(&path);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -470,7 +471,7 @@ int plugin_check_config(const struct plugin_registry *reg, const struct config *
 				log_debug("ignoring %s: no installed plugin has that option", kv->origin);
 				continue;
 			}
-			*err = strdupf(owner ? "%s: plugin %s has no option \"%s\" (see clusterctl plugins)"
+			*err = cc_strdupf(owner ? "%s: plugin %s has no option \"%s\" (see clusterctl plugins)"
 					       : "%s: unknown option \"%s%s\"",
 					 kv->origin, owner ? owner->desc.name : "", kv->key);
 			return -EINVAL;
@@ -479,14 +480,14 @@ int plugin_check_config(const struct plugin_registry *reg, const struct config *
 			long long v;
 			int r = parse_ll(kv->value, k->min, k->max, &v);
 			if (r < 0) {
-				*err = strdupf("%s: %s wants a whole number in %lld..%lld, got \"%s\"",
+				*err = cc_strdupf("%s: %s wants a whole number in %lld..%lld, got \"%s\"",
 						 kv->origin, kv->key, k->min, k->max, kv->value);
 				return -EINVAL;
 			}
 		} else if (k->type == CLUSTERCTL_CONFIG_BOOL) {
 			bool b;
 			if (parse_bool(kv->value, &b) < 0) {
-				*err = strdupf("%s: %s wants true or false, got \"%s\"", kv->origin, kv->key,
+				*err = cc_strdupf("%s: %s wants true or false, got \"%s\"", kv->origin, kv->key,
 						 kv->value);
 				return -EINVAL;
 			}
@@ -514,6 +515,15 @@ int plugin_start(struct plugin *p, const struct config *cfg)
 }
 
 const char *plugin_last_error(const struct plugin *p) { return host_ctx_error(p->hctx); }
+
+void plugin_ensure_out_free(struct clusterctl_ensure_out *out)
+{
+	free(out->address);
+	free(out->ifname);
+	free(out->observed_json);
+	free(out->message);
+	memset(out, 0, sizeof *out);
+}
 
 void plugin_stop(struct plugin *p)
 {

@@ -70,6 +70,9 @@ int plugin_start(struct plugin *p, const struct config *cfg);
 /* The plugin's last error message ("" when none). */
 const char *plugin_last_error(const struct plugin *p);
 void plugin_stop(struct plugin *p);
+/* Free what an ensure() or master_prepare() answer holds and zero it: by
+ * the ABI the host owns the out-struct's strings once the call returns. */
+void plugin_ensure_out_free(struct clusterctl_ensure_out *out);
 void plugin_free(struct plugin *p);
 void plugin_registry_free(struct plugin_registry *reg);
 

@@ -9,6 +9,8 @@
 
 #include <json-c/json.h>
 
+#include "cc-buf.h"
+#include "cc-net.h"
 #include "protocol.h"
 #include "util.h"
 
@@ -19,13 +21,13 @@ static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\
 static int frame_fail(struct framer *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int frame_fail(struct framer *f, const char *fmt, ...)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
+	cc_buf_vprintf(&sb, fmt, ap);
 	va_end(ap);
 	free(f->err);
-	f->err = strbuf_detach(&sb);
+	f->err = cc_buf_detach(&sb);
 	if (f->obj) {
 		json_object_put(f->obj);
 		f->obj = NULL;
@@ -159,57 +161,12 @@ void framer_free(struct framer *f)
 
 /* ---- validators ------------------------------------------------------- */
 
-bool proto_hostname_valid(const char *s)
-{
-	size_t n = strlen(s), label = 0;
-
-	if (n < 1 || n > PROTO_MAX_HOSTNAME)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c == '.') {
-			/* RFC 1123 labels: 1-63 chars, no '-' at either end. */
-			if (label == 0 || s[i - 1] == '-')
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!(isalnum((unsigned char)c) || c == '-') || (c & 0x80))
-			return false;
-		if (c == '-' && label == 0)
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return label > 0 && s[n - 1] != '-';
-}
-
+/* A node's address: a strict dotted quad, and not the unspecified
+ * address, which names no host. */
 bool proto_ipv4_valid(const char *s)
 {
-	int parts = 0;
-	const char *p = s;
-
-	for (;;) {
-		unsigned v = 0;
-		int digits = 0;
-		while (*p >= '0' && *p <= '9') {
-			/* No leading zeros: "010" means octal to some parsers. */
-			if (digits == 1 && v == 0)
-				return false;
-			v = v * 10 + (unsigned)(*p - '0');
-			if (++digits > 3 || v > 255)
-				return false;
-			p++;
-		}
-		if (!digits)
-			return false;
-		parts++;
-		if (parts == 4)
-			break;
-		if (*p++ != '.')
-			return false;
-	}
-	return *p == '\0' && strcmp(s, "0.0.0.0") != 0;
+	uint32_t a;
+	return cc_parse_ipv4(s, &a) == 0 && a != 0;
 }
 
 static bool digits_at(const char *s, int n)
@@ -300,12 +257,12 @@ static const char *const field_names[F_COUNT] = {
 static int fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(char **err, const char *fmt, ...)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
+	cc_buf_vprintf(&sb, fmt, ap);
 	va_end(ap);
-	*err = strbuf_detach(&sb);
+	*err = cc_buf_detach(&sb);
 	return -EINVAL;
 }
 
@@ -440,7 +397,7 @@ static int decode_registration(struct json_object **slot, struct registration *r
 		return fail(err, "Hostname is required");
 	if ((r = get_string(slot[F_HOSTNAME], "Hostname", 4096, &reg->hostname, err)) < 0)
 		return r;
-	if (!proto_hostname_valid(reg->hostname)) {
+	if (!cc_hostname_valid(reg->hostname)) {
 		quote_value(q, reg->hostname);
 		return fail(err, "Hostname \"%s\" is not a valid RFC 1123 host name (1-253 characters; "
 				 "labels of 1-63 letters, digits or '-', not starting or ending with '-', "
@@ -587,19 +544,19 @@ void request_free(struct request *r)
 
 /* ---- encoding --------------------------------------------------------- */
 
-void json_append_string(struct strbuf *sb, const char *s)
+void json_append_string(struct cc_buf *sb, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const char *run = s;
 
-	strbuf_append(sb, "\"", 1);
+	cc_buf_append(sb, "\"", 1);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		const char *esc = NULL;
 		char u[7];
 		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
 			continue;
-		strbuf_append(sb, run, (size_t)(s - run));
+		cc_buf_append(sb, run, (size_t)(s - run));
 		switch (c) {
 		case '"': esc = "\\\""; break;
 		case '\\': esc = "\\\\"; break;
@@ -611,25 +568,25 @@ void json_append_string(struct strbuf *sb, const char *s)
 			u[4] = hex[c >> 4], u[5] = hex[c & 15], u[6] = '\0';
 			esc = u;
 		}
-		strbuf_puts(sb, esc);
+		cc_buf_puts(sb, esc);
 		run = s + 1;
 	}
-	strbuf_append(sb, run, (size_t)(s - run));
-	strbuf_append(sb, "\"", 1);
+	cc_buf_append(sb, run, (size_t)(s - run));
+	cc_buf_append(sb, "\"", 1);
 }
 
-static void kv_str(struct strbuf *sb, const char *k, const char *v)
+static void kv_str(struct cc_buf *sb, const char *k, const char *v)
 {
-	strbuf_printf(sb, ",\"%s\":", k);
+	cc_buf_printf(sb, ",\"%s\":", k);
 	json_append_string(sb, v ? v : "");
 }
 
 char *protocol_encode_response(const struct response *r, size_t *len)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	char *out;
 
-	strbuf_puts(&sb, "{\"Status\":");
+	cc_buf_puts(&sb, "{\"Status\":");
 	json_append_string(&sb, proto_status_name(r->status));
 	/* Only a ready answer grants access: tokens, overlay and storage
 	 * instructions are never written into any other. */
@@ -638,33 +595,33 @@ char *protocol_encode_response(const struct response *r, size_t *len)
 		kv_str(&sb, "SwarmJoinToken", r->swarm_join_token);
 		kv_str(&sb, "SwarmManagerAddr", r->swarm_manager_addr);
 		kv_str(&sb, "OverlayType", r->overlay_type ? r->overlay_type : "none");
-		strbuf_printf(&sb, ",\"OverlayPayload\":%s", r->overlay_payload ? r->overlay_payload : "{}");
-		strbuf_printf(&sb, ",\"GlusterEnabled\":%s", r->gluster_enabled ? "true" : "false");
+		cc_buf_printf(&sb, ",\"OverlayPayload\":%s", r->overlay_payload ? r->overlay_payload : "{}");
+		cc_buf_printf(&sb, ",\"GlusterEnabled\":%s", r->gluster_enabled ? "true" : "false");
 		if (r->gluster_enabled) {
 			kv_str(&sb, "GlusterVolume", r->gluster_volume);
 			kv_str(&sb, "GlusterMount", r->gluster_mount);
 			kv_str(&sb, "GlusterBrick", r->gluster_brick);
 		}
 		if (r->storage_payload)
-			strbuf_printf(&sb, ",\"StoragePayload\":%s", r->storage_payload);
+			cc_buf_printf(&sb, ",\"StoragePayload\":%s", r->storage_payload);
 	}
 	if (r->have_counts && r->status != PROTO_ERROR) {
-		strbuf_printf(&sb, ",\"RegisteredManagers\":%u,\"RegisteredWorkers\":%u",
+		cc_buf_printf(&sb, ",\"RegisteredManagers\":%u,\"RegisteredWorkers\":%u",
 			      r->registered_managers, r->registered_workers);
 		if (r->status == PROTO_WAITING)
-			strbuf_printf(&sb, ",\"MinManagers\":%u,\"MinWorkers\":%u", r->min_managers,
+			cc_buf_printf(&sb, ",\"MinManagers\":%u,\"MinWorkers\":%u", r->min_managers,
 				      r->min_workers);
 	}
 	if (r->status == PROTO_WAITING && r->retry_after)
-		strbuf_printf(&sb, ",\"RetryAfter\":%u", r->retry_after);
+		cc_buf_printf(&sb, ",\"RetryAfter\":%u", r->retry_after);
 	if (r->status == PROTO_ERROR)
 		kv_str(&sb, "Error", r->error ? r->error : "request refused");
 	if (r->message)
 		kv_str(&sb, "Message", r->message);
-	strbuf_puts(&sb, "}\n");
+	cc_buf_puts(&sb, "}\n");
 	if (len)
 		*len = sb.len;
-	out = strbuf_detach(&sb);
+	out = cc_buf_detach(&sb);
 	return out;
 }
 

@@ -21,12 +21,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cc-buf.h"
+#include "cc-net.h"
+
 struct json_object;
 struct json_tokener;
 
 #define PROTOCOL_VERSION 1
 /* Field limits beyond protocol.md's (which only fixes Hostname). */
-#define PROTO_MAX_HOSTNAME 253
+#define PROTO_MAX_HOSTNAME CC_HOSTNAME_MAX
 #define PROTO_MAX_NODE_ID 128
 #define PROTO_MAX_SECRET 512
 #define PROTO_MAX_SHORT 256 /* OS, DockerVersion, Timestamp, Swarm strings */
@@ -97,7 +100,6 @@ int protocol_decode(struct json_object *obj, struct request *out, char **err);
 void request_free(struct request *r);
 
 /* Validators, exported for tests and for the status command. */
-bool proto_hostname_valid(const char *s);
 bool proto_ipv4_valid(const char *s);
 bool proto_rfc3339_valid(const char *s);
 bool proto_node_id_valid(const char *s);
@@ -133,7 +135,7 @@ char *protocol_encode_response(const struct response *r, size_t *len);
 char *protocol_encode_error(const char *error, size_t *len);
 
 /* JSON string literal (with quotes) of s appended to sb. */
-struct strbuf;
-void json_append_string(struct strbuf *sb, const char *s);
+struct cc_buf;
+void json_append_string(struct cc_buf *sb, const char *s);
 
 #endif

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
 #include "log.h"
 #include "protocol.h"
 #include "state-store.h"
@@ -35,7 +37,7 @@ struct state_store {
 	size_t ht_cap;
 	unsigned managers, workers;
 	struct cluster_meta meta;
-	struct strbuf wbuf;  /* records not yet written */
+	struct cc_buf wbuf;  /* records not yet written */
 	bool poisoned;
 };
 
@@ -70,28 +72,28 @@ uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
 static int fail(char **err, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char **err, int r, const char *fmt, ...)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct cc_buf sb = CC_BUF_INIT;
 	va_list ap;
 	if (err) {
 		va_start(ap, fmt);
-		strbuf_vprintf(&sb, fmt, ap);
+		cc_buf_vprintf(&sb, fmt, ap);
 		va_end(ap);
 		free(*err);
-		*err = strbuf_detach(&sb);
+		*err = cc_buf_detach(&sb);
 	}
 	return r;
 }
 
 /* ---- records ---------------------------------------------------------- */
 
-static void put_u8(struct strbuf *b, uint8_t v) { strbuf_append(b, (const char *)&v, 1); }
+static void put_u8(struct cc_buf *b, uint8_t v) { cc_buf_append(b, (const char *)&v, 1); }
 
-static void put_u64(struct strbuf *b, uint64_t v)
+static void put_u64(struct cc_buf *b, uint64_t v)
 {
 	char le[8];
 	for (int i = 0; i < 8; i++)
 		le[i] = (char)(v >> (8 * i));
-	strbuf_append(b, le, 8);
+	cc_buf_append(b, le, 8);
 }
 
 static void put_u32_at(char *p, uint32_t v)
@@ -105,29 +107,29 @@ static uint32_t get_u32_at(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void put_str(struct strbuf *b, const char *s)
+static void put_str(struct cc_buf *b, const char *s)
 {
 	char len[4];
 	if (!s) {
 		put_u32_at(len, 0xffffffffu);
-		strbuf_append(b, len, 4);
+		cc_buf_append(b, len, 4);
 		return;
 	}
 	put_u32_at(len, (uint32_t)strlen(s));
-	strbuf_append(b, len, 4);
-	strbuf_append(b, s, strlen(s));
+	cc_buf_append(b, len, 4);
+	cc_buf_append(b, s, strlen(s));
 }
 
 /* Start a record; rec_end() fills in length and checksum. */
-static size_t rec_begin(struct strbuf *b, uint8_t type)
+static size_t rec_begin(struct cc_buf *b, uint8_t type)
 {
 	size_t at = b->len;
-	strbuf_append(b, "\0\0\0\0\0\0\0\0", REC_HDR);
+	cc_buf_append(b, "\0\0\0\0\0\0\0\0", REC_HDR);
 	put_u8(b, type);
 	return at;
 }
 
-static void rec_end(struct strbuf *b, size_t at)
+static void rec_end(struct cc_buf *b, size_t at)
 {
 	uint32_t len;
 	if (b->oom)
@@ -139,7 +141,7 @@ static void rec_end(struct strbuf *b, size_t at)
 
 static const char *nz(const char *s) { return s ? s : ""; }
 
-static void encode_node(struct strbuf *b, const struct node_rec *r, const char *replaces)
+static void encode_node(struct cc_buf *b, const struct node_rec *r, const char *replaces)
 {
 	size_t at = rec_begin(b, REC_NODE);
 	put_str(b, replaces);
@@ -169,7 +171,7 @@ static void encode_node(struct strbuf *b, const struct node_rec *r, const char *
 	rec_end(b, at);
 }
 
-static void encode_meta(struct strbuf *b, const struct cluster_meta *m)
+static void encode_meta(struct cc_buf *b, const struct cluster_meta *m)
 {
 	size_t at = rec_begin(b, REC_META);
 	put_u8(b, m->formed);
@@ -317,7 +319,7 @@ static int decode_node(struct rd *d, struct node_rec *r, char **replaces)
 
 int node_rec_copy(struct node_rec *dst, const struct node_rec *src)
 {
-	struct strbuf b = STRBUF_INIT;
+	struct cc_buf b = CC_BUF_INIT;
 	struct rd d;
 	char *replaces = NULL;
 	int r;
@@ -331,7 +333,7 @@ int node_rec_copy(struct node_rec *dst, const struct node_rec *src)
 	d.bad = false;
 	r = decode_node(&d, dst, &replaces);
 	free(replaces);
-	strbuf_free(&b);
+	cc_buf_free(&b);
 	return r < 0 ? -ENOMEM : 0;
 }
 
@@ -516,9 +518,9 @@ static ssize_t replay(struct state_store *s, const uint8_t *buf, size_t off, siz
 
 static char *path_join(const char *dir, const char *name)
 {
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_printf(&sb, "%s/%s", dir, name);
-	return strbuf_detach(&sb);
+	struct cc_buf sb = CC_BUF_INIT;
+	cc_buf_printf(&sb, "%s/%s", dir, name);
+	return cc_buf_detach(&sb);
 }
 
 static void header(char out[HDR_LEN], const char *magic, uint64_t gen)
@@ -541,35 +543,14 @@ static bool parse_header(const uint8_t *buf, size_t len, const char *magic, uint
  * most that file, removed at the next open). */
 static int write_durably(const char *path, const char *data, size_t len, char **err)
 {
-	char *tmp = NULL;
-	int fd = -1, r = 0;
-	struct strbuf sb = STRBUF_INIT;
+	char *tmp = cc_strdupf("%s.tmp", path);
+	int r;
 
-	strbuf_printf(&sb, "%s.tmp", path);
-	if (!(tmp = strbuf_detach(&sb)))
+	if (!tmp)
 		return fail(err, -ENOMEM, "out of memory");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		r = fail(err, -errno, "cannot create %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if ((r = write_all(fd, data, len)) < 0 || fsync(fd) < 0) {
-		r = fail(err, r < 0 ? r : -errno, "cannot write %s: %s", tmp, strerror(r < 0 ? -r : errno));
-		goto out;
-	}
-	close(fd);
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		r = fail(err, -errno, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-		goto out;
-	}
-	if ((r = fsync_dir_of(path)) < 0)
-		r = fail(err, r, "cannot sync the directory of %s: %s", path, strerror(-r));
-out:
-	if (fd >= 0)
-		close(fd);
+	r = cc_write_file_atomic_via(path, tmp, data, len, 0600);
 	if (r < 0)
-		unlink(tmp);
+		r = fail(err, r, "cannot write %s (through %s, fsync and rename): %s", path, tmp, strerror(-r));
 	free(tmp);
 	return r;
 }
@@ -636,7 +617,7 @@ static int load_snapshot(struct state_store *s, uint64_t *gen, char **err)
 	int r;
 
 	*gen = 0;
-	r = read_file(s->snap_path, (size_t)1 << 30, &buf, &len);
+	r = cc_read_file(s->snap_path, (size_t)1 << 30, &buf, &len);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -674,7 +655,7 @@ static int load_log(struct state_store *s, uint64_t snap_gen, char **err)
 	uint64_t gen;
 	int r;
 
-	r = read_file(s->log_path, (size_t)1 << 31, &buf, &len);
+	r = cc_read_file(s->log_path, (size_t)1 << 31, &buf, &len);
 	if (r == -ENOENT)
 		return new_log(s, snap_gen + 1, err);
 	if (r < 0)
@@ -723,11 +704,11 @@ out:
 
 static void remove_tmp(const char *path)
 {
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_printf(&sb, "%s.tmp", path);
+	struct cc_buf sb = CC_BUF_INIT;
+	cc_buf_printf(&sb, "%s.tmp", path);
 	if (!sb.oom)
 		unlink(sb.buf);
-	strbuf_free(&sb);
+	cc_buf_free(&sb);
 }
 
 static void store_free(struct state_store *s)
@@ -739,7 +720,7 @@ static void store_free(struct state_store *s)
 	free(s->v);
 	free(s->ht);
 	meta_set(&s->meta, false, NULL, 0);
-	strbuf_free(&s->wbuf);
+	cc_buf_free(&s->wbuf);
 	if (s->log_fd >= 0)
 		close(s->log_fd);
 	if (s->lock_fd >= 0)
@@ -767,7 +748,7 @@ int state_store_open(const char *dir, struct state_store **out, char **err)
 		r = fail(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	if ((r = mkdir_p(dir, 0700)) < 0) {
+	if ((r = cc_mkdir_p(dir, 0700)) < 0) {
 		r = fail(err, r, "cannot create the state directory %s: %s", dir, strerror(-r));
 		goto fail;
 	}
@@ -862,7 +843,7 @@ int state_store_write_queue(struct state_store *s, int *fd, char **err)
 		return fail(err, -EIO, "the state store failed earlier; restart the controller");
 	if (!s->wbuf.len)
 		return 0;
-	if ((r = write_all(s->log_fd, s->wbuf.buf, s->wbuf.len)) < 0) {
+	if ((r = cc_write_all(s->log_fd, s->wbuf.buf, s->wbuf.len)) < 0) {
 		s->poisoned = true;
 		return fail(err, r, "cannot write %s: %s", s->log_path, strerror(-r));
 	}
@@ -894,7 +875,7 @@ uint64_t state_store_log_bytes(const struct state_store *s) { return s->log_size
 
 int state_store_compact(struct state_store *s, bool force, char **err)
 {
-	struct strbuf b = STRBUF_INIT;
+	struct cc_buf b = CC_BUF_INIT;
 	char hdr[HDR_LEN];
 	size_t at;
 	int r;
@@ -904,7 +885,7 @@ int state_store_compact(struct state_store *s, bool force, char **err)
 	if ((r = state_store_sync(s, err)) < 0)
 		return r;
 	header(hdr, SNAP_MAGIC, s->log_gen);
-	strbuf_append(&b, hdr, HDR_LEN);
+	cc_buf_append(&b, hdr, HDR_LEN);
 	for (size_t i = 0; i < s->n; i++)
 		encode_node(&b, s->v[i], NULL);
 	encode_meta(&b, &s->meta);
@@ -912,7 +893,7 @@ int state_store_compact(struct state_store *s, bool force, char **err)
 	put_u64(&b, s->n + 1);
 	rec_end(&b, at);
 	if (b.oom) {
-		strbuf_free(&b);
+		cc_buf_free(&b);
 		return fail(err, -ENOMEM, "out of memory writing the state image");
 	}
 	r = write_durably(s->snap_path, b.buf, b.len, err);
@@ -920,7 +901,7 @@ int state_store_compact(struct state_store *s, bool force, char **err)
 		s->snap_size = b.len;
 		r = new_log(s, s->log_gen + 1, err);
 	}
-	strbuf_free(&b);
+	cc_buf_free(&b);
 	if (r < 0)
 		s->poisoned = true;
 	return r;

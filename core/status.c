@@ -1,155 +1,25 @@
 /* `clusterctl status`: the cluster as the controller knows it.  Asks the
  * controller over its own port ({"Query":"status","JoinSecret":...}, see
- * doc/controller-protocol.md) and prints a table, or the answer as JSON
- * with --json. */
+ * doc/controller-protocol.md) through the one controller client
+ * (ctl-client.c) and prints a table, or the checked answer as JSON with
+ * --json. */
 #include "autoconfig.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "app.h"
-#include "controller.h"
+#include "cc-buf.h"
+#include "ctl-client.h"
 #include "join-secret.h"
 #include "log.h"
-#include "protocol.h"
-#include "util.h"
 
 #define STATUS_TIMEOUT_MS 10000
-#define STATUS_MAX_REPLY (64u << 20)
-
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-	struct pollfd p = {.fd = fd, .events = events};
-	for (;;) {
-		int64_t left = deadline - now_ms();
-		int r;
-		if (left <= 0)
-			return -ETIMEDOUT;
-		r = poll(&p, 1, (int)left);
-		if (r > 0)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -errno;
-	}
-}
-
-/* One request, one answer: connect, send, read to EOF. */
-static int ask(const char *master, const char *req, char **reply, char **err)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	struct strbuf sb = STRBUF_INIT;
-	int64_t deadline = now_ms() + STATUS_TIMEOUT_MS;
-	char ip[16], buf[65536];
-	unsigned port;
-	size_t off = 0, len = strlen(req);
-	int fd, r = 0;
-
-	*reply = NULL;
-	if (parse_ipv4_port(master, ip, &port) < 0 || port == 0) {
-		*err = strdup("--master must be an IPv4 address and port, like 192.0.2.10:7000");
-		return -EINVAL;
-	}
-	inet_pton(AF_INET, ip, &sa.sin_addr);
-	sa.sin_port = htons((uint16_t)port);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno != EINPROGRESS) {
-		r = -errno;
-		goto fail;
-	}
-	if ((r = wait_fd(fd, POLLOUT, deadline)) < 0)
-		goto fail;
-	{
-		int soerr = 0;
-		socklen_t sl = sizeof soerr;
-		getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-		if (soerr) {
-			r = -soerr;
-			goto fail;
-		}
-	}
-	while (off < len) {
-		ssize_t n = send(fd, req + off, len - off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EAGAIN) {
-			if ((r = wait_fd(fd, POLLOUT, deadline)) < 0)
-				goto fail;
-			continue;
-		}
-		if (n < 0) {
-			r = -errno;
-			goto fail;
-		}
-		off += (size_t)n;
-	}
-	shutdown(fd, SHUT_WR);
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof buf);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if ((r = wait_fd(fd, POLLIN, deadline)) < 0)
-				goto fail;
-			continue;
-		}
-		if (n < 0) {
-			r = -errno;
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		if (sb.len + (size_t)n > STATUS_MAX_REPLY) {
-			r = -EFBIG;
-			goto fail;
-		}
-		strbuf_append(&sb, buf, (size_t)n);
-	}
-	close(fd);
-	if (sb.oom)
-		return -ENOMEM;
-	*reply = strbuf_detach(&sb);
-	return 0;
-fail:
-	close(fd);
-	strbuf_free(&sb);
-	{
-		struct strbuf e = STRBUF_INIT;
-		strbuf_printf(&e, "cannot query the controller at %s: %s", master, strerror(-r));
-		*err = strbuf_detach(&e);
-	}
-	return r;
-}
-
-static const char *str_field(struct json_object *o, const char *k)
-{
-	struct json_object *v;
-	if (json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string))
-		return json_object_get_string(v);
-	return "";
-}
-
-static long long int_field(struct json_object *o, const char *k)
-{
-	struct json_object *v;
-	if (json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_int))
-		return (long long)json_object_get_int64(v);
-	return -1;
-}
-
-static bool bool_field(struct json_object *o, const char *k)
-{
-	struct json_object *v;
-	return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_boolean) &&
-	       json_object_get_boolean(v);
-}
 
 /* Text from the network printed on a terminal: printable ASCII only. */
 static void put_cell(const char *s, int width)
@@ -162,29 +32,32 @@ static void put_cell(const char *s, int width)
 	putchar(' ');
 }
 
-static void print_table(struct json_object *o)
+static const char *or_empty(const char *s) { return s ? s : ""; }
+
+static void print_table(const struct ctl_status *st)
 {
-	struct json_object *nodes = NULL;
-	bool formed = bool_field(o, "ClusterFormed"), wait = bool_field(o, "WaitForMinimum");
+	bool formed = st->cluster_formed, wait = st->wait_for_minimum;
 
 	printf("Cluster: %s", !wait || formed ? "ready" : "waiting");
 	if (wait)
-		printf(" (minimum %lld managers, %lld workers%s)", int_field(o, "MinManagers"),
-		       int_field(o, "MinWorkers"), formed ? "; formed" : "; not formed yet");
-	printf("\nRegistered: %lld managers, %lld workers (at most %lld managers)\n",
-	       int_field(o, "RegisteredManagers"), int_field(o, "RegisteredWorkers"),
-	       int_field(o, "MaxManagers"));
+		printf(" (minimum %lld managers, %lld workers%s)", st->min_managers, st->min_workers,
+		       formed ? "; formed" : "; not formed yet");
+	printf("\nRegistered: %lld managers, %lld workers (at most %lld managers)\n", st->registered_managers,
+	       st->registered_workers, st->max_managers);
 	printf("Overlay: ");
-	put_cell(str_field(o, "OverlayType"), 0);
+	put_cell(or_empty(st->overlay_type), 0);
 	printf(" Storage: ");
-	put_cell(str_field(o, "StorageType"), 0);
+	put_cell(or_empty(st->storage_type), 0);
 	printf(" Swarm manager: ");
-	put_cell(*str_field(o, "SwarmManagerAddr") ? str_field(o, "SwarmManagerAddr") : "(unknown)", 0);
-	if (!bool_field(o, "TokensAvailable"))
+	put_cell(st->swarm_manager_addr && *st->swarm_manager_addr ? st->swarm_manager_addr : "(unknown)", 0);
+	if (!st->tokens_available)
 		printf(" (join tokens unavailable: is this host a Swarm manager?)");
 	printf("\n");
-	if (*str_field(o, "ManagerJoining"))
-		printf("Manager joining now: %s\n", str_field(o, "ManagerJoining"));
+	if (st->manager_joining && *st->manager_joining) {
+		printf("Manager joining now: ");
+		put_cell(st->manager_joining, 0);
+		printf("\n");
+	}
 	printf("\n");
 	put_cell("HOSTNAME", 24);
 	put_cell("ROLE", 8);
@@ -195,25 +68,21 @@ static void print_table(struct json_object *o)
 	put_cell("LAST SEEN", 20);
 	put_cell("NODE ID", 0);
 	printf("\n");
-	if (!json_object_object_get_ex(o, "Nodes", &nodes) || !json_object_is_type(nodes, json_type_array))
-		return;
-	for (size_t i = 0; i < json_object_array_length(nodes); i++) {
-		struct json_object *n = json_object_array_get_idx(nodes, i), *sw = NULL;
+	for (size_t i = 0; i < st->n_nodes; i++) {
+		const struct ctl_status_node *n = &st->nodes[i];
 		const char *swarm = "-";
-		if (!json_object_is_type(n, json_type_object))
-			continue;
-		if (json_object_object_get_ex(n, "Swarm", &sw) && json_object_is_type(sw, json_type_object))
-			swarm = bool_field(sw, "ControlAvailable") ? "manager" : *str_field(sw, "LocalNodeState")
-										? str_field(sw, "LocalNodeState")
-										: "-";
-		put_cell(str_field(n, "Hostname"), 24);
-		put_cell(str_field(n, "Role"), 8);
-		put_cell(str_field(n, "RequestedRole"), 8);
-		put_cell(str_field(n, "IP"), 15);
-		put_cell(str_field(n, "Status"), 8);
+		if (n->has_swarm)
+			swarm = n->swarm_control_available ? "manager"
+				: n->swarm_state && *n->swarm_state ? n->swarm_state
+								     : "-";
+		put_cell(or_empty(n->hostname), 24);
+		put_cell(or_empty(n->role), 8);
+		put_cell(or_empty(n->requested_role), 8);
+		put_cell(or_empty(n->ip), 15);
+		put_cell(or_empty(n->status), 8);
 		put_cell(swarm, 10);
-		put_cell(str_field(n, "LastSeen"), 20);
-		put_cell(*str_field(n, "NodeID") ? str_field(n, "NodeID") : "-", 0);
+		put_cell(or_empty(n->last_seen), 20);
+		put_cell(n->node_id && *n->node_id ? n->node_id : "-", 0);
 		printf("\n");
 	}
 }
@@ -222,21 +91,25 @@ int cmd_status(struct app *a)
 {
 	const struct config *cfg = &a->cfg;
 	const char *master = cfg->master && *cfg->master ? cfg->master : "127.0.0.1:7000";
-	struct strbuf req = STRBUF_INIT, path = STRBUF_INIT;
-	struct json_object *o = NULL;
-	char *secret = NULL, *reply = NULL, *err = NULL;
+	struct cc_buf path = CC_BUF_INIT;
+	struct ctl_status st = {0};
+	char *secret = NULL, *req = NULL, *reply = NULL, *err = NULL;
+	size_t len = 0;
 	int rc = EXIT_FAILURE_, r;
 
 	/* The secret: given, from a file, or on the master itself from the
 	 * state directory. */
 	if (cfg->join_secret && *cfg->join_secret) {
-		secret = strdup(cfg->join_secret);
+		if (!(secret = strdup(cfg->join_secret)))
+			goto out;
 	} else {
 		bool explicit = cfg->join_secret_file && *cfg->join_secret_file;
 		if (explicit)
-			strbuf_puts(&path, cfg->join_secret_file);
+			cc_buf_puts(&path, cfg->join_secret_file);
 		else
-			strbuf_printf(&path, "%s/%s", cfg->state_dir, JOIN_SECRET_FILE);
+			cc_buf_printf(&path, "%s/%s", cfg->state_dir, JOIN_SECRET_FILE);
+		if (path.oom)
+			goto out;
 		r = join_secret_read(path.buf, &secret, &err);
 		if (r < 0 && (explicit || r != -ENOENT)) {
 			log_error("cannot use the join secret: %s", err ? err : strerror(-r));
@@ -245,41 +118,34 @@ int cmd_status(struct app *a)
 		}
 		if (r == -ENOENT)
 			log_debug("no join secret at %s; asking without one", path.buf);
+		free(err);
+		err = NULL;
 	}
-	strbuf_puts(&req, "{\"Query\":\"status\",\"ProtocolVersion\":1");
-	if (secret) {
-		strbuf_puts(&req, ",\"JoinSecret\":");
-		json_append_string(&req, secret);
-	}
-	strbuf_puts(&req, "}\n");
-	if (req.oom)
+	if (!(req = ctl_build_status_query(secret))) {
+		log_error("out of memory");
 		goto out;
-	if (ask(master, req.buf, &reply, &err) < 0) {
+	}
+	if (ctl_exchange(master, req, STATUS_TIMEOUT_MS, &reply, &len, &err) < 0 ||
+	    ctl_decode_status(master, reply, len, &st, &err) < 0) {
 		log_error("%s", err ? err : "cannot query the controller");
 		goto out;
 	}
-	o = json_tokener_parse(reply);
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		log_error("the controller at %s sent an answer that is not a JSON object", master);
-		goto out;
-	}
-	if (strcmp(str_field(o, "Status"), "ready") != 0) {
-		log_error("the controller at %s refused: %s", master,
-			  *str_field(o, "Error") ? str_field(o, "Error") : "no reason given");
+	if (st.status != ANSWER_READY) {
+		log_error("the controller at %s refused: %s", master, st.error ? st.error : "no reason given");
 		rc = EXIT_REFUSED;
 		goto out;
 	}
 	if (cfg->json)
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-								      JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(st.json, JSON_C_TO_STRING_PRETTY |
+									   JSON_C_TO_STRING_NOSLASHESCAPE));
 	else
-		print_table(o);
+		print_table(&st);
 	rc = EXIT_OK;
 out:
-	json_object_put(o);
-	strbuf_free(&req);
-	strbuf_free(&path);
+	ctl_status_free(&st);
+	cc_buf_free(&path);
 	free(secret);
+	free(req);
 	free(reply);
 	free(err);
 	return rc;

@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-time.h"
 #include "subprocess.h"
 #include "util.h"
 
@@ -39,14 +41,14 @@ int spawn_run(const char *const argv[], const char *const env_extra[], const cha
 	      int timeout_ms, struct clusterctl_run_result *res)
 {
 	int out[2] = {-1, -1}, err[2] = {-1, -1}, in[2] = {-1, -1};
-	struct strbuf ob = STRBUF_INIT, eb = STRBUF_INIT;
+	struct cc_buf ob = CC_BUF_INIT, eb = CC_BUF_INIT;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	size_t in_off = 0, in_len = stdin_data ? strlen(stdin_data) : 0;
 	char **env = NULL;
 	pid_t pid = -1;
 	int r = 0, status = 0;
-	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 30000);
+	int64_t deadline = cc_mono_ms() + (timeout_ms > 0 ? timeout_ms : 30000);
 
 	memset(res, 0, sizeof *res);
 	res->exit_status = -1;
@@ -100,7 +102,7 @@ int spawn_run(const char *const argv[], const char *const env_extra[], const cha
 
 	while (out[0] >= 0 || err[0] >= 0) {
 		struct pollfd pfd[3];
-		int nfd = 0, left = (int)(deadline - now_ms());
+		int nfd = 0, left = (int)(deadline - cc_mono_ms());
 		if (left <= 0) {
 			res->timed_out = 1;
 			kill(-pid, SIGKILL);
@@ -134,11 +136,11 @@ int spawn_run(const char *const argv[], const char *const env_extra[], const cha
 			}
 			{
 				char buf[8192];
-				struct strbuf *sb = pfd[i].fd == out[0] ? &ob : &eb;
+				struct cc_buf *sb = pfd[i].fd == out[0] ? &ob : &eb;
 				ssize_t n = read(pfd[i].fd, buf, sizeof buf);
 				if (n > 0) {
 					if (sb->len + (size_t)n <= SUBPROCESS_MAX_OUTPUT)
-						strbuf_append(sb, buf, (size_t)n);
+						cc_buf_append(sb, buf, (size_t)n);
 				} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 					if (pfd[i].fd == out[0]) {
 						close(out[0]);
@@ -158,15 +160,15 @@ int spawn_run(const char *const argv[], const char *const env_extra[], const cha
 		res->exit_status = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))
 		res->term_signal = WTERMSIG(status);
-	strbuf_append(&ob, "", 0);
-	strbuf_append(&eb, "", 0);
+	cc_buf_append(&ob, "", 0);
+	cc_buf_append(&eb, "", 0);
 	if (ob.oom || eb.oom) {
 		r = r ? r : -ENOMEM;
 	} else {
 		res->out_len = ob.len;
 		res->err_len = eb.len;
-		res->out = strbuf_detach(&ob);
-		res->err = strbuf_detach(&eb);
+		res->out = cc_buf_detach(&ob);
+		res->err = cc_buf_detach(&eb);
 	}
 out:
 	for (int i = 0; i < 2; i++) {
@@ -182,8 +184,8 @@ out:
 		waitpid(pid, NULL, 0);
 	}
 	free(env);
-	strbuf_free(&ob);
-	strbuf_free(&eb);
+	cc_buf_free(&ob);
+	cc_buf_free(&eb);
 	return r;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc-buf.h"
 #include "log.h"
 #include "swarm-converge.h"
 #include "util.h"
@@ -52,19 +53,19 @@ void swarm_plan(const struct docker_info *i, const struct swarm_target *t, char 
 	bool mgr = strcmp(t->role, "manager") == 0;
 
 	if (strcmp(st, "inactive") == 0)
-		*plan = strdupf("join the swarm at %s as %s, advertising %s", t->manager_addr, t->role, t->advertise);
+		*plan = cc_strdupf("join the swarm at %s as %s, advertising %s", t->manager_addr, t->role, t->advertise);
 	else if (strcmp(st, "pending") == 0)
-		*plan = strdupf("leave the unfinished join (pending), then join %s as %s", t->manager_addr, t->role);
+		*plan = cc_strdupf("leave the unfinished join (pending), then join %s as %s", t->manager_addr, t->role);
 	else if (strcmp(st, "locked") == 0)
-		*plan = strdupf("nothing: the local swarm is locked and must be unlocked first");
+		*plan = cc_strdupf("nothing: the local swarm is locked and must be unlocked first");
 	else if (strcmp(st, "error") == 0)
-		*plan = strdupf("leave the swarm in error (%s), then join %s", i->error ? i->error : "", t->manager_addr);
+		*plan = cc_strdupf("leave the swarm in error (%s), then join %s", i->error ? i->error : "", t->manager_addr);
 	else if (!in_target_swarm(i, t))
-		*plan = strdupf("%s: this node is in another swarm", t->force ? "leave it (--force) and join" : "stop");
+		*plan = cc_strdupf("%s: this node is in another swarm", t->force ? "leave it (--force) and join" : "stop");
 	else if (mgr == i->control_available)
-		*plan = strdupf("nothing: already a %s of this swarm", t->role);
+		*plan = cc_strdupf("nothing: already a %s of this swarm", t->role);
 	else
-		*plan = strdupf("ask the controller to %s this node", mgr ? "promote" : "demote");
+		*plan = cc_strdupf("ask the controller to %s this node", mgr ? "promote" : "demote");
 }
 
 static int do_join(struct docker *d, const struct swarm_target *t, char **err)
@@ -88,7 +89,7 @@ static int do_join(struct docker *d, const struct swarm_target *t, char **err)
 		free(e);
 		return SWARM_RETRY;
 	}
-	*err = strdupf("swarm join failed: %s", e ? e : strerror(-r));
+	*err = cc_strdupf("swarm join failed: %s", e ? e : strerror(-r));
 	free(e);
 	return r;
 }
@@ -100,7 +101,7 @@ static int do_leave(struct docker *d, bool force, const char *why, char **err)
 	log_info("leaving swarm reason=\"%s\" force=%s", why, force ? "true" : "false");
 	r = docker_swarm_leave(d, force, &e);
 	if (r < 0) {
-		*err = strdupf("swarm leave failed: %s", e ? e : strerror(-r));
+		*err = cc_strdupf("swarm leave failed: %s", e ? e : strerror(-r));
 		free(e);
 		return r;
 	}
@@ -116,7 +117,7 @@ int swarm_converge(struct docker *d, const struct swarm_target *t, char **err)
 	int r;
 
 	if ((r = docker_get_info(d, &i, &e)) < 0) {
-		*err = strdupf("cannot read the swarm state: %s", e ? e : strerror(-r));
+		*err = cc_strdupf("cannot read the swarm state: %s", e ? e : strerror(-r));
 		free(e);
 		return r;
 	}
@@ -128,7 +129,7 @@ int swarm_converge(struct docker *d, const struct swarm_target *t, char **err)
 		if (r == 0)
 			r = do_join(d, t, err);
 	} else if (strcmp(st, "locked") == 0) {
-		*err = strdupf("the swarm on this node is locked (autolock after a restart): unlock it with "
+		*err = cc_strdupf("the swarm on this node is locked (autolock after a restart): unlock it with "
 			    "'docker swarm unlock' and run node join again");
 		r = -EACCES;
 	} else if (strcmp(st, "error") == 0) {
@@ -137,11 +138,11 @@ int swarm_converge(struct docker *d, const struct swarm_target *t, char **err)
 		if (r == 0)
 			r = SWARM_RETRY;
 	} else if (strcmp(st, "active") != 0) {
-		*err = strdupf("Docker reports an unknown swarm state \"%.32s\"", st);
+		*err = cc_strdupf("Docker reports an unknown swarm state \"%.32s\"", st);
 		r = -EPROTO;
 	} else if (!in_target_swarm(&i, t)) {
 		if (!t->force) {
-			*err = strdupf("this node is already part of another swarm (node %s, managers %s); run with "
+			*err = cc_strdupf("this node is already part of another swarm (node %s, managers %s); run with "
 				    "--force to leave it and join this cluster",
 				    i.node_id ? i.node_id : "?",
 				    i.n_remote_managers ? i.remote_managers[0] : "unknown");

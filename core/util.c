@@ -1,119 +1,13 @@
 #include "autoconfig.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "util.h"
-
-static void strbuf_grow(struct strbuf *sb, size_t extra)
-{
-	size_t need, cap;
-	char *nb;
-
-	if (sb->oom)
-		return;
-	if (extra > SIZE_MAX - sb->len - 1) {
-		sb->oom = true;
-		return;
-	}
-	need = sb->len + extra + 1;
-	if (need <= sb->cap)
-		return;
-	cap = sb->cap ? sb->cap : 64;
-	while (cap < need)
-		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	nb = realloc(sb->buf, cap);
-	if (!nb) {
-		sb->oom = true;
-		return;
-	}
-	sb->buf = nb;
-	sb->cap = cap;
-}
-
-void strbuf_append(struct strbuf *sb, const char *s, size_t n)
-{
-	strbuf_grow(sb, n);
-	if (sb->oom)
-		return;
-	memcpy(sb->buf + sb->len, s, n);
-	sb->len += n;
-	sb->buf[sb->len] = '\0';
-}
-
-void strbuf_puts(struct strbuf *sb, const char *s) { strbuf_append(sb, s, strlen(s)); }
-
-void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
-{
-	va_list ap2;
-	int n;
-
-	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	if (n < 0) {
-		sb->oom = true;
-		return;
-	}
-	strbuf_grow(sb, (size_t)n);
-	if (sb->oom)
-		return;
-	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
-	sb->len += (size_t)n;
-}
-
-void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	strbuf_vprintf(sb, fmt, ap);
-	va_end(ap);
-}
-
-char *strbuf_detach(struct strbuf *sb)
-{
-	char *r = NULL;
-	if (!sb->oom) {
-		r = sb->buf ? sb->buf : strdup("");
-		sb->buf = NULL;
-	}
-	strbuf_free(sb);
-	return r;
-}
-
-void strbuf_free(struct strbuf *sb)
-{
-	free(sb->buf);
-	sb->buf = NULL;
-	sb->len = sb->cap = 0;
-	sb->oom = false;
-}
-
-int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 int random_bytes(void *buf, size_t len)
 {
@@ -145,12 +39,6 @@ char *random_hex(size_t len)
 		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
 	free(raw);
 	return hex;
-}
-
-bool str_is_ipv4(const char *s)
-{
-	struct in_addr a;
-	return s && inet_pton(AF_INET, s, &a) == 1;
 }
 
 int parse_ll(const char *s, long long min, long long max, long long *out)
@@ -187,21 +75,4 @@ int parse_bool(const char *s, bool *out)
 	return -EINVAL;
 }
 
-int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 char *xstrdup_or_null(const char *s) { return s ? strdup(s) : NULL; }
-
-char *strdupf(const char *fmt, ...)
-{
-	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	return strbuf_detach(&sb);
-}

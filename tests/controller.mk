@@ -1,4 +1,5 @@
-# tests: controller
+# tests: the controller (`master serve`): wire protocol, policy, durable
+# state, the fdatasync worker, and the server on a real socket
 check_PROGRAMS += tests/unit/test-protocol tests/unit/test-policy tests/unit/test-state-store
 TESTS += tests/unit/test-protocol tests/unit/test-policy tests/unit/test-state-store
 tests_unit_test_protocol_SOURCES = tests/unit/test-protocol.c

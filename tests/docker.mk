@@ -1,4 +1,4 @@
-# tests: docker
+# tests: the Docker Engine API client
 # The probe the live test runs inside lab hosts (not a test by itself).
 check_PROGRAMS += tests/unit/test-docker-live
 tests_unit_test_docker_live_SOURCES = tests/unit/test-docker-live.c

@@ -15,14 +15,17 @@ AM_TESTS_ENVIRONMENT = \
 # print-unit-tests)"`.  The shell tests run the built programs directly.
 LOG_COMPILER = $(TEST_EMULATOR)
 EXTRA_DIST += tests/tap.h tests/tap.sh tests/lab/lab.sh
-include tests/foundation.mk
-include tests/ipdetect.mk
+# One fragment per area, as the source is grouped (DEVELOPERS.md).
+include tests/common.mk
+include tests/platform.mk
+include tests/netlink.mk
+include tests/plugins-abi.mk
 include tests/docker.mk
 include tests/controller.mk
-include tests/agent.mk
-include tests/gluster.mk
-include tests/wireguard.mk
-include tests/tailscale-netbird.mk
+include tests/node.mk
+include tests/overlay-wireguard.mk
+include tests/overlay-tailscale-netbird.mk
+include tests/storage-gluster.mk
 include tests/fullstack.mk
 include tests/pkg.mk
 

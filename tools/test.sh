@@ -61,7 +61,7 @@ if make distcheck TESTS="$units" >distcheck.out 2>&1; then
 	echo "== distcheck: archives ready, $p unit results passed in the VPATH build"
 	# The tarball's integration tests need every file they source: the
 	# archive must hold all that git tracks, but for the CI hook itself.
-	if [ -d "$top/.git" ] && command -v git >/dev/null; then
+	if command -v git >/dev/null && git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
 		tar tzf clusterctl-*.tar.gz | sed 's|^[^/]*/||' | sort >dist.lst
 		missing=$(git -C "$top" ls-files | grep -vx -e .ci/run -e .gitignore | sort | comm -13 dist.lst -)
 		if [ -z "$missing" ]; then

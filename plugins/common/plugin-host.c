@@ -9,25 +9,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-net.h"
+#include "cc-time.h"
 #include "plugin-host.h"
 #include "plugin-json.h"
 
-int64_t cp_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int cp_remaining_ms(int64_t deadline)
-{
-	int64_t left = deadline - cp_mono_ms();
-	return left < 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
-}
-
 void cp_poll_sleep(int64_t deadline, int poll_ms)
 {
-	int left = cp_remaining_ms(deadline);
+	int left = cc_remaining_ms(deadline);
 	int ms = poll_ms < left ? poll_ms : left;
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
@@ -72,7 +62,7 @@ int cp_addr_wait(const struct clusterctl_host *h, const char *ip, const char *if
 {
 	for (;;) {
 		int r = cp_addr_find(h, ip, ifname, w);
-		if (r != 0 || cp_remaining_ms(deadline) == 0)
+		if (r != 0 || cc_remaining_ms(deadline) == 0)
 			return r;
 		cp_poll_sleep(deadline, poll_ms);
 	}
@@ -102,7 +92,7 @@ int cp_node_hostname(const struct clusterctl_host *h, const char *given, const c
 	else if (gethostname(buf, len) < 0)
 		buf[0] = '\0';
 	buf[len - 1] = '\0';
-	if (!cp_hostname_valid(buf)) {
+	if (!cc_hostname_valid(buf)) {
 		h->error(h->ctx, "no usable host name for %s (got \"%.64s\")", provider, buf);
 		return -EINVAL;
 	}
@@ -153,7 +143,7 @@ int cp_plan_record(const char *observed_json, char **record_json)
 	if (!addr)
 		return 0;
 	/* addr is a checked dotted quad: nothing in it needs escaping. */
-	*record_json = cp_fmt("{\"Address\":\"%s\"}", addr);
+	*record_json = cc_strdupf("{\"Address\":\"%s\"}", addr);
 	free(addr);
 	return *record_json ? 0 : -ENOMEM;
 }

@@ -10,11 +10,6 @@
 
 #include <clusterctl/plugin.h>
 
-/* Milliseconds on CLOCK_MONOTONIC: deadlines that wall-clock steps
- * cannot move. */
-int64_t cp_mono_ms(void);
-/* What is left until deadline, clamped to 0..INT_MAX. */
-int cp_remaining_ms(int64_t deadline);
 /* Sleep poll_ms, or less when the deadline is nearer. */
 void cp_poll_sleep(int64_t deadline, int poll_ms);
 

@@ -1,24 +1,13 @@
 /* Shared parsing and quoting for the plugins; see plugin-json.h. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc-buf.h"
+#include "cc-net.h"
 #include "plugin-json.h"
-
-char *cp_fmt(const char *fmt, ...)
-{
-	char *s = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
 
 void cp_wipe_free(char *s)
 {
@@ -79,11 +68,11 @@ int cp_json_parse(const char *buf, size_t len, int depth, const char *noun, json
 
 	*out = NULL;
 	if (!buf || len == 0) {
-		*err = cp_fmt("empty %s", noun);
+		*err = cc_strdupf("empty %s", noun);
 		return -EINVAL;
 	}
 	if (len > (size_t)0x7fffffff) {
-		*err = cp_fmt("%s too large", noun);
+		*err = cc_strdupf("%s too large", noun);
 		return -EINVAL;
 	}
 	tok = json_tokener_new_ex(depth);
@@ -98,7 +87,7 @@ int cp_json_parse(const char *buf, size_t len, int depth, const char *noun, json
 	}
 	if (!o || json_tokener_get_error(tok) != json_tokener_success) {
 		enum json_tokener_error e = json_tokener_get_error(tok);
-		*err = cp_fmt("not valid JSON (%s)",
+		*err = cc_strdupf("not valid JSON (%s)",
 			      e == json_tokener_continue ? "truncated" : json_tokener_error_desc(e));
 		json_object_put(o);
 		json_tokener_free(tok);
@@ -176,28 +165,6 @@ char *cp_json_render(json_object *obj)
 	return out;
 }
 
-bool cp_ipv4_valid(const char *s)
-{
-	struct in_addr a;
-	return s && strlen(s) < 16 && inet_pton(AF_INET, s, &a) == 1;
-}
-
-bool cp_hostname_valid(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n > CP_MAX_HOSTNAME || s[0] == '-' || s[0] == '.')
-		return false;
-	/* ASCII ranges, not isalnum(): the answer must not depend on the
-	 * host's locale. */
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '.' || c == '_'))
-			return false;
-	}
-	return true;
-}
-
 bool cp_token_valid(const char *s, size_t len, size_t max)
 {
 	if (len == 0 || len > max || strlen(s) != len)
@@ -234,7 +201,7 @@ char *cp_observed_address(const char *observed_json)
 		return NULL;
 	}
 	if (json_object_is_type(root, json_type_object) && (a = cp_json_get_str(root, "Address", NULL)) &&
-	    cp_ipv4_valid(a))
+	    cc_ipv4_valid(a))
 		out = strdup(a);
 	json_object_put(root);
 	return out;
@@ -257,17 +224,18 @@ static char *option_error(const char *what, const struct cp_option *opt)
 {
 	switch (opt->kind) {
 	case CP_OPTION_SECRET:
-		return cp_fmt("%s: %s must be a string of 1-%d printable characters without spaces", what,
+		return cc_strdupf("%s: %s must be a string of 1-%d printable characters without spaces", what,
 			      opt->key, opt->max);
 	case CP_OPTION_URL:
-		return cp_fmt("%s: %s must be an http:// or https:// URL of at most %d characters "
+		return cc_strdupf("%s: %s must be an http:// or https:// URL of at most %d characters "
 			      "without spaces",
 			      what, opt->key, opt->max);
 	case CP_OPTION_HOSTNAME:
 		break;
 	}
-	return cp_fmt("%s: %s must be a host name of 1-%d letters, digits, '-', '.' or '_'", what,
-		      opt->key, opt->max);
+	return cc_strdupf("%s: %s must be an RFC 1123 host name of at most %d characters (labels of "
+			  "letters, digits and '-', separated by '.')",
+			  what, opt->key, opt->max);
 }
 
 static bool option_valid(const struct cp_option *opt, const char *s, size_t len)
@@ -280,7 +248,7 @@ static bool option_valid(const struct cp_option *opt, const char *s, size_t len)
 	case CP_OPTION_HOSTNAME:
 		break;
 	}
-	return cp_hostname_valid(s);
+	return cc_hostname_valid(s);
 }
 
 /* "A, B": the keys the master's file may hold, for the unknown-key message. */
@@ -320,12 +288,12 @@ int cp_options_parse(const char *json, bool strict, const char *what, const stru
 		return 0;
 	r = cp_json_parse(json, strlen(json), CP_OPTIONS_DEPTH, "input", &root, &perr);
 	if (r < 0) {
-		*err = perr ? cp_fmt("%s: %s", what, perr) : NULL;
+		*err = perr ? cc_strdupf("%s: %s", what, perr) : NULL;
 		free(perr);
 		return r;
 	}
 	if (!json_object_is_type(root, json_type_object)) {
-		*err = cp_fmt("%s must be a JSON object", what);
+		*err = cc_strdupf("%s must be a JSON object", what);
 		r = -EINVAL;
 		goto out;
 	}
@@ -342,7 +310,7 @@ int cp_options_parse(const char *json, bool strict, const char *what, const stru
 		if (!opt && strict) {
 			char *k = cp_sanitize(key, strlen(key), 64, NULL);
 			char *known = known_keys(opts, n);
-			*err = cp_fmt("%s: unknown key \"%s\" (known: %s)", what, k ? k : "?",
+			*err = cc_strdupf("%s: unknown key \"%s\" (known: %s)", what, k ? k : "?",
 				      known ? known : "?");
 			free(known);
 			free(k);

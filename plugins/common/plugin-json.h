@@ -13,12 +13,10 @@
 
 #include <json-c/json.h>
 
+
 /* The longest daemon text quoted back to a person. */
 #define CP_MAX_QUOTE 400
-#define CP_MAX_HOSTNAME 253
 
-/* asprintf into a fresh string; NULL on ENOMEM. */
-char *cp_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Zero a secret before freeing it; NULL is fine. */
 void cp_wipe_free(char *s);
 
@@ -50,9 +48,6 @@ int cp_json_add_str(json_object *obj, const char *key, const char *val);
  * copy of the text is wiped: it may hold a key.  NULL on ENOMEM. */
 char *cp_json_render(json_object *obj);
 
-bool cp_ipv4_valid(const char *s);
-/* 1-253 letters, digits, '-', '.' or '_', not starting with '-' or '.'. */
-bool cp_hostname_valid(const char *s);
 /* len bytes of printable ASCII without blanks or NULs, 1..max of them:
  * what a key or URL is made of.  Anything else would be a paste error. */
 bool cp_token_valid(const char *s, size_t len, size_t max);
@@ -68,7 +63,7 @@ char *cp_observed_address(const char *observed_json);
 enum cp_option_kind {
 	CP_OPTION_SECRET,   /* a token; its value is never quoted */
 	CP_OPTION_URL,      /* an http:// or https:// URL */
-	CP_OPTION_HOSTNAME, /* a host name (cp_hostname_valid) */
+	CP_OPTION_HOSTNAME, /* a host name (cc_hostname_valid) */
 };
 struct cp_option {
 	const char *key;

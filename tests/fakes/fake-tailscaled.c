@@ -56,6 +56,8 @@
 
 #include <json-c/json.h>
 
+#include "cc-time.h"
+
 #define MAX_HEAD (64 * 1024)
 #define MAX_BODY (1024 * 1024)
 #define LOGIN_ERROR "You are logged out. The last login error was: invalid key: unable to validate API key"
@@ -80,13 +82,6 @@ static struct {
 
 static volatile sig_atomic_t stop;
 static void on_term(int sig) { stop = 1; }
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void die(const char *fmt, ...)
 {
@@ -128,7 +123,7 @@ static void set_running(void)
 	free(S.auth_url);
 	S.auth_url = NULL;
 	if (S.iface && !S.no_addr && !S.addr_added && !S.addr_due)
-		S.addr_due = mono_ms() + (S.addr_delay_ms > 0 ? S.addr_delay_ms : 0);
+		S.addr_due = cc_mono_ms() + (S.addr_delay_ms > 0 ? S.addr_delay_ms : 0);
 	rec_str("STATE", "Running");
 }
 
@@ -619,7 +614,7 @@ int main(int argc, char **argv)
 		struct pollfd p = {lfd, POLLIN, 0};
 		int timeout = -1;
 		if (S.addr_due) {
-			int64_t left = S.addr_due - mono_ms();
+			int64_t left = S.addr_due - cc_mono_ms();
 			if (left <= 0) {
 				add_address();
 				continue;

@@ -33,6 +33,8 @@
 
 #include <json-c/json.h>
 
+#include "cc-file.h"
+#include "cc-time.h"
 #include "config.h"
 #include "log.h"
 #include "plugin-loader.h"
@@ -74,8 +76,8 @@ static int busy(struct plugin *p)
 
 static void wait_idle(struct plugin *p, int max_ms)
 {
-	int64_t end = now_ms() + max_ms;
-	while (busy(p) && now_ms() < end)
+	int64_t end = cc_mono_ms() + max_ms;
+	while (busy(p) && cc_mono_ms() < end)
 		nanosleep(&(struct timespec){0, 100 * 1000000L}, NULL);
 }
 
@@ -102,7 +104,7 @@ static int do_plan(struct plugin *p, char **argv, json_object *res)
 	size_t len;
 	int r = 0;
 
-	if (read_file(records, 1 << 20, &text, &len) == 0)
+	if (cc_read_file(records, 1 << 20, &text, &len) == 0)
 		store = json_tokener_parse(text);
 	free(text);
 	if (!store || !json_object_is_type(store, json_type_object)) {
@@ -143,9 +145,9 @@ static int do_plan(struct plugin *p, char **argv, json_object *res)
 		in.cluster_json = json_object_to_json_string(cluster);
 		in.options_json = "{}";
 		{
-			int64_t t0 = now_ms();
+			int64_t t0 = cc_mono_ms();
 			r = p->desc.plan(p->state, &in, &out);
-			json_object_object_add(res, "plan_ms", json_object_new_int64(now_ms() - t0));
+			json_object_object_add(res, "plan_ms", json_object_new_int64(cc_mono_ms() - t0));
 		}
 		if (r < 0)
 			break;
@@ -189,7 +191,7 @@ static int do_plan(struct plugin *p, char **argv, json_object *res)
 	}
 	{
 		const char *s = json_object_to_json_string_ext(store, JSON_C_TO_STRING_PLAIN);
-		if (write_file_atomic(records, s, strlen(s), 0600) < 0) {
+		if (cc_write_file_atomic(records, s, strlen(s), 0600) < 0) {
 			err = xstrdup_or_null("cannot write the records file");
 			put_str(res, "error", err);
 			r = -EIO;

@@ -25,6 +25,7 @@
 
 #include <json-c/json.h>
 
+#include "cc-file.h"
 #include "config.h"
 #include "log.h"
 #include "mtu-probe.h"
@@ -170,7 +171,7 @@ static char *slurp(const char *path)
 {
 	char *s = NULL;
 	size_t n;
-	if (read_file(path, 16u << 20, &s, &n) < 0) {
+	if (cc_read_file(path, 16u << 20, &s, &n) < 0) {
 		fprintf(stderr, "wg-driver: cannot read %s\n", path);
 		return NULL;
 	}
@@ -271,7 +272,7 @@ static int do_plan(struct plugin *p, const char *node, const char *ip, const cha
 		json_object_object_add(e, "Record", json_tokener_parse(out.record_json));
 		text = json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 		snprintf(path, sizeof path, "%s/%s.json", dir, node);
-		r = write_file_atomic(path, text, strlen(text), 0600);
+		r = cc_write_file_atomic(path, text, strlen(text), 0600);
 		json_object_put(e);
 		printf("%s\n", out.payload_json);
 		if (out.waiting)

@@ -11,6 +11,7 @@
 
 #include "../tap.h"
 #include "app.h"
+#include "cc-file.h"
 #include "cli.h"
 #include "config.h"
 #include "util.h"
@@ -217,7 +218,7 @@ static void test_sample(void)
 	unsigned cmds[] = {CMD_MASTER_INIT, CMD_MASTER_SERVE, CMD_NODE_JOIN};
 
 	snprintf(path, sizeof path, "%s/etc/clusterctl.conf.sample", top ? top : "..");
-	if (read_file(path, 1 << 20, &text, &len) < 0) {
+	if (cc_read_file(path, 1 << 20, &text, &len) < 0) {
 		ok(0, "sample config readable at %s", path);
 		return;
 	}

@@ -16,6 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
 #include "docker.h"
 #include "http-unix.h"
 #include "../tap.h"
@@ -28,7 +30,7 @@ static char *fixture(const char *name, size_t *len)
 
 	if (asprintf(&path, "%s/tests/fixtures/docker/%s", top ? top : ".", name) < 0)
 		return NULL;
-	if (read_file(path, 1 << 20, &body, len) < 0) {
+	if (cc_read_file(path, 1 << 20, &body, len) < 0) {
 		diag("cannot read %s", path);
 		body = NULL;
 	}
@@ -178,22 +180,22 @@ static void test_hostile_info(void)
 
 	/* Huge strings and deep nesting. */
 	{
-		struct strbuf sb = STRBUF_INIT;
+		struct cc_buf sb = CC_BUF_INIT;
 		char *err = NULL;
-		strbuf_puts(&sb, INFO_OK_HEAD "\"Swarm\":{\"NodeID\":\"");
+		cc_buf_puts(&sb, INFO_OK_HEAD "\"Swarm\":{\"NodeID\":\"");
 		for (int k = 0; k < 200000; k++)
-			strbuf_puts(&sb, "a");
-		strbuf_puts(&sb, "\"}}");
+			cc_buf_puts(&sb, "a");
+		cc_buf_puts(&sb, "\"}}");
 		is_int(docker_parse_info(sb.buf, sb.len, &i, &err), -EBADMSG, "a 200 kB node ID is refused");
 		like(err, "NodeID is too long", "... as too long");
 		free(err);
 		err = NULL;
-		strbuf_free(&sb);
+		cc_buf_free(&sb);
 		for (int k = 0; k < 5000; k++)
-			strbuf_puts(&sb, "[");
+			cc_buf_puts(&sb, "[");
 		is_int(docker_parse_info(sb.buf, sb.len, &i, &err), -EBADMSG, "5000 nested arrays are refused");
 		free(err);
-		strbuf_free(&sb);
+		cc_buf_free(&sb);
 	}
 	/* Swarm.Error is quoted to the user: cleaned, not refused. */
 	{
@@ -291,16 +293,16 @@ static void test_hostile_nodes(void)
 		free(err);
 	}
 	{
-		struct strbuf sb = STRBUF_INIT;
+		struct cc_buf sb = CC_BUF_INIT;
 		char *err = NULL;
-		strbuf_puts(&sb, "[");
+		cc_buf_puts(&sb, "[");
 		for (int k = 0; k <= 10000; k++)
-			strbuf_puts(&sb, k ? ",{}" : "{}");
-		strbuf_puts(&sb, "]");
+			cc_buf_puts(&sb, k ? ",{}" : "{}");
+		cc_buf_puts(&sb, "]");
 		is_int(docker_parse_nodes(sb.buf, sb.len, &v, &n, &err), -EBADMSG, "10001 nodes are refused");
 		like(err, "too many", "... as too many");
 		free(err);
-		strbuf_free(&sb);
+		cc_buf_free(&sb);
 	}
 	{
 		const char *b = "[" NODE_OK("manager", "{\"Leader\":true,\"Reachability\":\"reachable\"}") "]";
@@ -356,20 +358,20 @@ static void test_errors(void)
 		free(err);
 	}
 	{
-		struct strbuf sb = STRBUF_INIT;
+		struct cc_buf sb = CC_BUF_INIT;
 		char *err = NULL;
 		bool clean = true;
-		strbuf_puts(&sb, "{\"message\":\"evil\\u001b]0;title\\u0007");
+		cc_buf_puts(&sb, "{\"message\":\"evil\\u001b]0;title\\u0007");
 		for (int k = 0; k < 10000; k++)
-			strbuf_puts(&sb, "x");
-		strbuf_puts(&sb, "\"}");
+			cc_buf_puts(&sb, "x");
+		cc_buf_puts(&sb, "\"}");
 		docker_reply_error(500, sb.buf, sb.len, "an op", &err);
 		for (const char *p = err; p && *p; p++)
 			clean &= (unsigned char)*p >= 0x20 && *p != 0x7f;
 		ok(err && clean, "a hostile daemon message loses its control characters");
 		ok(err && strlen(err) < 1000 && strstr(err, "...\")"), "and is cut short");
 		free(err);
-		strbuf_free(&sb);
+		cc_buf_free(&sb);
 	}
 }
 
@@ -434,7 +436,7 @@ static struct {
 
 static void serve_one(int fd)
 {
-	struct strbuf in = STRBUF_INIT;
+	struct cc_buf in = CC_BUF_INIT;
 	char buf[4096], method[16] = "", path[512] = "";
 	const char *hdr_end, *cl;
 	size_t clen = 0, need;
@@ -447,7 +449,7 @@ static void serve_one(int fd)
 		got = read(fd, buf, sizeof buf);
 		if (got <= 0)
 			goto out;
-		strbuf_append(&in, buf, (size_t)got);
+		cc_buf_append(&in, buf, (size_t)got);
 	}
 	cl = strcasestr(in.buf, "\r\nContent-Length:");
 	if (cl && cl < hdr_end)
@@ -457,7 +459,7 @@ static void serve_one(int fd)
 		got = read(fd, buf, sizeof buf);
 		if (got <= 0)
 			goto out;
-		strbuf_append(&in, buf, (size_t)got);
+		cc_buf_append(&in, buf, (size_t)got);
 	}
 	if (sscanf(in.buf, "%15s %511s", method, path) != 2)
 		goto out;
@@ -478,10 +480,10 @@ static void serve_one(int fd)
 	       : asprintf(&out, "HTTP/1.1 404 X\r\nContent-Type: application/json\r\nContent-Length: 27\r\n"
 				"Connection: close\r\n\r\n{\"message\":\"page not found\"}");
 	if (n > 0)
-		write_all(fd, out, (size_t)n);
+		cc_write_all(fd, out, (size_t)n);
 	free(out);
 out:
-	strbuf_free(&in);
+	cc_buf_free(&in);
 }
 
 static void *server(void *arg)
@@ -730,7 +732,7 @@ static void test_transport(void)
 	unlink(path);
 
 	snprintf(path, sizeof path, "%s/file", dir);
-	write_file_atomic(path, "x", 1, 0644);
+	cc_write_file_atomic(path, "x", 1, 0644);
 	is_int(docker_open(path, &d, &err), -ENOTSOCK, "a regular file: -ENOTSOCK");
 	like(err, "not a unix socket", "... explained");
 	free(err);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../tap.h"
+#include "cc-file.h"
 #include "host-services.h"
 #include "log.h"
 #include "util.h"
@@ -19,7 +20,7 @@ static char filepath[300];
 static char *slurp(const char *path)
 {
 	char *s = NULL;
-	if (read_file(path, 1 << 20, &s, NULL) < 0)
+	if (cc_read_file(path, 1 << 20, &s, NULL) < 0)
 		return strdup("");
 	return s;
 }

@@ -1,6 +1,6 @@
-/* Node side of clusterctl: retry pacing, the controller's answer as the
- * node decodes it (protocol.md "Response"), the join secret file, and
- * the Swarm plan for each LocalNodeState. */
+/* Node side of clusterctl: retry pacing, the join secret file, and the
+ * Swarm plan for each LocalNodeState.  (The controller's answer as the
+ * node decodes it: test-ctl-client.c.) */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -12,7 +12,6 @@
 #include "../tap.h"
 #include "backoff.h"
 #include "join-secret.h"
-#include "registration-client.h"
 #include "swarm-converge.h"
 #include "util.h"
 
@@ -48,86 +47,6 @@ static void test_backoff(void)
 	d = backoff_next(&b, 20, now, now + 3000);
 	is_int(d, 3000, "a delay never runs past the deadline");
 	is_int(backoff_next(&b, 0, deadline, deadline), -1, "at the deadline: give up");
-}
-
-static void test_answer(void)
-{
-	struct controller_answer a;
-	char *err = NULL;
-
-	ok(registration_decode("{\"Status\":\"ready\",\"SwarmRole\":\"worker\",\"SwarmJoinToken\":\"" TOKEN
-			       "\",\"SwarmManagerAddr\":\"198.51.100.11:2377\",\"OverlayType\":\"none\","
-			       "\"OverlayPayload\":{},\"GlusterEnabled\":false,\"RegisteredManagers\":1,"
-			       "\"RegisteredWorkers\":2}\n",
-			       &a, &err) == 0,
-	   "a ready answer decodes");
-	is_int(a.status, ANSWER_READY, "Status ready");
-	is_str(a.swarm_role, "worker", "SwarmRole");
-	is_str(a.manager_addr, "198.51.100.11:2377", "SwarmManagerAddr");
-	is_str(a.overlay_payload, "{}", "OverlayPayload kept as JSON text");
-	is_str(a.storage_payload, "{}", "absent StoragePayload is {}");
-	is_int(a.registered_workers, 2, "counts read");
-	controller_answer_free(&a);
-
-	ok(registration_decode("{\"status\":\"waiting\",\"registeredmanagers\":1,\"MINMANAGERS\":3,\"RetryAfter\":7}", &a,
-			       &err) == 0,
-	   "keys are matched case-insensitively");
-	is_int(a.status, ANSWER_WAITING, "Status waiting");
-	is_int(a.min_managers, 3, "MinManagers");
-	is_int(a.retry_after, 7, "RetryAfter");
-	controller_answer_free(&a);
-
-	ok(registration_decode("{\"Status\":\"error\",\"Error\":\"JoinSecret is wrong\"}", &a, &err) == 0,
-	   "an error answer decodes");
-	is_str(a.error, "JoinSecret is wrong", "its Error text is kept for the user");
-	controller_answer_free(&a);
-
-	struct {
-		const char *text, *why;
-	} bad[] = {
-		{"not json", "not JSON"},
-		{"[1,2]", "not an object"},
-		{"{}", "no Status"},
-		{"{\"Status\":\"maybe\"}", "unknown Status"},
-		{"{\"Status\":\"ready\",\"SwarmRole\":\"worker\",\"SwarmManagerAddr\":\"1.2.3.4:2377\"}", "ready without a token"},
-		{"{\"Status\":\"ready\",\"SwarmRole\":\"boss\",\"SwarmJoinToken\":\"" TOKEN "\",\"SwarmManagerAddr\":\"1.2.3.4:2377\"}",
-		 "ready with a bad role"},
-		{"{\"Status\":\"ready\",\"SwarmRole\":\"worker\",\"SwarmJoinToken\":\"abc;rm -rf\",\"SwarmManagerAddr\":\"1.2.3.4:2377\"}",
-		 "ready with a malformed token"},
-		{"{\"Status\":\"ready\",\"SwarmRole\":\"worker\",\"SwarmJoinToken\":\"" TOKEN "\",\"SwarmManagerAddr\":\"example.com:2377\"}",
-		 "a manager address that is not ip:port"},
-		{"{\"Status\":\"ready\",\"SwarmRole\":\"worker\",\"SwarmJoinToken\":\"" TOKEN
-		 "\",\"SwarmManagerAddr\":\"1.2.3.4:2377\",\"GlusterEnabled\":true,\"GlusterMount\":\"relative\"}",
-		 "a relative GlusterMount"},
-		{"{\"Status\":\"waiting\",\"RetryAfter\":-5}", "a negative RetryAfter"},
-		{"{\"Status\":\"waiting\",\"OverlayPayload\":\"x\"}", "an OverlayPayload that is not an object"},
-		{"{\"Status\":7}", "a Status that is not a string"},
-	};
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		err = NULL;
-		ok(registration_decode(bad[i].text, &a, &err) == -EPROTO && err, "refused: %s", bad[i].why);
-		free(err);
-	}
-	err = NULL;
-}
-
-static void test_request(void)
-{
-	struct node_identity id = {.hostname = (char *)"n1", .node_id = (char *)"abcdef0123456789", .ip = "100.64.0.2",
-				   .os = (char *)"Debian GNU/Linux 12", .cpu = 2, .memory = 1024};
-	struct node_report r = {.id = &id, .role = "manager", .join_secret = "s3cret-s3cret-s3cret",
-				.gluster_capable = true, .observed_overlay = "{\"PublicKey\":\"k\"}",
-				.observed_storage = "not an object"};
-	char *t = registration_build(&r);
-	like(t, "\"Hostname\":\"n1\"", "Hostname sent");
-	like(t, "\"Role\":\"manager\"", "Role sent");
-	like(t, "\"IP\":\"100.64.0.2\"", "IP sent");
-	like(t, "\"NodeID\":\"abcdef0123456789\"", "NodeID sent");
-	like(t, "\"GlusterCapable\":true", "GlusterCapable sent");
-	like(t, "\"JoinSecret\":\"s3cret-s3cret-s3cret\"", "JoinSecret sent");
-	like(t, "\"Observed\":{\"Overlay\":{\"PublicKey\":\"k\"}}", "Observed carries plugin facts, drops non-objects");
-	ok(t && strchr(t, '\n') == t + strlen(t) - 1, "one line ending in a newline");
-	free(t);
 }
 
 static void test_secret(void)
@@ -212,8 +131,6 @@ static void test_plan(void)
 int main(void)
 {
 	test_backoff();
-	test_answer();
-	test_request();
 	test_secret();
 	test_plan();
 	return done_testing();

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "../tap.h"
+#include "cc-net.h"
 #include "protocol.h"
 
 #define LIMIT 65536
@@ -231,23 +232,23 @@ static void test_invalid(void)
 static void test_validators(void)
 {
 	char h[300];
-	ok(proto_hostname_valid("a"), "one-letter host name");
-	ok(proto_hostname_valid("node-01.lan"), "dotted host name");
-	ok(proto_hostname_valid("1node"), "RFC 1123 allows a leading digit");
-	ok(!proto_hostname_valid("node."), "trailing dot refused");
-	ok(!proto_hostname_valid("a..b"), "empty label refused");
-	ok(!proto_hostname_valid("a-.b"), "label ending in '-' refused");
+	ok(cc_hostname_valid("a"), "one-letter host name");
+	ok(cc_hostname_valid("node-01.lan"), "dotted host name");
+	ok(cc_hostname_valid("1node"), "RFC 1123 allows a leading digit");
+	ok(!cc_hostname_valid("node."), "trailing dot refused");
+	ok(!cc_hostname_valid("a..b"), "empty label refused");
+	ok(!cc_hostname_valid("a-.b"), "label ending in '-' refused");
 	memset(h, 'a', 64);
 	h[64] = '\0';
-	ok(!proto_hostname_valid(h), "64-character label refused");
+	ok(!cc_hostname_valid(h), "64-character label refused");
 	h[63] = '\0';
-	ok(proto_hostname_valid(h), "63-character label accepted");
+	ok(cc_hostname_valid(h), "63-character label accepted");
 	/* 253 characters: four labels of 63 with dots = 255, so 62+1+... */
 	memset(h, 'b', 253);
 	h[253] = '\0';
 	for (int i = 50; i < 253; i += 51)
 		h[i] = '.';
-	ok(proto_hostname_valid(h), "253-character host name accepted");
+	ok(cc_hostname_valid(h), "253-character host name accepted");
 	ok(proto_ipv4_valid("192.0.2.255"), "dotted quad");
 	ok(!proto_ipv4_valid("0.0.0.0"), "unspecified address refused");
 	ok(!proto_ipv4_valid("1.2.3.4 "), "trailing space refused");

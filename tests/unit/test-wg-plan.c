@@ -12,6 +12,9 @@
 
 #include <clusterctl/plugin.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
+#include "cc-net.h"
 #include "tap.h"
 #include "wg.h"
 
@@ -91,28 +94,28 @@ static void make_key(char out[WG_KEY_B64_LEN + 1])
 /* cluster_json the way the core builds it: every other known node. */
 static char *cluster_of(struct node *nodes, size_t n, const struct node *self, bool record_as_string)
 {
-	struct wg_buf b = WG_BUF_INIT;
+	struct cc_buf b = CC_BUF_INIT;
 	bool first = true;
-	wg_buf_puts(&b, "[");
+	cc_buf_puts(&b, "[");
 	for (size_t i = 0; i < n; i++) {
 		if (&nodes[i] == self || !nodes[i].id)
 			continue;
-		wg_buf_printf(&b, "%s{\"NodeID\":\"%s\",\"Hostname\":\"%s\",\"IP\":\"%s\",\"Role\":\"worker\",\"Record\":",
+		cc_buf_printf(&b, "%s{\"NodeID\":\"%s\",\"Hostname\":\"%s\",\"IP\":\"%s\",\"Role\":\"worker\",\"Record\":",
 			      first ? "" : ",", nodes[i].id, nodes[i].id, nodes[i].ip);
 		if (!nodes[i].record) {
-			wg_buf_puts(&b, "null}");
+			cc_buf_puts(&b, "null}");
 		} else if (record_as_string) {
-			wg_buf_puts(&b, "\"");
+			cc_buf_puts(&b, "\"");
 			for (const char *c = nodes[i].record; *c; c++)
-				wg_buf_printf(&b, *c == '"' ? "\\\"" : "%c", *c);
-			wg_buf_puts(&b, "\"}");
+				cc_buf_printf(&b, *c == '"' ? "\\\"" : "%c", *c);
+			cc_buf_puts(&b, "\"}");
 		} else {
-			wg_buf_printf(&b, "%s}", nodes[i].record);
+			cc_buf_printf(&b, "%s}", nodes[i].record);
 		}
 		first = false;
 	}
-	wg_buf_puts(&b, "]");
-	return wg_buf_detach(&b);
+	cc_buf_puts(&b, "]");
+	return cc_buf_detach(&b);
 }
 
 static void *state;
@@ -149,7 +152,7 @@ static int do_plan(struct node *nodes, size_t n, struct node *self, bool with_re
 		free(err);
 		err = NULL;
 		if (wg_record_parse(out.record_json, &rec, &err) == 0)
-			wg_format_ipv4(rec.address, self->addr);
+			cc_format_ipv4(rec.address, self->addr);
 		free(err);
 		free(self->record);
 		self->record = out.record_json;
@@ -170,7 +173,7 @@ static bool payload_has_peer(const struct node *self, const struct node *peer, c
 	uint32_t a;
 	wg_key_from_base64(peer->key, k);
 	p = wg_device_find_peer(&d, k);
-	if (!p || p->n_allowed != 1 || wg_parse_ipv4(allowed, &a) < 0)
+	if (!p || p->n_allowed != 1 || cc_parse_ipv4(allowed, &a) < 0)
 		return false;
 	return p->allowed[0].addr.v4 == a && p->allowed[0].cidr == 32 && p->keepalive == 25;
 }
@@ -258,7 +261,7 @@ int main(void)
 		wg_key_from_base64(m->key, rec.public_key);
 		json = wg_record_format(&rec);
 		snprintf(path, sizeof path, "%s/master.json", data_dir);
-		ok(json && cp_write_file_atomic(path, json, strlen(json), 0600) == 0, "master.json written");
+		ok(json && cc_write_file_atomic(path, json, strlen(json), 0600) == 0, "master.json written");
 		free(json);
 	}
 	nodes[0].id = NULL; /* the master is not a registered node (yet) */
@@ -393,8 +396,8 @@ int main(void)
 		snprintf(path, sizeof path, "%s/private.key", data_dir);
 		snprintf(mpath, sizeof mpath, "%s/master.json", data_dir);
 		json = wg_record_format(&rec);
-		ok(cp_write_file_atomic(path, b64, strlen(b64), 0600) == 0 && json &&
-			   cp_write_file_atomic(mpath, json, strlen(json), 0600) == 0,
+		ok(cc_write_file_atomic(path, b64, strlen(b64), 0600) == 0 && json &&
+			   cc_write_file_atomic(mpath, json, strlen(json), 0600) == 0,
 		   "this data dir is the master's: private.key and master.json");
 		wg_key_wipe(b64, sizeof b64);
 		free(json);

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
 #include "tap.h"
 #include "wg.h"
 
@@ -26,7 +28,7 @@ static char *fixture(const char *name, size_t *len)
 	const char *top = getenv("top_srcdir");
 	char path[512], *text = NULL;
 	snprintf(path, sizeof path, "%s/tests/fixtures/wireguard/%s", top ? top : "..", name);
-	if (cp_read_file(path, 1 << 20, &text, len) < 0)
+	if (cc_read_file(path, 1 << 20, &text, len) < 0)
 		return NULL;
 	return text;
 }
@@ -77,7 +79,7 @@ static void offline(void)
 	char *text = fixture("uapi-get-reply.txt", &len);
 	struct wg_device dev = {0};
 	const char *err = NULL;
-	struct wg_buf b = WG_BUF_INIT;
+	struct cc_buf b = CC_BUF_INIT;
 
 	ok(text != NULL, "fixture uapi-get-reply.txt read");
 	if (!text)
@@ -155,7 +157,7 @@ static void offline(void)
 		       "public_key=2222222222222222222222222222222222222222222222222222222222222222\n"
 		       "remove=true\n\n",
 		       "set text: device keys, one peer added, one removed, blank line at the end");
-		wg_buf_free(&b);
+		cc_buf_free(&b);
 		wg_device_free(&set);
 	}
 }

@@ -30,13 +30,13 @@
 
 #include <json-c/json.h>
 
+#include "cc-buf.h"
+#include "cc-net.h"
 #include "netbird-json.h"
 #include "plugin-json.h"
 
 #define NB_JSON_DEPTH 24
 
-bool nb_ipv4_valid(const char *s) { return cp_ipv4_valid(s); }
-bool nb_hostname_valid(const char *s) { return cp_hostname_valid(s); }
 char *nb_sanitize(const char *s, size_t len, size_t max, const char *secret)
 {
 	return cp_sanitize(s, len, max, secret);
@@ -88,25 +88,14 @@ static void set_reported(struct nb_status *st, const char *s, size_t len)
 /* "100.64.0.33/16" -> ipv4 + prefixlen; anything else leaves them empty. */
 static void parse_cidr(const char *s, size_t len, struct nb_status *st)
 {
-	const char *slash;
-	char ip[16];
-	char *end;
-	long p;
+	uint32_t a;
+	uint8_t p;
 
-	if (!s || len >= 24 || strlen(s) != len || !(slash = strchr(s, '/')))
+	/* The text is the daemon's: bounded and without a NUL inside. */
+	if (!s || len >= 24 || strlen(s) != len || cc_parse_cidr(s, &a, &p) < 0 || p < 1)
 		return;
-	if ((size_t)(slash - s) >= sizeof ip)
-		return;
-	memcpy(ip, s, (size_t)(slash - s));
-	ip[slash - s] = '\0';
-	if (!nb_ipv4_valid(ip) || !isdigit((unsigned char)slash[1]))
-		return;
-	errno = 0;
-	p = strtol(slash + 1, &end, 10);
-	if (errno || *end || p < 1 || p > 32)
-		return;
-	memcpy(st->ipv4, ip, strlen(ip) + 1);
-	st->prefixlen = (unsigned)p;
+	cc_format_ipv4(a, st->ipv4);
+	st->prefixlen = p;
 }
 
 static int parse_text(const char *out, size_t len, struct nb_status *st, char **err)
@@ -117,7 +106,7 @@ static int parse_text(const char *out, size_t len, struct nb_status *st, char **
 
 	if (!p) {
 		char *q = cp_sanitize(out, len, 120, NULL);
-		*err = cp_fmt("output is neither JSON nor a \"Daemon status:\" line: \"%s\"", q ? q : "");
+		*err = cc_strdupf("output is neither JSON nor a \"Daemon status:\" line: \"%s\"", q ? q : "");
 		free(q);
 		return -EINVAL;
 	}

@@ -63,8 +63,6 @@ char *nb_payload_build(const struct nb_options *o, const char *hostname);
 enum nb_cli_error { NB_ERR_OTHER = 0, NB_ERR_DAEMON_DOWN, NB_ERR_BAD_KEY };
 enum nb_cli_error nb_classify_error(const char *text, size_t len);
 
-bool nb_ipv4_valid(const char *s);
-bool nb_hostname_valid(const char *s);
 bool nb_ifname_valid(const char *s);
 char *nb_sanitize(const char *s, size_t len, size_t max, const char *secret);
 char *nb_observed_address(const char *observed_json);

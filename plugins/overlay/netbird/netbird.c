@@ -42,6 +42,8 @@
 
 #include <clusterctl/plugin.h>
 
+#include "cc-net.h"
+#include "cc-time.h"
 #include "netbird-json.h"
 #include "plugin-host.h"
 #include "plugin-json.h"
@@ -145,7 +147,7 @@ static int nb_get_status(struct nb *n, int64_t deadline, struct nb_status *st)
 {
 	const char *argv[] = {n->command, "status", "--json", NULL};
 	struct clusterctl_run_result res;
-	int left = cp_remaining_ms(deadline) + 1000;
+	int left = cc_remaining_ms(deadline) + 1000;
 	char *err = NULL, *q;
 	int r;
 
@@ -209,7 +211,7 @@ static int nb_up(struct nb *n, const struct nb_options *o, const char *hostname,
 	LOG(n, CLUSTERCTL_LOG_INFO, "running netbird up hostname=%s management_url=%s setup_key=%s",
 	    hostname ? hostname : "", o->management_url ? o->management_url : "default",
 	    o->setup_key ? "from-controller" : "none");
-	r = nb_run(n, argv, env, cp_remaining_ms(deadline), &res);
+	r = nb_run(n, argv, env, cc_remaining_ms(deadline), &res);
 	if (key_env) {
 		explicit_bzero(key_env, strlen(key_env));
 		free(key_env);
@@ -267,7 +269,7 @@ static char *nb_observed(const struct nb_status *st, const char *addr, const cha
 static int nb_converge(struct nb *n, const struct nb_options *o, const char *hostname,
 		       struct clusterctl_ensure_out *out)
 {
-	int64_t deadline = cp_mono_ms() + (int64_t)n->timeout_s * 1000;
+	int64_t deadline = cc_mono_ms() + (int64_t)n->timeout_s * 1000;
 	struct nb_status st = {0};
 	bool up_sent = false;
 	struct cp_addr_where w;
@@ -311,7 +313,7 @@ static int nb_converge(struct nb *n, const struct nb_options *o, const char *hos
 			r = -EPROTO;
 			goto out;
 		}
-		if (cp_remaining_ms(deadline) == 0) {
+		if (cc_remaining_ms(deadline) == 0) {
 			ERR(n, "netbird did not connect within %d s (daemon status %s%s%s%s%s)", n->timeout_s,
 			    st.daemon_status, up_sent ? ", after `netbird up`" : "",
 			    st.ipv4[0] ? "" : ", no netbird IP yet",
@@ -403,7 +405,7 @@ static int nb_plan(void *state, const struct clusterctl_plan_in *in, struct clus
 	r = nb_options_parse(in->options_json, true, &o, &err);
 	if (r < 0)
 		return cp_fail(n->h, r, err);
-	if (in->hostname && !nb_hostname_valid(in->hostname)) {
+	if (in->hostname && !cc_hostname_valid(in->hostname)) {
 		ERR(n, "node host name \"%.64s\" cannot be a netbird host name", in->hostname);
 		nb_options_free(&o);
 		return -EINVAL;
@@ -420,7 +422,7 @@ static int nb_observe(void *state, char **observed_json)
 	struct nb *n = state;
 	struct nb_status st;
 
-	if (nb_get_status(n, cp_mono_ms() + 5000, &st) < 0) {
+	if (nb_get_status(n, cc_mono_ms() + 5000, &st) < 0) {
 		*observed_json = strdup("{\"Provider\":\"netbird\",\"DaemonStatus\":\"Unreachable\"}");
 		return *observed_json ? 0 : -ENOMEM;
 	}
@@ -440,7 +442,7 @@ static int nb_status_op(void *state, char **status_json)
 		return -ENOMEM;
 	json_object_object_add(o, "Overlay", json_object_new_string("netbird"));
 	json_object_object_add(o, "Interface", json_object_new_string(n->ifname));
-	if (nb_get_status(n, cp_mono_ms() + 5000, &st) < 0) {
+	if (nb_get_status(n, cc_mono_ms() + 5000, &st) < 0) {
 		json_object_object_add(o, "DaemonStatus", json_object_new_string("Unreachable"));
 	} else {
 		json_object_object_add(o, "DaemonStatus", json_object_new_string(st.daemon_status));

@@ -28,6 +28,7 @@
 
 #include <json-c/json.h>
 
+#include "cc-net.h"
 #include "plugin-json.h"
 #include "tailscale-json.h"
 
@@ -35,8 +36,6 @@
  * deeper than this is not tailscaled talking. */
 #define TS_JSON_DEPTH 24
 
-bool ts_ipv4_valid(const char *s) { return cp_ipv4_valid(s); }
-bool ts_hostname_valid(const char *s) { return cp_hostname_valid(s); }
 char *ts_sanitize(const char *s, size_t len, size_t max, const char *secret)
 {
 	return cp_sanitize(s, len, max, secret);
@@ -70,7 +69,7 @@ static void first_ipv4(json_object *arr, char out[16])
 		if (!json_object_is_type(e, json_type_string))
 			continue;
 		s = json_object_get_string(e);
-		if (json_object_get_string_len(e) < 16 && ts_ipv4_valid(s))
+		if (json_object_get_string_len(e) < 16 && cc_ipv4_valid(s))
 			memcpy(out, s, strlen(s) + 1);
 	}
 }

@@ -68,8 +68,6 @@ char *ts_payload_build(const struct ts_options *o, const char *hostname);
 char *ts_start_body(const struct ts_options *o, const char *hostname);
 
 /* Helpers shared with the plugin. */
-bool ts_ipv4_valid(const char *s);
-bool ts_hostname_valid(const char *s);
 /* A printable, bounded copy of daemon text; occurrences of `secret` (may
  * be NULL) are replaced by "[redacted]".  NULL only on ENOMEM. */
 char *ts_sanitize(const char *s, size_t len, size_t max, const char *secret);

@@ -48,6 +48,8 @@
 
 #include <clusterctl/plugin.h>
 
+#include "cc-net.h"
+#include "cc-time.h"
 #include "plugin-host.h"
 #include "plugin-json.h"
 #include "tailscale-json.h"
@@ -176,7 +178,7 @@ static int ts_write(struct ts *t, const char *method, const char *route, const c
 		    const char *secret, int64_t deadline, const char *what)
 {
 	struct clusterctl_http_response resp;
-	int r, left = cp_remaining_ms(deadline);
+	int r, left = cc_remaining_ms(deadline);
 	char *q;
 
 	r = ts_call(t, method, route, body, left > TS_REQUEST_MS * 2 ? TS_REQUEST_MS * 2 : left, &resp);
@@ -262,7 +264,7 @@ static const char *or_none(const char *s) { return s && *s ? s : "none"; }
 static int ts_converge(struct ts *t, const struct ts_options *o, const char *hostname,
 		       struct clusterctl_ensure_out *out)
 {
-	int64_t deadline = cp_mono_ms() + (int64_t)t->timeout_s * 1000;
+	int64_t deadline = cc_mono_ms() + (int64_t)t->timeout_s * 1000;
 	struct ts_status st = {0};
 	char *pre_login_error = NULL;
 	bool login_sent = false, prefs_sent = false;
@@ -271,7 +273,7 @@ static int ts_converge(struct ts *t, const struct ts_options *o, const char *hos
 
 	for (;;) {
 		ts_status_free(&st);
-		r = ts_get_status(t, cp_remaining_ms(deadline) + 200, &st);
+		r = ts_get_status(t, cc_remaining_ms(deadline) + 200, &st);
 		if (r < 0)
 			goto out;
 		LOG(t, CLUSTERCTL_LOG_DEBUG, "tailscaled state=%s ipv4=%s", st.backend_state, or_none(st.ipv4));
@@ -342,7 +344,7 @@ static int ts_converge(struct ts *t, const struct ts_options *o, const char *hos
 			r = -EPROTO;
 			goto out;
 		}
-		if (cp_remaining_ms(deadline) == 0) {
+		if (cc_remaining_ms(deadline) == 0) {
 			if (st.state == TS_STATE_NEEDS_MACHINE_AUTH)
 				ERR(t, "this node waits for an admin to approve it in the Tailscale admin console "
 				       "(NeedsMachineAuth) after %d s", t->timeout_s);
@@ -440,7 +442,7 @@ static int ts_plan(void *state, const struct clusterctl_plan_in *in, struct clus
 	r = ts_options_parse(in->options_json, true, &o, &err);
 	if (r < 0)
 		return cp_fail(t->h, r, err);
-	if (in->hostname && !ts_hostname_valid(in->hostname)) {
+	if (in->hostname && !cc_hostname_valid(in->hostname)) {
 		ERR(t, "node host name \"%.64s\" cannot be a Tailscale host name", in->hostname);
 		ts_options_free(&o);
 		return -EINVAL;

@@ -6,14 +6,15 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "cc-net.h"
 #include "wg.h"
 
 uint32_t wg_pool_master(const struct wg_pool *p) { return p->net + 1; }
 
 bool wg_pool_usable(const struct wg_pool *p, uint32_t a)
 {
-	uint32_t host = ~wg_mask(p->plen);
-	if (!wg_in_net(a, p->net, p->plen))
+	uint32_t host = ~cc_ipv4_mask(p->plen);
+	if (!cc_ipv4_in_net(a, p->net, p->plen))
 		return false;
 	/* Neither the network nor the broadcast address. */
 	return (a & host) != 0 && (a & host) != host;
@@ -34,7 +35,7 @@ static bool taken(const uint32_t *sorted, size_t n, uint32_t a)
 int wg_alloc_pick(const struct wg_pool *p, uint32_t prev, const uint32_t *used, size_t n_used,
 		  uint32_t *out)
 {
-	uint32_t master = wg_pool_master(p), first = p->net + 2, last = p->net | ~wg_mask(p->plen);
+	uint32_t master = wg_pool_master(p), first = p->net + 2, last = p->net | ~cc_ipv4_mask(p->plen);
 	uint32_t *s = NULL;
 	int r = -ENOSPC;
 

@@ -13,6 +13,8 @@
 
 #include <json-c/json.h>
 
+#include "cc-buf.h"
+#include "cc-net.h"
 #include "wg.h"
 
 #define MAX_JSON (4u << 20)
@@ -20,15 +22,15 @@
 static int fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(char **err, const char *fmt, ...)
 {
-	struct wg_buf b = WG_BUF_INIT;
+	struct cc_buf b = CC_BUF_INIT;
 	char tmp[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof tmp, fmt, ap);
 	va_end(ap);
-	wg_buf_puts(&b, tmp);
+	cc_buf_puts(&b, tmp);
 	free(*err);
-	*err = wg_buf_detach(&b);
+	*err = cc_buf_detach(&b);
 	return -EINVAL;
 }
 
@@ -140,7 +142,7 @@ static int parse_peer(json_object *po, size_t idx, const struct wg_payload *p, s
 	if (r < 0)
 		return r;
 	if (r == 0) {
-		if (wg_parse_endpoint(s, &peer->endpoint.addr.v4, &peer->endpoint.port) < 0)
+		if (cc_parse_ipv4_port(s, 0, &peer->endpoint.addr.v4, &peer->endpoint.port) < 0)
 			return fail(err, "%s: Endpoint must be IPv4 \"a.b.c.d:port\" with port 1..65535", what);
 		peer->endpoint.family = AF_INET;
 	}
@@ -156,13 +158,13 @@ static int parse_peer(json_object *po, size_t idx, const struct wg_payload *p, s
 		json_object *v = json_object_array_get_idx(ips, i);
 		struct wg_allowed_ip a = {.family = AF_INET};
 		if (!json_object_is_type(v, json_type_string) ||
-		    wg_parse_cidr(json_object_get_string(v), &a.addr.v4, &a.cidr) < 0)
+		    cc_parse_cidr(json_object_get_string(v), &a.addr.v4, &a.cidr) < 0)
 			return fail(err, "%s: AllowedIPs[%zu] is not \"a.b.c.d/n\"", what, i);
-		if (a.addr.v4 & ~wg_mask(a.cidr))
+		if (a.addr.v4 & ~cc_ipv4_mask(a.cidr))
 			return fail(err, "%s: AllowedIPs[%zu] has host bits set", what, i);
 		/* A peer may only route overlay addresses: the controller must
 		 * not be able to pull 0.0.0.0/0 or a LAN into the tunnel. */
-		if (a.cidr < p->plen || !wg_in_net(a.addr.v4, p->address, p->plen))
+		if (a.cidr < p->plen || !cc_ipv4_in_net(a.addr.v4, p->address, p->plen))
 			return fail(err, "%s: AllowedIPs[%zu] lies outside the overlay network", what, i);
 		if ((r = wg_peer_add_allowed(peer, &a)) < 0)
 			return fail(err, "%s: too many allowed IPs", what);
@@ -186,17 +188,17 @@ int wg_payload_parse(const char *json, struct wg_payload *p, char **err)
 		goto out;
 	}
 	strcpy(p->ifname, s);
-	if ((r = get_str(o, "Address", &s, what, err)) != 0 || wg_parse_cidr(s, &p->address, &p->plen) < 0) {
+	if ((r = get_str(o, "Address", &s, what, err)) != 0 || cc_parse_cidr(s, &p->address, &p->plen) < 0) {
 		r = r < 0 ? r : fail(err, "%s: Address must be \"a.b.c.d/n\"", what);
 		goto out;
 	}
 	if (p->plen < WG_CGNAT_PREFIX || p->plen > 30 ||
-	    !wg_in_net(p->address, WG_CGNAT_NET, WG_CGNAT_PREFIX)) {
+	    !cc_ipv4_in_net(p->address, WG_CGNAT_NET, WG_CGNAT_PREFIX)) {
 		r = fail(err, "%s: Address must lie in 100.64.0.0/10 with a prefix of 10..30", what);
 		goto out;
 	}
 	{
-		struct wg_pool pool = {p->address & wg_mask(p->plen), p->plen};
+		struct wg_pool pool = {p->address & cc_ipv4_mask(p->plen), p->plen};
 		if (!wg_pool_usable(&pool, p->address)) {
 			r = fail(err, "%s: Address is the network or broadcast address", what);
 			goto out;
@@ -253,7 +255,7 @@ char *wg_payload_format(const struct wg_payload *p)
 
 	if (!o || !peers)
 		goto out;
-	wg_format_ipv4(p->address, ip);
+	cc_format_ipv4(p->address, ip);
 	snprintf(tmp, sizeof tmp, "%s/%u", ip, p->plen);
 	json_object_object_add(o, "Interface", json_object_new_string(p->ifname));
 	json_object_object_add(o, "Address", json_object_new_string(tmp));
@@ -270,12 +272,12 @@ char *wg_payload_format(const struct wg_payload *p)
 		wg_key_to_base64(pe->public_key, b64);
 		json_object_object_add(po, "PublicKey", json_object_new_string(b64));
 		if (pe->endpoint.family == AF_INET) {
-			wg_format_ipv4(pe->endpoint.addr.v4, ip);
+			cc_format_ipv4(pe->endpoint.addr.v4, ip);
 			snprintf(tmp, sizeof tmp, "%s:%u", ip, pe->endpoint.port);
 			json_object_object_add(po, "Endpoint", json_object_new_string(tmp));
 		}
 		for (size_t j = 0; j < pe->n_allowed; j++) {
-			wg_format_ipv4(pe->allowed[j].addr.v4, ip);
+			cc_format_ipv4(pe->allowed[j].addr.v4, ip);
 			snprintf(tmp, sizeof tmp, "%s/%u", ip, pe->allowed[j].cidr);
 			json_object_array_add(ips, json_object_new_string(tmp));
 		}
@@ -304,7 +306,7 @@ int wg_record_parse(const char *json, struct wg_record *rec, char **err)
 		return -EINVAL;
 	if ((r = get_str(o, "Address", &s, what, err)) < 0)
 		goto out;
-	if (r == 0 && wg_parse_ipv4(s, &rec->address) < 0) {
+	if (r == 0 && cc_parse_ipv4(s, &rec->address) < 0) {
 		r = fail(err, "%s: Address is not an IPv4 address", what);
 		goto out;
 	}
@@ -313,7 +315,7 @@ int wg_record_parse(const char *json, struct wg_record *rec, char **err)
 	rec->has_key = r == 0;
 	if ((r = get_str(o, "Endpoint", &s, what, err)) < 0)
 		goto out;
-	if (r == 0 && wg_parse_endpoint(s, &rec->endpoint_ip, &rec->listen_port) < 0) {
+	if (r == 0 && cc_parse_ipv4_port(s, 0, &rec->endpoint_ip, &rec->listen_port) < 0) {
 		r = fail(err, "%s: Endpoint is not \"a.b.c.d:port\"", what);
 		goto out;
 	}
@@ -339,7 +341,7 @@ char *wg_record_format(const struct wg_record *rec)
 	if (!o)
 		return NULL;
 	if (rec->address) {
-		wg_format_ipv4(rec->address, ip);
+		cc_format_ipv4(rec->address, ip);
 		json_object_object_add(o, "Address", json_object_new_string(ip));
 	}
 	if (rec->has_key) {
@@ -347,7 +349,7 @@ char *wg_record_format(const struct wg_record *rec)
 		json_object_object_add(o, "PublicKey", json_object_new_string(b64));
 	}
 	if (rec->endpoint_ip && rec->listen_port) {
-		wg_format_ipv4(rec->endpoint_ip, ip);
+		cc_format_ipv4(rec->endpoint_ip, ip);
 		snprintf(tmp, sizeof tmp, "%s:%u", ip, rec->listen_port);
 		json_object_object_add(o, "Endpoint", json_object_new_string(tmp));
 	}
@@ -378,13 +380,13 @@ int wg_observed_parse(const char *json, struct wg_observed *ob, char **err)
 		ob->listen_port = (uint16_t)v;
 	if ((r = get_str(o, "Address", &s, what, err)) < 0)
 		goto out;
-	if (r == 0 && wg_parse_ipv4(s, &ob->address) < 0) {
+	if (r == 0 && cc_parse_ipv4(s, &ob->address) < 0) {
 		r = fail(err, "%s: Address is not an IPv4 address", what);
 		goto out;
 	}
 	if ((r = get_str(o, "UnderlayIP", &s, what, err)) < 0)
 		goto out;
-	if (r == 0 && wg_parse_ipv4(s, &ob->underlay_ip) < 0) {
+	if (r == 0 && cc_parse_ipv4(s, &ob->underlay_ip) < 0) {
 		r = fail(err, "%s: UnderlayIP is not an IPv4 address", what);
 		goto out;
 	}

@@ -14,6 +14,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
 #include "wg.h"
 
 #define KEY_FILE "private.key"
@@ -177,19 +179,19 @@ bool wg_key_is_zero(const uint8_t key[WG_KEY_LEN])
 static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *msg(const char *fmt, ...)
 {
-	struct wg_buf b = WG_BUF_INIT;
+	struct cc_buf b = CC_BUF_INIT;
 	char tmp[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof tmp, fmt, ap);
 	va_end(ap);
-	wg_buf_puts(&b, tmp);
-	return wg_buf_detach(&b);
+	cc_buf_puts(&b, tmp);
+	return cc_buf_detach(&b);
 }
 
 int wg_key_load_or_create(const char *dir, uint8_t priv[WG_KEY_LEN], bool *created, char **err)
 {
-	struct wg_buf path = WG_BUF_INIT;
+	struct cc_buf path = CC_BUF_INIT;
 	char *text = NULL;
 	size_t len = 0;
 	struct stat st;
@@ -201,10 +203,10 @@ int wg_key_load_or_create(const char *dir, uint8_t priv[WG_KEY_LEN], bool *creat
 		*err = msg("no plugin data directory (node-state-dir unset?)");
 		return -EINVAL;
 	}
-	wg_buf_printf(&path, "%s/%s", dir, KEY_FILE);
+	cc_buf_printf(&path, "%s/%s", dir, KEY_FILE);
 	if (path.oom)
 		return -ENOMEM;
-	r = cp_read_file(path.buf, 256, &text, &len);
+	r = cc_read_file(path.buf, 256, &text, &len);
 	if (r == -ENOENT) {
 		char b[WG_KEY_B64_LEN + 2];
 		r = wg_key_generate(priv);
@@ -215,7 +217,7 @@ int wg_key_load_or_create(const char *dir, uint8_t priv[WG_KEY_LEN], bool *creat
 		wg_key_to_base64(priv, b);
 		b[WG_KEY_B64_LEN] = '\n';
 		b[WG_KEY_B64_LEN + 1] = '\0';
-		r = cp_write_file_atomic(path.buf, b, WG_KEY_B64_LEN + 1, 0600);
+		r = cc_write_file_atomic(path.buf, b, WG_KEY_B64_LEN + 1, 0600);
 		wg_key_wipe(b, sizeof b);
 		if (r < 0) {
 			*err = msg("cannot write %s: %s", path.buf, strerror(-r));
@@ -250,6 +252,6 @@ out:
 		wg_key_wipe(text, len);
 		free(text);
 	}
-	wg_buf_free(&path);
+	cc_buf_free(&path);
 	return r;
 }

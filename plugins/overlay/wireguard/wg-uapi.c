@@ -16,52 +16,55 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
+#include "cc-net.h"
+#include "cc-time.h"
 #include "wg.h"
 
 #define UAPI_TIMEOUT_MS 5000
 #define UAPI_MAX_REPLY (8u << 20)
 
-int wg_uapi_format_set(const struct wg_device *set, struct wg_buf *out)
+int wg_uapi_format_set(const struct wg_device *set, struct cc_buf *out)
 {
 	char hex[WG_KEY_HEX_LEN + 1], ip[16];
 
-	wg_buf_puts(out, "set=1\n");
+	cc_buf_puts(out, "set=1\n");
 	if (set->set_private_key) {
 		wg_key_to_hex(set->private_key, hex);
-		wg_buf_printf(out, "private_key=%s\n", hex);
+		cc_buf_printf(out, "private_key=%s\n", hex);
 		wg_key_wipe(hex, sizeof hex);
 	}
 	if (set->set_listen_port)
-		wg_buf_printf(out, "listen_port=%u\n", set->listen_port);
+		cc_buf_printf(out, "listen_port=%u\n", set->listen_port);
 	for (size_t i = 0; i < set->n_peers; i++) {
 		const struct wg_peer *p = &set->peers[i];
 		wg_key_to_hex(p->public_key, hex);
-		wg_buf_printf(out, "public_key=%s\n", hex);
+		cc_buf_printf(out, "public_key=%s\n", hex);
 		if (p->flags & WG_PEER_REMOVE) {
-			wg_buf_puts(out, "remove=true\n");
+			cc_buf_puts(out, "remove=true\n");
 			continue;
 		}
 		if (p->flags & WG_PEER_SET_ENDPOINT) {
 			if (p->endpoint.family != AF_INET)
 				return -EAFNOSUPPORT;
-			wg_format_ipv4(p->endpoint.addr.v4, ip);
-			wg_buf_printf(out, "endpoint=%s:%u\n", ip, p->endpoint.port);
+			cc_format_ipv4(p->endpoint.addr.v4, ip);
+			cc_buf_printf(out, "endpoint=%s:%u\n", ip, p->endpoint.port);
 		}
 		if (p->flags & WG_PEER_SET_KEEPALIVE)
-			wg_buf_printf(out, "persistent_keepalive_interval=%u\n", p->keepalive);
+			cc_buf_printf(out, "persistent_keepalive_interval=%u\n", p->keepalive);
 		if (p->flags & WG_PEER_REPLACE_ALLOWED_IPS) {
 			/* The whole set after replace: old wireguard-go (Debian 12's
 			 * 0.0.20220316) has no "allowed_ip=-x" removal. */
-			wg_buf_puts(out, "replace_allowed_ips=true\n");
+			cc_buf_puts(out, "replace_allowed_ips=true\n");
 			for (size_t j = 0; j < p->n_allowed; j++) {
 				if (p->allowed[j].family != AF_INET)
 					return -EAFNOSUPPORT;
-				wg_format_ipv4(p->allowed[j].addr.v4, ip);
-				wg_buf_printf(out, "allowed_ip=%s/%u\n", ip, p->allowed[j].cidr);
+				cc_format_ipv4(p->allowed[j].addr.v4, ip);
+				cc_buf_printf(out, "allowed_ip=%s/%u\n", ip, p->allowed[j].cidr);
 			}
 		}
 	}
-	wg_buf_puts(out, "\n");
+	cc_buf_puts(out, "\n");
 	return out->oom ? -ENOMEM : 0;
 }
 
@@ -93,36 +96,35 @@ static int parse_errno_value(const char *v, size_t n, int *out)
 	return 0;
 }
 
-/* endpoint=a.b.c.d:port or [v6]:port */
+/* endpoint=a.b.c.d:port or [v6]:port (IPv4 by common/'s rule). */
 static int parse_uapi_endpoint(const char *v, size_t n, struct wg_endpoint *ep)
 {
-	char tmp[64];
+	char tmp[64], host[48];
 	uint64_t port;
 	const char *colon;
+	size_t hl;
 
 	if (n == 0 || n >= sizeof tmp)
 		return -EINVAL;
 	memcpy(tmp, v, n);
 	tmp[n] = '\0';
+	if (tmp[0] != '[') {
+		if (cc_parse_ipv4_port(tmp, CC_PORT_ZERO_OK, &ep->addr.v4, &ep->port) < 0)
+			return -EINVAL;
+		ep->family = AF_INET;
+		return 0;
+	}
 	colon = strrchr(tmp, ':');
 	if (!colon || parse_u64(colon + 1, strlen(colon + 1), 65535, &port) < 0)
 		return -EINVAL;
-	if (tmp[0] == '[') {
-		char host[48];
-		size_t hl = (size_t)(colon - tmp);
-		if (hl < 3 || tmp[hl - 1] != ']' || hl - 2 >= sizeof host)
-			return -EINVAL;
-		memcpy(host, tmp + 1, hl - 2);
-		host[hl - 2] = '\0';
-		if (inet_pton(AF_INET6, host, ep->addr.v6) != 1)
-			return -EINVAL;
-		ep->family = AF_INET6;
-	} else {
-		tmp[colon - tmp] = '\0';
-		if (wg_parse_ipv4(tmp, &ep->addr.v4) < 0)
-			return -EINVAL;
-		ep->family = AF_INET;
-	}
+	hl = (size_t)(colon - tmp);
+	if (hl < 3 || tmp[hl - 1] != ']' || hl - 2 >= sizeof host)
+		return -EINVAL;
+	memcpy(host, tmp + 1, hl - 2);
+	host[hl - 2] = '\0';
+	if (inet_pton(AF_INET6, host, ep->addr.v6) != 1)
+		return -EINVAL;
+	ep->family = AF_INET6;
 	ep->port = (uint16_t)port;
 	return 0;
 }
@@ -137,19 +139,19 @@ static int parse_uapi_allowed(const char *v, size_t n, struct wg_allowed_ip *a)
 		return -EINVAL;
 	memcpy(tmp, v, n);
 	tmp[n] = '\0';
+	memset(a, 0, sizeof *a);
+	if (!strchr(tmp, ':')) {
+		if (cc_parse_cidr(tmp, &a->addr.v4, &a->cidr) < 0)
+			return -EINVAL;
+		a->family = AF_INET;
+		return 0;
+	}
 	if (!(slash = strchr(tmp, '/')) || parse_u64(slash + 1, strlen(slash + 1), 128, &cidr) < 0)
 		return -EINVAL;
 	tmp[slash - tmp] = '\0';
-	memset(a, 0, sizeof *a);
-	if (strchr(tmp, ':')) {
-		if (cidr > 128 || inet_pton(AF_INET6, tmp, a->addr.v6) != 1)
-			return -EINVAL;
-		a->family = AF_INET6;
-	} else {
-		if (cidr > 32 || wg_parse_ipv4(tmp, &a->addr.v4) < 0)
-			return -EINVAL;
-		a->family = AF_INET;
-	}
+	if (inet_pton(AF_INET6, tmp, a->addr.v6) != 1)
+		return -EINVAL;
+	a->family = AF_INET6;
 	a->cidr = (uint8_t)cidr;
 	return 0;
 }
@@ -318,17 +320,10 @@ int wg_uapi_present(const char *ifname)
 	return 1;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One request, one reply ending in a blank line, under a deadline. */
-static int uapi_exchange(const char *ifname, const char *req, size_t req_len, struct wg_buf *reply)
+static int uapi_exchange(const char *ifname, const char *req, size_t req_len, struct cc_buf *reply)
 {
-	int64_t deadline = mono_ms() + UAPI_TIMEOUT_MS;
+	int64_t deadline = cc_mono_ms() + UAPI_TIMEOUT_MS;
 	size_t off = 0;
 	int fd = uapi_connect(ifname), r = 0;
 
@@ -347,7 +342,7 @@ static int uapi_exchange(const char *ifname, const char *req, size_t req_len, st
 	for (;;) {
 		char chunk[4096];
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int left = (int)(deadline - mono_ms());
+		int left = (int)(deadline - cc_mono_ms());
 		ssize_t n;
 
 		if (reply->len >= 2 && reply->buf[reply->len - 1] == '\n' &&
@@ -378,7 +373,7 @@ static int uapi_exchange(const char *ifname, const char *req, size_t req_len, st
 			r = -EFBIG;
 			goto out;
 		}
-		wg_buf_add(reply, chunk, (size_t)n);
+		cc_buf_append(reply, chunk, (size_t)n);
 		if (reply->oom) {
 			r = -ENOMEM;
 			goto out;
@@ -391,17 +386,17 @@ out:
 
 static char *errmsg(const char *what, const char *ifname, int r, const char *detail)
 {
-	struct wg_buf b = WG_BUF_INIT;
+	struct cc_buf b = CC_BUF_INIT;
 	char path[128];
 	wg_uapi_sock_path(ifname, path, sizeof path);
-	wg_buf_printf(&b, "%s %s: %s%s%s", what, path, strerror(r < 0 ? -r : r), detail ? ": " : "",
+	cc_buf_printf(&b, "%s %s: %s%s%s", what, path, strerror(r < 0 ? -r : r), detail ? ": " : "",
 		      detail ? detail : "");
-	return wg_buf_detach(&b);
+	return cc_buf_detach(&b);
 }
 
 int wg_uapi_get(const char *ifname, struct wg_device *dev, char **err)
 {
-	struct wg_buf reply = WG_BUF_INIT;
+	struct cc_buf reply = CC_BUF_INIT;
 	const char *detail = NULL;
 	int r;
 
@@ -418,7 +413,7 @@ int wg_uapi_get(const char *ifname, struct wg_device *dev, char **err)
 	}
 	if (reply.buf)
 		wg_key_wipe(reply.buf, reply.len);
-	wg_buf_free(&reply);
+	cc_buf_free(&reply);
 	if (r < 0) {
 		wg_device_free(dev);
 		*err = errmsg("UAPI get on", ifname, r, detail);
@@ -428,7 +423,7 @@ int wg_uapi_get(const char *ifname, struct wg_device *dev, char **err)
 
 int wg_uapi_set(const char *ifname, const struct wg_device *set, char **err)
 {
-	struct wg_buf req = WG_BUF_INIT, reply = WG_BUF_INIT;
+	struct cc_buf req = CC_BUF_INIT, reply = CC_BUF_INIT;
 	const char *detail = NULL;
 	int r;
 
@@ -440,8 +435,8 @@ int wg_uapi_set(const char *ifname, const struct wg_device *set, char **err)
 		r = wg_uapi_parse_errno(reply.buf, reply.len, &detail);
 	if (req.buf)
 		wg_key_wipe(req.buf, req.len);
-	wg_buf_free(&req);
-	wg_buf_free(&reply);
+	cc_buf_free(&req);
+	cc_buf_free(&reply);
 	if (r < 0)
 		*err = errmsg("UAPI set on", ifname, r, detail ? detail : "the daemon refused the change");
 	return r;

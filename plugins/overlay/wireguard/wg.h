@@ -1,7 +1,7 @@
 /* Internal interfaces of the wireguard overlay plugin.  Nothing here is
  * part of the plugin ABI; the modules are split by concern:
- *   wg-util.c   growable buffer, IPv4/CIDR parsing, names
- *   (files: cp_write_file_atomic/cp_read_file from plugins/common)
+ *   wg-util.c   the pool and interface-name rules
+ *   (buffers, IPv4/CIDR parsing, files: common/cc-*.h)
  *   wg-keys.c   X25519 keys (libcrypto), base64/hex, the key file
  *   wg-alloc.c  overlay address allocation inside the pool
  *   wg-uapi.c   the cross-platform text UAPI of wireguard-go
@@ -20,7 +20,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "plugin-file.h"
+#include "cc-buf.h"
+#include "cc-file.h"
+#include "cc-net.h"
 
 #define WG_KEY_LEN 32
 #define WG_KEY_B64_LEN 44 /* 43 characters and one '=' */
@@ -35,27 +37,8 @@
 #define WG_CGNAT_NET 0x64400000u /* 100.64.0.0 */
 #define WG_CGNAT_PREFIX 10
 
-/* ---- wg-util.c -------------------------------------------------------- */
-struct wg_buf {
-	char *buf;
-	size_t len, cap;
-	bool oom;
-};
-#define WG_BUF_INIT {NULL, 0, 0, false}
-void wg_buf_add(struct wg_buf *b, const void *s, size_t n);
-void wg_buf_puts(struct wg_buf *b, const char *s);
-void wg_buf_printf(struct wg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *wg_buf_detach(struct wg_buf *b); /* NULL after oom */
-void wg_buf_free(struct wg_buf *b);
-
-/* Addresses are host byte order uint32_t throughout the plugin. */
-int wg_parse_ipv4(const char *s, uint32_t *out);          /* dotted quad only */
-int wg_parse_cidr(const char *s, uint32_t *addr, uint8_t *plen); /* "a.b.c.d/n" */
-/* "a.b.c.d:port", port 1..65535 */
-int wg_parse_endpoint(const char *s, uint32_t *addr, uint16_t *port);
-void wg_format_ipv4(uint32_t a, char out[16]);
-uint32_t wg_mask(uint8_t plen);
-bool wg_in_net(uint32_t a, uint32_t net, uint8_t plen);
+/* ---- wg-util.c ---------------------------------------------------------
+ * Addresses are host byte order uint32_t throughout the plugin (cc-net.h). */
 /* A pool: an aligned IPv4 network inside 100.64.0.0/10 with room for the
  * master and at least one node (prefix 10..30).  err is static text. */
 int wg_parse_pool(const char *s, uint32_t *net, uint8_t *plen, const char **err);
@@ -157,7 +140,7 @@ int wg_device_diff(const struct wg_device *cur, const struct wg_device *want, bo
 /* ---- wg-uapi.c -------------------------------------------------------- */
 #define WG_UAPI_DIR "/var/run/wireguard"
 /* Text of a "set=1" request for a change set (ends with the blank line). */
-int wg_uapi_format_set(const struct wg_device *set, struct wg_buf *out);
+int wg_uapi_format_set(const struct wg_device *set, struct cc_buf *out);
 /* Parse a "get=1" reply; -EPROTO on anything malformed, the daemon's
  * errno (negative) when it reported one.  err: static text. */
 int wg_uapi_parse_get(const char *text, size_t len, struct wg_device *dev, const char **err);

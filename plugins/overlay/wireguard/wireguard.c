@@ -60,6 +60,9 @@
 
 #include <clusterctl/plugin.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
+#include "cc-net.h"
 #include "plugin-host.h"
 #include "wg.h"
 
@@ -424,7 +427,7 @@ static char *observed_json(struct wg_state *st, const uint8_t pub[WG_KEY_LEN], u
 	json_object_object_add(o, "ListenPort", json_object_new_int(port));
 	json_object_object_add(o, "Interface", json_object_new_string(ifname));
 	if (underlay_ip(st, &under) == 0) {
-		wg_format_ipv4(under, ip);
+		cc_format_ipv4(under, ip);
 		json_object_object_add(o, "UnderlayIP", json_object_new_string(ip));
 	}
 	if (address) {
@@ -510,12 +513,12 @@ static int converge_backend(struct wg_state *st, const struct wg_payload *want, 
 			goto out;
 		}
 	}
-	wg_format_ipv4(want->address, ip);
+	cc_format_ipv4(want->address, ip);
 	if ((r = link_addrs(st, want->ifname, &addrs, &n_addrs)) < 0)
 		goto out;
 	for (size_t i = 0; i < n_addrs; i++) {
 		uint32_t a;
-		if (wg_parse_ipv4(addrs[i].addr, &a) < 0)
+		if (cc_parse_ipv4(addrs[i].addr, &a) < 0)
 			continue;
 		if (a == want->address && addrs[i].prefixlen == want->plen) {
 			have_addr = true;
@@ -614,7 +617,7 @@ static int wireguard_observe(void *state, char **observed)
 	    link_addrs(st, st->conf.ifname, &addrs, &n) == 0) {
 		for (size_t i = 0; i < n && !addr; i++) {
 			uint32_t a;
-			if (wg_parse_ipv4(addrs[i].addr, &a) == 0 && wg_in_net(a, WG_CGNAT_NET, WG_CGNAT_PREFIX))
+			if (cc_parse_ipv4(addrs[i].addr, &a) == 0 && cc_ipv4_in_net(a, WG_CGNAT_NET, WG_CGNAT_PREFIX))
 				addr = addrs[i].addr;
 		}
 	}
@@ -678,13 +681,13 @@ static int wireguard_status(void *state, char **status_json)
 			wg_key_to_base64(p->public_key, b64);
 			json_object_object_add(po, "PublicKey", json_object_new_string(b64));
 			if (p->endpoint.family == AF_INET) {
-				wg_format_ipv4(p->endpoint.addr.v4, ip);
+				cc_format_ipv4(p->endpoint.addr.v4, ip);
 				snprintf(tmp, sizeof tmp, "%s:%u", ip, p->endpoint.port);
 				json_object_object_add(po, "Endpoint", json_object_new_string(tmp));
 			}
 			for (size_t j = 0; j < p->n_allowed; j++)
 				if (p->allowed[j].family == AF_INET) {
-					wg_format_ipv4(p->allowed[j].addr.v4, ip);
+					cc_format_ipv4(p->allowed[j].addr.v4, ip);
 					snprintf(tmp, sizeof tmp, "%s/%u", ip, p->allowed[j].cidr);
 					json_object_array_add(ips, json_object_new_string(tmp));
 				}
@@ -719,7 +722,7 @@ static int underlay_ip(struct wg_state *st, uint32_t *ip)
 	size_t n = 0;
 
 	if (v && *v) {
-		if (wg_parse_ipv4(v, ip) == 0)
+		if (cc_parse_ipv4(v, ip) == 0)
 			return 0;
 		LOG(st, CLUSTERCTL_LOG_WARN, "wireguard ignoring node-ip \"%s\": not an IPv4 address", v);
 	}
@@ -727,9 +730,9 @@ static int underlay_ip(struct wg_state *st, uint32_t *ip)
 		return -ENOENT;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t a;
-		if (wg_parse_ipv4(all[i].addr, &a) < 0 || !(all[i].link_flags & IFF_UP) ||
+		if (cc_parse_ipv4(all[i].addr, &a) < 0 || !(all[i].link_flags & IFF_UP) ||
 		    (all[i].link_flags & IFF_LOOPBACK) || all[i].scope != 0 ||
-		    wg_in_net(a, WG_CGNAT_NET, WG_CGNAT_PREFIX) || strcmp(all[i].kind, "bridge") == 0 ||
+		    cc_ipv4_in_net(a, WG_CGNAT_NET, WG_CGNAT_PREFIX) || strcmp(all[i].kind, "bridge") == 0 ||
 		    strncmp(all[i].ifname, "docker", 6) == 0 || strncmp(all[i].ifname, "br-", 3) == 0)
 			continue;
 		*ip = a;
@@ -743,13 +746,13 @@ static int underlay_ip(struct wg_state *st, uint32_t *ip)
 static int data_path(struct wg_state *st, const char *file, char **out)
 {
 	const char *dir = st->host->data_dir(st->host->ctx);
-	struct wg_buf b = WG_BUF_INIT;
+	struct cc_buf b = CC_BUF_INIT;
 	if (!dir) {
 		ERR(st, "wireguard: no plugin data directory (node-state-dir unset or not writable)");
 		return -ENOENT;
 	}
-	wg_buf_printf(&b, "%s/%s", dir, file);
-	*out = wg_buf_detach(&b);
+	cc_buf_printf(&b, "%s/%s", dir, file);
+	*out = cc_buf_detach(&b);
 	return *out ? 0 : -ENOMEM;
 }
 
@@ -765,7 +768,7 @@ static void load_master_peers(struct wg_state *st, struct wg_payload *p)
 
 	if (data_path(st, MASTER_PEERS_FILE, &path) < 0)
 		goto out;
-	r = cp_read_file(path, 16u << 20, &text, NULL);
+	r = cc_read_file(path, 16u << 20, &text, NULL);
 	if (r == -ENOENT)
 		goto out; /* first master init: no node has joined yet */
 	if (r < 0 || (r = wg_payload_parse(text, &saved, &err)) < 0) {
@@ -821,7 +824,7 @@ static int wireguard_master_prepare(void *state, const char *options_json, struc
 	}
 	/* Before bringing the link up: plan() must see the reservation even
 	 * if the interface step fails and init is re-run. */
-	if ((r = cp_write_file_atomic(path, json, strlen(json), 0600)) < 0) {
+	if ((r = cc_write_file_atomic(path, json, strlen(json), 0600)) < 0) {
 		ERR(st, "wireguard: cannot write %s: %s", path, strerror(-r));
 		goto out;
 	}
@@ -855,7 +858,7 @@ static int load_master(struct wg_state *st, struct wg_record *m)
 	memset(m, 0, sizeof *m);
 	if ((r = data_path(st, MASTER_FILE, &path)) < 0)
 		return r;
-	r = cp_read_file(path, 64 * 1024, &text, NULL);
+	r = cc_read_file(path, 64 * 1024, &text, NULL);
 	if (r == -ENOENT) {
 		r = 0; /* master init has not run here: only the address is reserved */
 		goto out;
@@ -879,7 +882,7 @@ static json_object *load_leases(struct wg_state *st, char **path)
 	json_object *o = NULL, *l;
 	if (data_path(st, LEASES_FILE, path) < 0)
 		return NULL;
-	if (cp_read_file(*path, 16u << 20, &text, NULL) == 0)
+	if (cc_read_file(*path, 16u << 20, &text, NULL) == 0)
 		o = json_tokener_parse(text);
 	free(text);
 	if (!o || !json_object_is_type(o, json_type_object) ||
@@ -995,7 +998,7 @@ static void save_master_peers(struct wg_state *st, const char *payload)
 {
 	char *path = NULL;
 	int r = data_path(st, MASTER_PEERS_FILE, &path);
-	if (r == 0 && (r = cp_write_file_atomic(path, payload, strlen(payload), 0600)) < 0)
+	if (r == 0 && (r = cc_write_file_atomic(path, payload, strlen(payload), 0600)) < 0)
 		LOG(st, CLUSTERCTL_LOG_WARN, "wireguard cannot keep the master's peers in %s: %s", path,
 		    strerror(-r));
 	free(path);
@@ -1021,7 +1024,7 @@ static void sync_master(struct wg_state *st, const struct wg_conf *c, const stru
 	time_t now = time(NULL);
 	int r = 0;
 
-	if (!master->has_key || !master->address || !wg_in_net(master->address, c->pool.net, c->pool.plen) ||
+	if (!master->has_key || !master->address || !cc_ipv4_in_net(master->address, c->pool.net, c->pool.plen) ||
 	    !on_master_host(st, master))
 		return;
 	strcpy(p.ifname, c->ifname);
@@ -1029,13 +1032,13 @@ static void sync_master(struct wg_state *st, const struct wg_conf *c, const stru
 	p.plen = c->pool.plen;
 	p.listen_port = master->listen_port ? master->listen_port : c->listen_port;
 	p.mtu = c->mtu;
-	if (rec->address && wg_in_net(rec->address, c->pool.net, c->pool.plen))
+	if (rec->address && cc_ipv4_in_net(rec->address, c->pool.net, c->pool.plen))
 		r = add_peer(&p, rec, c->keepalive);
 	for (size_t i = 0; r == 0 && i < n_others; i++) {
 		const struct wg_record *o = &others[i].rec;
 		if (!others[i].valid || !o->has_key || !o->address || !strcmp(others[i].node_id, node_id) ||
 		    o->address == rec->address || o->address == master->address ||
-		    !wg_in_net(o->address, c->pool.net, c->pool.plen) ||
+		    !cc_ipv4_in_net(o->address, c->pool.net, c->pool.plen) ||
 		    memcmp(o->public_key, master->public_key, WG_KEY_LEN) == 0)
 			continue;
 		r = add_peer(&p, o, c->keepalive);
@@ -1089,8 +1092,8 @@ static int wireguard_plan(void *state, const struct clusterctl_plan_in *in, stru
 
 	if ((r = conf_apply_options(st, in->options_json, &c)) < 0)
 		return r;
-	wg_format_ipv4(c.pool.net, pool_s);
-	if (!in->node_id || !*in->node_id || wg_parse_ipv4(in->ip, &ip) < 0) {
+	cc_format_ipv4(c.pool.net, pool_s);
+	if (!in->node_id || !*in->node_id || cc_parse_ipv4(in->ip, &ip) < 0) {
 		ERR(st, "wireguard: the node has no id or no IPv4 address");
 		return -EINVAL;
 	}
@@ -1121,16 +1124,16 @@ static int wireguard_plan(void *state, const struct clusterctl_plan_in *in, stru
 		goto out;
 	}
 	if (json_object_object_get_ex(leases, in->node_id, &lv) && json_object_is_type(lv, json_type_string))
-		wg_parse_ipv4(json_object_get_string(lv), &lease_addr);
+		cc_parse_ipv4(json_object_get_string(lv), &lease_addr);
 
 	rec.has_key = ob.has_key || prev.has_key;
 	memcpy(rec.public_key, ob.has_key ? ob.public_key : prev.public_key, WG_KEY_LEN);
 	/* The endpoint: what the node says its underlay is, else the address
 	 * it registers with unless that is an overlay address (a node whose
 	 * tunnel is up registers with it), else what was known before. */
-	if (ob.underlay_ip && !wg_in_net(ob.underlay_ip, c.pool.net, c.pool.plen))
+	if (ob.underlay_ip && !cc_ipv4_in_net(ob.underlay_ip, c.pool.net, c.pool.plen))
 		rec.endpoint_ip = ob.underlay_ip;
-	else if (!wg_in_net(ip, c.pool.net, c.pool.plen))
+	else if (!cc_ipv4_in_net(ip, c.pool.net, c.pool.plen))
 		rec.endpoint_ip = ip;
 	else
 		rec.endpoint_ip = prev.endpoint_ip;
@@ -1163,7 +1166,7 @@ static int wireguard_plan(void *state, const struct clusterctl_plan_in *in, stru
 			{
 				uint32_t a;
 				if (strcmp(id, in->node_id) == 0 || !json_object_is_type(val, json_type_string) ||
-				    wg_parse_ipv4(json_object_get_string(val), &a) < 0)
+				    cc_parse_ipv4(json_object_get_string(val), &a) < 0)
 					continue;
 				if (pass == 1 && !known_node(others, n_others, id))
 					continue;
@@ -1199,13 +1202,13 @@ static int wireguard_plan(void *state, const struct clusterctl_plan_in *in, stru
 		}
 		if (prev.address && prev.address != rec.address) {
 			char old_s[16];
-			wg_format_ipv4(prev.address, old_s);
-			wg_format_ipv4(rec.address, addr_s);
+			cc_format_ipv4(prev.address, old_s);
+			cc_format_ipv4(rec.address, addr_s);
 			LOG(st, CLUSTERCTL_LOG_WARN, "wireguard address of node=%s changed from %s to %s "
 						     "(outside the pool or taken)", in->node_id, old_s, addr_s);
 		}
 	}
-	wg_format_ipv4(rec.address, addr_s);
+	cc_format_ipv4(rec.address, addr_s);
 	if (!json_object_object_get_ex(leases, in->node_id, &lv) || !json_object_is_type(lv, json_type_string) ||
 	    strcmp(json_object_get_string(lv), addr_s) != 0) {
 		json_object_object_add(leases, in->node_id, json_object_new_string(addr_s));
@@ -1213,7 +1216,7 @@ static int wireguard_plan(void *state, const struct clusterctl_plan_in *in, stru
 	}
 	if (leases_dirty) {
 		const char *text = json_object_to_json_string_ext(leases_doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-		if ((r = cp_write_file_atomic(leases_path, text, strlen(text), 0600)) < 0) {
+		if ((r = cc_write_file_atomic(leases_path, text, strlen(text), 0600)) < 0) {
 			ERR(st, "wireguard: cannot write %s: %s", leases_path, strerror(-r));
 			goto out;
 		}
@@ -1230,7 +1233,7 @@ static int wireguard_plan(void *state, const struct clusterctl_plan_in *in, stru
 	for (size_t i = 0; i < n_others; i++) {
 		const struct wg_record *o = &others[i].rec;
 		if (!others[i].valid || !o->has_key || !o->address || !strcmp(others[i].node_id, in->node_id) ||
-		    o->address == rec.address || !wg_in_net(o->address, c.pool.net, c.pool.plen) ||
+		    o->address == rec.address || !cc_ipv4_in_net(o->address, c.pool.net, c.pool.plen) ||
 		    (rec.has_key && memcmp(o->public_key, rec.public_key, WG_KEY_LEN) == 0) ||
 		    (master.has_key && memcmp(o->public_key, master.public_key, WG_KEY_LEN) == 0))
 			continue;

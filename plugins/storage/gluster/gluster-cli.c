@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc-buf.h"
 #include "gluster-cli.h"
 #include "plugin-json.h"
 
@@ -46,7 +47,7 @@ static int gcli_run(const struct clusterctl_host *h, bool xml, const char *const
 		argv[n++] = "--xml";
 	for (size_t i = 0; args[i]; i++) {
 		if (n + 1 >= sizeof argv / sizeof argv[0]) {
-			*err = cp_fmt("internal error: too many gluster arguments");
+			*err = cc_strdupf("internal error: too many gluster arguments");
 			return -E2BIG;
 		}
 		argv[n++] = args[i];
@@ -56,16 +57,16 @@ static int gcli_run(const struct clusterctl_host *h, bool xml, const char *const
 	memset(&res, 0, sizeof res);
 	r = h->run(h->ctx, argv, NULL, NULL, timeout_ms, &res);
 	if (r == -ENOENT) {
-		*err = cp_fmt("the gluster command is not installed on this host: install the GlusterFS "
+		*err = cc_strdupf("the gluster command is not installed on this host: install the GlusterFS "
 			   "server package (Debian: apt-get install glusterfs-server) and retry");
 		goto out;
 	}
 	if (r < 0) {
-		*err = cp_fmt("cannot run the gluster command: %s", strerror(-r));
+		*err = cc_strdupf("cannot run the gluster command: %s", strerror(-r));
 		goto out;
 	}
 	if (res.timed_out) {
-		*err = cp_fmt("gluster %s %s did not finish within %d s: glusterd or a peer is not "
+		*err = cc_strdupf("gluster %s %s did not finish within %d s: glusterd or a peer is not "
 			   "answering; check `gluster peer status` and the glusterd log "
 			   "(/var/log/glusterfs/glusterd.log)",
 			   args[0], args[1] ? args[1] : "", timeout_ms / 1000);
@@ -86,7 +87,7 @@ static int gcli_run(const struct clusterctl_host *h, bool xml, const char *const
 	*len = strnlen(text, tlen);
 	*out = strndup(text, *len);
 	if (!*out) {
-		*err = cp_fmt("out of memory");
+		*err = cc_strdupf("out of memory");
 		r = -ENOMEM;
 		goto out;
 	}
@@ -112,12 +113,12 @@ static int parse_failure(int st, char *perr, const char *what, char **err)
 		r = -ECONNREFUSED;
 		break;
 	case GX_NOT_XML:
-		*err = cp_fmt("gluster %s did not answer in XML (\"%s\"): is this GlusterFS 10 or newer?",
+		*err = cc_strdupf("gluster %s did not answer in XML (\"%s\"): is this GlusterFS 10 or newer?",
 			   what, perr ? perr : "");
 		r = -EPROTO;
 		break;
 	default:
-		*err = cp_fmt("gluster %s: %s", what, perr ? perr : "unreadable answer");
+		*err = cc_strdupf("gluster %s: %s", what, perr ? perr : "unreadable answer");
 		r = -EPROTO;
 		break;
 	}
@@ -152,7 +153,7 @@ int gcli_pool_list(const struct clusterctl_host *h, struct gx_peers *peers, char
 	if (st != GX_OK)
 		return parse_failure(st, perr, "pool list", err);
 	if (res.op_ret != 0) {
-		*err = cp_fmt("gluster pool list failed: %s", why(&res));
+		*err = cc_strdupf("gluster pool list failed: %s", why(&res));
 		gx_peers_free(peers);
 		r = -EIO;
 	}
@@ -183,7 +184,7 @@ int gcli_volume_info(const struct clusterctl_host *h, const char *name, struct g
 		if (res.op_errno == GD_VOLUME_NOT_FOUND || strstr(why(&res), "does not exist")) {
 			r = 0;
 		} else {
-			*err = cp_fmt("gluster volume info %s failed: %s", name, why(&res));
+			*err = cc_strdupf("gluster volume info %s failed: %s", name, why(&res));
 			r = -EIO;
 		}
 		goto out;
@@ -223,7 +224,7 @@ int gcli_peer_probe(const struct clusterctl_host *h, const char *peer, char **er
 		/* new peer, "Probe on localhost not needed", "already in peer list" */
 		r = 0;
 	} else if (res.op_errno == PROBE_ANOTHER_CLUSTER || res.op_errno == PROBE_VOLUME_CONFLICT) {
-		*err = cp_fmt("cannot add %s to the trusted storage pool: glusterd says \"%s\". That host "
+		*err = cc_strdupf("cannot add %s to the trusted storage pool: glusterd says \"%s\". That host "
 			   "belongs to another pool or has volumes of its own; clusterctl never takes "
 			   "it over. Detach it from its pool (gluster peer detach, on that pool) or "
 			   "run the node with --disable-glusterfs, then retry",
@@ -231,13 +232,13 @@ int gcli_peer_probe(const struct clusterctl_host *h, const char *peer, char **er
 		r = -EEXIST;
 	} else if (res.op_errno == ENOTCONN || res.op_errno == EHOSTUNREACH ||
 		   res.op_errno == ECONNREFUSED) {
-		*err = cp_fmt("cannot probe %s: \"%s\". Check that glusterd runs there (systemctl enable "
+		*err = cc_strdupf("cannot probe %s: \"%s\". Check that glusterd runs there (systemctl enable "
 			   "--now glusterd) and that TCP 24007-24008 and the brick ports (49152 and up) "
 			   "are open between the hosts; clusterctl retries",
 			   peer, why(&res));
 		r = -EHOSTUNREACH;
 	} else {
-		*err = cp_fmt("gluster peer probe %s failed: %s", peer, why(&res));
+		*err = cc_strdupf("gluster peer probe %s failed: %s", peer, why(&res));
 		r = -EIO;
 	}
 	gx_result_free(&res);
@@ -285,7 +286,7 @@ static int run_change(const struct clusterctl_host *h, const char *const *args, 
 	if (st != GX_OK)
 		return parse_failure(st, perr, what, err);
 	if (res.op_ret != 0) {
-		*err = cp_fmt("gluster %s failed: %s%s", what, why(&res), gcli_brick_advice(why(&res)));
+		*err = cc_strdupf("gluster %s failed: %s%s", what, why(&res), gcli_brick_advice(why(&res)));
 		r = strstr(why(&res), "already exists")	   ? -EEXIST
 		    : strstr(why(&res), "already started") ? -EALREADY
 							   : -EIO;
@@ -333,7 +334,7 @@ int gcli_volume_create(const struct clusterctl_host *h, const char *name, int re
 	    build_args(argv, sizeof argv / sizeof argv[0] - 3, head, replica, rb, sizeof rb, bricks, n, force) < 0) {
 		/* glusterd leaves brick xattrs behind on a bad count (provider-apis §2.5):
 		 * never send one. */
-		*err = cp_fmt("internal error: %zu bricks do not make whole replica-%d sets", n, replica);
+		*err = cc_strdupf("internal error: %zu bricks do not make whole replica-%d sets", n, replica);
 		return -EINVAL;
 	}
 	snprintf(what, sizeof what, "volume create %s", name);
@@ -374,7 +375,7 @@ int gcli_volume_add_brick(const struct clusterctl_host *h, const char *name, int
 	char what[128];
 
 	if (n == 0 || build_args(argv, sizeof argv / sizeof argv[0] - 3, head, replica, rb, sizeof rb, bricks, n, force) < 0) {
-		*err = cp_fmt("internal error: cannot add %zu bricks at once", n);
+		*err = cc_strdupf("internal error: cannot add %zu bricks at once", n);
 		return -EINVAL;
 	}
 	snprintf(what, sizeof what, "volume add-brick %s", name);
@@ -401,7 +402,7 @@ int gcli_volume_heal_full(const struct clusterctl_host *h, const char *name, cha
 		for (char *c = out; *c; c++)
 			if ((unsigned char)*c < 0x20)
 				*c = ' ';
-		*err = cp_fmt("gluster volume heal %s full failed: %s", name, *out ? out : "no reason given");
+		*err = cc_strdupf("gluster volume heal %s full failed: %s", name, *out ? out : "no reason given");
 		r = -EIO;
 	}
 	free(out);

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "cc-buf.h"
+#include "cc-time.h"
 #include "gluster-cli.h"
 #include "gluster-ctl.h"
 #include "plugin-json.h"
@@ -67,13 +69,6 @@ struct gl_ctl {
 	size_t n_assigns;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void job_free(struct job *j)
 {
 	if (!j)
@@ -122,7 +117,7 @@ static void err_set(struct gl_ctl *c, const char *key, const char *msg, int err)
 	free(e->msg);
 	e->msg = strdup(msg);
 	e->err = err;
-	e->when = now_ms();
+	e->when = cc_mono_ms();
 }
 
 static bool job_pending(struct gl_ctl *c, const char *key)
@@ -162,7 +157,7 @@ static void enqueue(struct gl_ctl *c, const struct gp_answer *a)
 		pthread_cond_signal(&c->cv);
 		return;
 	case GP_PROBE:
-		key = cp_fmt("probe:%s", a->peer);
+		key = cc_strdupf("probe:%s", a->peer);
 		retry = RETRY_PROBE_MS;
 		break;
 	case GP_START:
@@ -179,7 +174,7 @@ static void enqueue(struct gl_ctl *c, const struct gp_answer *a)
 	if (!key)
 		return;
 	e = err_find(c, key);
-	if (job_pending(c, key) || (e && now_ms() - e->when < retry)) {
+	if (job_pending(c, key) || (e && cc_mono_ms() - e->when < retry)) {
 		free(key);
 		return;
 	}
@@ -245,7 +240,7 @@ static void refresh(struct gl_ctl *c)
 			c->vol = vol;
 	}
 	c->loaded = true;
-	c->snap_ms = now_ms();
+	c->snap_ms = cc_mono_ms();
 	pthread_mutex_unlock(&c->mu);
 	free(err);
 }
@@ -260,8 +255,8 @@ static bool peer_in_cluster(const struct gx_peers *p, const char *host)
  * next plan finds it there.  A state to wait for, not a sleep. */
 static void settle_peer(struct gl_ctl *c, const char *peer)
 {
-	int64_t end = now_ms() + PEER_SETTLE_MS;
-	while (now_ms() < end) {
+	int64_t end = cc_mono_ms() + PEER_SETTLE_MS;
+	while (cc_mono_ms() < end) {
 		struct gx_peers p;
 		char *err = NULL;
 		bool done, stop;
@@ -340,7 +335,7 @@ static int run_add_brick(struct gl_ctl *c, const struct job *j, char **err)
 	if ((r = gcli_volume_info(c->h, c->cfg.volume, &v, &exists, err)) < 0)
 		return r;
 	if (!exists) {
-		*err = cp_fmt("volume %s disappeared", c->cfg.volume);
+		*err = cc_strdupf("volume %s disappeared", c->cfg.volume);
 		return -ENOENT;
 	}
 	if (job_bricks_in(&v, j) || v.n_bricks != (size_t)j->expect) {
@@ -357,7 +352,7 @@ static int run_add_brick(struct gl_ctl *c, const struct job *j, char **err)
 		if (gx_split_brick(j->bricks[i], &host, &path) < 0)
 			continue;
 		if (!peer_in_cluster(&p, host)) {
-			*err = cp_fmt("%s is not in 'Peer in Cluster' state yet; clusterctl retries", host);
+			*err = cc_strdupf("%s is not in 'Peer in Cluster' state yet; clusterctl retries", host);
 			r = -EAGAIN;
 		}
 		free(host);
@@ -607,7 +602,7 @@ int gl_ctl_plan(struct gl_ctl *c, const struct clusterctl_plan_in *in, struct cl
 	gp_record_parse(in->record_json, &node.rec);
 	if ((r = gp_cluster_parse(in->cluster_json, &others, &n_others)) < 0)
 		goto out;
-	if (!(probe_key = cp_fmt("probe:%s", in->ip))) {
+	if (!(probe_key = cc_strdupf("probe:%s", in->ip))) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -623,7 +618,7 @@ int gl_ctl_plan(struct gl_ctl *c, const struct clusterctl_plan_in *in, struct cl
 		c->thr_started = true;
 		c->refresh_wanted = true;
 	}
-	if (!c->refreshing && !c->refresh_wanted && now_ms() - c->snap_ms > SNAP_MAX_AGE_MS) {
+	if (!c->refreshing && !c->refresh_wanted && cc_mono_ms() - c->snap_ms > SNAP_MAX_AGE_MS) {
 		c->refresh_wanted = true;
 		pthread_cond_signal(&c->cv);
 	}

@@ -14,8 +14,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "cc-buf.h"
 #include "gluster-node.h"
-#include "plugin-file.h"
+#include "cc-file.h"
 #include "plugin-json.h"
 
 #define T_MOUNT 60000
@@ -74,15 +75,15 @@ int gn_brick_dir_state(const char *brick_dir, bool *exists, bool *on_root, char 
 	if (stat(brick_dir, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		*err = cp_fmt("cannot examine the brick directory %s: %s", brick_dir, strerror(errno));
+		*err = cc_strdupf("cannot examine the brick directory %s: %s", brick_dir, strerror(errno));
 		return -errno;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		*err = cp_fmt("the brick directory %s exists but is not a directory", brick_dir);
+		*err = cc_strdupf("the brick directory %s exists but is not a directory", brick_dir);
 		return -ENOTDIR;
 	}
 	if (stat("/", &root) < 0) {
-		*err = cp_fmt("cannot examine /: %s", strerror(errno));
+		*err = cc_strdupf("cannot examine /: %s", strerror(errno));
 		return -errno;
 	}
 	*exists = true;
@@ -102,21 +103,21 @@ int gn_read_volume_id(const char *path, char **id, char **err)
 		if (errno == ENODATA || errno == ENOTSUP)
 			return 0;
 		if (errno == ERANGE) {
-			*err = cp_fmt("%s carries a malformed %s attribute (more than 16 bytes): this is not "
+			*err = cc_strdupf("%s carries a malformed %s attribute (more than 16 bytes): this is not "
 				   "a brick clusterctl can judge; use another directory",
 				   path, GLUSTER_VOLID_XATTR);
 			return -EINVAL;
 		}
-		*err = cp_fmt("cannot read the %s attribute of %s: %s", GLUSTER_VOLID_XATTR, path,
+		*err = cc_strdupf("cannot read the %s attribute of %s: %s", GLUSTER_VOLID_XATTR, path,
 			   strerror(errno));
 		return -errno;
 	}
 	if (n != 16) {
-		*err = cp_fmt("%s carries a malformed %s attribute (%zd bytes, want 16); use another directory",
+		*err = cc_strdupf("%s carries a malformed %s attribute (%zd bytes, want 16); use another directory",
 			   path, GLUSTER_VOLID_XATTR, n);
 		return -EINVAL;
 	}
-	*id = cp_fmt("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+	*id = cc_strdupf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
 		  u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 	return *id ? 0 : -ENOMEM;
 }
@@ -134,7 +135,7 @@ int gn_brick_prepare(const char *brick_dir, const char *brick, bool allow_root, 
 	*err = NULL;
 	if (!gn_path_ok(brick) || !gn_path_ok(brick_dir) || strncmp(brick, brick_dir, dl) != 0 ||
 	    brick[dl] != '/' || strchr(brick + dl + 1, '/')) {
-		*err = cp_fmt("the controller asked for the brick %s, which is not a directory directly "
+		*err = cc_strdupf("the controller asked for the brick %s, which is not a directory directly "
 			   "under this node's brick directory %s (--gluster-brick-dir): refusing it",
 			   brick, brick_dir);
 		return -EINVAL;
@@ -143,39 +144,39 @@ int gn_brick_prepare(const char *brick_dir, const char *brick, bool allow_root, 
 		return r;
 	if (!exists) {
 		if (!allow_root) {
-			*err = cp_fmt("the brick directory %s does not exist: provision a disk for GlusterFS "
+			*err = cc_strdupf("the brick directory %s does not exist: provision a disk for GlusterFS "
 				   "bricks and mount it there (see clusterctl-gluster(7)), or set "
 				   "--gluster-brick-dir to where it is mounted",
 				   brick_dir);
 			return -ENOENT;
 		}
-		if ((r = cp_mkdir_p(brick_dir, 0755)) < 0) {
-			*err = cp_fmt("cannot create the brick directory %s: %s", brick_dir, strerror(-r));
+		if ((r = cc_mkdir_p(brick_dir, 0755)) < 0) {
+			*err = cc_strdupf("cannot create the brick directory %s: %s", brick_dir, strerror(-r));
 			return r;
 		}
 		if ((r = gn_brick_dir_state(brick_dir, &exists, on_root, err)) < 0)
 			return r;
 	}
 	if (*on_root && !allow_root) {
-		*err = cp_fmt("the brick directory %s is on the root file system; a full brick would fill "
+		*err = cc_strdupf("the brick directory %s is on the root file system; a full brick would fill "
 			   "up /. Mount a dedicated disk there (see clusterctl-gluster(7)), or accept "
 			   "it with --gluster-allow-root-brick",
 			   brick_dir);
 		return -EXDEV;
 	}
 	if (mkdir(brick, 0755) < 0 && errno != EEXIST) {
-		*err = cp_fmt("cannot create the brick %s: %s", brick, strerror(errno));
+		*err = cc_strdupf("cannot create the brick %s: %s", brick, strerror(errno));
 		return -errno;
 	}
 	if (lstat(brick, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		*err = cp_fmt("the brick %s exists but is not a directory: move it away or choose another "
+		*err = cc_strdupf("the brick %s exists but is not a directory: move it away or choose another "
 			   "--gluster-brick-dir", brick);
 		return -ENOTDIR;
 	}
 	if ((r = gn_read_volume_id(brick, volume_id, err)) < 0)
 		return r;
 	if (*volume_id && want_id && strcasecmp(*volume_id, want_id) != 0) {
-		*err = cp_fmt("the brick %s already belongs to another GlusterFS volume (its %s is %s, "
+		*err = cc_strdupf("the brick %s already belongs to another GlusterFS volume (its %s is %s, "
 			   "volume %s is %s). clusterctl never deletes bricks: if that old volume's data "
 			   "is not needed, clear the directory by hand (see clusterctl-gluster(7), "
 			   "RECOVERY), or choose another --gluster-brick-dir",
@@ -200,7 +201,7 @@ int gn_brick_clear_unserved(const char *brick, const char *want_id, char **err)
 		return 0;
 	}
 	if (getxattr(brick, "trusted.gfid", NULL, 0) >= 0 || errno != ENODATA) {
-		*err = cp_fmt("the brick %s carries the id of volume %s but is not in it, and a brick process "
+		*err = cc_strdupf("the brick %s carries the id of volume %s but is not in it, and a brick process "
 			   "has served it (trusted.gfid is set): was it removed from the volume? clusterctl "
 			   "never deletes bricks: clear it by hand (see clusterctl-gluster(7), RECOVERY)",
 			   brick, id);
@@ -209,13 +210,13 @@ int gn_brick_clear_unserved(const char *brick, const char *want_id, char **err)
 	}
 	if (!(d = opendir(brick))) {
 		r = -errno;
-		*err = cp_fmt("cannot read the brick %s: %s", brick, strerror(errno));
+		*err = cc_strdupf("cannot read the brick %s: %s", brick, strerror(errno));
 		goto out;
 	}
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, ".glusterfs"))
 			continue;
-		*err = cp_fmt("the brick %s carries the id of volume %s but is not in it, and holds \"%.64s\": "
+		*err = cc_strdupf("the brick %s carries the id of volume %s but is not in it, and holds \"%.64s\": "
 			   "clusterctl never deletes data: clear it by hand (see clusterctl-gluster(7), RECOVERY)",
 			   brick, id, e->d_name);
 		r = -EEXIST;
@@ -223,20 +224,20 @@ int gn_brick_clear_unserved(const char *brick, const char *want_id, char **err)
 	}
 	/* rmdir only removes an empty .glusterfs: anything in it stops us
 	 * before the attribute is touched. */
-	if (!(meta = cp_fmt("%s/.glusterfs", brick))) {
+	if (!(meta = cc_strdupf("%s/.glusterfs", brick))) {
 		r = -ENOMEM;
 		goto out;
 	}
 	if (rmdir(meta) < 0 && errno != ENOENT) {
 		r = errno == ENOTEMPTY || errno == EEXIST ? -EEXIST : -errno;
-		*err = cp_fmt("the brick %s carries the id of volume %s but is not in it, and its .glusterfs "
+		*err = cc_strdupf("the brick %s carries the id of volume %s but is not in it, and its .glusterfs "
 			   "is not empty (%s): clear it by hand (see clusterctl-gluster(7), RECOVERY)",
 			   brick, id, strerror(errno));
 		goto out;
 	}
 	if (removexattr(brick, GLUSTER_VOLID_XATTR) < 0 && errno != ENODATA) {
 		r = -errno;
-		*err = cp_fmt("cannot remove %s from %s: %s", GLUSTER_VOLID_XATTR, brick, strerror(errno));
+		*err = cc_strdupf("cannot remove %s from %s: %s", GLUSTER_VOLID_XATTR, brick, strerror(errno));
 		goto out;
 	}
 	r = 1;
@@ -384,50 +385,50 @@ int gn_mount_volume(const struct clusterctl_host *h, const char *volume, const c
 	*err = NULL;
 	memset(&res, 0, sizeof res);
 	if (n == 0) {
-		*err = cp_fmt("internal error: no volfile server to mount %s from", volume);
+		*err = cc_strdupf("internal error: no volfile server to mount %s from", volume);
 		return -EINVAL;
 	}
 	if ((r = gn_mount_lookup("/proc/self/mountinfo", path, &m, &found)) < 0) {
-		*err = cp_fmt("cannot read /proc/self/mountinfo: %s", strerror(-r));
+		*err = cc_strdupf("cannot read /proc/self/mountinfo: %s", strerror(-r));
 		return r;
 	}
 	if (found) {
 		bool ours = gn_mount_is_volume(&m, volume);
 		if (!ours)
-			*err = cp_fmt("%s is already a mount point of something else (%s, type %s): clusterctl "
+			*err = cc_strdupf("%s is already a mount point of something else (%s, type %s): clusterctl "
 				   "will not mount volume %s over it. Unmount it, or choose another "
 				   "--gluster-mount",
 				   path, m.source, m.fstype, volume);
 		gn_mount_free(&m);
 		return ours ? 0 : -EBUSY;
 	}
-	if ((r = cp_mkdir_p(path, 0755)) < 0) {
-		*err = cp_fmt("cannot create the mount point %s: %s", path, strerror(-r));
+	if ((r = cc_mkdir_p(path, 0755)) < 0) {
+		*err = cc_strdupf("cannot create the mount point %s: %s", path, strerror(-r));
 		return r;
 	}
 	if ((r = dir_is_empty(path, &empty)) < 0) {
-		*err = cp_fmt("cannot read the mount point %s: %s", path, strerror(-r));
+		*err = cc_strdupf("cannot read the mount point %s: %s", path, strerror(-r));
 		return r;
 	}
 	if (!empty) {
-		*err = cp_fmt("the mount point %s is not empty: mounting volume %s there would hide its "
+		*err = cc_strdupf("the mount point %s is not empty: mounting volume %s there would hide its "
 			   "files. Move them away (they may belong on the volume once it is mounted), or "
 			   "choose another --gluster-mount",
 			   path, volume);
 		return -ENOTEMPTY;
 	}
-	source = cp_fmt("%s:/%s", servers[0], volume);
+	source = cc_strdupf("%s:/%s", servers[0], volume);
 	backups = backup_list(servers, n);
 	if (!source || !backups) {
 		r = -ENOMEM;
-		*err = cp_fmt("out of memory");
+		*err = cc_strdupf("out of memory");
 		goto out;
 	}
 	argv[k++] = "mount";
 	argv[k++] = "-t";
 	argv[k++] = "glusterfs";
 	if (*backups) {
-		opt = cp_fmt("backup-volfile-servers=%s", backups);
+		opt = cc_strdupf("backup-volfile-servers=%s", backups);
 		if (!opt) {
 			r = -ENOMEM;
 			goto out;
@@ -440,7 +441,7 @@ int gn_mount_volume(const struct clusterctl_host *h, const char *volume, const c
 	argv[k] = NULL;
 	r = h->run(h->ctx, argv, NULL, NULL, T_MOUNT, &res);
 	if (r < 0) {
-		*err = cp_fmt("cannot run mount: %s", strerror(-r));
+		*err = cc_strdupf("cannot run mount: %s", strerror(-r));
 		goto out;
 	}
 	if (res.exit_status != 0 || res.timed_out) {
@@ -452,7 +453,7 @@ int gn_mount_volume(const struct clusterctl_host *h, const char *volume, const c
 		for (char *c = txt; c && *c; c++)
 			if ((unsigned char)*c < 0x20)
 				*c = ' ';
-		*err = cp_fmt("mounting volume %s from %s at %s failed%s: %.300s. Check that the volume is "
+		*err = cc_strdupf("mounting volume %s from %s at %s failed%s: %.300s. Check that the volume is "
 			   "started (gluster volume status %s), that this host reaches %s on TCP 24007 and "
 			   "the brick ports, and the client log /var/log/glusterfs/%s.log",
 			   volume, servers[0], path, res.timed_out ? " (timed out)" : "",
@@ -464,11 +465,11 @@ int gn_mount_volume(const struct clusterctl_host *h, const char *volume, const c
 	/* mount.glusterfs can exit 0 although the FUSE client died at once:
 	 * believe only the kernel's mount table. */
 	if ((r = gn_mount_lookup("/proc/self/mountinfo", path, &m, &found)) < 0) {
-		*err = cp_fmt("cannot read /proc/self/mountinfo: %s", strerror(-r));
+		*err = cc_strdupf("cannot read /proc/self/mountinfo: %s", strerror(-r));
 		goto out;
 	}
 	if (!found || !gn_mount_is_volume(&m, volume)) {
-		*err = cp_fmt("mount reported success but volume %s is not mounted at %s: see the client "
+		*err = cc_strdupf("mount reported success but volume %s is not mounted at %s: see the client "
 			   "log under /var/log/glusterfs/",
 			   volume, path);
 		r = -EIO;
@@ -489,7 +490,7 @@ char *gn_fstab_options(const char *const *servers, size_t n, bool holds_brick)
 		return NULL;
 	/* _netdev: after the network.  With a brick here the local glusterd
 	 * serves part of the volume: wait for it (systemd.mount(5)). */
-	s = cp_fmt("defaults,_netdev%s%s%s", *b ? ",backup-volfile-servers=" : "", b,
+	s = cc_strdupf("defaults,_netdev%s%s%s", *b ? ",backup-volfile-servers=" : "", b,
 		holds_brick ? ",x-systemd.requires=glusterd.service" : "");
 	free(b);
 	return s;
@@ -508,7 +509,7 @@ int gn_fstab_ensure(const char *fstab, const char *volume, const char *source, c
 
 	*changed = false;
 	*err = NULL;
-	want = cp_fmt("%s %s glusterfs %s 0 0", source, path, options);
+	want = cc_strdupf("%s %s glusterfs %s 0 0", source, path, options);
 	if (!want)
 		return -ENOMEM;
 	f = fopen(fstab, "re");
@@ -517,7 +518,7 @@ int gn_fstab_ensure(const char *fstab, const char *volume, const char *source, c
 			mode = st.st_mode & 07777;
 			if (st.st_size > (off_t)FSTAB_MAX) {
 				fclose(f);
-				*err = cp_fmt("%s is larger than 1 MiB: refusing to edit it", fstab);
+				*err = cc_strdupf("%s is larger than 1 MiB: refusing to edit it", fstab);
 				r = -EFBIG;
 				goto out;
 			}
@@ -531,7 +532,7 @@ int gn_fstab_ensure(const char *fstab, const char *volume, const char *source, c
 		len = fread(data, 1, FSTAB_MAX, f);
 		fclose(f);
 	} else if (errno != ENOENT) {
-		*err = cp_fmt("cannot read %s: %s", fstab, strerror(errno));
+		*err = cc_strdupf("cannot read %s: %s", fstab, strerror(errno));
 		r = -errno;
 		goto out;
 	}
@@ -559,7 +560,7 @@ int gn_fstab_ensure(const char *fstab, const char *volume, const char *source, c
 			if (strcmp(mp, path) == 0) {
 				struct gn_mount m = {.source = fld[0], .fstype = "fuse.glusterfs"};
 				if (strcmp(fld[2], "glusterfs") != 0 || !gn_mount_is_volume(&m, volume)) {
-					*err = cp_fmt("%s already has an entry for %s (%s, type %s): clusterctl "
+					*err = cc_strdupf("%s already has an entry for %s (%s, type %s): clusterctl "
 						   "will not replace it. Remove it, or choose another "
 						   "--gluster-mount",
 						   fstab, path, fld[0], fld[2]);
@@ -592,14 +593,14 @@ int gn_fstab_ensure(const char *fstab, const char *volume, const char *source, c
 	}
 	if (olen == len && memcmp(out, data, len) == 0)
 		goto out;
-	if ((r = cp_write_file_atomic(fstab, out, olen, mode)) < 0) {
-		*err = cp_fmt("cannot write %s: %s", fstab, strerror(-r));
+	if ((r = cc_write_file_atomic(fstab, out, olen, mode)) < 0) {
+		*err = cc_strdupf("cannot write %s: %s", fstab, strerror(-r));
 		goto out;
 	}
 	*changed = true;
 out:
 	if (r < 0 && !*err)
-		*err = cp_fmt("cannot update %s: %s", fstab, strerror(-r));
+		*err = cc_strdupf("cannot update %s: %s", fstab, strerror(-r));
 	free(data);
 	free(want);
 	free(out);

@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "cc-buf.h"
 #include "gluster-node.h"
 #include "gluster-plan.h"
 #include "plugin-json.h"
@@ -87,13 +88,13 @@ static int cand_cmp(const void *a, const void *b)
 #define SETMSG(...)                                                                                \
 	do {                                                                                       \
 		free(a->message);                                                                  \
-		if (!(a->message = cp_fmt(__VA_ARGS__)))                                              \
+		if (!(a->message = cc_strdupf(__VA_ARGS__)))                                              \
 			goto oom;                                                                  \
 	} while (0)
 #define SETERR(...)                                                                                \
 	do {                                                                                       \
 		free(a->error);                                                                    \
-		if (!(a->error = cp_fmt(__VA_ARGS__)))                                                \
+		if (!(a->error = cc_strdupf(__VA_ARGS__)))                                                \
 			goto oom;                                                                  \
 	} while (0)
 
@@ -207,7 +208,7 @@ int gp_decide(const struct gp_cfg *cfg, const struct gp_view *view, const struct
 						  ? node->obs.brick_dir
 						  : cfg->brick_dir;
 			brick_role = true;
-			path = cp_fmt("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, cfg->volume);
+			path = cc_strdupf("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, cfg->volume);
 		} else {
 			brick_role = false;
 		}
@@ -343,7 +344,7 @@ int gp_decide(const struct gp_cfg *cfg, const struct gp_view *view, const struct
 	}
 	if (vol->n_bricks == (size_t)rc && rc < cfg->replica) {
 		/* growing the single replica set by one: add-brick replica N+1 */
-		char *b = cp_fmt("%s:%s", node->ip, a->brick);
+		char *b = cc_strdupf("%s:%s", node->ip, a->brick);
 		if (!b || add_str(&a->bricks, &a->n_bricks, b) < 0) {
 			free(b);
 			goto oom;
@@ -404,7 +405,7 @@ int gp_decide(const struct gp_cfg *cfg, const struct gp_view *view, const struct
 		}
 		qsort(cands, n, sizeof *cands, cand_cmp);
 		for (size_t i = 0; i < (size_t)cfg->replica; i++) {
-			char *b = cp_fmt("%s:%s", cands[i].host, cands[i].brick);
+			char *b = cc_strdupf("%s:%s", cands[i].host, cands[i].brick);
 			if (!b || add_str(&a->bricks, &a->n_bricks, b) < 0) {
 				free(b);
 				goto oom;

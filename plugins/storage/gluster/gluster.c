@@ -97,6 +97,9 @@
 
 #include <clusterctl/plugin.h>
 
+#include "cc-buf.h"
+#include "cc-file.h"
+#include "cc-net.h"
 #include "gluster-cli.h"
 #include "gluster-ctl.h"
 #include "gluster-node.h"
@@ -292,11 +295,9 @@ static bool excluded_ifname(const char *n)
 
 static int addr_rank(const char *a)
 {
-	struct in_addr in;
 	uint32_t x;
-	if (inet_pton(AF_INET, a, &in) != 1)
+	if (cc_parse_ipv4(a, &x) < 0)
 		return 99;
-	x = ntohl(in.s_addr);
 	if ((x & 0xffc00000u) == 0x64400000u) /* 100.64.0.0/10 CGNAT: overlays */
 		return 0;
 	if ((x & 0xff000000u) == 0x0a000000u || (x & 0xfff00000u) == 0xac100000u ||
@@ -688,19 +689,17 @@ out:
 static void payload_save(const struct gluster_state *st, const char *json)
 {
 	const char *dir = st->host->data_dir(st->host->ctx);
-	char *path = NULL, *tmp = NULL;
-	FILE *f;
-	if (!dir || asprintf(&path, "%s/payload.json", dir) < 0 || asprintf(&tmp, "%s.new", path) < 0)
-		goto out;
-	f = fopen(tmp, "we");
-	if (!f)
-		goto out;
-	fputs(json, f);
-	if (fclose(f) == 0)
-		rename(tmp, path);
-out:
+	char *path = dir ? cc_strdupf("%s/payload.json", dir) : NULL;
+	int r;
+
+	if (!path)
+		return;
+	/* A cache: observe() without it reports no brick until the next
+	 * plan, so a failed write is a warning, not a failed ensure. */
+	r = cc_write_file_atomic(path, json, strlen(json), 0600);
+	if (r < 0)
+		st->host->log(st->host->ctx, CLUSTERCTL_LOG_WARN, "cannot save %s: %s", path, strerror(-r));
 	free(path);
-	free(tmp);
 }
 
 static char *payload_load(const struct gluster_state *st)
@@ -821,7 +820,7 @@ static int drop_failed_add_tag(const struct gluster_state *st, const struct payl
 
 	if (r < 0) {
 		char *why = *err;
-		*err = cp_fmt("the brick %s carries volume %s's id and the controller says it is not in the "
+		*err = cc_strdupf("the brick %s carries volume %s's id and the controller says it is not in the "
 			      "volume, but this host's glusterd cannot confirm that (%s); the id stays and the "
 			      "next run asks again",
 			      p->brick, p->volume, why ? why : "no answer");

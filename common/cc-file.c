@@ -1,5 +1,4 @@
-/* Crash-safe file helpers for plugins; see plugin-file.h. */
-#define _GNU_SOURCE
+/* Files; see cc-file.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,11 +7,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "plugin-file.h"
-#include "plugin-json.h"
+#include "cc-buf.h"
+#include "cc-file.h"
+
+int cc_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
 
 /* The rename is durable only once the directory entry is. */
-int cp_fsync_dir_of(const char *path)
+int cc_fsync_dir_of(const char *path)
 {
 	char *dir = strdup(path), *slash;
 	int fd, r = 0;
@@ -35,53 +50,57 @@ int cp_fsync_dir_of(const char *path)
 	return r;
 }
 
-int cp_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+int cc_write_file_atomic_via(const char *path, const char *tmp, const void *data, size_t len, mode_t mode)
 {
-	/* The pid keeps two writers (two processes on one host) apart. */
-	char *tmp = cp_fmt("%s.tmp.%ld", path, (long)getpid());
-	const char *p = data;
-	int fd = -1, r = 0;
+	int fd, r;
 
-	if (!tmp)
-		return -ENOMEM;
+	/* A leftover of a crashed writer (or anything else planted there)
+	 * goes; O_EXCL then refuses whatever appears in between. */
 	unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd < 0 || fchmod(fd, mode) < 0) {
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, mode) < 0) {
 		r = -errno;
-		goto out;
+		goto fail;
 	}
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto out;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	if ((r = cc_write_all(fd, data, len)) < 0)
+		goto fail;
 	if (fsync(fd) < 0) {
 		r = -errno;
-		goto out;
+		goto fail;
 	}
-	close(fd);
+	if (close(fd) < 0) {
+		fd = -1;
+		r = -errno;
+		goto fail;
+	}
 	fd = -1;
 	if (rename(tmp, path) < 0) {
 		r = -errno;
-		goto out;
+		goto fail;
 	}
-	r = cp_fsync_dir_of(path);
-out:
+	return cc_fsync_dir_of(path);
+fail:
 	if (fd >= 0)
 		close(fd);
-	if (r < 0)
-		unlink(tmp);
+	unlink(tmp);
+	return r;
+}
+
+int cc_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char *tmp = cc_strdupf("%s.tmp.%ld", path, (long)getpid());
+	int r;
+
+	if (!tmp)
+		return -ENOMEM;
+	r = cc_write_file_atomic_via(path, tmp, data, len, mode);
 	free(tmp);
 	return r;
 }
 
-int cp_read_file(const char *path, size_t max, char **out, size_t *len)
+int cc_read_file(const char *path, size_t max, char **out, size_t *len)
 {
 	char *buf = NULL, *nb;
 	size_t have = 0, cap = 0;
@@ -120,8 +139,6 @@ int cp_read_file(const char *path, size_t max, char **out, size_t *len)
 		free(buf);
 		return r;
 	}
-	if (!buf && !(buf = malloc(1)))
-		return -ENOMEM;
 	buf[have] = '\0';
 	*out = buf;
 	if (len)
@@ -129,12 +146,14 @@ int cp_read_file(const char *path, size_t max, char **out, size_t *len)
 	return 0;
 }
 
-int cp_mkdir_p(const char *path, mode_t mode)
+int cc_mkdir_p(const char *path, mode_t mode)
 {
-	char *p = strdup(path);
+	char *p;
 	int r = 0;
 
-	if (!p)
+	if (!path || !*path)
+		return -EINVAL;
+	if (!(p = strdup(path)))
 		return -ENOMEM;
 	for (char *s = p + 1;; s++) {
 		if (*s == '/' || *s == '\0') {

@@ -1,4 +1,4 @@
-# tests: wireguard
+# tests: the wireguard overlay plugin
 if BUILD_OVERLAY_WIREGUARD
 WG_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/plugins/overlay/wireguard \
 	-I$(top_srcdir)/plugins/common \
@@ -15,7 +15,7 @@ if BUILD_OVERLAY_WIREGUARD
 check_PROGRAMS += tests/unit/test-wg-plan
 TESTS += tests/unit/test-wg-plan
 tests_unit_test_wg_plan_SOURCES = tests/unit/test-wg-plan.c plugins/overlay/wireguard/wireguard.c
-tests_unit_test_wg_plan_CPPFLAGS = -I$(top_srcdir)/include
+tests_unit_test_wg_plan_CPPFLAGS = -I$(top_srcdir)/include $(COMMON_CPPFLAGS)
 tests_unit_test_wg_plan_CFLAGS = $(WG_TEST_CFLAGS)
 tests_unit_test_wg_plan_LDADD = $(WG_TEST_LDADD)
 endif

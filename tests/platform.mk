@@ -1,9 +1,5 @@
-# Foundation: loader refusals, SDK as a product, config, logging.
-TESTS += tests/integration/plugin-loader.sh
-EXTRA_DIST += tests/integration/plugin-loader.sh tests/fixtures/plugins/bad-plugin.c
-TESTS += tests/integration/sdk.sh
-EXTRA_DIST += tests/integration/sdk.sh
-
+# tests: the platform every command stands on: typed configuration,
+# log lines, the systemd units.
 check_PROGRAMS += tests/unit/test-config tests/unit/test-log
 TESTS += tests/unit/test-config tests/unit/test-log
 tests_unit_test_config_SOURCES = tests/unit/test-config.c

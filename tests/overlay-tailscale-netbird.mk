@@ -1,11 +1,11 @@
-# tests: tailscale-netbird
+# tests: the tailscale and netbird overlay plugins
 # Fakes of tailscaled's LocalAPI and of the netbird CLI, a driver that runs
 # an overlay plugin through the core's loader, parser unit tests and the
 # plugins' contract tests.
 check_PROGRAMS += tests/fakes/fake-tailscaled tests/tools/overlay-driver
 tests_fakes_fake_tailscaled_SOURCES = tests/fakes/fake-tailscaled.c
 tests_fakes_fake_tailscaled_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-tests_fakes_fake_tailscaled_LDADD = $(JSONC_LIBS)
+tests_fakes_fake_tailscaled_LDADD = $(COMMON_LIBS) $(JSONC_LIBS)
 tests_tools_overlay_driver_SOURCES = tests/tools/overlay-driver.c
 tests_tools_overlay_driver_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_tools_overlay_driver_LDADD = core/libclusterctl-core.la
@@ -28,13 +28,6 @@ tests_unit_test_netbird_json_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/o
 	-I$(top_srcdir)/plugins/common
 tests_unit_test_netbird_json_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_unit_test_netbird_json_LDADD = $(PLUGIN_COMMON_LIBS)
-
-check_PROGRAMS += tests/unit/test-plugin-common
-TESTS += tests/unit/test-plugin-common
-tests_unit_test_plugin_common_SOURCES = tests/unit/test-plugin-common.c
-tests_unit_test_plugin_common_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/common
-tests_unit_test_plugin_common_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-tests_unit_test_plugin_common_LDADD = $(PLUGIN_COMMON_LIBS)
 
 TESTS += tests/integration/tailscale-plugin.sh tests/integration/netbird-plugin.sh
 EXTRA_DIST += tests/integration/tailscale-plugin.sh tests/integration/netbird-plugin.sh

@@ -1,4 +1,4 @@
-# tests: gluster
+# tests: the gluster storage plugin
 # Unit tests build the plugin's own sources (no core, no host) and read
 # the answers recorded from a real glusterd in tests/fixtures/gluster/.
 if BUILD_STORAGE_GLUSTER

@@ -1,4 +1,5 @@
-# tests: ipdetect (rtnetlink parsing/building, ranking, `clusterctl ip`)
+# tests: rtnetlink (parsing/building, recorded fixtures, a live namespace) and
+# IP detection on it (ranking, `clusterctl ip`)
 check_PROGRAMS += tests/unit/test-netlink tests/unit/test-netlink-live tests/unit/test-ipdetect
 TESTS += tests/unit/test-netlink tests/unit/test-netlink-live tests/unit/test-ipdetect
 tests_unit_test_netlink_SOURCES = tests/unit/test-netlink.c

@@ -1,3 +1,0 @@
-core_agent_sources += core/nodeagent.c core/master-init.c core/join-secret.c core/join-secret.h
-core_agent_sources += core/backoff.c core/backoff.h core/node-identity.c core/node-identity.h core/registration-client.c core/registration-client.h core/swarm-converge.c core/swarm-converge.h
-core_agent_sources += core/mtu-probe.c core/mtu-probe.h

@@ -1,0 +1,14 @@
+# tests: the plugin ABI as an author meets it: the loader's refusals, the
+# SDK as a product (header, .pc, man page, example), and plugins/common.
+TESTS += tests/integration/plugin-loader.sh
+EXTRA_DIST += tests/integration/plugin-loader.sh tests/fixtures/plugins/bad-plugin.c
+TESTS += tests/integration/sdk.sh
+EXTRA_DIST += tests/integration/sdk.sh
+
+# plugins/common: JSON helpers over the SDK types, host polling.
+check_PROGRAMS += tests/unit/test-plugin-common
+TESTS += tests/unit/test-plugin-common
+tests_unit_test_plugin_common_SOURCES = tests/unit/test-plugin-common.c
+tests_unit_test_plugin_common_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/common
+tests_unit_test_plugin_common_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_test_plugin_common_LDADD = $(PLUGIN_COMMON_LIBS)
