@@ -50,16 +50,14 @@ static const char *plugin_dir(int n, char **w)
 	return dir && *dir ? dir : CLUSTERCTL_PLUGIN_DIR;
 }
 
+/* "gluster-replica": the option "replica" of an installed "gluster". */
 static const struct clusterctl_config_key *plugin_key(const struct plugin_registry *reg, const char *flag)
 {
 	for (size_t i = 0; i < reg->n; i++) {
-		const struct clusterctl_plugin *d = &reg->v[i]->desc;
-		size_t nl = strlen(d->name);
-		if (strncmp(flag, d->name, nl) != 0 || flag[nl] != '-')
-			continue;
-		for (const struct clusterctl_config_key *k = d->config_keys; k && k->name; k++)
-			if (strcmp(k->name, flag + nl + 1) == 0)
-				return k;
+		const char *name = reg->v[i]->desc.name;
+		size_t nl = strlen(name);
+		if (strncmp(flag, name, nl) == 0 && flag[nl] == '-')
+			return plugin_config_key(reg->v[i], flag + nl + 1);
 	}
 	return NULL;
 }

@@ -418,7 +418,7 @@ struct plugin *plugin_find(const struct plugin_registry *reg, uint32_t kind, con
 	return NULL;
 }
 
-static const struct clusterctl_config_key *find_key(const struct plugin *p, const char *key)
+const struct clusterctl_config_key *plugin_config_key(const struct plugin *p, const char *key)
 {
 	for (const struct clusterctl_config_key *k = p->desc.config_keys; k && k->name; k++)
 		if (strcmp(k->name, key) == 0)
@@ -454,7 +454,7 @@ int plugin_check_config(const struct plugin_registry *reg, const struct config *
 			size_t nl = strlen(reg->v[j]->desc.name);
 			if (strncmp(kv->key, reg->v[j]->desc.name, nl) == 0 && kv->key[nl] == '-') {
 				owner = reg->v[j];
-				k = find_key(owner, kv->key + nl + 1);
+				k = plugin_config_key(owner, kv->key + nl + 1);
 			}
 		}
 		if (!k && !owner && installed_elsewhere(reg, kv->key)) {

@@ -60,6 +60,8 @@ bool plugin_file_exists(const struct plugin_registry *reg, uint32_t kind, const 
  * On refusal returns -EINVAL and *reason (malloc'd) says why. */
 int plugin_load_file(const char *path, struct plugin **out, char **reason);
 struct plugin *plugin_find(const struct plugin_registry *reg, uint32_t kind, const char *name);
+/* The plugin's option `key` ("brick-dir"), or NULL. */
+const struct clusterctl_config_key *plugin_config_key(const struct plugin *p, const char *key);
 /* Validate every plugin key given in config against the loaded plugins'
  * key tables.  A key of a plugin that is installed but not loaded (this
  * run does not use it) is ignored with a log line; a key of no installed
