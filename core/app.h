@@ -8,7 +8,7 @@
 #include "config.h"
 #include "plugin-loader.h"
 
-/* Exit codes (clusterctl(1), EXIT STATUS). */
+/* Exit codes (clusterctl(8), EXIT STATUS). */
 enum {
 	EXIT_OK = 0,
 	EXIT_FAILURE_ = 1,  /* the operation failed; the log says why */
@@ -17,6 +17,9 @@ enum {
 	EXIT_REFUSED = 4,   /* the controller answered "error" */
 };
 
+/* The commands that run providers: they load the chosen ones only. */
+#define APP_RUN_CMDS (CMD_MASTER_INIT | CMD_MASTER_SERVE | CMD_NODE_JOIN | CMD_AGENT)
+
 struct app {
 	struct config cfg;
 	unsigned cmd;                 /* CMD_* */
@@ -24,14 +27,22 @@ struct app {
 	bool reg_scanned;
 	struct plugin *overlay;       /* started providers, NULL until app_providers() */
 	struct plugin *storage;
+	struct plugin *overlay_loaded; /* loaded, not yet started: app_load_providers() */
+	struct plugin *storage_loaded;
 };
 
-/* Find and start the configured overlay and/or storage provider.  An
- * unknown provider name returns -ENOENT after logging what is installed
- * (callers exit with EXIT_USAGE). */
+/* Load the configured overlay and storage providers, and no other plugin:
+ * <plugin-dir>/overlay-<name>.so and storage-<name>.so.  Nothing is
+ * started.  An unknown provider name returns -ENOENT after logging what
+ * is missing (callers exit with EXIT_USAGE); a refused file -EINVAL. */
+int app_load_providers(struct app *a);
+
+/* Load (if not yet done) and start the configured overlay and/or storage
+ * provider; the errors of app_load_providers, or the plugin's init's. */
 int app_providers(struct app *a, bool overlay, bool storage);
 
-/* Scan the plugin directory once (no plugin is started). */
+/* Scan the whole plugin directory once (clusterctl plugins; nothing is
+ * started). */
 int app_scan_plugins(struct app *a);
 
 int cmd_master_init(struct app *a);   /* master-init.c */
