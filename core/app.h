@@ -8,7 +8,7 @@
 #include "config.h"
 #include "plugin-loader.h"
 
-/* Exit codes (clusterctl(1), EXIT STATUS). */
+/* Exit codes (clusterctl(8), EXIT STATUS). */
 enum {
 	EXIT_OK = 0,
 	EXIT_FAILURE_ = 1,  /* the operation failed; the log says why */
@@ -17,6 +17,9 @@ enum {
 	EXIT_REFUSED = 4,   /* the controller answered "error" */
 };
 
+/* The commands that run providers: they load the chosen ones only. */
+#define APP_RUN_CMDS (CMD_MASTER_INIT | CMD_MASTER_SERVE | CMD_NODE_JOIN | CMD_AGENT)
+
 struct app {
 	struct config cfg;
 	unsigned cmd;                 /* CMD_* */
@@ -24,16 +27,25 @@ struct app {
 	bool reg_scanned;
 	struct plugin *overlay;       /* started providers, NULL until app_providers() */
 	struct plugin *storage;
+	struct plugin *overlay_loaded; /* loaded, not yet started: app_load_providers() */
+	struct plugin *storage_loaded;
 	/* master init / master serve: --overlay-config as one compact JSON
 	 * object (NULL without one), read by app_providers() before the
 	 * providers start (their host key "options"). */
 	char *overlay_options;
 };
 
-/* Find and start the configured overlay and/or storage provider.  An
- * unknown provider name returns -ENOENT after logging what is installed,
- * an unusable --overlay-config or plugin option -EINVAL (callers exit
- * with EXIT_USAGE for both). */
+/* Load the configured overlay and storage providers, and no other plugin:
+ * <plugin-dir>/overlay-<name>.so and storage-<name>.so.  Nothing is
+ * started.  An unknown provider name returns -ENOENT after logging what
+ * is missing (callers exit with EXIT_USAGE); a refused file -EINVAL. */
+int app_load_providers(struct app *a);
+
+/* Load (if not yet done) and start the configured overlay and/or storage
+ * provider, after handing each its host keys (command, hostname,
+ * node-ip, options); the errors of app_load_providers, -EINVAL for an
+ * unusable --overlay-config (callers exit with EXIT_USAGE), or the
+ * plugin's init's. */
 int app_providers(struct app *a, bool overlay, bool storage);
 
 /* The command's name as the host key "command" gives it to plugins. */
@@ -42,7 +54,8 @@ const char *app_command_name(unsigned cmd);
 /* Release what app_providers() read (the providers stay to main). */
 void app_free(struct app *a);
 
-/* Scan the plugin directory once (no plugin is started). */
+/* Scan the whole plugin directory once (clusterctl plugins; nothing is
+ * started). */
 int app_scan_plugins(struct app *a);
 
 int cmd_master_init(struct app *a);   /* master-init.c */

@@ -14,13 +14,7 @@
 
 extern char **environ;
 
-struct command {
-	const char *w1, *w2;
-	unsigned id;
-	const char *summary;
-};
-
-static const struct command commands[] = {
+const struct cli_command cli_commands[] = {
 	{"master", "init", CMD_MASTER_INIT, "prepare this host as the first Swarm manager (and Gluster brick)"},
 	{"master", "serve", CMD_MASTER_SERVE, "run the controller: answer node registrations over TCP"},
 	{"node", "join", CMD_NODE_JOIN, "register with the controller and converge overlay, Swarm, storage"},
@@ -31,9 +25,14 @@ static const struct command commands[] = {
 	{NULL, NULL, 0, NULL},
 };
 
-static const struct command *command_by_id(unsigned id)
+void cli_command_name(const struct cli_command *c, char *buf, size_t size)
 {
-	for (const struct command *c = commands; c->w1; c++)
+	snprintf(buf, size, "%s%s%s", c->w1, c->w2 ? " " : "", c->w2 ? c->w2 : "");
+}
+
+static const struct cli_command *command_by_id(unsigned id)
+{
+	for (const struct cli_command *c = cli_commands; c->w1; c++)
 		if (c->id == id)
 			return c;
 	return NULL;
@@ -41,19 +40,21 @@ static const struct command *command_by_id(unsigned id)
 
 void cli_usage(FILE *f, unsigned cmd)
 {
-	const struct command *c = command_by_id(cmd);
+	const struct cli_command *c = command_by_id(cmd);
 
 	if (!c) {
 		fprintf(f, "Usage: clusterctl COMMAND [OPTIONS]\n\nCommands:\n");
-		for (c = commands; c->w1; c++)
+		for (c = cli_commands; c->w1; c++)
 		{
 			char name[32];
-			snprintf(name, sizeof name, "%s%s%s", c->w1, c->w2 ? " " : "", c->w2 ? c->w2 : "");
+			cli_command_name(c, name, sizeof name);
 			fprintf(f, "  %-14s %s\n", name, c->summary);
 		}
-		fprintf(f, "  %-14s %s\n  %-14s %s\n", "help [COMMAND]", "this text, or a command's options",
-			"--version", "version and plugin ABI");
-		fprintf(f, "\nRun 'clusterctl COMMAND --help' for a command's options; see clusterctl(1).\n");
+		fprintf(f, "  %-14s %s\n  %-14s %s\n  %-14s %s\n", "help [COMMAND]",
+			"this text, or a command's options", "help --json",
+			"every command, option, variable, exit status and file, as JSON", "--version",
+			"version and plugin ABI");
+		fprintf(f, "\nRun 'clusterctl COMMAND --help' for a command's options; see clusterctl(8).\n");
 		return;
 	}
 	fprintf(f, "Usage: clusterctl %s%s%s [OPTIONS]\n%s.\n\nOptions (flag > CLUSTERCTL_* environment > config file > default):\n",
@@ -86,9 +87,9 @@ static int usage_error(unsigned cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static int parse_command(int argc, char **argv, int *i, unsigned *cmd)
+int cli_find_command(int argc, char **argv, int *i, unsigned *cmd)
 {
-	for (const struct command *c = commands; c->w1; c++) {
+	for (const struct cli_command *c = cli_commands; c->w1; c++) {
 		if (*i >= argc || strcmp(argv[*i], c->w1) != 0)
 			continue;
 		if (c->w2) {
@@ -165,14 +166,19 @@ int cli_parse(struct app *a, int argc, char **argv)
 		       CLUSTERCTL_PLUGIN_ABI_MINOR);
 		return EXIT_OK;
 	}
+	/* Hidden: the completion script's question (completion.c). */
+	if (strcmp(argv[1], "__complete") == 0)
+		return cli_complete(argc - 2, argv + 2);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		if (argc == 3 && strcmp(argv[2], "--json") == 0)
+			return cli_reference_json();
 		i = 2;
-		if (i < argc && parse_command(argc, argv, &i, &cmd) < 0)
+		if (i < argc && cli_find_command(argc, argv, &i, &cmd) < 0)
 			return usage_error(0, "unknown command \"%s\"", argv[2]);
 		cli_usage(stdout, cmd);
 		return EXIT_OK;
 	}
-	if (parse_command(argc, argv, &i, &cmd) < 0)
+	if (cli_find_command(argc, argv, &i, &cmd) < 0)
 		return usage_error(0, "unknown command \"%s%s%s\"", argv[1], argc > 2 ? " " : "",
 				   argc > 2 ? argv[2] : "");
 	a->cmd = cmd;

@@ -20,7 +20,7 @@
 #define NOALIAS NULL, NULL
 
 /* Interfaces that belong to container runtimes and virtual switches:
- * never a host's own address (see clusterctl(1), IP DETECTION). */
+ * never a host's own address (see clusterctl(8), IP DETECTION). */
 #define DEFAULT_EXCLUDES                                                                           \
 	"docker0,docker_gwbridge,br-*,veth*,cni*,flannel*,cali*,vxlan*,virbr*,lxcbr*,lxdbr*,"      \
 	"podman*,kube-*,weave*,tunl*,vethwe*,nerdctl*,cilium*"

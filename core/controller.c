@@ -46,6 +46,7 @@
 #include "plan-check.h"
 #include "policy.h"
 #include "protocol.h"
+#include "sd-notify.h"
 #include "state-store.h"
 #include "sync-worker.h"
 #include "util.h"
@@ -89,6 +90,7 @@ struct ctl {
 	char *worker_token, *manager_token, *manager_addr;
 	char *docker_err;
 	int64_t next_refresh;
+	struct notify_watchdog wd;      /* systemd's WatchdogSec, when set */
 };
 
 /* ---- Docker: join tokens and the manager address ---------------------- */
@@ -1042,6 +1044,7 @@ static void start_drain(struct ctl *c, const char *why)
 		return;
 	c->draining = true;
 	log_info("%s: no new connections; finishing %zu in-flight request(s)", why, c->nconns);
+	notify_statef("STOPPING=1\nSTATUS=stopping (%s): finishing %zu request(s)", why, c->nconns);
 	listen_enable(c, false);
 	if (c->lfd >= 0) {
 		close(c->lfd);
@@ -1063,6 +1066,8 @@ static int loop(struct ctl *c)
 			wake = c->next_refresh;
 		if (!c->accepting && !c->draining && c->resume_accept_at && c->resume_accept_at < wake)
 			wake = c->resume_accept_at;
+		if (notify_watchdog_due(&c->wd) < wake)
+			wake = notify_watchdog_due(&c->wd);
 		timeout = wake > now ? (int)(wake - now) : 0;
 		n = epoll_wait(c->ep, evs, (int)ARRAY_SIZE(evs), timeout);
 		if (n < 0 && errno != EINTR) {
@@ -1102,6 +1107,7 @@ static int loop(struct ctl *c)
 			refresh_tokens(c);
 		if (c->failed)
 			start_drain(c, "state store failure");
+		notify_watchdog_tick(&c->wd, now);
 	}
 	return c->failed ? -EIO : 0;
 }
@@ -1259,6 +1265,10 @@ int cmd_master_serve(struct app *a)
 		 "max-managers=%u join-secret=%s",
 		 a->overlay->desc.name, a->storage->desc.name, cfg->wait_for_minimum ? "yes" : "no",
 		 c.pol.min_managers, c.pol.min_workers, c.pol.max_managers, c.secret ? "required" : "NONE");
+	/* Listening: a Type=notify unit is started now, not at exec. */
+	notify_watchdog_init(&c.wd, cc_mono_ms());
+	notify_statef("READY=1\nSTATUS=serving on %s overlay=%s storage=%s", cfg->listen, a->overlay->desc.name,
+		      a->storage->desc.name);
 	r = loop(&c);
 	/* The loop ends with no connection left, so no batch is in flight. */
 	sync_worker_stop(c.sw);

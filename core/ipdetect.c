@@ -1,6 +1,6 @@
 /* Primary IPv4 address selection, and `clusterctl ip` which shows it.
  *
- * RULES (clusterctl(1), IP DETECTION)
+ * RULES (clusterctl(8), IP DETECTION)
  *
  * Every IPv4 address the kernel reports (rtnetlink, RTM_GETADDR joined
  * with RTM_GETLINK) is a candidate.  A candidate is rejected when

@@ -28,9 +28,19 @@ core_libclusterctl_core_la_SOURCES = \
 # own, and called ours when the core had one; common/ names are cc_).
 CORE_VISIBILITY = -fvisibility=hidden
 core_libclusterctl_core_la_CFLAGS = $(AM_CFLAGS) $(CORE_VISIBILITY) $(JSONC_CFLAGS) $(LIBCONFIG_CFLAGS) $(CURL_CFLAGS) $(MNL_CFLAGS)
+# Where the units and the completion are installed, for help --json's
+# list of files (cli-reference.c).
+if HAVE_SYSTEMDUNITDIR
+core_libclusterctl_core_la_CFLAGS += -DCLUSTERCTL_SYSTEMDUNITDIR='"$(systemdsystemunitdir)"'
+endif
+if HAVE_BASHCOMPLETIONDIR
+core_libclusterctl_core_la_CFLAGS += -DCLUSTERCTL_BASHCOMPLETIONDIR='"$(bashcompletiondir)"'
+endif
 core_libclusterctl_core_la_LIBADD = $(COMMON_LIBS) $(JSONC_LIBS) $(LIBCONFIG_LIBS) $(CURL_LIBS) $(MNL_LIBS) $(LIBS)
 
-bin_PROGRAMS += clusterctl
+# An administrator's command (section 8): installed in sbin, with a link
+# in bin for scripts and habits that call it there (install-exec-hook).
+sbin_PROGRAMS += clusterctl
 clusterctl_SOURCES = core/main.c
 clusterctl_CFLAGS = $(AM_CFLAGS) $(CORE_VISIBILITY) $(JSONC_CFLAGS)
 clusterctl_LDADD = core/libclusterctl-core.la

@@ -26,12 +26,22 @@ int main(int argc, char **argv)
 		rc = EXIT_FAILURE_;
 		goto out;
 	}
-	/* Every command but `ip` may use plugins: a plugin option given on
-	 * the command line or in the file must belong to one. */
+	/* A run loads the providers it uses and no other plugin (their
+	 * libraries and constructors stay out of the process); `plugins`
+	 * inspects them all; `status` and `ip` load none.  A plugin option
+	 * given on the command line or in the file must belong to an
+	 * installed plugin, and is checked before any plugin starts. */
 	if (a.cmd != CMD_IP) {
 		char *err = NULL;
-		if (app_scan_plugins(&a) < 0) {
-			rc = a.cmd == CMD_PLUGINS ? EXIT_FAILURE_ : EXIT_USAGE;
+		int r = 0;
+		if (a.cmd == CMD_PLUGINS)
+			r = app_scan_plugins(&a);
+		else if (a.cmd & APP_RUN_CMDS)
+			r = app_load_providers(&a);
+		else
+			r = plugin_registry_set_dir(&a.reg, a.cfg.plugin_dir);
+		if (r < 0) {
+			rc = a.cmd == CMD_PLUGINS || r == -EINVAL || r == -EPERM ? EXIT_FAILURE_ : EXIT_USAGE;
 			goto cleanup;
 		}
 		if (plugin_check_config(&a.reg, &a.cfg, &err) < 0) {
@@ -41,8 +51,7 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	/* Only the providers this run needs are started. */
-	if (a.cmd & (CMD_MASTER_INIT | CMD_MASTER_SERVE | CMD_NODE_JOIN | CMD_AGENT)) {
+	if (a.cmd & APP_RUN_CMDS) {
 		int r = app_providers(&a, true, true);
 		if (r < 0) {
 			rc = r == -ENOENT || r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_;

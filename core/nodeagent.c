@@ -29,6 +29,7 @@
 #include "log.h"
 #include "mtu-probe.h"
 #include "node-identity.h"
+#include "sd-notify.h"
 #include "swarm-converge.h"
 #include "util.h"
 
@@ -36,6 +37,9 @@
 #define MTU_PROBE_TIMEOUT_MS 500
 
 static volatile sig_atomic_t stop_requested;
+/* systemd's WatchdogSec: pinged while napping, so a round that blocks
+ * longer than WatchdogSec/2 is what the watchdog catches. */
+static struct notify_watchdog watchdog;
 
 static void on_signal(int sig) { stop_requested = sig; }
 
@@ -60,6 +64,7 @@ static void nap(int64_t ms)
 	int64_t end = cc_mono_ms() + ms;
 	while (!stop_requested && cc_mono_ms() < end) {
 		int64_t left = end - cc_mono_ms();
+		notify_watchdog_tick(&watchdog, cc_mono_ms());
 		struct timespec ts = {.tv_sec = 0, .tv_nsec = (left > 200 ? 200 : left) * 1000000L};
 		nanosleep(&ts, NULL);
 	}
@@ -404,6 +409,7 @@ static int converge(struct agent *g, int64_t deadline)
 			return exit_code;
 		if (stop_requested)
 			return EXIT_FAILURE_;
+		notify_watchdog_tick(&watchdog, cc_mono_ms());
 		if (r == ROUND_AGAIN) {
 			backoff_reset(&bo);
 			if (cc_mono_ms() < deadline)
@@ -434,6 +440,7 @@ static int agent_loop(struct agent *g)
 			log_warn("heartbeat round did not converge (exit %d), will try again", rc);
 	}
 	log_info("agent stopping signal=%d", (int)stop_requested);
+	notify_statef("STOPPING=1\nSTATUS=stopping (signal %d)", (int)stop_requested);
 	return EXIT_OK;
 }
 
@@ -454,13 +461,25 @@ static int run(struct app *a, bool watch)
 		log_info("node join plan printed, nothing changed");
 		return EXIT_OK;
 	}
+	notify_watchdog_init(&watchdog, cc_mono_ms());
+	/* A Type=notify agent is "starting" until its first join converges,
+	 * which may take the whole --join-deadline: tell systemd so, rather
+	 * than have its start timeout kill a join that is still waiting. */
+	if (watch)
+		notify_statef("EXTEND_TIMEOUT_USEC=%lld\nSTATUS=joining the cluster through %s",
+			      (a->cfg.join_deadline + 60) * 1000000LL, a->cfg.master ? a->cfg.master : "?");
 	rc = converge(&g, cc_mono_ms() + a->cfg.join_deadline * 1000);
 	if (rc == EXIT_OK)
 		log_info("node join done: converged hostname=%s ip=%s role=%s", g.id.hostname, g.id.ip, g.role);
 	else
 		log_error("node join failed exit=%d", rc);
-	if (rc == EXIT_OK && watch)
+	if (rc == EXIT_OK && watch) {
+		notify_statef("READY=1\nSTATUS=converged as %s; heartbeat every %llds", g.role,
+			      a->cfg.heartbeat_interval);
 		rc = agent_loop(&g);
+	} else if (watch) {
+		notify_statef("STOPPING=1\nSTATUS=node join failed (exit %d)", rc);
+	}
 	teardown(&g);
 	return rc;
 }

@@ -90,6 +90,71 @@ static int copy_keys(struct plugin *p, const struct clusterctl_plugin *d, char *
 	return 0;
 }
 
+/* Code that runs as root must be writable by root alone (sudo's rule for
+ * its plugins).  The invoking user's own files are also accepted: loading
+ * them gives that user nothing they could not run anyway, and it lets a
+ * developer test plugins without root. */
+static char *untrusted(const char *what, const char *path, const struct stat *st)
+{
+	uid_t me = geteuid();
+
+	if (st->st_uid != 0 && st->st_uid != me)
+		return cc_strdupf("%s %s is owned by uid %u, not root: chown root %s", what, path,
+			       (unsigned)st->st_uid, path);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return cc_strdupf("%s %s is writable by group or others (mode %04o): chmod go-w %s", what,
+			       path, (unsigned)(st->st_mode & 07777), path);
+	return NULL;
+}
+
+int plugin_dir_check(const char *dir, char **reason)
+{
+	struct stat st;
+
+	*reason = NULL;
+	if (stat(dir, &st) < 0) {
+		int e = errno;
+		*reason = cc_strdupf("cannot read plugin directory %s: %s (set --plugin-dir or "
+				  "CLUSTERCTL_PLUGIN_DIR)", dir, strerror(e));
+		return *reason ? -e : -ENOMEM;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		*reason = cc_strdupf("plugin directory %s is not a directory (set --plugin-dir or "
+				  "CLUSTERCTL_PLUGIN_DIR)", dir);
+		return *reason ? -ENOTDIR : -ENOMEM;
+	}
+	if ((*reason = untrusted("plugin directory", dir, &st)))
+		return -EPERM;
+	return 0;
+}
+
+/* The file itself, and through a symbolic link the file it names and the
+ * directory that holds that: whoever can replace either chooses the code. */
+static char *untrusted_file(const char *path)
+{
+	struct stat st;
+	char *real, *slash, *why = NULL;
+
+	if (stat(path, &st) < 0)
+		return cc_strdupf("cannot stat: %s", strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return cc_strdupf("not a regular file");
+	if ((why = untrusted("plugin file", path, &st)))
+		return why;
+	if (!(real = realpath(path, NULL)))
+		return cc_strdupf("cannot resolve %s: %s", path, strerror(errno));
+	if (strcmp(real, path) != 0) {
+		if (stat(real, &st) == 0 && !(why = untrusted("plugin file", real, &st)) &&
+		    (slash = strrchr(real, '/')) && slash != real) {
+			*slash = '\0';
+			if (stat(real, &st) == 0)
+				why = untrusted("directory", real, &st);
+		}
+	}
+	free(real);
+	return why;
+}
+
 int plugin_load_file(const char *path, struct plugin **out, char **reason)
 {
 	const struct clusterctl_plugin *(*entry)(void);
@@ -109,6 +174,8 @@ int plugin_load_file(const char *path, struct plugin **out, char **reason)
 		*reason = cc_strdupf("not a regular file");
 		goto refuse;
 	}
+	if ((*reason = untrusted_file(path)))
+		goto refuse;
 	if (!looks_like_elf(path)) {
 		*reason = cc_strdupf("not a shared object (no ELF header)");
 		goto refuse;
@@ -200,10 +267,9 @@ refuse:
 	return -EINVAL;
 }
 
-static int reject(struct plugin_registry *reg, const char *path, char *reason)
+static int keep_reject(struct plugin_registry *reg, const char *path, char *reason)
 {
 	struct plugin_reject *r = realloc(reg->rej, (reg->n_rej + 1) * sizeof *r);
-	log_warn("refusing plugin path=%s reason=\"%s\"", path, reason ? reason : "?");
 	if (!r) {
 		free(reason);
 		return -ENOMEM;
@@ -215,17 +281,132 @@ static int reject(struct plugin_registry *reg, const char *path, char *reason)
 	return 0;
 }
 
+static int reject(struct plugin_registry *reg, const char *path, char *reason)
+{
+	log_warn("refusing plugin path=%s reason=\"%s\"", path, reason ? reason : "?");
+	return keep_reject(reg, path, reason);
+}
+
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The file name a run looks for: "<kind>-<name>.so". */
+static char *plugin_file_name(const char *dir, uint32_t kind, const char *name)
+{
+	return cc_strdupf("%s/%s-%s.so", dir, plugin_kind_name(kind), name);
+}
+
+/* A run finds a provider by its file name alone, so a plugin is only of
+ * use under the name its descriptor declares. */
+static char *misnamed(const struct plugin *p)
+{
+	const char *base = strrchr(p->path, '/');
+	const char *kind = plugin_kind_name(p->desc.kind);
+	size_t kl = strlen(kind), nl = strlen(p->desc.name);
+
+	base = base ? base + 1 : p->path;
+	if (strncmp(base, kind, kl) == 0 && base[kl] == '-' && strncmp(base + kl + 1, p->desc.name, nl) == 0 &&
+	    strcmp(base + kl + 1 + nl, ".so") == 0)
+		return NULL;
+	return cc_strdupf("declares %s plugin \"%s\", which runs look for as %s-%s.so: rename the file", kind,
+		       p->desc.name, kind, p->desc.name);
+}
+
+int plugin_registry_set_dir(struct plugin_registry *reg, const char *dir)
+{
+	if (reg->dir)
+		return 0;
+	reg->dir = strdup(dir);
+	return reg->dir ? 0 : -ENOMEM;
+}
+
+static int add(struct plugin_registry *reg, struct plugin *p)
+{
+	struct plugin **v = realloc(reg->v, (reg->n + 1) * sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	reg->v = v;
+	reg->v[reg->n++] = p;
+	log_debug("plugin found name=%s kind=%s version=%s path=%s", p->desc.name, plugin_kind_name(p->desc.kind),
+		  p->desc.version ? p->desc.version : "", p->path);
+	return 0;
+}
+
+int plugin_registry_load(struct plugin_registry *reg, const char *dir, uint32_t kind, const char *name,
+			 struct plugin **out)
+{
+	struct plugin *p = NULL;
+	struct stat st;
+	char *path = NULL, *reason = NULL;
+	int r;
+
+	*out = NULL;
+	if ((*out = plugin_find(reg, kind, name)))
+		return 0;
+	if (!valid_name(name))
+		return -ENOENT; /* not a file name we would build: no "../" lookups */
+	if ((r = plugin_registry_set_dir(reg, dir)) < 0)
+		return r;
+	if ((r = plugin_dir_check(dir, &reason)) < 0) {
+		log_error("%s", reason ? reason : strerror(-r));
+		free(reason);
+		return r == -ENOMEM ? r : -EPERM;
+	}
+	if (!(path = plugin_file_name(dir, kind, name)))
+		return -ENOMEM;
+	if (lstat(path, &st) < 0 && errno == ENOENT) {
+		free(path);
+		return -ENOENT;
+	}
+	if (plugin_load_file(path, &p, &reason) == 0 && (reason = misnamed(p))) {
+		plugin_free(p);
+		p = NULL;
+	}
+	if (!p) {
+		/* The caller reports it: this run cannot go on without it. */
+		r = keep_reject(reg, path, reason);
+		free(path);
+		return r < 0 ? r : -EINVAL;
+	}
+	free(path);
+	if ((r = add(reg, p)) < 0) {
+		plugin_free(p);
+		return r;
+	}
+	*out = p;
+	return 0;
+}
+
+bool plugin_file_exists(const struct plugin_registry *reg, uint32_t kind, const char *name)
+{
+	struct stat st;
+	char *path;
+	bool yes;
+
+	if (!reg->dir || !valid_name(name) || !(path = plugin_file_name(reg->dir, kind, name)))
+		return false;
+	yes = lstat(path, &st) == 0;
+	free(path);
+	return yes;
+}
 
 int plugin_registry_scan(struct plugin_registry *reg, const char *dir)
 {
 	char **names = NULL;
 	size_t n = 0;
 	struct dirent *de;
-	DIR *d = opendir(dir);
-	int r = 0;
+	DIR *d;
+	char *why = NULL;
+	int r = plugin_registry_set_dir(reg, dir);
 
-	if (!d)
+	if (r < 0)
+		return r;
+	if ((r = plugin_dir_check(dir, &why)) < 0) {
+		if (r == -EPERM)
+			log_error("%s", why);
+		free(why);
+		return r;
+	}
+	if (!(d = opendir(dir)))
 		return -errno;
 	while ((de = readdir(d))) {
 		size_t l = strlen(de->d_name);
@@ -247,7 +428,7 @@ int plugin_registry_scan(struct plugin_registry *reg, const char *dir)
 		qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		struct cc_buf path = CC_BUF_INIT;
-		struct plugin *p, *dup, **v;
+		struct plugin *p, *dup;
 		char *reason;
 
 		cc_buf_printf(&path, "%s/%s", dir, names[i]);
@@ -257,20 +438,14 @@ int plugin_registry_scan(struct plugin_registry *reg, const char *dir)
 		}
 		if (plugin_load_file(path.buf, &p, &reason) < 0) {
 			r = reject(reg, path.buf, reason);
+		} else if ((reason = misnamed(p))) {
+			r = reject(reg, path.buf, reason);
+			plugin_free(p);
 		} else if ((dup = plugin_find(reg, p->desc.kind, p->desc.name))) {
-			r = reject(reg, path.buf,
-				   cc_strdupf("duplicate %s plugin \"%s\" (already loaded from %s)",
-					     plugin_kind_name(p->desc.kind), p->desc.name, dup->path));
+			/* Loaded by name before this scan (a run's provider). */
 			plugin_free(p);
-		} else if (!(v = realloc(reg->v, (reg->n + 1) * sizeof *v))) {
+		} else if ((r = add(reg, p)) < 0) {
 			plugin_free(p);
-			r = -ENOMEM;
-		} else {
-			reg->v = v;
-			reg->v[reg->n++] = p;
-			log_debug("plugin found name=%s kind=%s version=%s path=%s", p->desc.name,
-				  plugin_kind_name(p->desc.kind), p->desc.version ? p->desc.version : "",
-				  p->path);
 		}
 		cc_buf_free(&path);
 	}
@@ -288,12 +463,27 @@ struct plugin *plugin_find(const struct plugin_registry *reg, uint32_t kind, con
 	return NULL;
 }
 
-static const struct clusterctl_config_key *find_key(const struct plugin *p, const char *key)
+const struct clusterctl_config_key *plugin_config_key(const struct plugin *p, const char *key)
 {
 	for (const struct clusterctl_config_key *k = p->desc.config_keys; k && k->name; k++)
 		if (strcmp(k->name, key) == 0)
 			return k;
 	return NULL;
+}
+
+/* "gluster-replica": is a plugin "gluster" installed (of either kind)?
+ * Plugin names have no '-', so the name ends at the first one. */
+static bool installed_elsewhere(const struct plugin_registry *reg, const char *key)
+{
+	const char *dash = strchr(key, '-');
+	char name[33];
+
+	if (!dash || dash == key || (size_t)(dash - key) >= sizeof name)
+		return false;
+	memcpy(name, key, (size_t)(dash - key));
+	name[dash - key] = '\0';
+	return plugin_file_exists(reg, CLUSTERCTL_PLUGIN_OVERLAY, name) ||
+	       plugin_file_exists(reg, CLUSTERCTL_PLUGIN_STORAGE, name);
 }
 
 int plugin_check_config(const struct plugin_registry *reg, const struct config *cfg, char **err)
@@ -309,8 +499,17 @@ int plugin_check_config(const struct plugin_registry *reg, const struct config *
 			size_t nl = strlen(reg->v[j]->desc.name);
 			if (strncmp(kv->key, reg->v[j]->desc.name, nl) == 0 && kv->key[nl] == '-') {
 				owner = reg->v[j];
-				k = find_key(owner, kv->key + nl + 1);
+				k = plugin_config_key(owner, kv->key + nl + 1);
 			}
+		}
+		if (!k && !owner && installed_elsewhere(reg, kv->key)) {
+			/* Its plugin is installed but this run does not load it:
+			 * the file's other sections are no mistake. */
+			if (strcmp(kv->origin, "command line") == 0)
+				log_warn("ignoring --%s: this run does not use that plugin", kv->key);
+			else
+				log_debug("ignoring %s: this run does not use that plugin", kv->origin);
+			continue;
 		}
 		if (!k) {
 			if (from_env) {
@@ -427,5 +626,6 @@ void plugin_registry_free(struct plugin_registry *reg)
 	}
 	free(reg->v);
 	free(reg->rej);
+	free(reg->dir);
 	memset(reg, 0, sizeof *reg);
 }

@@ -37,18 +37,39 @@ struct plugin_registry {
 	size_t n;
 	struct plugin_reject *rej;
 	size_t n_rej;
+	char *dir;        /* the plugin directory, once scanned or loaded from */
 };
 
 const char *plugin_kind_name(uint32_t kind);
-/* Scan `dir` for *.so files.  Refusals are logged (one line each) and kept
- * in reg->rej; they are not errors.  -errno only when dir is unreadable. */
+/* The plugin directory must be owned by root (or the effective user) and
+ * writable by its owner alone, as must every plugin file: else -EPERM
+ * and *reason (malloc'd) names the path and the fix. */
+int plugin_dir_check(const char *dir, char **reason);
+/* Scan `dir` for *.so files (clusterctl plugins).  Refusals are logged
+ * (one line each) and kept in reg->rej; they are not errors.  -errno
+ * when dir is unreadable, -EPERM (logged) when it is not trusted. */
 int plugin_registry_scan(struct plugin_registry *reg, const char *dir);
+/* Load one provider by its file name, <dir>/<kind>-<name>.so, and nothing
+ * else: what a run that uses it does.  -ENOENT when there is no such
+ * file; -EINVAL when it is refused (logged and kept in reg->rej); -EPERM
+ * (logged) for an untrusted directory.  Not started. */
+int plugin_registry_load(struct plugin_registry *reg, const char *dir, uint32_t kind, const char *name,
+			 struct plugin **out);
+/* Name the directory without loading anything (commands that use no
+ * plugin still check that a plugin option names an installed plugin). */
+int plugin_registry_set_dir(struct plugin_registry *reg, const char *dir);
+/* Is there a file <kind>-<name>.so in the directory reg was loaded from? */
+bool plugin_file_exists(const struct plugin_registry *reg, uint32_t kind, const char *name);
 /* Check one file; on success *out is a new plugin (not started).
  * On refusal returns -EINVAL and *reason (malloc'd) says why. */
 int plugin_load_file(const char *path, struct plugin **out, char **reason);
 struct plugin *plugin_find(const struct plugin_registry *reg, uint32_t kind, const char *name);
-/* Validate every plugin key given in config against the discovered
- * plugins' key tables.  -EINVAL with config_error()-style message. */
+/* The plugin's option `key` ("brick-dir"), or NULL. */
+const struct clusterctl_config_key *plugin_config_key(const struct plugin *p, const char *key);
+/* Validate every plugin key given in config against the loaded plugins'
+ * key tables.  A key of a plugin that is installed but not loaded (this
+ * run does not use it) is ignored with a log line; a key of no installed
+ * plugin is an error.  -EINVAL with config_error()-style message. */
 int plugin_check_config(const struct plugin_registry *reg, const struct config *cfg, char **err);
 /* Call init; logs and returns -errno with the plugin's message. */
 int plugin_start(struct plugin *p, const struct config *cfg);

@@ -8,7 +8,12 @@ SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	CLUSTERCTL_TEST_PLUGIN_DIR='$(abs_top_builddir)/tests/plugins-installed' \
-	MALLOC_PERTURB_=165; export top_srcdir top_builddir CLUSTERCTL_TEST_PLUGIN_DIR MALLOC_PERTURB_;
+	CLUSTERCTL_TEST_EMULATOR='$(TEST_EMULATOR)' \
+	MALLOC_PERTURB_=165; export top_srcdir top_builddir CLUSTERCTL_TEST_PLUGIN_DIR CLUSTERCTL_TEST_EMULATOR MALLOC_PERTURB_;
+# A cross build's C tests run under the emulator configure found
+# (qemu-ARCH-static): the unit tests, `make check TESTS="$(make -s
+# print-unit-tests)"`.  The shell tests run the built programs directly.
+LOG_COMPILER = $(TEST_EMULATOR)
 EXTRA_DIST += tests/tap.h tests/tap.sh tests/lab/lab.sh
 # One fragment per area, as the source is grouped (DEVELOPERS.md).
 include tests/common.mk
@@ -23,6 +28,7 @@ include tests/overlay-tailscale-netbird.mk
 include tests/storage-gluster.mk
 include tests/fullstack.mk
 include tests/fuzz.mk
+include tests/pkg.mk
 
 # For tools/test.sh: the C unit tests and the fuzz corpus replays (run
 # again under sanitizers and in distcheck).

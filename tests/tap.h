@@ -70,6 +70,21 @@ static inline void diag(const char *fmt, ...)
 	printf("\n");
 }
 
+/* Skip one test point the environment cannot run (reported as SKIP,
+ * never as a pass); say which environment and why. */
+static inline void skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline void skip(const char *fmt, ...)
+{
+	va_list ap;
+	tap_n++;
+	printf("ok %d # SKIP ", tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
 /* Skip the whole file: a skip never passes silently under CI. */
 static inline int skip_all(const char *why)
 {

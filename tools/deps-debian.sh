@@ -6,15 +6,30 @@ pkgs="build-essential autoconf automake libtool pkg-config
       libjson-c-dev libconfig-dev libcurl4-openssl-dev libmnl-dev libssl-dev libxml2-dev
       docker.io glusterfs-server glusterfs-client wireguard-go wireguard-tools
       iproute2 iptables util-linux mount bsdutils systemd curl jq xfsprogs procps kmod g++ valgrind
-      clang"
+      clang
+      bash-completion man-db"
+# The packages (tests/packaging): build, check, install in a chroot, and
+# cross-build for arm64 with its unit tests under qemu-user.
+pkgs="$pkgs debhelper dpkg-dev lintian debootstrap
+      crossbuild-essential-arm64 gcc-aarch64-linux-gnu qemu-user-static
+      pkgconf:arm64 libjson-c-dev:arm64 libconfig-dev:arm64 libcurl4-openssl-dev:arm64
+      libmnl-dev:arm64 libssl-dev:arm64 libxml2-dev:arm64"
+export DEBIAN_FRONTEND=noninteractive
+update=
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	dpkg --add-architecture arm64
+	update=yes
+fi
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
 	echo "installing:$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
+	update=yes
+fi
+[ -z "$update" ] || apt-get update -qq
+if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi

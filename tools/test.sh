@@ -6,7 +6,10 @@
 #   3. every fuzz target under libFuzzer, ASan and UBSan for FUZZ_SECONDS
 #      (default 15) each, one result per target (tests/fuzz/),
 #   4. make distcheck (tarball, VPATH build, install/uninstall) with the
-#      unit tests.
+#      unit tests,
+#   5. the Debian packages (make check-packages): built from the tarball,
+#      lintian, reproducibility, the arm64 cross build with its unit tests
+#      under qemu-user, and an install/purge in a fresh Debian 12 chroot.
 # It installs its own packages, and ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -30,7 +33,7 @@ show_failures() {
 	done
 }
 
-echo "== 1/4 full suite"
+echo "== 1/5 full suite"
 rm -rf _build && mkdir _build && cd _build
 if ../configure --enable-werror --quiet >configure.out 2>&1 && make -j2 >make.out 2>&1; then
 	make -j2 check >check.out 2>&1 || { status=1; show_failures .; }
@@ -40,7 +43,7 @@ else
 fi
 cd "$top"; count_trs _build "full suite"
 
-echo "== 2/4 unit tests under ASan/UBSan"
+echo "== 2/5 unit tests under ASan/UBSan"
 rm -rf _build-san && mkdir _build-san && cd _build-san
 if ../configure --enable-sanitizers --quiet >configure.out 2>&1 && make -j2 >make.out 2>&1; then
 	units=$(make -s print-unit-tests)
@@ -53,7 +56,7 @@ fi
 cd "$top"; count_trs _build-san "sanitizers"
 
 # A target that cannot be built or run counts as a failure, never a skip.
-echo "== 3/4 fuzz targets under libFuzzer, ASan and UBSan, ${FUZZ_SECONDS:-15} s each"
+echo "== 3/5 fuzz targets under libFuzzer, ASan and UBSan, ${FUZZ_SECONDS:-15} s each"
 rm -rf _build-fuzz && mkdir _build-fuzz && cd _build-fuzz
 if ../configure CC=clang --enable-fuzzing --quiet >configure.out 2>&1; then
 	if ! make -j2 fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-15}" >fuzz.out 2>&1; then
@@ -67,7 +70,7 @@ else
 fi
 cd "$top"; count_trs _build-fuzz "fuzz"
 
-echo "== 4/4 make distcheck"
+echo "== 4/5 make distcheck"
 cd _build
 units=$(make -s print-unit-tests)
 if make distcheck TESTS="$units" >distcheck.out 2>&1; then
@@ -88,6 +91,13 @@ else
 	status=1; fail=$((fail + 1)); tail -40 distcheck.out
 fi
 cd "$top"
+
+echo "== 5/5 Debian packages"
+t0=$(date +%s)
+cd _build
+rm -rf tests/packaging/*.log tests/packaging/*.trs
+make check-packages >packages.out 2>&1 || { status=1; show_failures tests/packaging; }
+cd "$top"; count_trs _build/tests/packaging "packages ($(($(date +%s) - t0)) s)"
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ] || status=1

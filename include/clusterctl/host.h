@@ -173,7 +173,7 @@ struct clusterctl_host {
 	int (*addr_del)(void *ctx, const char *ifname, const char *addr, uint8_t prefixlen);
 
 	/* This host's IPv4 addresses a plugin may use, best first, by the
-	 * core's own rules (clusterctl(1), IP DETECTION: CGNAT, RFC 1918,
+	 * core's own rules (clusterctl(8), IP DETECTION: CGNAT, RFC 1918,
 	 * other, loopback; links up; no tentative, DAD-failed or deprecated
 	 * address; the admin's --exclude-interfaces), narrowed by q (NULL:
 	 * no narrowing).  *out is malloc'd (free()), *n may be 0. */

@@ -2,8 +2,11 @@
 # The loader refuses, with one clear log line each and never a crash: a
 # file that is not a shared object, one without the entry symbol, an ABI
 # major mismatch, a too-small descriptor, a duplicate name, a wrong kind,
-# a missing required operation, a plugin needing a newer host.  It
-# accepts a plugin built for a later minor.  The bad plugins are built here.
+# a missing required operation, a plugin needing a newer host, a file not
+# named <kind>-<name>.so after its descriptor, a file or directory that
+# someone but root can write.  It accepts a plugin built for a later
+# minor.  A run loads only the providers it uses.  The bad plugins are
+# built here.
 . "$top_srcdir/tests/tap.sh"
 CC=${CC:-cc}
 command -v "$CC" >/dev/null 2>&1 || skip_all "needs a C compiler ($CC)"
@@ -14,7 +17,7 @@ trap 'rm -rf "$dir"' EXIT
 
 build() { # build FILE CFLAGS...
 	out=$1; shift
-	$CC -shared -fPIC -I"$top_srcdir/include" "$@" "$src" -o "$dir/$out"
+	$CC -shared -fPIC -I"$top_srcdir/include" -DSPY "$@" "$src" -o "$dir/$out"
 }
 build overlay-good.so -DNAME='"good"'
 build overlay-newer.so -DNAME='"newer"' -DNEWER_MINOR
@@ -48,7 +51,8 @@ like "$out" "overlay-noentry.so: no clusterctl_plugin_entry symbol" "missing ent
 like "$out" "overlay-text.so: not a shared object" "a text file refused"
 like "$out" "overlay-empty.so: not a shared object" "an empty file refused"
 like "$out" "overlay-dangling.so:" "a dangling link refused"
-like "$out" "overlay-zdup.so: duplicate overlay plugin \"good\" (already loaded from $dir/overlay-good.so)" "duplicate name refused, first one kept"
+like "$out" "overlay-zdup.so: declares overlay plugin \"good\", which runs look for as overlay-good.so: rename the file" \
+	"a file not named after its plugin is refused (a run would never find it)"
 n=$(printf '%s\n' "$err" | grep -c 'refusing plugin')
 is "$n" 11 "one log line per refused file"
 like "$err" "] - [WARN] - refusing plugin path=$dir/overlay-major.so" "refusals are logged in the standard format"
@@ -76,4 +80,66 @@ is "$?" 2 "an unknown option: exit 2"
 like "$out" 'unknown option "no-such-flag"' "naming the option"
 CLUSTERCTL_NOSUCH_THING=1 "$bin" plugins --plugin-dir "$dir" >/dev/null 2>&1
 is "$?" 0 "an unknown CLUSTERCTL_* variable is not an error"
+
+# --- a run loads the providers it uses, and nothing else ---------------------
+export CLUSTERCTL_TEST_SPY=$dir/spy
+run_join() { # run_join FLAGS...: node join with no Docker (it fails after loading)
+	: >"$CLUSTERCTL_TEST_SPY"
+	out=$("$bin" node join --master 127.0.0.1:1 --plugin-dir "$dir" --docker-socket "$dir/no.sock" \
+		--join-deadline 1 "$@" 2>&1)
+	rc=$?
+	spy=$(sort "$CLUSTERCTL_TEST_SPY" | tr '\n' ' ')
+}
+run_join --overlay-provider good --storage-provider disk
+is "$spy" "disk good " "node join dlopens the chosen overlay and storage plugins and no other"
+run_join --overlay-provider good --storage-provider disk --newer-colour blue
+is "$rc" 1 "an option of an installed plugin this run does not use is no usage error"
+like "$out" "ignoring --newer-colour: this run does not use that plugin" "it is named in a warning"
+is "$spy" "disk good " "and that plugin is still not loaded"
+run_join --overlay-provider good --storage-provider disk --nosuchplugin-colour blue
+is "$rc" 2 "an option of no installed plugin is still a usage error"
+run_join --overlay-provider zdup --storage-provider disk
+is "$rc" 1 "a chosen provider whose file is refused: exit 1"
+like "$out" "cannot use overlay plugin \"zdup\": $dir/overlay-zdup.so: declares overlay plugin \"good\"" \
+	"naming the file and the reason"
+: >"$CLUSTERCTL_TEST_SPY"
+"$bin" status --master 127.0.0.1:1 --join-secret x --plugin-dir "$dir" >/dev/null 2>&1
+is "$(cat "$CLUSTERCTL_TEST_SPY")" "" "status loads no plugin"
+: >"$CLUSTERCTL_TEST_SPY"
+"$bin" plugins --plugin-dir "$dir" >/dev/null 2>&1
+is "$(grep -c . "$CLUSTERCTL_TEST_SPY")" 11 "clusterctl plugins opens every shared object in the directory (11 here)"
+unset CLUSTERCTL_TEST_SPY
+
+# --- only root (or the user running it) may write the plugins -----------------
+safe=$dir/safe
+mkdir -m 755 "$safe" "$dir/linked"
+cp "$dir/overlay-good.so" "$safe/"
+build safe/overlay-gw.so -DNAME='"gw"'
+build safe/overlay-other.so -DNAME='"other"'
+chmod 755 "$safe"/*.so
+chmod 775 "$safe/overlay-gw.so"
+chown 65534 "$safe/overlay-other.so" 2>/dev/null || skip_all "cannot chown (needs root)"
+out=$("$bin" plugins --plugin-dir "$safe" 2>&1)
+like "$out" "overlay-gw.so: plugin file $safe/overlay-gw.so is writable by group or others (mode 0775): chmod go-w $safe/overlay-gw.so" \
+	"a group-writable plugin file is refused, with the fix"
+like "$out" "overlay-other.so: plugin file $safe/overlay-other.so is owned by uid 65534, not root: chown root $safe/overlay-other.so" \
+	"a plugin file owned by another user is refused, with the fix"
+like "$out" "good         overlay" "the safe plugin beside them is listed"
+out=$("$bin" node join --master 127.0.0.1:1 --plugin-dir "$safe" --overlay-provider gw --join-deadline 1 2>&1)
+is "$?" 1 "a run whose provider is group-writable stops (exit 1)"
+like "$out" "chmod go-w $safe/overlay-gw.so" "and says how to fix it"
+ln -s "$safe/overlay-gw.so" "$dir/linked/overlay-gw.so"
+like "$("$bin" plugins --plugin-dir "$dir/linked" 2>&1)" "is writable by group or others" \
+	"a symbolic link does not hide a group-writable target"
+chmod 775 "$safe"
+out=$("$bin" plugins --plugin-dir "$safe" 2>&1)
+is "$?" 1 "a group-writable plugin directory: clusterctl plugins fails"
+like "$out" "plugin directory $safe is writable by group or others (mode 0775): chmod go-w $safe" "naming it and the fix"
+out=$("$bin" node join --master 127.0.0.1:1 --plugin-dir "$safe" --overlay-provider good --join-deadline 1 2>&1)
+is "$?" 1 "and a run refuses to load from it"
+like "$out" "chmod go-w $safe" "with the same message"
+chmod 755 "$safe"
+chown 65534 "$safe"
+like "$("$bin" plugins --plugin-dir "$safe" 2>&1)" "plugin directory $safe is owned by uid 65534, not root: chown root $safe" \
+	"a plugin directory owned by another user is refused"
 done_testing

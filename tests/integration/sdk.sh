@@ -115,7 +115,7 @@ for h in host.h plugin.h; do
 done
 nsyms=$(nm -D --defined-only "$dest/third-party/overlay-example.so" | grep -c ' T ')
 is "$nsyms" 1 "the example exports one function"
-bin=$(find "$dest" -path '*/bin/clusterctl' | head -1)
+bin=$(find "$dest" -path '*/sbin/clusterctl' | head -1)
 out=$("$bin" plugins --plugin-dir "$dest/third-party" 2>&1)
 like "$out" "example      overlay  1.0        1.0" "the installed clusterctl lists the third-party plugin"
 out=$("$bin" plugins --plugin-dir "$dest/cxx" 2>&1)

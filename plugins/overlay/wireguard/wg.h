@@ -218,7 +218,7 @@ int wg_genl_set(const struct clusterctl_host *h, const struct wg_device *set);
 #define WG_VERSION_MAX 48 /* "<16 hex>.<decimal>" and room */
 
 /* How an OverlayPayload's peers relate to what the node holds
- * (clusterctl-plugin(7) and the wireguard section of clusterctl(1)
+ * (clusterctl-plugin(7) and the wireguard section of clusterctl(8)
  * describe the scheme). */
 enum wg_sync {
 	WG_SYNC_COMPLETE = 0,  /* no PeerSync (an older controller, master-peers.json):
