@@ -43,6 +43,7 @@
 #include "host-services.h"
 #include "join-secret.h"
 #include "log.h"
+#include "node-compat.h"
 #include "plan-check.h"
 #include "policy.h"
 #include "protocol.h"
@@ -719,7 +720,10 @@ static void handle_registration(struct ctl *c, struct conn *cn, struct registrat
 	size_t len;
 	int r;
 
-	if ((r = resolve_identity(c, &g)) < 0)
+	if ((r = node_compat_check(in, c->plug[STORE_SLOT_OVERLAY] ? c->plug[STORE_SLOT_OVERLAY]->desc.name : NULL,
+				   c->plug[STORE_SLOT_STORAGE] ? c->plug[STORE_SLOT_STORAGE]->desc.name : NULL,
+				   &g.err)) < 0 ||
+	    (r = resolve_identity(c, &g)) < 0)
 		goto fail;
 	decide(c, &g);
 	if ((r = plan_providers(c, &g)) < 0 || (r = compose_status(c, &g)) < 0 || (r = build_record(c, &g)) < 0)

@@ -399,6 +399,11 @@ char *ctl_build_registration(const struct node_report *r)
 	e |= add(req, "NodeID", json_object_new_string(r->id->node_id));
 	if (r->join_secret)
 		e |= add(req, "JoinSecret", json_object_new_string(r->join_secret));
+	e |= add(req, "ClusterctlVersion", json_object_new_string(PACKAGE_VERSION));
+	if (r->overlay_type)
+		e |= add(req, "OverlayType", json_object_new_string(r->overlay_type));
+	if (r->storage_type)
+		e |= add(req, "StorageType", json_object_new_string(r->storage_type));
 	e |= add_observed(obs, "Overlay", r->observed_overlay);
 	e |= add_observed(obs, "Storage", r->observed_storage);
 	e |= add_observed(obs, "Swarm", r->observed_swarm);

@@ -61,6 +61,8 @@ struct node_report {
 	const char *observed_overlay; /* JSON object text or NULL */
 	const char *observed_storage;
 	const char *observed_swarm;
+	const char *overlay_type;     /* this node's providers (the controller refuses others) */
+	const char *storage_type;
 };
 
 /* NodeRegistration text (one JSON object and "\n"), malloc'd; NULL on

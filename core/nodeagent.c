@@ -220,7 +220,8 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 			.id = &g->id, .role = a->cfg.role == ROLE_MANAGER ? "manager" : "worker",
 			.join_secret = g->secret, .docker_version = g->docker_version,
 			.gluster_capable = storage_capable(obs_storage), .observed_overlay = obs_overlay,
-			.observed_storage = obs_storage, .observed_swarm = obs_swarm};
+			.observed_storage = obs_storage, .observed_swarm = obs_swarm,
+			.overlay_type = a->overlay->desc.name, .storage_type = a->storage->desc.name};
 		req = ctl_build_registration(&rep);
 	}
 	if (!req) {

@@ -306,12 +306,14 @@ const char *proto_status_name(int status)
 
 enum field {
 	F_HOSTNAME, F_ROLE, F_IP, F_OS, F_CPU, F_MEMORY, F_DOCKERVERSION, F_GLUSTERCAPABLE,
-	F_TIMESTAMP, F_PROTOCOLVERSION, F_JOINSECRET, F_NODEID, F_OBSERVED, F_QUERY, F_COUNT
+	F_TIMESTAMP, F_PROTOCOLVERSION, F_JOINSECRET, F_NODEID, F_OBSERVED, F_QUERY, F_OVERLAYTYPE,
+	F_STORAGETYPE, F_CLUSTERCTLVERSION, F_COUNT
 };
 
 static const char *const field_names[F_COUNT] = {
 	"Hostname", "Role", "IP", "OS", "CPU", "Memory", "DockerVersion", "GlusterCapable",
-	"Timestamp", "ProtocolVersion", "JoinSecret", "NodeID", "Observed", "Query",
+	"Timestamp", "ProtocolVersion", "JoinSecret", "NodeID", "Observed", "Query", "OverlayType",
+	"StorageType", "ClusterctlVersion",
 };
 
 static int fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -373,6 +375,25 @@ static int get_count(struct json_object *v, const char *name, int64_t *out, char
 	/* json-c saturates numbers beyond int64 at INT64_MAX. */
 	if (*out < 0 || *out == INT64_MAX)
 		return fail(err, "%s must be a whole number from 0 to %lld", name, (long long)INT64_MAX);
+	return 0;
+}
+
+/* A provider name or a version: printed in logs and status tables, so
+ * only letters, digits and ".-_+~" (nothing a terminal would act on). */
+static int get_name(struct json_object *v, const char *name, size_t max, char **out, char **err)
+{
+	char q[72];
+	int r = get_string(v, name, max, out, err);
+
+	if (r < 0 || !*out)
+		return r;
+	for (const char *p = *out; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(".-_+~", *p)) {
+			quote_value(q, *out);
+			return fail(err, "%s \"%s\" may hold only letters, digits and \".-_+~\"", name, q);
+		}
+	if (!**out)
+		return fail(err, "%s must not be empty", name);
 	return 0;
 }
 
@@ -501,7 +522,11 @@ static int decode_registration(struct json_object **slot, struct registration *r
 	    (r = get_string(slot[F_DOCKERVERSION], "DockerVersion", PROTO_MAX_SHORT,
 			    &reg->docker_version, err)) < 0 ||
 	    (r = get_string(slot[F_TIMESTAMP], "Timestamp", PROTO_MAX_SHORT, &reg->timestamp, err)) < 0 ||
-	    (r = get_string(slot[F_NODEID], "NodeID", 4096, &reg->node_id, err)) < 0)
+	    (r = get_string(slot[F_NODEID], "NodeID", 4096, &reg->node_id, err)) < 0 ||
+	    (r = get_name(slot[F_OVERLAYTYPE], "OverlayType", PROTO_MAX_PROVIDER, &reg->overlay_type, err)) < 0 ||
+	    (r = get_name(slot[F_STORAGETYPE], "StorageType", PROTO_MAX_PROVIDER, &reg->storage_type, err)) < 0 ||
+	    (r = get_name(slot[F_CLUSTERCTLVERSION], "ClusterctlVersion", PROTO_MAX_PROVIDER,
+			  &reg->clusterctl_version, err)) < 0)
 		return r;
 	if (present(slot[F_GLUSTERCAPABLE])) {
 		if (!json_object_is_type(slot[F_GLUSTERCAPABLE], json_type_boolean))
@@ -551,10 +576,10 @@ int protocol_decode(struct json_object *obj, struct request *out, char **err)
 			goto fail;
 		}
 		v = json_object_get_int64(slot[F_PROTOCOLVERSION]);
-		if (v != PROTOCOL_VERSION) {
+		if (v < PROTOCOL_VERSION_MIN || v > PROTOCOL_VERSION) {
 			r = fail(err, "ProtocolVersion %lld is not supported: this controller speaks "
-				      "version %d",
-				 (long long)v, PROTOCOL_VERSION);
+				      "versions %d to %d (upgrade the controller before the nodes)",
+				 (long long)v, PROTOCOL_VERSION_MIN, PROTOCOL_VERSION);
 			goto fail;
 		}
 		out->reg.protocol_version = (int)v;
@@ -593,6 +618,9 @@ void request_free(struct request *r)
 	free(g->docker_version);
 	free(g->timestamp);
 	free(g->node_id);
+	free(g->overlay_type);
+	free(g->storage_type);
+	free(g->clusterctl_version);
 	free(g->observed_overlay);
 	free(g->observed_storage);
 	free(g->swarm.node_id);

@@ -52,6 +52,21 @@ ok $(printf '%s' "$r" | grep -q -e SwarmJoinToken -e OverlayPayload; echo $((!$?
 r=$(reg n1 worker 192.0.2.10 "$SECRET")
 is "$(json_get "$r" .RegisteredWorkers)" 1 "re-registration is not counted twice"
 
+# --- a node with other providers is refused, naming both (issue 12 item 4) --
+r=$(reg n7 worker 192.0.2.17 "$SECRET" '"ProtocolVersion":2,"OverlayType":"none","StorageType":"gluster"')
+is "$(json_get "$r" .Status)" error "a node running storage gluster against a controller with none: error"
+like "$(json_get "$r" .Error)" 'storage provider "gluster" but the controller uses "none"' "the Error names both"
+ok $(printf '%s' "$r" | grep -q -e SwarmJoinToken -e GlusterVolume; echo $((!$?))) "and grants nothing"
+r=$(reg n7 worker 192.0.2.17 "$SECRET" '"ProtocolVersion":2,"OverlayType":"wireguard","StorageType":"none"')
+like "$(json_get "$r" .Error)" 'overlay provider "wireguard" but the controller uses "none"' \
+	"an overlay mismatch is refused the same way"
+r=$(ct_status "$SECRET")
+is "$(json_get "$r" '[.Nodes[].Hostname]|index("n7")')" null "a refused node is not recorded"
+r=$(reg n1 worker 192.0.2.10 "$SECRET" '"ProtocolVersion":2,"OverlayType":"none","StorageType":"none"')
+is "$(json_get "$r" .Status)" waiting "the same providers are accepted"
+r=$(reg n1 worker 192.0.2.10 "$SECRET" '"ProtocolVersion":1')
+is "$(json_get "$r" .Status)" waiting "a node one protocol version behind is accepted"
+
 # --- framing: pieces, sending side left open --------------------------------
 exec 4<>"/dev/tcp/127.0.0.1/$CT_PORT"
 printf '{"Hostname":"n2",' >&4
