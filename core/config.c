@@ -70,7 +70,7 @@ const struct opt_def config_opts[] = {
 	{"insecure-no-join-secret", OPT_BOOL, OFF(insecure_no_join_secret), "false", 0, 0, MASTER,
 	 "serve without a join secret (anyone reaching the port gets Swarm tokens)", NOALIAS},
 	{"swarm-mtu", OPT_STRING, OFF(swarm_mtu), NULL, 0, 0, CMD_MASTER_INIT,
-	 "MTU of Swarm's ingress network: a number or \"auto\" (overlay MTU - 50)", NOALIAS},
+	 "MTU of Swarm's ingress network: a number or \"auto\" (overlay MTU - 50; the default when the overlay's MTU is below 1500)", NOALIAS},
 
 	{"master", OPT_STRING, OFF(master), NULL, 0, 0, NODE | CMD_STATUS, "controller address ip:port", NOALIAS},
 	{"role", OPT_ROLE, OFF(role), "worker", 0, 0, NODE, "manager or worker", NOALIAS},

@@ -1086,7 +1086,11 @@ static int loop(struct ctl *c)
 				sync_done(c);
 			} else if ((void *)cn == (void *)c) {
 				struct signalfd_siginfo si;
-				if (read(c->sfd, &si, sizeof si) == (ssize_t)sizeof si)
+				if (read(c->sfd, &si, sizeof si) != (ssize_t)sizeof si)
+					continue;
+				if (si.ssi_signo == SIGHUP)
+					log_reopen();
+				else
 					start_drain(c, si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
 			} else if (cn->state == C_SYNC_WAIT) {
 				/* Hang-up is reported whatever the mask: stop it
@@ -1196,6 +1200,7 @@ static int setup_signals(struct ctl *c)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
 	c->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);

@@ -31,17 +31,19 @@
 #include "node-identity.h"
 #include "sd-notify.h"
 #include "swarm-converge.h"
+#include "swarm-mtu.h"
 #include "util.h"
 
 #define EXCHANGE_TIMEOUT_MS 15000
 #define MTU_PROBE_TIMEOUT_MS 500
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reopen_requested;
 /* systemd's WatchdogSec: pinged while napping, so a round that blocks
  * longer than WatchdogSec/2 is what the watchdog catches. */
 static struct notify_watchdog watchdog;
 
 static void on_signal(int sig) { stop_requested = sig; }
+static void on_hup(int sig) { reopen_requested = sig; }
 
 struct agent {
 	struct app *a;
@@ -51,6 +53,8 @@ struct agent {
 	char *docker_version;
 	char role[8];         /* the role the controller gave, once ready */
 	bool mtu_probed;      /* once per run, not every heartbeat */
+	bool swarm_mtu_checked;
+	int swarm_mtu_tries;  /* a node without ingress yet: a few heartbeats, not every one */
 	/* What each provider's last ensure() said to send as its Observed
 	 * next time (in place of observe()); [0] overlay, [1] storage. */
 	char *next_observed[2];
@@ -64,6 +68,10 @@ static void nap(int64_t ms)
 	int64_t end = cc_mono_ms() + ms;
 	while (!stop_requested && cc_mono_ms() < end) {
 		int64_t left = end - cc_mono_ms();
+		if (reopen_requested) {
+			reopen_requested = 0;
+			log_reopen();
+		}
 		notify_watchdog_tick(&watchdog, cc_mono_ms());
 		struct timespec ts = {.tv_sec = 0, .tv_nsec = (left > 200 ? 200 : left) * 1000000L};
 		nanosleep(&ts, NULL);
@@ -310,6 +318,8 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 			goto out;
 		if (r == SWARM_CHANGED)
 			res = ROUND_AGAIN; /* report the new membership */
+		else if (!g->swarm_mtu_checked && g->swarm_mtu_tries++ < 3)
+			g->swarm_mtu_checked = swarm_mtu_check_node(g->docker, ov.mtu);
 	}
 
 	/* 3. Storage. */
@@ -453,6 +463,7 @@ static int run(struct app *a, bool watch)
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &(struct sigaction){.sa_handler = on_hup}, NULL);
 	if (setup(&g, a) < 0) {
 		teardown(&g);
 		return EXIT_FAILURE_;

@@ -146,6 +146,22 @@ ok $(grep -q "controller listening" "$CT_DIR/second.log"; echo $((!$?))) "it nev
 r=$(reg n1 worker 192.0.2.10 "$SECRET")
 is "$(json_get "$r" .RegisteredWorkers)" 2 "the first still serves, its state intact"
 
+# --- SIGHUP reopens the log file (logrotate's rename + HUP) -------------------
+ct_stop TERM
+ct_start "$S" --log-file "$CT_DIR/ctl.log"
+ok $? "the controller restarts with --log-file"
+mv "$CT_DIR/ctl.log" "$CT_DIR/ctl.log.1"
+kill -HUP "$CT_PID"
+wait_file() { for _ in $(seq 1 50); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+wait_file "$CT_DIR/ctl.log"
+ok $? "after SIGHUP a new log file is created under the old name"
+like "$(cat "$CT_DIR/ctl.log")" "log file reopened path=$CT_DIR/ctl.log" "and its first line says so"
+r=$(reg n1 worker 192.0.2.10 "$SECRET")
+is "$(json_get "$r" .Status)" waiting "the controller goes on serving after SIGHUP"
+like "$(cat "$CT_DIR/ctl.log")" "registration node=host:n1" "later lines go to the new file"
+ok $(grep -q "registration node=host:n1" "$CT_DIR/ctl.log.1"; echo $((!$?))) "and none to the rotated one"
+like "$(cat "$CT_DIR/ctl.log.1")" "controller listening" "which keeps what was written before"
+
 # --- SIGTERM: finish in-flight requests, flush, exit 0 ----------------------
 exec 6<>"/dev/tcp/127.0.0.1/$CT_PORT"
 printf '{"Hostname":"n3","Role":"worker",' >&6
