@@ -67,6 +67,8 @@ const struct opt_def config_opts[] = {
 	 "seconds a client has to send its whole request", NOALIAS},
 	{"max-connections", OPT_INT, OFF(max_connections), "4096", 1, 1000000, CMD_MASTER_SERVE,
 	 "open client connections at most", NOALIAS},
+	{"stale-after", OPT_INT, OFF(stale_after), "90", 1, 86400, CMD_MASTER_SERVE,
+	 "seconds without a registration after which status shows a node as stale (3 heartbeats)", NOALIAS},
 	{"insecure-no-join-secret", OPT_BOOL, OFF(insecure_no_join_secret), "false", 0, 0, MASTER,
 	 "serve without a join secret (anyone reaching the port gets Swarm tokens)", NOALIAS},
 	{"swarm-mtu", OPT_STRING, OFF(swarm_mtu), NULL, 0, 0, CMD_MASTER_INIT,

@@ -45,6 +45,7 @@ struct config {
 	long long max_connections;
 	bool insecure_no_join_secret;
 	char *swarm_mtu;                /* "", "auto" or a number */
+	long long stale_after;          /* s without a registration: the node is stale */
 
 	/* node */
 	char *master;                   /* "ip:port" */

@@ -44,6 +44,7 @@
 #include "join-secret.h"
 #include "log.h"
 #include "node-compat.h"
+#include "node-health.h"
 #include "plan-check.h"
 #include "policy.h"
 #include "protocol.h"
@@ -92,6 +93,7 @@ struct ctl {
 	char *docker_err;
 	int64_t next_refresh;
 	struct notify_watchdog wd;      /* systemd's WatchdogSec, when set */
+	struct node_health *health;     /* versions and provider health, from heartbeats */
 };
 
 /* ---- Docker: join tokens and the manager address ---------------------- */
@@ -729,8 +731,11 @@ static void handle_registration(struct ctl *c, struct conn *cn, struct registrat
 	if ((r = plan_providers(c, &g)) < 0 || (r = compose_status(c, &g)) < 0 || (r = build_record(c, &g)) < 0)
 		goto fail;
 	r = persist(c, &g);
-	if (g.stored)
+	if (g.stored) {
 		notify_stored(c, &g);
+		if (node_health_note(c->health, g.key, g.replaces, in) < 0)
+			log_warn("out of memory noting the health of node=%s", g.key);
+	}
 	if (r < 0)
 		goto fail;
 	log_outcome(c, &g);
@@ -759,6 +764,8 @@ static void handle_status(struct ctl *c, struct conn *cn)
 {
 	struct cc_buf sb = CC_BUF_INIT;
 	const struct cluster_meta *m = state_store_meta(c->st);
+	int64_t now = cc_wall_ms(), stale_ms = c->cfg->stale_after * 1000;
+	struct health_counts hc;
 	unsigned mg, wk;
 	char ts[32];
 	size_t len;
@@ -785,6 +792,8 @@ static void handle_status(struct ctl *c, struct conn *cn)
 		cc_buf_puts(&sb, ",\"ManagerJoining\":");
 		json_append_string(&sb, m->slot_holder);
 	}
+	health_count(c->st, now, stale_ms, &hc);
+	health_counts_append(&sb, &hc);
 	cc_buf_puts(&sb, ",\"Nodes\":[");
 	for (size_t i = 0; i < state_store_count(c->st); i++) {
 		const struct node_rec *r = state_store_node(c->st, i);
@@ -818,6 +827,7 @@ static void handle_status(struct ctl *c, struct conn *cn)
 			cc_buf_printf(&sb, ",\"ControlAvailable\":%s}",
 				      r->swarm_control_available ? "true" : "false");
 		}
+		node_health_append(c->health, &sb, r->key, r->last_seen_ms, now, stale_ms);
 		cc_buf_puts(&sb, "}");
 	}
 	cc_buf_puts(&sb, "]}\n");
@@ -1236,6 +1246,10 @@ int cmd_master_serve(struct app *a)
 	}
 	if (load_secret(&c) < 0)
 		goto out;
+	if (!(c.health = node_health_new())) {
+		log_error("out of memory");
+		goto out;
+	}
 	if ((r = app_providers(a, true, true)) < 0) {
 		rc = r == -ENOENT || r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_;
 		goto out;
@@ -1309,6 +1323,7 @@ out:
 	free(c.manager_addr);
 	free(c.docker_err);
 	free(c.secret);
+	node_health_free(c.health);
 	free(err);
 	return rc;
 }

@@ -8,4 +8,4 @@ core_controller_sources += core/controller.c \
 	core/policy.c core/policy.h \
 	core/state-store.c core/state-store.h \
 	core/sync-worker.c core/sync-worker.h
-core_controller_sources += core/node-compat.c core/node-compat.h
+core_controller_sources += core/node-compat.c core/node-compat.h core/node-health.c core/node-health.h

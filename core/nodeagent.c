@@ -28,6 +28,7 @@
 #include "join-secret.h"
 #include "log.h"
 #include "mtu-probe.h"
+#include "node-health.h"
 #include "node-identity.h"
 #include "sd-notify.h"
 #include "swarm-converge.h"
@@ -113,6 +114,28 @@ static char *observed_for(struct agent *g, struct plugin *p, int slot)
 		return NULL;
 	}
 	return checked_observed(p, obs, "observe");
+}
+
+/* A provider's status() cut down for the heartbeat (node-health.h), so
+ * the master can show every node's tunnel and storage; NULL when it has
+ * none or it failed (logged at debug level: health is not worth a warning
+ * every heartbeat). */
+static char *health_for(struct plugin *p)
+{
+	char *st = NULL, *sum;
+	int r;
+
+	if (!p || !p->desc.status)
+		return NULL;
+	host_ctx_clear_error(p->hctx);
+	if ((r = p->desc.status(p->state, &st)) < 0) {
+		log_debug("%s (status; the heartbeat goes without it)", plugin_failure(p, r));
+		free(st);
+		return NULL;
+	}
+	sum = health_summary(st);
+	free(st);
+	return sum;
 }
 
 /* A storage provider that can host a brick says so in Observed.Storage
@@ -215,6 +238,7 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 	struct clusterctl_ensure_out ov = {0}, st = {0};
 	char *obs_overlay = observed_for(g, a->overlay, 0), *obs_storage = observed_for(g, a->storage, 1);
 	char *obs_swarm = NULL, *req = NULL, *text = NULL, *err = NULL;
+	char *health_ov = health_for(a->overlay), *health_st = health_for(a->storage);
 	size_t text_len = 0;
 	int res = ROUND_WAIT, r;
 
@@ -229,7 +253,8 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 			.join_secret = g->secret, .docker_version = g->docker_version,
 			.gluster_capable = storage_capable(obs_storage), .observed_overlay = obs_overlay,
 			.observed_storage = obs_storage, .observed_swarm = obs_swarm,
-			.overlay_type = a->overlay->desc.name, .storage_type = a->storage->desc.name};
+			.overlay_type = a->overlay->desc.name, .storage_type = a->storage->desc.name,
+			.health_overlay = health_ov, .health_storage = health_st};
 		req = ctl_build_registration(&rep);
 	}
 	if (!req) {
@@ -336,6 +361,8 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 	if (res != ROUND_AGAIN)
 		res = ROUND_CONVERGED;
 out:
+	free(health_ov);
+	free(health_st);
 	free(obs_overlay);
 	free(obs_storage);
 	free(obs_swarm);

@@ -307,13 +307,13 @@ const char *proto_status_name(int status)
 enum field {
 	F_HOSTNAME, F_ROLE, F_IP, F_OS, F_CPU, F_MEMORY, F_DOCKERVERSION, F_GLUSTERCAPABLE,
 	F_TIMESTAMP, F_PROTOCOLVERSION, F_JOINSECRET, F_NODEID, F_OBSERVED, F_QUERY, F_OVERLAYTYPE,
-	F_STORAGETYPE, F_CLUSTERCTLVERSION, F_COUNT
+	F_STORAGETYPE, F_CLUSTERCTLVERSION, F_HEALTH, F_COUNT
 };
 
 static const char *const field_names[F_COUNT] = {
 	"Hostname", "Role", "IP", "OS", "CPU", "Memory", "DockerVersion", "GlusterCapable",
 	"Timestamp", "ProtocolVersion", "JoinSecret", "NodeID", "Observed", "Query", "OverlayType",
-	"StorageType", "ClusterctlVersion",
+	"StorageType", "ClusterctlVersion", "Health",
 };
 
 static int fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -443,6 +443,31 @@ static int decode_swarm(struct json_object *v, struct observed_swarm *sw, char *
 	return 0;
 }
 
+static int decode_health(struct json_object *v, struct registration *reg, char **err)
+{
+	struct json_object *ov = NULL, *st = NULL;
+	int r;
+
+	if (!present(v))
+		return 0;
+	if (!json_object_is_type(v, json_type_object))
+		return fail(err, "Health must be an object");
+	json_object_object_foreach(v, key, val)
+	{
+		if (strcasecmp(key, "Overlay") == 0)
+			ov = val;
+		else if (strcasecmp(key, "Storage") == 0)
+			st = val;
+	}
+	if ((r = object_text(ov, "Health.Overlay", &reg->health_overlay, err)) < 0 ||
+	    (r = object_text(st, "Health.Storage", &reg->health_storage, err)) < 0)
+		return r;
+	if ((reg->health_overlay && strlen(reg->health_overlay) > PROTO_MAX_HEALTH) ||
+	    (reg->health_storage && strlen(reg->health_storage) > PROTO_MAX_HEALTH))
+		return fail(err, "Health.Overlay and Health.Storage must be at most %d bytes each", PROTO_MAX_HEALTH);
+	return 0;
+}
+
 static int decode_observed(struct json_object *v, struct registration *reg, char **err)
 {
 	struct json_object *ov = NULL, *st = NULL, *sw = NULL;
@@ -543,6 +568,8 @@ static int decode_registration(struct json_object **slot, struct registration *r
 				 "'.', '_', ':' or '-')",
 			    q, PROTO_MAX_NODE_ID);
 	}
+	if ((r = decode_health(slot[F_HEALTH], reg, err)) < 0)
+		return r;
 	return decode_observed(slot[F_OBSERVED], reg, err);
 }
 
@@ -621,6 +648,8 @@ void request_free(struct request *r)
 	free(g->overlay_type);
 	free(g->storage_type);
 	free(g->clusterctl_version);
+	free(g->health_overlay);
+	free(g->health_storage);
 	free(g->observed_overlay);
 	free(g->observed_storage);
 	free(g->swarm.node_id);

@@ -16,9 +16,9 @@
  *  - Responses may carry "StoragePayload" (the storage plugin's object).
  *  - Version 2 (this one) adds to a registration "OverlayType" and
  *    "StorageType" (the node's providers: a mismatch is refused),
- *    "ClusterctlVersion" (the node's program version) and, inside
- *    Observed.Overlay / Observed.Storage, "Status" (the plugin's status()
- *    object, for `clusterctl status`).  A controller accepts nodes one
+ *    "ClusterctlVersion" (the node's program version) and "Health":
+ *    {"Overlay": {...}, "Storage": {...}}, each provider's status()
+ *    summarised by the node (node-health.h), for `clusterctl status`.  A controller accepts nodes one
  *    version behind (PROTOCOL_VERSION_MIN), so nodes can be upgraded after
  *    it; a version 1 node sends none of these and none is required. */
 #ifndef CLUSTERCTL_PROTOCOL_H
@@ -38,6 +38,7 @@ struct json_tokener;
 /* The oldest version a controller accepts: one behind. */
 #define PROTOCOL_VERSION_MIN (PROTOCOL_VERSION - 1)
 #define PROTO_MAX_PROVIDER 64 /* OverlayType, StorageType: plugin names */
+#define PROTO_MAX_HEALTH 4096 /* each of Health.Overlay, Health.Storage, as JSON text */
 /* Field limits beyond protocol.md's (which only fixes Hostname). */
 #define PROTO_MAX_HOSTNAME CC_HOSTNAME_MAX
 #define PROTO_MAX_NODE_ID 128
@@ -99,6 +100,8 @@ struct registration {
 	char *overlay_type;    /* the node's providers, NULL when absent */
 	char *storage_type;
 	char *clusterctl_version; /* NULL when absent */
+	char *health_overlay;  /* Health.Overlay / .Storage: JSON object text, NULL when absent */
+	char *health_storage;
 	char *observed_overlay; /* JSON object text, NULL when absent */
 	char *observed_storage;
 	struct observed_swarm swarm;

@@ -135,6 +135,23 @@ is "$rc" 4 "status with a wrong secret is refused (exit 4)"
 out=$("$CLUSTERCTL" status --json --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$S")
 is "$(printf '%s' "$out" | jq -r '[.Nodes[].Hostname]|sort|join(",")')" "n1,n2" "status --json has the Nodes array"
 
+# --- status: who runs what, its health, staleness (issue 12 items 3, 5) -----
+r=$(reg n4 worker 192.0.2.14 "$SECRET" '"ProtocolVersion":2,"ClusterctlVersion":"9.8.7","Health":{"Overlay":{"Address":"100.96.0.9/16","MTU":1420,"PeersCount":3,"PeersNewestHandshakeAgeSeconds":4},"Storage":{"Mounted":true}}')
+is "$(json_get "$r" .Status)" waiting "a version 2 heartbeat with its health is accepted"
+r=$(reg n5 worker 192.0.2.15 "$SECRET" '"Health":[1]')
+like "$(json_get "$r" .Error)" "Health must be an object" "a Health that is not an object is refused"
+st=$(ct_status "$SECRET")
+is "$(json_get "$st" '.Nodes[]|select(.Hostname=="n4")|[.ClusterctlVersion,.ProtocolVersion]|join(" ")')" "9.8.7 2" \
+	"status --json shows the version and protocol each node runs"
+is "$(json_get "$st" '.Nodes[]|select(.Hostname=="n4")|.Health.Overlay.MTU')" 1420 "and the overlay's health it reported"
+is "$(json_get "$st" '.Nodes[]|select(.Hostname=="n4")|.Health.Storage.Mounted')" true "and the storage's"
+is "$(json_get "$st" '.Nodes[]|select(.Hostname=="n4")|.Stale')" false "a node just heard from is not stale"
+is "$(json_get "$st" '.Quorum.Managers')" 1 "quorum counts the master's host as a manager"
+out=$("$CLUSTERCTL" status --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$S" 2>&1)
+like "$out" "9.8.7" "the status table shows the version"
+like "$out" "PeersNewestHandshakeAgeSeconds=4" "and the overlay's health"
+like "$out" "Quorum: yes" "and the quorum"
+
 # --- a second controller on the same state dir -------------------------------
 first=$CT_PID
 "$CLUSTERCTL" master serve --plugin-dir "$CT_PLUGINS" --state-dir "$S" --listen 127.0.0.1:0 \
@@ -144,7 +161,7 @@ ok $((rc == 0)) "a second controller on the same state dir refuses to start (exi
 like "$(cat "$CT_DIR/second.log")" "another controller (pid $first)" "naming the first one"
 ok $(grep -q "controller listening" "$CT_DIR/second.log"; echo $((!$?))) "it never listened"
 r=$(reg n1 worker 192.0.2.10 "$SECRET")
-is "$(json_get "$r" .RegisteredWorkers)" 2 "the first still serves, its state intact"
+is "$(json_get "$r" .RegisteredWorkers)" 3 "the first still serves, its state intact"
 
 # --- SIGHUP reopens the log file (logrotate's rename + HUP) -------------------
 ct_stop TERM
@@ -171,14 +188,14 @@ sleep 0.2
 printf '"IP":"192.0.2.12","JoinSecret":"%s"}' "$SECRET" >&6
 IFS= read -r -t 5 line <&6
 exec 6<&-
-is "$(json_get "$line" .RegisteredWorkers)" 3 "a request in flight at SIGTERM is still answered"
+is "$(json_get "$line" .RegisteredWorkers)" 4 "a request in flight at SIGTERM is still answered"
 ct_stop TERM
 is "$CT_RC" 0 "SIGTERM: exit 0"
 like "$(cat "$CT_LOG")" "state flushed" "state flushed on the way out"
 ok $([ -s "$S/state.snap" ]; echo $?) "state image written"
 ct_start "$S"
 r=$(ct_status "$SECRET")
-is "$(json_get "$r" '[.RegisteredManagers,.RegisteredWorkers]|join(",")')" "0,3" "restart reloads the same counts"
+is "$(json_get "$r" '[.RegisteredManagers,.RegisteredWorkers]|join(",")')" "0,4" "restart reloads the same counts"
 ct_stop INT
 is "$CT_RC" 0 "SIGINT: exit 0"
 
