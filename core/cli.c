@@ -162,7 +162,7 @@ int cli_parse(struct app *a, int argc, char **argv)
 		return usage_error(0, "no command given");
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0 ||
 	    strcmp(argv[1], "version") == 0) {
-		printf("clusterctl %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, CLUSTERCTL_PLUGIN_ABI_MAJOR,
+		printf("clusterctl %s (plugin ABI %d.%d)\n", clusterctl_version(), CLUSTERCTL_PLUGIN_ABI_MAJOR,
 		       CLUSTERCTL_PLUGIN_ABI_MINOR);
 		return EXIT_OK;
 	}

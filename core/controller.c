@@ -1201,18 +1201,28 @@ static int load_secret(struct ctl *c)
 	return r;
 }
 
+/* The signals the loop reads from its signalfd.  Blocked before any
+ * plugin starts a thread: a thread inherits the mask, and one that did
+ * not block SIGTERM would take it with the default action and end the
+ * controller without flushing its state. */
+static int block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	return sigprocmask(SIG_BLOCK, set, NULL) < 0 ? -errno : 0;
+}
+
 static int setup_signals(struct ctl *c)
 {
 	sigset_t set;
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+	int r;
 
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -errno;
+	if ((r = block_signals(&set)) < 0)
+		return r;
 	c->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (c->sfd < 0 || epoll_ctl(c->ep, EPOLL_CTL_ADD, c->sfd, &ev) < 0)
 		return -errno;
@@ -1243,6 +1253,13 @@ int cmd_master_serve(struct app *a)
 		log_error("--min-managers %lld is more than --max-managers %lld: the cluster could never form",
 			  cfg->min_managers, cfg->max_managers);
 		return EXIT_USAGE;
+	}
+	{
+		sigset_t set;
+		if ((r = block_signals(&set)) < 0) {
+			log_error("cannot block signals: %s", strerror(-r));
+			goto out;
+		}
 	}
 	if (load_secret(&c) < 0)
 		goto out;

@@ -20,6 +20,7 @@
 #include "cc-time.h"
 #include "ctl-client.h"
 #include "protocol.h"
+#include "util.h"
 
 /* ---- transport ---------------------------------------------------------- */
 
@@ -399,7 +400,7 @@ char *ctl_build_registration(const struct node_report *r)
 	e |= add(req, "NodeID", json_object_new_string(r->id->node_id));
 	if (r->join_secret)
 		e |= add(req, "JoinSecret", json_object_new_string(r->join_secret));
-	e |= add(req, "ClusterctlVersion", json_object_new_string(PACKAGE_VERSION));
+	e |= add(req, "ClusterctlVersion", json_object_new_string(clusterctl_version()));
 	if (r->overlay_type)
 		e |= add(req, "OverlayType", json_object_new_string(r->overlay_type));
 	if (r->storage_type)

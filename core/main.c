@@ -12,12 +12,16 @@
 #include "cli.h"
 #include "http-unix.h"
 #include "log.h"
+#include "util.h"
 
 int main(int argc, char **argv)
 {
 	struct app a = {0};
 	int rc;
 
+#ifdef CLUSTERCTL_VERSION_SUFFIX
+	clusterctl_version_set(PACKAGE_VERSION CLUSTERCTL_VERSION_SUFFIX);
+#endif
 	rc = cli_parse(&a, argc, argv);
 	if (rc >= 0)
 		goto out;

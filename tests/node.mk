@@ -17,3 +17,12 @@ tests_unit_test_ctl_client_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_unit_test_ctl_client_LDADD = core/libclusterctl-core.la
 TESTS += tests/integration/swarm-e2e.sh
 EXTRA_DIST += tests/integration/swarm-e2e.sh
+# The upgrade test's "new release": the same program, saying another
+# version (tests/integration/upgrade-e2e.sh replaces the controller with it).
+check_PROGRAMS += tests/tools/clusterctl-next
+tests_tools_clusterctl_next_SOURCES = core/main.c
+tests_tools_clusterctl_next_CPPFLAGS = $(AM_CPPFLAGS) -DCLUSTERCTL_VERSION_SUFFIX='"+next"'
+tests_tools_clusterctl_next_CFLAGS = $(AM_CFLAGS) $(CORE_VISIBILITY) $(JSONC_CFLAGS)
+tests_tools_clusterctl_next_LDADD = core/libclusterctl-core.la
+TESTS += tests/integration/upgrade-e2e.sh
+EXTRA_DIST += tests/integration/upgrade-e2e.sh

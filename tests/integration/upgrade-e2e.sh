@@ -1,0 +1,109 @@
+#!/bin/bash
+# Upgrades without a rebuild of the cluster (issue 12 item 8), on a
+# three-host lab with real dockerd and wireguard-go:
+#   h1: master init + master serve --overlay-provider wireguard
+#   h2, h3: agents (heartbeat every 2 s)
+# The controller is replaced in place: stopped, started again from a new
+# binary (tests/tools/clusterctl-next, the same program saying version
+# "+next") on the same state dir, and every node stays ready and on the
+# mesh; status shows who runs what once a node is upgraded too, and a node
+# whose agent stopped shows as stale.
+. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/lab/lab.sh"
+. "$top_srcdir/tests/integration/e2e-lib.sh"
+bin=$top_builddir/clusterctl
+next=$top_builddir/tests/tools/clusterctl-next
+DRIVER=$top_builddir/tests/tools/wg-driver
+export CLUSTERCTL_PLUGIN_DIR=$top_builddir/tests/plugins-installed
+[ -e "$CLUSTERCTL_PLUGIN_DIR/overlay-wireguard.so" ] && [ -x "$next" ] && [ -x "$DRIVER" ] ||
+	skip_all "the wireguard plugin, tests/tools/clusterctl-next or wg-driver is not built"
+require_root
+require_cmd wireguard-go wg curl jq
+lab_init up || skip_all "cannot build the lab"
+for h in 1 2 3; do
+	lab_host h$h 198.51.100.8$h || skip_all "cannot build lab host h$h"
+	lab_start_dockerd h$h || skip_all "dockerd does not start in a lab host"
+done
+M=198.51.100.81:7000
+state=/data/GlusterFS/0001/orchestration
+FLAGS="--overlay-provider wireguard"
+old=$("$bin" --version | awk '{print $2}')
+new=$("$next" --version | awk '{print $2}')
+ping_ov() { lab_exec "$1" "$DRIVER" x ping "$2"; }
+status_json() { lab_exec h1 "$1" status --json 2>/dev/null; }
+# ready_all BIN: every registered node's last answer was "ready" and none is stale
+ready_all() {
+	[ "$(status_json "$1" | jq -r '[.Nodes[] | select(.Status == "ready" and .Stale == false)] | length')" = 2 ]
+}
+serve_with() { # serve_with BINARY [flags]: the controller on h1
+	local b=$1
+	shift
+	lab_exec h1 setsid "$b" master serve $FLAGS "$@" </dev/null >>"$LAB_DIR/h1/controller.log" 2>&1 &
+	lab_wait 20 lab_exec h1 bash -c 'exec 3<>/dev/tcp/127.0.0.1/7000'
+}
+stop_serve() {
+	local pid
+	pid=$(serve_pid)
+	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+	lab_wait 20 sh -c "! kill -0 $pid 2>/dev/null"
+}
+agent() { # agent HOST BINARY
+	lab_spawn "$1" "agent-$(basename "$2")" env CLUSTERCTL_JOIN_SECRET="$secret" "$2" agent $FLAGS --master $M \
+		--heartbeat-interval 2
+}
+
+out=$(lab_exec h1 "$bin" master init $FLAGS 2>&1)
+ok $? "master init on h1"
+secret=$(lab_exec h1 cat $state/join-secret)
+serve_with "$bin" --stale-after 6
+ok $? "the controller ($old) serves"
+agent h2 "$bin"
+agent h3 "$bin"
+lab_wait 90 ready_all "$bin"
+ok $? "h2 and h3 run their agents and are ready"
+lab_wait 30 ping_ov h2 100.96.0.3
+ok $? "h2 reaches h3 over the overlay"
+is "$(status_json "$bin" | jq -r '[.Nodes[].ClusterctlVersion] | unique | join(",")')" "$old" \
+	"status: both nodes run $old"
+
+# --- the controller replaced in place ---------------------------------------
+stop_serve
+ok $? "the old controller stops on SIGTERM"
+like "$(cat "$LAB_DIR/h1/controller.log")" "state flushed" "and flushes its state"
+serve_with "$next" --stale-after 6
+ok $? "the new binary ($new) serves the same state dir"
+is "$(lab_exec h1 "$next" status --json | jq -r '.Nodes | length')" 2 "it knows both nodes from the state it found"
+mark=$(wc -l <"$LAB_DIR/h2/agent-clusterctl.log")
+lab_wait 30 sh -c "tail -n +$((mark + 1)) '$LAB_DIR/h2/agent-clusterctl.log' | grep -q 'controller says ready'"
+ok $? "h2's agent is answered ready by the new controller"
+lab_wait 30 ready_all "$next"
+ok $? "every node is ready and heard from after the replacement"
+is "$(api h1 /nodes | jq -r '[.[] | select(.Status.State == "ready")] | length')" 3 "the Swarm has its three nodes ready"
+lab_wait 30 ping_ov h3 100.96.0.1
+ok $? "h3 reaches the master over the overlay (the new controller restored its peers)"
+ok $(grep -q 'heartbeat round did not converge' "$LAB_DIR/h2/agent-clusterctl.log" "$LAB_DIR/h3/agent-clusterctl.log"; echo $((!$?))) \
+	"no agent round failed across the replacement"
+
+# --- a node upgraded too: who runs what -------------------------------------
+kill $(host_pid h3 clusterctl) 2>/dev/null
+agent h3 "$next"
+lab_wait 30 sh -c "[ \"\$(nsenter --target $(cat "$LAB_DIR/h1/holder.pid") --net --mount --uts '$next' status --json | jq -r '.Nodes[] | select(.Hostname==\"h3\") | .ClusterctlVersion')\" = '$new' ]"
+ok $? "h3 on the new binary: status says it runs $new"
+st=$(status_json "$next")
+is "$(printf '%s' "$st" | jq -r '.Nodes[] | select(.Hostname=="h2") | .ClusterctlVersion')" "$old" \
+	"and h2 still runs $old, one release behind, accepted"
+is "$(printf '%s' "$st" | jq -r '[.Nodes[].ProtocolVersion] | unique | join(",")')" 2 "both speak protocol 2"
+like "$(lab_exec h1 "$next" status 2>&1)" "$new" "the status table shows the versions"
+
+# --- a stopped node is stale ------------------------------------------------
+kill $(host_pid h2 clusterctl) 2>/dev/null
+lab_wait 20 sh -c "[ \"\$(nsenter --target $(cat "$LAB_DIR/h1/holder.pid") --net --mount --uts '$next' status --json | jq -r '.Nodes[] | select(.Hostname==\"h2\") | .Stale')\" = true ]"
+ok $? "h2, whose agent stopped, is shown stale after --stale-after"
+st=$(status_json "$next")
+is "$(printf '%s' "$st" | jq -r '.StaleNodes')" 1 "the cluster counts one stale node"
+like "$(lab_exec h1 "$next" status 2>&1)" "STALE" "the table marks it"
+is "$(printf '%s' "$st" | jq -r '.Nodes[] | select(.Hostname=="h3") | .Stale')" false "h3 is not stale"
+is "$(printf '%s' "$st" | jq -r '.Nodes[] | select(.Hostname=="h3") | .Health.Overlay.PeersCount')" 2 \
+	"h3's heartbeat carries its tunnel's health: two peers"
+stop_serve
+done_testing
