@@ -67,6 +67,8 @@ const struct opt_def config_opts[] = {
 	 "seconds a client has to send its whole request", NOALIAS},
 	{"max-connections", OPT_INT, OFF(max_connections), "4096", 1, 1000000, CMD_MASTER_SERVE,
 	 "open client connections at most", NOALIAS},
+	{"metrics-listen", OPT_STRING, OFF(metrics_listen), NULL, 0, 0, CMD_MASTER_SERVE,
+	 "serve Prometheus metrics at http://ADDR:PORT/metrics (off by default)", NOALIAS},
 	{"stale-after", OPT_INT, OFF(stale_after), "90", 1, 86400, CMD_MASTER_SERVE,
 	 "seconds without a registration after which status shows a node as stale (3 heartbeats)", NOALIAS},
 	{"insecure-no-join-secret", OPT_BOOL, OFF(insecure_no_join_secret), "false", 0, 0, MASTER,
@@ -259,6 +261,10 @@ static int check_format(const struct opt_def *o, const char *v, const char *orig
 	const char *n = o->name;
 	if (strcmp(n, "listen") == 0 && !valid_hostport(v, true))
 		return set_error(-EINVAL, "%s: listen \"%s\" must be IPv4:port with port 0-65535 (e.g. 0.0.0.0:7000)",
+				 origin, v);
+	if (strcmp(n, "metrics-listen") == 0 && *v && !valid_hostport(v, true))
+		return set_error(-EINVAL,
+				 "%s: metrics-listen \"%s\" must be IPv4:port with port 0-65535 (e.g. 127.0.0.1:9450)",
 				 origin, v);
 	if (strcmp(n, "master") == 0 && !valid_hostport(v, false))
 		return set_error(-EINVAL, "%s: master \"%s\" must be IPv4:port with port 1-65535 (e.g. 192.0.2.10:7000)",

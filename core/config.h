@@ -46,6 +46,7 @@ struct config {
 	bool insecure_no_join_secret;
 	char *swarm_mtu;                /* "", "auto" or a number */
 	long long stale_after;          /* s without a registration: the node is stale */
+	char *metrics_listen;           /* "ip:port" of the /metrics listener, "" or NULL: off */
 
 	/* node */
 	char *master;                   /* "ip:port" */

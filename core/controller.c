@@ -43,6 +43,7 @@
 #include "host-services.h"
 #include "join-secret.h"
 #include "log.h"
+#include "metrics.h"
 #include "node-compat.h"
 #include "node-health.h"
 #include "plan-check.h"
@@ -70,6 +71,7 @@ struct conn {
 	char *out;
 	size_t out_len, out_off;
 	char peer[32];
+	int64_t accepted_ns;            /* for the request latency metric */
 };
 
 struct ctl {
@@ -94,6 +96,7 @@ struct ctl {
 	int64_t next_refresh;
 	struct notify_watchdog wd;      /* systemd's WatchdogSec, when set */
 	struct node_health *health;     /* versions and provider health, from heartbeats */
+	int64_t next_gauges;            /* when the metrics' store gauges are published next */
 };
 
 /* ---- Docker: join tokens and the manager address ---------------------- */
@@ -228,6 +231,7 @@ static void conn_close(struct ctl *c, struct conn *cn)
 		;
 	epoll_ctl(c->ep, EPOLL_CTL_DEL, cn->fd, NULL);
 	close(cn->fd);
+	metrics_request_seconds((double)(cc_mono_ns() - cn->accepted_ns) / 1e9);
 	framer_free(&cn->fr);
 	free(cn->out);
 	free(cn);
@@ -285,6 +289,7 @@ static void respond_error(struct ctl *c, struct conn *cn, const char *error)
 	size_t len;
 	char *t = protocol_encode_error(error, &len);
 	log_warn("refused request from %s: %s", cn->peer, error);
+	metrics_invalid(error);
 	respond_now(c, cn, t, len);
 }
 
@@ -742,9 +747,11 @@ static void handle_registration(struct ctl *c, struct conn *cn, struct registrat
 	if (g.status == PROTO_READY)
 		reconcile_role(c, in, g.d.assigned_role);
 	text = encode_answer(c, &g, &len);
+	metrics_registration(proto_status_name(g.status));
 	respond_after_sync(c, cn, text, len);
 	goto out;
 fail:
+	metrics_registration("error");
 	respond_error(c, cn, g.err ? g.err : r == -ENOMEM ? "the controller is out of memory" : strerror(-r));
 out:
 	reg_free(&g);
@@ -933,6 +940,7 @@ static void on_accept(struct ctl *c)
 			continue;
 		}
 		cn->fd = fd;
+		cn->accepted_ns = cc_mono_ns();
 		if (sa.sin_family == AF_INET)
 			snprintf(cn->peer, sizeof cn->peer, "%s:%u", inet_ntoa(sa.sin_addr), ntohs(sa.sin_port));
 		else
@@ -1082,6 +1090,8 @@ static int loop(struct ctl *c)
 			wake = c->resume_accept_at;
 		if (notify_watchdog_due(&c->wd) < wake)
 			wake = notify_watchdog_due(&c->wd);
+		if (metrics_on() && c->next_gauges < wake)
+			wake = c->next_gauges; /* stale counts change with time alone */
 		timeout = wake > now ? (int)(wake - now) : 0;
 		n = epoll_wait(c->ep, evs, (int)ARRAY_SIZE(evs), timeout);
 		if (n < 0 && errno != EINTR) {
@@ -1116,6 +1126,15 @@ static int loop(struct ctl *c)
 		flush_batch(c);
 		expire(c);
 		now = cc_mono_ms();
+		if (metrics_on() && now >= c->next_gauges) {
+			struct metrics_nodes mn;
+			const struct cluster_meta *meta = state_store_meta(c->st);
+			health_metrics(c->st, cc_wall_ms(), c->cfg->stale_after * 1000,
+				       !c->pol.wait_for_minimum || meta->formed, c->pol.wait_for_minimum && !meta->formed,
+				       &mn);
+			metrics_set_nodes(&mn);
+			c->next_gauges = now + 1000;
+		}
 		if (c->resume_accept_at && now >= c->resume_accept_at && !c->draining) {
 			c->resume_accept_at = 0;
 			if (c->nconns < (size_t)c->cfg->max_connections)
@@ -1299,6 +1318,10 @@ int cmd_master_serve(struct app *a)
 	}
 	if (open_listener(&c) < 0)
 		goto out;
+	if (cfg->metrics_listen && *cfg->metrics_listen && metrics_start(cfg->metrics_listen, &err) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
 	listen_enable(&c, true);
 	refresh_tokens(&c);
 	log_info("serving overlay=%s storage=%s wait-for-minimum=%s min-managers=%u min-workers=%u "
@@ -1324,6 +1347,7 @@ int cmd_master_serve(struct app *a)
 		rc = EXIT_OK;
 	}
 out:
+	metrics_stop();
 	sync_worker_stop(c.sw);
 	if (c.st)
 		state_store_close(c.st, false, NULL);

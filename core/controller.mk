@@ -9,3 +9,4 @@ core_controller_sources += core/controller.c \
 	core/state-store.c core/state-store.h \
 	core/sync-worker.c core/sync-worker.h
 core_controller_sources += core/node-compat.c core/node-compat.h core/node-health.c core/node-health.h
+core_controller_sources += core/metrics.c core/metrics.h

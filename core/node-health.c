@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "metrics.h"
 #include "node-health.h"
 #include "state-store.h"
 
@@ -305,4 +306,22 @@ void health_counts_append(struct cc_buf *sb, const struct health_counts *hc)
 		      "\"OK\":%s}",
 		      hc->stale, hc->managers + 1, hc->managers_fresh + 1, hc->quorum_needed,
 		      hc->quorum_ok ? "true" : "false");
+}
+
+void health_metrics(const struct state_store *st, int64_t now_ms, int64_t stale_after_ms, bool formed, bool waiting,
+		    struct metrics_nodes *out)
+{
+	struct health_counts hc;
+
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < state_store_count(st); i++) {
+		const struct node_rec *r = state_store_node(st, i);
+		if (r->assigned_role <= PROTO_ROLE_MANAGER && r->last_status <= PROTO_ERROR)
+			out->by_role_state[r->assigned_role][r->last_status]++;
+	}
+	health_count(st, now_ms, stale_after_ms, &hc);
+	out->stale = hc.stale;
+	out->quorum_ok = hc.quorum_ok;
+	out->formed = formed;
+	out->waiting = waiting;
 }

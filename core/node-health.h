@@ -66,4 +66,9 @@ void health_count(const struct state_store *st, int64_t now_ms, int64_t stale_af
 /* ,"StaleNodes":N,"Quorum":{"Managers":N,"ManagersFresh":N,"Needed":N,"OK":bool} */
 void health_counts_append(struct cc_buf *sb, const struct health_counts *hc);
 
+struct metrics_nodes;
+/* The store's gauges for the metrics page. */
+void health_metrics(const struct state_store *st, int64_t now_ms, int64_t stale_after_ms, bool formed, bool waiting,
+		    struct metrics_nodes *out);
+
 #endif

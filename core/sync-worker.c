@@ -8,6 +8,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "cc-time.h"
+#include "metrics.h"
 #include "sync-worker.h"
 
 struct sync_worker {
@@ -30,13 +32,16 @@ static void *run(void *arg)
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		int fd, r;
+		int64_t t0;
 		while (w->fd < 0 && !w->stop)
 			pthread_cond_wait(&w->cv, &w->mu);
 		if (w->fd < 0)
 			break;
 		fd = w->fd;
 		pthread_mutex_unlock(&w->mu);
+		t0 = cc_mono_ns();
 		r = fdatasync(fd) < 0 ? -errno : 0;
+		metrics_fsync_seconds((double)(cc_mono_ns() - t0) / 1e9);
 		pthread_mutex_lock(&w->mu);
 		w->fd = -1;
 		w->result = r;

@@ -26,6 +26,8 @@ tests_unit_test_sync_worker_SOURCES = tests/unit/test-sync-worker.c
 tests_unit_test_sync_worker_LDADD = core/libclusterctl-core.la
 TESTS += tests/integration/controller.sh
 EXTRA_DIST += tests/integration/controller.sh tests/integration/controller-lib.sh
+TESTS += tests/integration/metrics.sh
+EXTRA_DIST += tests/integration/metrics.sh
 TESTS += tests/integration/controller-docker.sh
 EXTRA_DIST += tests/integration/controller-docker.sh
 # The checks on plugin output, driven through a fixture plugin built as a

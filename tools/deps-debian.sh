@@ -7,7 +7,8 @@ pkgs="build-essential autoconf automake libtool pkg-config
       docker.io glusterfs-server glusterfs-client wireguard-go wireguard-tools
       iproute2 iptables util-linux mount bsdutils systemd curl jq xfsprogs procps kmod g++ valgrind
       clang
-      bash-completion man-db"
+      bash-completion man-db
+      prometheus"
 # The packages (tests/packaging): build, check, install in a chroot, and
 # cross-build for arm64 with its unit tests under qemu-user.
 pkgs="$pkgs debhelper dpkg-dev lintian debootstrap
