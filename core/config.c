@@ -46,7 +46,7 @@ const struct opt_def config_opts[] = {
 	 MASTER | NODE | CMD_STATUS, "Docker Engine API unix socket", NOALIAS},
 
 	{"state-dir", OPT_STRING, OFF(state_dir), "/data/GlusterFS/0001/orchestration", 0, 0,
-	 MASTER | CMD_STATUS, "controller state directory", NOALIAS},
+	 MASTER | CMD_STATUS | CMD_NODE_REMOVE, "controller state directory", NOALIAS},
 	{"advertise-addr", OPT_STRING, OFF(advertise_addr), NULL, 0, 0, MASTER,
 	 "address the Swarm is advertised on (default: detected)", NOALIAS},
 	{"listen", OPT_STRING, OFF(listen), "0.0.0.0:7000", 0, 0, MASTER,
@@ -76,11 +76,12 @@ const struct opt_def config_opts[] = {
 	{"swarm-mtu", OPT_STRING, OFF(swarm_mtu), NULL, 0, 0, CMD_MASTER_INIT,
 	 "MTU of Swarm's ingress network: a number or \"auto\" (overlay MTU - 50; the default when the overlay's MTU is below 1500)", NOALIAS},
 
-	{"master", OPT_STRING, OFF(master), NULL, 0, 0, NODE | CMD_STATUS, "controller address ip:port", NOALIAS},
+	{"master", OPT_STRING, OFF(master), NULL, 0, 0, NODE | CMD_STATUS | CMD_NODE_REMOVE, "controller address ip:port",
+	 NOALIAS},
 	{"role", OPT_ROLE, OFF(role), "worker", 0, 0, NODE, "manager or worker", NOALIAS},
-	{"join-secret", OPT_STRING, OFF(join_secret), NULL, 0, 0, NODE | CMD_STATUS,
+	{"join-secret", OPT_STRING, OFF(join_secret), NULL, 0, 0, NODE | CMD_STATUS | CMD_NODE_REMOVE,
 	 "the cluster's join secret (prefer --join-secret-file or CLUSTERCTL_JOIN_SECRET)", NOALIAS},
-	{"join-secret-file", OPT_STRING, OFF(join_secret_file), NULL, 0, 0, NODE | CMD_STATUS,
+	{"join-secret-file", OPT_STRING, OFF(join_secret_file), NULL, 0, 0, NODE | CMD_STATUS | CMD_NODE_REMOVE,
 	 "file holding the join secret", NOALIAS},
 	{"ip", OPT_STRING, OFF(ip), NULL, 0, 0, NODE | CMD_MASTER_INIT | CMD_IP,
 	 "use this IPv4 address instead of detecting one", NOALIAS},
@@ -94,8 +95,9 @@ const struct opt_def config_opts[] = {
 	 NOALIAS},
 	{"join-deadline", OPT_INT, OFF(join_deadline), "600", 1, 604800, NODE,
 	 "seconds node join keeps trying before it gives up", NOALIAS},
-	{"force", OPT_BOOL, OFF(force), "false", 0, 0, NODE,
-	 "leave another swarm this node belongs to, then join", NOALIAS},
+	{"force", OPT_BOOL, OFF(force), "false", 0, 0, NODE | CMD_NODE_REMOVE,
+	 "node join: leave another swarm this node belongs to, then join; node remove: past the quorum and "
+	 "up-node guards", NOALIAS},
 	{"dry-run", OPT_BOOL, OFF(dry_run), "false", 0, 0, CMD_MASTER_INIT | CMD_NODE_JOIN,
 	 "print the plan, change nothing", NOALIAS},
 	{"watch", OPT_BOOL, OFF(watch), "false", 0, 0, CMD_NODE_JOIN,
@@ -138,6 +140,7 @@ static const char *cmd_name(unsigned cmd)
 	case CMD_IP: return "ip";
 	case CMD_PLUGINS: return "plugins";
 	case CMD_AGENT: return "agent";
+	case CMD_NODE_REMOVE: return "node remove";
 	}
 	return "this command";
 }
@@ -496,4 +499,6 @@ void config_free(struct config *c)
 	free(c->plugin_kv);
 	c->plugin_kv = NULL;
 	c->n_plugin_kv = 0;
+	free(c->target_node);
+	c->target_node = NULL;
 }

@@ -17,8 +17,9 @@ enum cmd_id {
 	CMD_IP = 1 << 4,
 	CMD_PLUGINS = 1 << 5,
 	CMD_AGENT = 1 << 6,
+	CMD_NODE_REMOVE = 1 << 7,
 };
-#define CMD_ALL 0x7f
+#define CMD_ALL 0xff
 
 enum role { ROLE_WORKER = 0, ROLE_MANAGER = 1 };
 
@@ -59,6 +60,9 @@ struct config {
 	long long join_deadline;        /* s */
 	bool force, dry_run, watch;
 	long long heartbeat_interval;   /* s */
+
+	/* node remove NODE: the positional NODE */
+	char *target_node;
 
 	/* output */
 	bool json;

@@ -46,6 +46,7 @@
 #include "metrics.h"
 #include "node-compat.h"
 #include "node-health.h"
+#include "node-remove.h"
 #include "plan-check.h"
 #include "policy.h"
 #include "protocol.h"
@@ -842,6 +843,29 @@ static void handle_status(struct ctl *c, struct conn *cn)
 	respond_now(c, cn, cc_buf_detach(&sb), len);
 }
 
+/* {"Query":"remove"}: node-remove.c does it.  The forget writes a fresh
+ * state image, which must not happen while a batch is being synced. */
+static void handle_remove(struct ctl *c, struct conn *cn, const struct request *rq)
+{
+	struct remove_env e = {.st = c->st, .plug = c->plug, .dk = c->dk, .health = c->health,
+			       .stale_after_ms = c->cfg->stale_after * 1000};
+	size_t len = 0;
+	char *text;
+
+	if (c->fhead || sync_worker_busy(c->sw)) {
+		text = strdup("{\"Status\":\"waiting\",\"RetryAfter\":1,\"Message\":\"the controller is writing its state\"}\n");
+		len = text ? strlen(text) : 0;
+	} else {
+		if (!c->dk && cc_mono_ms() >= c->next_refresh)
+			refresh_tokens(c); /* opens the engine */
+		e.dk = c->dk;
+		text = node_remove_answer(&e, rq->remove_node, rq->remove_force, &len);
+		if (state_store_poisoned(c->st))
+			c->failed = true;
+	}
+	respond_now(c, cn, text, len);
+}
+
 static void handle_request(struct ctl *c, struct conn *cn)
 {
 	struct json_object *obj = framer_take(&cn->fr);
@@ -870,6 +894,8 @@ static void handle_request(struct ctl *c, struct conn *cn)
 	}
 	if (rq.kind == REQ_STATUS)
 		handle_status(c, cn);
+	else if (rq.kind == REQ_REMOVE)
+		handle_remove(c, cn, &rq);
 	else
 		handle_registration(c, cn, &rq.reg);
 out:

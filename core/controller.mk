@@ -10,3 +10,4 @@ core_controller_sources += core/controller.c \
 	core/sync-worker.c core/sync-worker.h
 core_controller_sources += core/node-compat.c core/node-compat.h core/node-health.c core/node-health.h
 core_controller_sources += core/metrics.c core/metrics.h
+core_controller_sources += core/node-remove.c core/node-remove.h

@@ -70,6 +70,7 @@ int main(int argc, char **argv)
 	case CMD_STATUS: rc = cmd_status(&a); break;
 	case CMD_IP: rc = cmd_ip(&a); break;
 	case CMD_PLUGINS: rc = cmd_plugins(&a); break;
+	case CMD_NODE_REMOVE: rc = cmd_node_remove(&a); break;
 	default: rc = EXIT_USAGE; break;
 	}
 cleanup:

@@ -307,13 +307,13 @@ const char *proto_status_name(int status)
 enum field {
 	F_HOSTNAME, F_ROLE, F_IP, F_OS, F_CPU, F_MEMORY, F_DOCKERVERSION, F_GLUSTERCAPABLE,
 	F_TIMESTAMP, F_PROTOCOLVERSION, F_JOINSECRET, F_NODEID, F_OBSERVED, F_QUERY, F_OVERLAYTYPE,
-	F_STORAGETYPE, F_CLUSTERCTLVERSION, F_HEALTH, F_COUNT
+	F_STORAGETYPE, F_CLUSTERCTLVERSION, F_HEALTH, F_NODE, F_FORCE, F_COUNT
 };
 
 static const char *const field_names[F_COUNT] = {
 	"Hostname", "Role", "IP", "OS", "CPU", "Memory", "DockerVersion", "GlusterCapable",
 	"Timestamp", "ProtocolVersion", "JoinSecret", "NodeID", "Observed", "Query", "OverlayType",
-	"StorageType", "ClusterctlVersion", "Health",
+	"StorageType", "ClusterctlVersion", "Health", "Node", "Force",
 };
 
 static int fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -573,6 +573,28 @@ static int decode_registration(struct json_object **slot, struct registration *r
 	return decode_observed(slot[F_OBSERVED], reg, err);
 }
 
+/* {"Query":"remove"}: the node by its NodeID or its host name. */
+static int decode_remove(struct json_object **slot, struct request *out, char **err)
+{
+	char q[72];
+	int r;
+
+	if (!present(slot[F_NODE]))
+		return fail(err, "Node is required (the NodeID or host name of the node to remove)");
+	if ((r = get_string(slot[F_NODE], "Node", 4096, &out->remove_node, err)) < 0)
+		return r;
+	if (!proto_node_id_valid(out->remove_node) && !cc_hostname_valid(out->remove_node)) {
+		quote_value(q, out->remove_node);
+		return fail(err, "Node \"%s\" is neither a NodeID nor a host name", q);
+	}
+	if (present(slot[F_FORCE])) {
+		if (!json_object_is_type(slot[F_FORCE], json_type_boolean))
+			return fail(err, "Force must be true or false");
+		out->remove_force = json_object_get_boolean(slot[F_FORCE]);
+	}
+	return 0;
+}
+
 int protocol_decode(struct json_object *obj, struct request *out, char **err)
 {
 	struct json_object *slot[F_COUNT] = {0};
@@ -614,10 +636,18 @@ int protocol_decode(struct json_object *obj, struct request *out, char **err)
 	if (present(slot[F_QUERY])) {
 		if ((r = get_string(slot[F_QUERY], "Query", 64, &query, err)) < 0)
 			goto fail;
+		if (strcmp(query, "remove") == 0) {
+			free(query);
+			query = NULL;
+			out->kind = REQ_REMOVE;
+			if ((r = decode_remove(slot, out, err)) < 0)
+				goto fail;
+			return 0;
+		}
 		if (strcmp(query, "status") != 0) {
 			char q[72];
 			quote_value(q, query);
-			r = fail(err, "Query \"%s\" is not known (the controller answers \"status\")", q);
+			r = fail(err, "Query \"%s\" is not known (the controller answers \"status\" and \"remove\")", q);
 			goto fail;
 		}
 		free(query);
@@ -640,6 +670,7 @@ void request_free(struct request *r)
 {
 	struct registration *g = &r->reg;
 	free(r->join_secret);
+	free(r->remove_node);
 	free(g->hostname);
 	free(g->os);
 	free(g->docker_version);

@@ -13,6 +13,8 @@
  *    to the plugins as JSON text.
  *  - {"Query":"status","JoinSecret":"..."} asks for the cluster as the
  *    controller knows it; the answer is Status "ready" with a "Nodes" array.
+ *  - {"Query":"remove","Node":"<NodeID or Hostname>","Force":bool,
+ *    "JoinSecret":"..."}: clusterctl node remove (node-remove.h).
  *  - Responses may carry "StoragePayload" (the storage plugin's object).
  *  - Version 2 (this one) adds to a registration "OverlayType" and
  *    "StorageType" (the node's providers: a mismatch is refused),
@@ -107,12 +109,15 @@ struct registration {
 	struct observed_swarm swarm;
 };
 
-enum request_kind { REQ_REGISTER = 0, REQ_STATUS = 1 };
+enum request_kind { REQ_REGISTER = 0, REQ_STATUS = 1, REQ_REMOVE = 2 };
 
 struct request {
 	int kind;              /* enum request_kind */
 	char *join_secret;     /* NULL when absent */
 	struct registration reg; /* REQ_REGISTER */
+	/* REQ_REMOVE: {"Query":"remove","Node":NodeID or Hostname,"Force":bool} */
+	char *remove_node;
+	bool remove_force;
 };
 
 /* Decode and validate a request object.  On failure returns -EINVAL and

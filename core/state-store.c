@@ -941,3 +941,5 @@ int state_store_forget_node(struct state_store *s, const char *key, char **err)
 		meta_set(&s->meta, s->meta.formed, NULL, 0);
 	return state_store_compact(s, true, err);
 }
+
+bool state_store_poisoned(const struct state_store *s) { return s->poisoned; }

@@ -79,6 +79,8 @@ int state_store_put_meta(struct state_store *s, const struct cluster_meta *m);
  * it held is freed with it.  Only while no fdatasync is in flight (it
  * replaces the log, as compaction does).  -ENOENT when there is none. */
 int state_store_forget_node(struct state_store *s, const char *key, char **err);
+/* A write failed earlier: memory no longer matches the disk. */
+bool state_store_poisoned(const struct state_store *s);
 /* Bytes queued but not yet durable. */
 bool state_store_dirty(const struct state_store *s);
 /* Write the queue and fdatasync once.  After a failure the store is

@@ -152,6 +152,26 @@ like "$out" "9.8.7" "the status table shows the version"
 like "$out" "PeersNewestHandshakeAgeSeconds=4" "and the overlay's health"
 like "$out" "Quorum: yes" "and the quorum"
 
+# --- node remove (issue 12 item 1) --------------------------------------------
+rm_node() { "$CLUSTERCTL" node remove --master "127.0.0.1:$CT_PORT" --state-dir "$S" "$@" 2>&1; }
+out=$(rm_node nosuch); rc=$?
+is "$rc" 1 "node remove of an unknown node fails (exit 1)"
+like "$out" "no node nosuch is registered" "and says so"
+before=$(ct_status "$SECRET" | jq -r '.RegisteredWorkers')
+out=$(rm_node n4); rc=$?
+is "$rc" 0 "node remove n4 succeeds"
+like "$out" "found n4 (host:n4, worker" "it reports each step: the record found"
+like "$out" "controller: record host:n4 forgotten, durably" "the record forgotten"
+like "$out" "never reported a Swarm node" "the Swarm step (n4 never joined one)"
+st=$(ct_status "$SECRET")
+is "$(json_get "$st" '[.Nodes[].Hostname]|index("n4")')" null "n4 is gone from status"
+is "$(json_get "$st" .RegisteredWorkers)" $((before - 1)) "and the counts are recomputed"
+like "$(cat "$CT_LOG")" "node remove: controller: record host:n4 forgotten" "the controller logs each step"
+out=$(rm_node n4); rc=$?
+is "$rc" 1 "removing it again: exit 1, nothing to remove"
+out=$("$CLUSTERCTL" node remove --master "127.0.0.1:$CT_PORT" 2>&1); rc=$?
+is "$rc" 2 "node remove without a node is a usage error"
+
 # --- a second controller on the same state dir -------------------------------
 first=$CT_PID
 "$CLUSTERCTL" master serve --plugin-dir "$CT_PLUGINS" --state-dir "$S" --listen 127.0.0.1:0 \
@@ -161,7 +181,7 @@ ok $((rc == 0)) "a second controller on the same state dir refuses to start (exi
 like "$(cat "$CT_DIR/second.log")" "another controller (pid $first)" "naming the first one"
 ok $(grep -q "controller listening" "$CT_DIR/second.log"; echo $((!$?))) "it never listened"
 r=$(reg n1 worker 192.0.2.10 "$SECRET")
-is "$(json_get "$r" .RegisteredWorkers)" 3 "the first still serves, its state intact"
+is "$(json_get "$r" .RegisteredWorkers)" 2 "the first still serves, its state intact"
 
 # --- SIGHUP reopens the log file (logrotate's rename + HUP) -------------------
 ct_stop TERM
@@ -188,14 +208,15 @@ sleep 0.2
 printf '"IP":"192.0.2.12","JoinSecret":"%s"}' "$SECRET" >&6
 IFS= read -r -t 5 line <&6
 exec 6<&-
-is "$(json_get "$line" .RegisteredWorkers)" 4 "a request in flight at SIGTERM is still answered"
+is "$(json_get "$line" .RegisteredWorkers)" 3 "a request in flight at SIGTERM is still answered"
 ct_stop TERM
 is "$CT_RC" 0 "SIGTERM: exit 0"
 like "$(cat "$CT_LOG")" "state flushed" "state flushed on the way out"
 ok $([ -s "$S/state.snap" ]; echo $?) "state image written"
 ct_start "$S"
 r=$(ct_status "$SECRET")
-is "$(json_get "$r" '[.RegisteredManagers,.RegisteredWorkers]|join(",")')" "0,4" "restart reloads the same counts"
+is "$(json_get "$r" '[.Nodes[].Hostname]|index("n4")')" null "a removed node stays removed across a restart"
+is "$(json_get "$r" '[.RegisteredManagers,.RegisteredWorkers]|join(",")')" "0,3" "restart reloads the same counts"
 ct_stop INT
 is "$CT_RC" 0 "SIGINT: exit 0"
 

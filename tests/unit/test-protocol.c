@@ -129,6 +129,22 @@ static void test_version2(void)
 		request_free(&rq);
 }
 
+static void test_remove(void)
+{
+	struct request rq;
+	char *err = NULL;
+	int r = decode("{\"Query\":\"remove\",\"node\":\"w1.example\",\"Force\":true,\"JoinSecret\":\"s\"}", &rq, &err);
+
+	is_int(r, 0, "a remove query decodes (%s)", err ? err : "");
+	if (r < 0)
+		return;
+	is_int(rq.kind, REQ_REMOVE, "kind is remove");
+	is_str(rq.remove_node, "w1.example", "the node, by host name");
+	ok(rq.remove_force, "Force");
+	is_str(rq.join_secret, "s", "with the join secret");
+	request_free(&rq);
+}
+
 static void test_minimal_and_case(void)
 {
 	struct request rq;
@@ -257,6 +273,10 @@ static void test_invalid(void)
 	expect_error("{\"Hostname\":\"h\",\"Role\":\"worker\",\"IP\":\"10.0.0.01\"}", "not a usable IPv4",
 		     "IP with a leading zero");
 	expect_error("{\"Query\":\"nodes\"}", "Query \"nodes\" is not known", "unknown query");
+	expect_error("{\"Query\":\"remove\"}", "Node is required", "remove without a node");
+	expect_error("{\"Query\":\"remove\",\"Node\":\"a b\"}", "neither a NodeID nor a host name", "remove: a bad name");
+	expect_error("{\"Query\":\"remove\",\"Node\":\"w1\",\"Force\":1}", "Force must be true or false",
+		     "remove: Force not a boolean");
 	expect_error("{" BASE "} x", "unexpected data after the JSON object", "trailing bytes");
 	expect_error("{" BASE "}{}", "unexpected data after the JSON object", "a second object");
 	expect_error("{\"Hostname\":\"h\\u0000\",\"Role\":\"worker\",\"IP\":\"192.0.2.1\"}",
@@ -503,6 +523,7 @@ int main(void)
 {
 	test_full_registration();
 	test_version2();
+	test_remove();
 	test_minimal_and_case();
 	test_invalid();
 	test_validators();
