@@ -545,6 +545,13 @@ static int gluster_node_event(void *state, int kind, const struct clusterctl_nod
 	return r < 0 ? r : gl_ctl_event(st->ctl, kind, node);
 }
 
+static int gluster_forget(void *state, const struct clusterctl_node *node, uint32_t flags, char **message)
+{
+	struct gluster_state *st = state;
+	int r = ctl_of(st);
+	return r < 0 ? r : gl_ctl_forget(st->ctl, node, flags, message);
+}
+
 /* ---- node ------------------------------------------------------------- */
 
 struct payload {
@@ -998,6 +1005,7 @@ static const struct clusterctl_plugin gluster_plugin = {
 	.ensure = gluster_ensure,
 	.status = gluster_status,
 	.node_event = gluster_node_event,
+	.forget = gluster_forget,
 };
 
 CLUSTERCTL_PLUGIN_DEFINE(gluster_plugin)
