@@ -7,7 +7,10 @@
 # binary (tests/tools/clusterctl-next, the same program saying version
 # "+next") on the same state dir, and every node stays ready and on the
 # mesh; status shows who runs what once a node is upgraded too, and a node
-# whose agent stopped shows as stale.
+# whose agent stopped shows as stale.  Then that node is removed with
+# clusterctl node remove (issue 12 item 1): refused while it is still up in
+# the Swarm, then forced: it leaves the Swarm, the master's wg0 at once
+# and h3's with its next heartbeat, and the controller's state.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/lab/lab.sh"
 . "$top_srcdir/tests/integration/e2e-lib.sh"
@@ -123,5 +126,28 @@ like "$(lab_exec h1 "$next" status 2>&1)" "STALE" "the table marks it"
 is "$(printf '%s' "$st" | jq -r '.Nodes[] | select(.Hostname=="h3") | .Stale')" false "h3 is not stale"
 is "$(printf '%s' "$st" | jq -r '.Nodes[] | select(.Hostname=="h3") | .Health.Overlay.PeersCount')" 2 \
 	"h3's heartbeat carries its tunnel's health: two peers"
+
+# --- node remove ------------------------------------------------------------
+h2key=$(lab_exec h2 wg show wg0 public-key)
+out=$(lab_exec h1 "$next" node remove h2 2>&1); rc=$?
+is "$rc" 1 "node remove h2 while its dockerd still runs: refused (exit 1)"
+like "$out" "still up in the Swarm" "saying it is still up, and what to do"
+is "$(status_json "$next" | jq -r '[.Nodes[].Hostname] | index("h2") != null')" true "nothing changed: h2 is still registered"
+out=$(lab_exec h1 "$next" node remove h2 --force 2>&1); rc=$?
+is "$rc" 0 "node remove h2 --force succeeds"
+printf '%s\n' "$out" | sed 's/^/# /'
+like "$out" "swarm: docker node rm" "it reports the Swarm step"
+like "$out" "overlay provider wireguard: peer" "the overlay step"
+like "$out" "forgotten, durably" "and the controller's"
+is "$(api h1 /nodes | jq -r '[.[].Description.Hostname] | index("h2")')" null "h2 is no longer a Swarm node"
+ok $(lab_exec h1 wg show wg0 peers | grep -qxF "$h2key"; echo $((!$?))) "the master dropped h2's peer at once"
+lab_wait 20 sh -c "! nsenter --target $(cat "$LAB_DIR/h3/holder.pid") --net --mount --uts wg show wg0 peers | grep -qxF '$h2key'"
+ok $? "h3 dropped h2's peer with its next heartbeat"
+st=$(status_json "$next")
+is "$(printf '%s' "$st" | jq -r '[.Nodes[].Hostname] | join(",")')" h3 "status lists h3 only"
+is "$(printf '%s' "$st" | jq -r '.RegisteredWorkers')" 1 "the counts are recomputed"
+stop_serve
+serve_with "$next" --stale-after 6
+is "$(status_json "$next" | jq -r '[.Nodes[].Hostname] | join(",")')" h3 "after a restart h2 stays removed"
 stop_serve
 done_testing
