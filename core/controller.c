@@ -56,7 +56,10 @@
 #define TOKEN_RETRY_MS (5 * 1000)
 #define SWARM_PORT 2377
 
-enum conn_state { C_READING = 0, C_SYNC_WAIT, C_WRITING };
+/* C_CLOSED: the socket is gone but the memory stays until the end of the
+ * loop turn (reap_closed), because events of the same epoll_wait batch
+ * may still point at it. */
+enum conn_state { C_READING = 0, C_SYNC_WAIT, C_WRITING, C_CLOSED };
 
 struct conn {
 	int fd;
@@ -65,6 +68,7 @@ struct conn {
 	int64_t deadline;               /* monotonic ms */
 	struct conn *tprev, *tnext;     /* deadline list, earliest first */
 	struct conn *snext;             /* waiting for the batch fsync */
+	struct conn *dnext;             /* closed, freed at the end of the turn */
 	char *out;
 	size_t out_len, out_off;
 	char peer[32];
@@ -80,6 +84,7 @@ struct ctl {
 	struct conn *thead, *ttail;
 	struct conn *shead, *stail;     /* decided, waiting for the next sync */
 	struct conn *fhead;             /* their records being fdatasync'd now */
+	struct conn *dead;              /* closed in this loop turn */
 	struct sync_worker *sw;
 	struct state_store *st;
 	char *secret;
@@ -217,6 +222,8 @@ static void listen_enable(struct ctl *c, bool on)
 static void conn_close(struct ctl *c, struct conn *cn)
 {
 	char sink[4096];
+	if (cn->state == C_CLOSED)
+		return;
 	timer_unlink(c, cn);
 	/* Read what the client still sent, so close() does not turn into a
 	 * reset that could destroy the answer before the client reads it. */
@@ -225,18 +232,37 @@ static void conn_close(struct ctl *c, struct conn *cn)
 		;
 	epoll_ctl(c->ep, EPOLL_CTL_DEL, cn->fd, NULL);
 	close(cn->fd);
+	cn->fd = -1;
 	framer_free(&cn->fr);
 	free(cn->out);
-	free(cn);
+	cn->out = NULL;
+	cn->state = C_CLOSED;
+	/* Not freed yet: a connection answered by a batch (answer_batch) may
+	 * also have a hang-up further down the same epoll_wait result. */
+	cn->dnext = c->dead;
+	c->dead = cn;
 	c->nconns--;
 	if (!c->draining && c->nconns < (size_t)c->cfg->max_connections)
 		listen_enable(c, true);
 }
 
+/* End of a loop turn: no event of the batch can name these any more. */
+static void reap_closed(struct ctl *c)
+{
+	while (c->dead) {
+		struct conn *cn = c->dead;
+		c->dead = cn->dnext;
+		free(cn);
+	}
+}
+
 static void conn_events(struct ctl *c, struct conn *cn, uint32_t events)
 {
 	struct epoll_event ev = {.events = events, .data.ptr = cn};
-	epoll_ctl(c->ep, EPOLL_CTL_MOD, cn->fd, &ev);
+	/* A parked connection that hung up was taken out of the set (see
+	 * loop); put it back if it still has something to wait for. */
+	if (epoll_ctl(c->ep, EPOLL_CTL_MOD, cn->fd, &ev) < 0 && errno == ENOENT)
+		epoll_ctl(c->ep, EPOLL_CTL_ADD, cn->fd, &ev);
 }
 
 static void conn_write(struct ctl *c, struct conn *cn)
@@ -1071,8 +1097,10 @@ static int loop(struct ctl *c)
 		timeout = wake > now ? (int)(wake - now) : 0;
 		n = epoll_wait(c->ep, evs, (int)ARRAY_SIZE(evs), timeout);
 		if (n < 0 && errno != EINTR) {
-			log_error("epoll_wait: %s", strerror(errno));
-			return -errno;
+			int e = errno;
+			log_error("epoll_wait: %s", strerror(e));
+			reap_closed(c);
+			return -e;
 		}
 		for (int i = 0; i < n; i++) {
 			struct conn *cn = evs[i].data.ptr;
@@ -1084,6 +1112,9 @@ static int loop(struct ctl *c)
 				struct signalfd_siginfo si;
 				if (read(c->sfd, &si, sizeof si) == (ssize_t)sizeof si)
 					start_drain(c, si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+			} else if (cn->state == C_CLOSED) {
+				log_debug("event for a connection closed earlier in this batch ignored events=0x%x",
+					  (unsigned)evs[i].events);
 			} else if (cn->state == C_SYNC_WAIT) {
 				/* Hang-up is reported whatever the mask: stop it
 				 * waking the loop until the batch is answered (the
@@ -1108,6 +1139,7 @@ static int loop(struct ctl *c)
 		if (c->failed)
 			start_drain(c, "state store failure");
 		notify_watchdog_tick(&c->wd, now);
+		reap_closed(c);
 	}
 	return c->failed ? -EIO : 0;
 }

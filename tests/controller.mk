@@ -31,3 +31,15 @@ tests_unit_test_plan_check_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests \
 	-DPLAN_FIXTURE='"$(abs_top_builddir)/tests/fixtures/plugins/.libs/plan-fixture.so"'
 tests_unit_test_plan_check_LDADD = core/libclusterctl-core.la
 EXTRA_tests_unit_test_plan_check_DEPENDENCIES = tests/fixtures/plugins/plan-fixture.la
+# The event loop under stress (controller-loop.sh): an LD_PRELOAD shim
+# that slows epoll_wait and fdatasync on purpose, built without the
+# sanitizers so it can be preloaded into any build, and a client that
+# resets connections and times answers.
+check_LTLIBRARIES += tests/tools/slow-loop-shim.la
+tests_tools_slow_loop_shim_la_SOURCES = tests/tools/slow-loop-shim.c
+tests_tools_slow_loop_shim_la_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
+tests_tools_slow_loop_shim_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+check_PROGRAMS += tests/tools/ctl-probe
+tests_tools_ctl_probe_SOURCES = tests/tools/ctl-probe.c
+TESTS += tests/integration/controller-loop.sh
+EXTRA_DIST += tests/integration/controller-loop.sh
