@@ -21,6 +21,7 @@
 #include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,7 @@
 #include "cc-file.h"
 #include "cc-net.h"
 #include "cc-time.h"
-#include "docker.h"
+#include "docker-worker.h"
 #include "host-services.h"
 #include "join-secret.h"
 #include "log.h"
@@ -54,7 +55,9 @@
 #define READ_CHUNK 16384
 #define TOKEN_REFRESH_MS (60 * 1000)
 #define TOKEN_RETRY_MS (5 * 1000)
-#define SWARM_PORT 2377
+/* master serve waits this long for the engine's first answer before
+ * listening, so the first nodes are not sent away for nothing. */
+#define TOKEN_FIRST_WAIT_MS 3000
 
 /* C_CLOSED: the socket is gone but the memory stays until the end of the
  * loop turn (reap_closed), because events of the same epoll_wait batch
@@ -91,7 +94,7 @@ struct ctl {
 	struct policy_cfg pol;
 	struct plugin *plug[STORE_NSLOTS];
 	/* Docker */
-	struct docker *dk;
+	struct docker_worker *dw;
 	char *worker_token, *manager_token, *manager_addr;
 	char *docker_err;
 	int64_t next_refresh;
@@ -100,85 +103,103 @@ struct ctl {
 
 /* ---- Docker: join tokens and the manager address ---------------------- */
 
-static void set_docker_err(struct ctl *c, const char *what, char *err)
+/* Every call to the engine is made by c->dw's thread; the loop asks,
+ * and takes the answers when the worker's eventfd says they are there. */
+
+static void set_docker_err(struct ctl *c, char *msg)
 {
-	struct cc_buf sb = CC_BUF_INIT;
-	cc_buf_printf(&sb, "%s: %s", what, err ? err : "unknown error");
-	free(err);
-	if (!c->docker_err || strcmp(c->docker_err, sb.buf ? sb.buf : "") != 0)
+	if (!c->docker_err || strcmp(c->docker_err, msg ? msg : "") != 0)
 		log_warn("cannot read the Swarm join tokens from the local Docker engine (%s); nodes are "
 			 "answered \"waiting\" until it works",
-			 sb.buf ? sb.buf : "out of memory");
+			 msg ? msg : "out of memory");
 	free(c->docker_err);
-	c->docker_err = cc_buf_detach(&sb);
+	c->docker_err = msg;
 }
 
-static char *manager_addr_from(const struct config *cfg, const struct docker_info *info)
+/* Ask for the tokens when they are due and no ask is out: a hung engine
+ * holds one ask, never the loop. */
+static void tokens_due(struct ctl *c, int64_t now)
 {
-	struct cc_buf sb = CC_BUF_INIT;
-	if (cfg->advertise_addr && *cfg->advertise_addr) {
-		if (strchr(cfg->advertise_addr, ':'))
-			cc_buf_puts(&sb, cfg->advertise_addr);
-		else
-			cc_buf_printf(&sb, "%s:%d", cfg->advertise_addr, SWARM_PORT);
-		return cc_buf_detach(&sb);
-	}
-	if (info && info->node_addr && *info->node_addr) {
-		cc_buf_printf(&sb, "%s:%d", info->node_addr, SWARM_PORT);
-		return cc_buf_detach(&sb);
-	}
-	return NULL;
+	if (c->draining || now < c->next_refresh || docker_worker_tokens_pending(c->dw))
+		return;
+	if (docker_worker_tokens(c->dw) < 0)
+		c->next_refresh = now + TOKEN_RETRY_MS;
 }
 
-static void refresh_tokens(struct ctl *c)
+static void tokens_result(struct ctl *c, struct docker_result *res)
 {
-	struct docker_swarm sw = {0};
-	struct docker_info info = {0};
-	char *err = NULL, *addr;
 	bool had = c->manager_token != NULL;
 
-	c->next_refresh = cc_mono_ms() + TOKEN_RETRY_MS;
-	if (!c->dk && docker_open(c->cfg->docker_socket, &c->dk, &err) < 0) {
-		set_docker_err(c, "Docker engine unavailable", err);
-		return;
-	}
-	if (docker_swarm_inspect(c->dk, &sw, &err) < 0) {
-		/* The daemon may have restarted: reconnect next time. */
-		docker_close(c->dk);
-		c->dk = NULL;
-		set_docker_err(c, "this host is not a Swarm manager (run 'clusterctl master init')", err);
-		return;
-	}
-	if (!c->cfg->advertise_addr || !*c->cfg->advertise_addr) {
-		if (docker_get_info(c->dk, &info, &err) < 0) {
-			docker_swarm_free(&sw);
-			set_docker_err(c, "cannot read the engine's Swarm address", err);
-			return;
-		}
-	}
-	addr = manager_addr_from(c->cfg, &info);
-	docker_info_free(&info);
-	if (!addr || !sw.worker_token || !*sw.worker_token || !sw.manager_token || !*sw.manager_token) {
-		docker_swarm_free(&sw);
-		free(addr);
-		set_docker_err(c, "incomplete Swarm information",
-			       strdup("no join tokens or manager address; pass --advertise-addr"));
+	if (res->r < 0) {
+		c->next_refresh = cc_mono_ms() + TOKEN_RETRY_MS;
+		set_docker_err(c, res->err);
+		res->err = NULL;
 		return;
 	}
 	free(c->worker_token);
 	free(c->manager_token);
 	free(c->manager_addr);
-	c->worker_token = sw.worker_token;
-	c->manager_token = sw.manager_token;
-	sw.worker_token = sw.manager_token = NULL;
-	c->manager_addr = addr;
+	c->worker_token = res->worker_token;
+	c->manager_token = res->manager_token;
+	c->manager_addr = res->manager_addr;
+	res->worker_token = res->manager_token = res->manager_addr = NULL;
 	if (!had || c->docker_err)
-		log_info("Swarm join tokens cached swarm=%s manager_addr=%s", sw.id ? sw.id : "?",
+		log_info("Swarm join tokens cached swarm=%s manager_addr=%s", res->swarm_id ? res->swarm_id : "?",
 			 c->manager_addr);
-	docker_swarm_free(&sw);
 	free(c->docker_err);
 	c->docker_err = NULL;
 	c->next_refresh = cc_mono_ms() + TOKEN_REFRESH_MS;
+}
+
+/* A role change failed: logged; the node, still seeing its old role,
+ * asks again and the change is asked again. */
+static void role_result(const struct docker_result *res)
+{
+	bool mgr = strcmp(res->role, "manager") == 0;
+	if (res->r < 0)
+		log_warn("could not %s node=%s swarm_node=%s: %s", mgr ? "promote" : "demote", res->hostname,
+			 res->node_id, res->err ? res->err : strerror(-res->r));
+	else
+		log_info("%s node=%s swarm_node=%s as decided", mgr ? "promoted" : "demoted", res->hostname,
+			 res->node_id);
+}
+
+static void docker_done(struct ctl *c);
+
+/* Before listening: the engine's first answer, so that the first nodes
+ * are not sent away for nothing.  Bounded: a hung engine delays the start
+ * by TOKEN_FIRST_WAIT_MS, and the loop takes the answer when it comes. */
+static void first_tokens(struct ctl *c)
+{
+	struct pollfd pf = {.fd = docker_worker_fd(c->dw), .events = POLLIN};
+	int64_t end = cc_mono_ms() + TOKEN_FIRST_WAIT_MS;
+
+	tokens_due(c, cc_mono_ms());
+	while (docker_worker_tokens_pending(c->dw)) {
+		int64_t left = end - cc_mono_ms();
+		if (left <= 0) {
+			log_warn("the local Docker engine at %s has not answered within %d s; serving, and nodes "
+				 "are answered \"waiting\" until it does",
+				 c->cfg->docker_socket && *c->cfg->docker_socket ? c->cfg->docker_socket
+										: "/var/run/docker.sock",
+				 TOKEN_FIRST_WAIT_MS / 1000);
+			return;
+		}
+		if (poll(&pf, 1, (int)left) > 0)
+			docker_done(c);
+	}
+}
+
+static void docker_done(struct ctl *c)
+{
+	struct docker_result *all = docker_worker_collect(c->dw);
+	for (struct docker_result *res = all; res; res = res->next) {
+		if (res->kind == DOCKER_JOB_TOKENS)
+			tokens_result(c, res);
+		else
+			role_result(res);
+	}
+	docker_result_free(all);
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -516,17 +537,13 @@ static int compose_status(struct ctl *c, struct reg *g)
 			g->message = g->pr[k].message ? g->pr[k].message : "waiting for the provider";
 		}
 	if (g->status == PROTO_READY && !c->manager_token) {
-		if (cc_mono_ms() >= c->next_refresh)
-			refresh_tokens(c);
-		if (!c->manager_token) {
-			g->status = PROTO_WAITING;
-			g->retry_after = TOKEN_RETRY_MS / 1000;
-			g->msg = cc_strdupf("the controller cannot hand out Swarm join tokens yet (retrying): %s",
-					 c->docker_err ? c->docker_err : "Docker engine unavailable");
-			if (!g->msg)
-				return -ENOMEM;
-			g->message = g->msg;
-		}
+		g->status = PROTO_WAITING;
+		g->retry_after = TOKEN_RETRY_MS / 1000;
+		g->msg = cc_strdupf("the controller cannot hand out Swarm join tokens yet (retrying): %s",
+				 c->docker_err ? c->docker_err : "the local Docker engine has not answered yet");
+		if (!g->msg)
+			return -ENOMEM;
+		g->message = g->msg;
 	}
 	if (!g->message && g->status == PROTO_READY)
 		for (int k = 0; k < STORE_NSLOTS; k++)
@@ -682,27 +699,19 @@ static void log_outcome(struct ctl *c, const struct reg *g)
 }
 
 /* A node in our swarm whose role differs from the decision: only a
- * manager can change it, and the controller runs on one.  Rare (a role
- * change), so the Docker call in the loop is acceptable; a failure is
- * logged and the node, still seeing the old role, asks again. */
+ * manager can change it, and the controller runs on one.  The Docker
+ * worker makes the change; the answer does not wait for it. */
 static void reconcile_role(struct ctl *c, const struct registration *reg, int role)
 {
 	const struct observed_swarm *sw = &reg->swarm;
 	bool want_mgr = role == PROTO_ROLE_MANAGER;
-	char *err = NULL;
-	int r;
 
 	if (!sw->present || !sw->node_id || !*sw->node_id || !sw->local_state ||
-	    strcmp(sw->local_state, "active") != 0 || sw->control_available == want_mgr || !c->dk)
+	    strcmp(sw->local_state, "active") != 0 || sw->control_available == want_mgr)
 		return;
-	r = docker_node_set_role(c->dk, sw->node_id, want_mgr ? "manager" : "worker", &err);
-	if (r < 0)
-		log_warn("could not %s node=%s swarm_node=%s: %s", want_mgr ? "promote" : "demote", reg->hostname,
-			 sw->node_id, err ? err : strerror(-r));
-	else
-		log_info("%s node=%s swarm_node=%s as decided", want_mgr ? "promoted" : "demoted", reg->hostname,
-			 sw->node_id);
-	free(err);
+	if (docker_worker_set_role(c->dw, sw->node_id, want_mgr ? "manager" : "worker", reg->hostname) < 0)
+		log_warn("could not ask to %s node=%s swarm_node=%s: out of memory", want_mgr ? "promote" : "demote",
+			 reg->hostname, sw->node_id);
 }
 
 /* 9. The answer: tokens and provider instructions only when ready. */
@@ -1088,7 +1097,7 @@ static int loop(struct ctl *c)
 
 		if (c->thead && c->thead->deadline < wake)
 			wake = c->thead->deadline;
-		if (!c->manager_token && !c->draining && c->next_refresh < wake)
+		if (!c->draining && !docker_worker_tokens_pending(c->dw) && c->next_refresh < wake)
 			wake = c->next_refresh;
 		if (!c->accepting && !c->draining && c->resume_accept_at && c->resume_accept_at < wake)
 			wake = c->resume_accept_at;
@@ -1108,6 +1117,8 @@ static int loop(struct ctl *c)
 				on_accept(c);
 			} else if ((void *)cn == (void *)c->sw) {
 				sync_done(c);
+			} else if ((void *)cn == (void *)c->dw) {
+				docker_done(c);
 			} else if ((void *)cn == (void *)c) {
 				struct signalfd_siginfo si;
 				if (read(c->sfd, &si, sizeof si) == (ssize_t)sizeof si)
@@ -1134,8 +1145,7 @@ static int loop(struct ctl *c)
 			if (c->nconns < (size_t)c->cfg->max_connections)
 				listen_enable(c, true);
 		}
-		if (!c->draining && now >= c->next_refresh)
-			refresh_tokens(c);
+		tokens_due(c, now);
 		if (c->failed)
 			start_drain(c, "state store failure");
 		notify_watchdog_tick(&c->wd, now);
@@ -1289,10 +1299,16 @@ int cmd_master_serve(struct app *a)
 		log_error("cannot start the state sync thread: %s", strerror(r < 0 ? -r : errno));
 		goto out;
 	}
+	if ((r = docker_worker_start(cfg->docker_socket, cfg->advertise_addr, &c.dw)) < 0 ||
+	    epoll_ctl(c.ep, EPOLL_CTL_ADD, docker_worker_fd(c.dw),
+		      &(struct epoll_event){.events = EPOLLIN, .data.ptr = c.dw}) < 0) {
+		log_error("cannot start the Docker thread: %s", strerror(r < 0 ? -r : errno));
+		goto out;
+	}
+	first_tokens(&c);
 	if (open_listener(&c) < 0)
 		goto out;
 	listen_enable(&c, true);
-	refresh_tokens(&c);
 	log_info("serving overlay=%s storage=%s wait-for-minimum=%s min-managers=%u min-workers=%u "
 		 "max-managers=%u join-secret=%s",
 		 a->overlay->desc.name, a->storage->desc.name, cfg->wait_for_minimum ? "yes" : "no",
@@ -1302,9 +1318,12 @@ int cmd_master_serve(struct app *a)
 	notify_statef("READY=1\nSTATUS=serving on %s overlay=%s storage=%s", cfg->listen, a->overlay->desc.name,
 		      a->storage->desc.name);
 	r = loop(&c);
-	/* The loop ends with no connection left, so no batch is in flight. */
+	/* The loop ends with no connection left, so no batch is in flight;
+	 * a Docker call still out is given up. */
 	sync_worker_stop(c.sw);
 	c.sw = NULL;
+	docker_worker_stop(c.dw);
+	c.dw = NULL;
 	if (state_store_close(c.st, !c.failed, &err) < 0) {
 		log_error("cannot flush the controller state: %s", err ? err : "?");
 		c.st = NULL;
@@ -1325,8 +1344,7 @@ out:
 		close(c.sfd);
 	if (c.ep >= 0)
 		close(c.ep);
-	if (c.dk)
-		docker_close(c.dk);
+	docker_worker_stop(c.dw);
 	free(c.worker_token);
 	free(c.manager_token);
 	free(c.manager_addr);

@@ -43,3 +43,9 @@ check_PROGRAMS += tests/tools/ctl-probe
 tests_tools_ctl_probe_SOURCES = tests/tools/ctl-probe.c
 TESTS += tests/integration/controller-loop.sh
 EXTRA_DIST += tests/integration/controller-loop.sh
+# No answer waits on Docker (controller-hung-docker.sh): an engine that
+# accepts and never answers, or answers only for the tokens.
+check_PROGRAMS += tests/tools/stuck-docker
+tests_tools_stuck_docker_SOURCES = tests/tools/stuck-docker.c
+TESTS += tests/integration/controller-hung-docker.sh
+EXTRA_DIST += tests/integration/controller-hung-docker.sh
