@@ -88,6 +88,7 @@ struct ctl {
 	struct conn *shead, *stail;     /* decided, waiting for the next sync */
 	struct conn *fhead;             /* their records being fdatasync'd now */
 	struct conn *dead;              /* closed in this loop turn */
+	struct store_image *img;        /* a compaction the sync worker writes */
 	struct sync_worker *sw;
 	struct state_store *st;
 	char *secret;
@@ -1049,8 +1050,43 @@ static void flush_batch(struct ctl *c)
 	free(err);
 }
 
+static int image_write_job(void *img) { return state_store_image_write(img); }
+
+/* After a batch: a compaction when the log has grown, its image written
+ * by the sync worker (batches grow meanwhile, as behind a slow sync). */
+static void compact_start(struct ctl *c)
+{
+	char *err = NULL;
+	int r = state_store_compact_begin(c->st, false, &c->img, &err);
+
+	if (r < 0) {
+		log_error("cannot write the state image: %s; stopping", err ? err : "?");
+		c->failed = true;
+	} else if (r > 0) {
+		log_debug("compacting the state log nodes=%zu", state_store_count(c->st));
+		sync_worker_call(c->sw, image_write_job, c->img);
+	}
+	free(err);
+}
+
+static void compact_done(struct ctl *c)
+{
+	struct store_image *img = c->img;
+	char *err = NULL;
+
+	c->img = NULL;
+	if (state_store_compact_finish(c->st, img, &err) < 0) {
+		log_error("cannot write the state image: %s; stopping", err ? err : "?");
+		c->failed = true;
+	} else {
+		log_debug("state log compacted nodes=%zu", state_store_count(c->st));
+	}
+	free(err);
+}
+
 /* The sync worker finished: answer its batch, then compact while no
- * sync is in flight (compaction replaces the log file). */
+ * sync is in flight (compaction replaces the log file); or it finished
+ * a compaction. */
 static void sync_done(struct ctl *c)
 {
 	struct conn *head = c->fhead;
@@ -1059,6 +1095,10 @@ static void sync_done(struct ctl *c)
 
 	if (sync_worker_collect(c->sw, &res) <= 0)
 		return;
+	if (c->img) {
+		compact_done(c);
+		return;
+	}
 	c->fhead = NULL;
 	if (state_store_synced(c->st, res, &err) < 0) {
 		store_failed(c, head, err);
@@ -1066,11 +1106,7 @@ static void sync_done(struct ctl *c)
 		return;
 	}
 	answer_batch(c, head, true);
-	if (state_store_compact(c->st, false, &err) < 0) {
-		log_error("cannot write the state image: %s; stopping", err ? err : "?");
-		c->failed = true;
-	}
-	free(err);
+	compact_start(c);
 }
 
 static void start_drain(struct ctl *c, const char *why)
@@ -1091,7 +1127,7 @@ static int loop(struct ctl *c)
 {
 	struct epoll_event evs[256];
 
-	while (!(c->draining && c->nconns == 0)) {
+	while (!(c->draining && c->nconns == 0 && !c->img)) {
 		int64_t now = cc_mono_ms(), wake = now + 60000;
 		int n, timeout;
 
@@ -1322,6 +1358,8 @@ int cmd_master_serve(struct app *a)
 	 * a Docker call still out is given up. */
 	sync_worker_stop(c.sw);
 	c.sw = NULL;
+	if (c.img)
+		compact_done(&c);
 	docker_worker_stop(c.dw);
 	c.dw = NULL;
 	if (state_store_close(c.st, !c.failed, &err) < 0) {
@@ -1336,6 +1374,8 @@ int cmd_master_serve(struct app *a)
 	}
 out:
 	sync_worker_stop(c.sw);
+	if (c.img)
+		compact_done(&c);
 	if (c.st)
 		state_store_close(c.st, false, NULL);
 	if (c.lfd >= 0)

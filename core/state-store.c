@@ -873,38 +873,113 @@ int state_store_sync(struct state_store *s, char **err)
 
 uint64_t state_store_log_bytes(const struct state_store *s) { return s->log_size; }
 
-int state_store_compact(struct state_store *s, bool force, char **err)
-{
-	struct cc_buf b = CC_BUF_INIT;
-	char hdr[HDR_LEN];
-	size_t at;
-	int r;
+/* A compaction's I/O, prepared on the loop and done wherever the caller
+ * likes: the image and the empty log's header are made in memory, so the
+ * thread that writes them touches nothing of the store. */
+struct store_image {
+	char *snap_path, *log_path;
+	struct cc_buf snap;
+	char log_hdr[HDR_LEN];
+	uint64_t log_gen;
+	int log_fd;                /* the new log, opened by image_write */
+	int r;                     /* image_write's result */
+	char *err;
+};
 
+static void image_free(struct store_image *img)
+{
+	if (!img)
+		return;
+	if (img->log_fd >= 0)
+		close(img->log_fd);
+	cc_buf_free(&img->snap);
+	free(img->snap_path);
+	free(img->log_path);
+	free(img->err);
+	free(img);
+}
+
+int state_store_compact_begin(struct state_store *s, bool force, struct store_image **out, char **err)
+{
+	struct store_image *img;
+	size_t at;
+
+	*out = NULL;
+	if (s->poisoned)
+		return fail(err, -EIO, "the state store failed earlier; restart the controller");
 	if (!force && (s->log_size < COMPACT_MIN_LOG || s->log_size < s->snap_size))
 		return 0;
-	if ((r = state_store_sync(s, err)) < 0)
-		return r;
-	header(hdr, SNAP_MAGIC, s->log_gen);
-	cc_buf_append(&b, hdr, HDR_LEN);
+	if (!(img = calloc(1, sizeof *img)))
+		return fail(err, -ENOMEM, "out of memory writing the state image");
+	img->log_fd = -1;
+	img->log_gen = s->log_gen + 1;
+	img->snap_path = strdup(s->snap_path);
+	img->log_path = strdup(s->log_path);
+	header(img->log_hdr, LOG_MAGIC, img->log_gen);
+	{
+		char hdr[HDR_LEN];
+		header(hdr, SNAP_MAGIC, s->log_gen);
+		cc_buf_append(&img->snap, hdr, HDR_LEN);
+	}
 	for (size_t i = 0; i < s->n; i++)
-		encode_node(&b, s->v[i], NULL);
-	encode_meta(&b, &s->meta);
-	at = rec_begin(&b, REC_END);
-	put_u64(&b, s->n + 1);
-	rec_end(&b, at);
-	if (b.oom) {
-		cc_buf_free(&b);
+		encode_node(&img->snap, s->v[i], NULL);
+	encode_meta(&img->snap, &s->meta);
+	at = rec_begin(&img->snap, REC_END);
+	put_u64(&img->snap, s->n + 1);
+	rec_end(&img->snap, at);
+	if (img->snap.oom || !img->snap_path || !img->log_path) {
+		image_free(img);
 		return fail(err, -ENOMEM, "out of memory writing the state image");
 	}
-	r = write_durably(s->snap_path, b.buf, b.len, err);
-	if (r == 0) {
-		s->snap_size = b.len;
-		r = new_log(s, s->log_gen + 1, err);
-	}
-	cc_buf_free(&b);
-	if (r < 0)
+	/* The image holds every queued record too: they are durable when it
+	 * is, and are not written to the old log. */
+	s->wbuf.len = 0;
+	*out = img;
+	return 1;
+}
+
+int state_store_image_write(struct store_image *img)
+{
+	int r = write_durably(img->snap_path, img->snap.buf, img->snap.len, &img->err);
+	if (r == 0 && (r = write_durably(img->log_path, img->log_hdr, HDR_LEN, &img->err)) == 0 &&
+	    (img->log_fd = open(img->log_path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
+		r = fail(&img->err, -errno, "cannot open %s: %s", img->log_path, strerror(errno));
+	return img->r = r;
+}
+
+int state_store_compact_finish(struct state_store *s, struct store_image *img, char **err)
+{
+	int r = img->r;
+
+	if (r < 0) {
+		/* The queued records went into the image only. */
 		s->poisoned = true;
+		fail(err, r, "%s", img->err ? img->err : strerror(-r));
+	} else {
+		if (s->log_fd >= 0)
+			close(s->log_fd);
+		s->log_fd = img->log_fd;
+		img->log_fd = -1;
+		s->log_gen = img->log_gen;
+		s->log_size = HDR_LEN;
+		s->snap_size = img->snap.len;
+	}
+	image_free(img);
 	return r;
+}
+
+int state_store_compact(struct state_store *s, bool force, char **err)
+{
+	struct store_image *img;
+	int r = state_store_compact_begin(s, force, &img, err);
+
+	if (r <= 0) {
+		if (r < 0)
+			s->poisoned = true;
+		return r;
+	}
+	state_store_image_write(img);
+	return state_store_compact_finish(s, img, err);
 }
 
 int state_store_close(struct state_store *s, bool flush, char **err)

@@ -49,3 +49,12 @@ check_PROGRAMS += tests/tools/stuck-docker
 tests_tools_stuck_docker_SOURCES = tests/tools/stuck-docker.c
 TESTS += tests/integration/controller-hung-docker.sh
 EXTRA_DIST += tests/integration/controller-hung-docker.sh
+# Compaction's I/O off the loop (controller-slow-disk.sh), on a disk the
+# slow-loop shim makes slow.
+TESTS += tests/integration/controller-slow-disk.sh
+EXTRA_DIST += tests/integration/controller-slow-disk.sh
+check_PROGRAMS += tests/unit/test-store-compaction
+TESTS += tests/unit/test-store-compaction
+tests_unit_test_store_compaction_SOURCES = tests/unit/test-store-compaction.c
+tests_unit_test_store_compaction_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_test_store_compaction_LDADD = core/libclusterctl-core.la

@@ -7,12 +7,17 @@
  *                        order it happened
  *   SLOW_FDATASYNC_MS=N  sleep N ms before each fdatasync and fsync (a
  *                        slow disk, a FUSE file system)
+ *   SLOW_FDATASYNC_FILE=PATH
+ *                        the same, N read from PATH at every call (no
+ *                        file: 0), so a test turns the slow disk on and
+ *                        off while the program runs
  *
  * Unset or 0: no delay.  Only the tests load it; nothing in clusterctl
  * knows it exists. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <time.h>
@@ -28,6 +33,30 @@ static long env_ms(const char *name)
 		return 0;
 	n = strtol(v, &end, 10);
 	return *end || n < 0 || n > 60000 ? 0 : n;
+}
+
+static long file_ms(const char *name)
+{
+	const char *path = getenv(name);
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	if (!path || !*path || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	n = strtol(buf, NULL, 10);
+	return n < 0 || n > 60000 ? 0 : n;
+}
+
+static long sync_ms(void)
+{
+	long ms = env_ms("SLOW_FDATASYNC_MS");
+	return ms ? ms : file_ms("SLOW_FDATASYNC_FILE");
 }
 
 static void nap_ms(long ms)
@@ -61,7 +90,7 @@ int fdatasync(int fd)
 		errno = ENOSYS;
 		return -1;
 	}
-	nap_ms(env_ms("SLOW_FDATASYNC_MS"));
+	nap_ms(sync_ms());
 	return real(fd);
 }
 
@@ -75,6 +104,6 @@ int fsync(int fd)
 		errno = ENOSYS;
 		return -1;
 	}
-	nap_ms(env_ms("SLOW_FDATASYNC_MS"));
+	nap_ms(sync_ms());
 	return real(fd);
 }
