@@ -333,6 +333,27 @@ static void respond_error(struct ctl *c, struct conn *cn, const char *error)
 	respond_now(c, cn, t, len);
 }
 
+/* Seconds a node waits after a failure that passes by itself. */
+#define RETRY_TRANSIENT_S 5
+
+/* "waiting" at once, nothing stored: what failed will pass by itself (a
+ * busy provider, a store that cannot write, a controller stopping), so
+ * the node asks again rather than give up.  "error" is kept for what a
+ * person must fix. */
+static void respond_waiting(struct ctl *c, struct conn *cn, const char *message)
+{
+	struct response resp = {.status = PROTO_WAITING, .retry_after = RETRY_TRANSIENT_S, .message = message,
+				.have_counts = true, .min_managers = c->pol.min_managers,
+				.min_workers = c->pol.min_workers};
+	size_t len;
+	char *t;
+
+	state_store_counts(c->st, &resp.registered_managers, &resp.registered_workers);
+	t = protocol_encode_response(&resp, &len);
+	log_warn("asked %s to retry in %d s: %s", cn->peer, RETRY_TRANSIENT_S, message);
+	respond_now(c, cn, t, len);
+}
+
 /* Answer after the batch is durable. */
 static void respond_after_sync(struct ctl *c, struct conn *cn, char *text, size_t len)
 {
@@ -751,7 +772,7 @@ static char *encode_answer(struct ctl *c, struct reg *g, size_t *len)
 static void handle_registration(struct ctl *c, struct conn *cn, struct registration *in)
 {
 	struct reg g = {.in = in};
-	char *text;
+	char *text, *why;
 	size_t len;
 	int r;
 
@@ -764,7 +785,7 @@ static void handle_registration(struct ctl *c, struct conn *cn, struct registrat
 	if (g.stored)
 		notify_stored(c, &g);
 	if (r < 0)
-		goto fail;
+		goto retry;
 	log_outcome(c, &g);
 	if (g.status == PROTO_READY)
 		reconcile_role(c, in, g.d.assigned_role);
@@ -772,7 +793,17 @@ static void handle_registration(struct ctl *c, struct conn *cn, struct registrat
 	respond_after_sync(c, cn, text, len);
 	goto out;
 fail:
-	respond_error(c, cn, g.err ? g.err : r == -ENOMEM ? "the controller is out of memory" : strerror(-r));
+	/* A provider's own failure is the node's answer; a busy daemon's
+	 * (or memory short for a moment) passes by itself. */
+	if (plan_error_transient(r))
+		goto retry;
+	respond_error(c, cn, g.err ? g.err : strerror(-r));
+	goto out;
+retry:
+	why = r == -ENOMEM && !g.err ? NULL
+	      : cc_strdupf("%s; retrying", g.err ? g.err : strerror(-r));
+	respond_waiting(c, cn, why ? why : "the controller is short of memory; retrying");
+	free(why);
 out:
 	reg_free(&g);
 }
@@ -877,6 +908,11 @@ static void handle_request(struct ctl *c, struct conn *cn)
 	}
 	if (c->secret && !join_secret_equal(c->secret, rq.join_secret)) {
 		respond_error(c, cn, "JoinSecret is wrong: it does not match this controller's join secret");
+		goto out;
+	}
+	if (c->failed && rq.kind != REQ_STATUS) {
+		respond_waiting(c, cn, "the controller cannot write its state and is stopping; retrying (it "
+				       "answers again once restarted)");
 		goto out;
 	}
 	if (c->failed) {
@@ -1014,7 +1050,8 @@ static void answer_batch(struct ctl *c, struct conn *head, bool durable)
 		cn->out = NULL;
 		cn->state = C_READING;
 		timer_arm(c, cn);
-		respond_error(c, cn, "the controller could not store the registration durably; retry later");
+		respond_waiting(c, cn, "the controller could not store the registration durably and is "
+				       "stopping; retrying (it answers again once restarted)");
 	}
 }
 

@@ -58,3 +58,7 @@ TESTS += tests/unit/test-store-compaction
 tests_unit_test_store_compaction_SOURCES = tests/unit/test-store-compaction.c
 tests_unit_test_store_compaction_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_unit_test_store_compaction_LDADD = core/libclusterctl-core.la
+# Transient is not final (controller-transient.sh): waiting with
+# RetryAfter for what passes by itself, and node join's answer to each.
+TESTS += tests/integration/controller-transient.sh
+EXTRA_DIST += tests/integration/controller-transient.sh

@@ -1,5 +1,5 @@
-/* LD_PRELOAD shim for the controller's event-loop tests: it slows down,
- * on purpose, what the loop must survive being slow.
+/* LD_PRELOAD shim for the controller's event-loop tests: it slows down
+ * (or fails), on purpose, what the loop must survive being slow (or failing).
  *
  *   SLOW_EPOLL_MS=N      sleep N ms before each epoll_wait, so that all
  *                        that happens meanwhile (a finished sync, a
@@ -11,6 +11,9 @@
  *                        the same, N read from PATH at every call (no
  *                        file: 0), so a test turns the slow disk on and
  *                        off while the program runs
+ *   FAIL_FDATASYNC_FILE=PATH
+ *                        while PATH exists, fdatasync and fsync fail
+ *                        with EIO (a disk that went bad)
  *
  * Unset or 0: no delay.  Only the tests load it; nothing in clusterctl
  * knows it exists. */
@@ -18,6 +21,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <time.h>
@@ -59,6 +63,12 @@ static long sync_ms(void)
 	return ms ? ms : file_ms("SLOW_FDATASYNC_FILE");
 }
 
+static bool sync_fails(void)
+{
+	const char *path = getenv("FAIL_FDATASYNC_FILE");
+	return path && *path && access(path, F_OK) == 0;
+}
+
 static void nap_ms(long ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
@@ -91,6 +101,10 @@ int fdatasync(int fd)
 		return -1;
 	}
 	nap_ms(sync_ms());
+	if (sync_fails()) {
+		errno = EIO;
+		return -1;
+	}
 	return real(fd);
 }
 
@@ -105,5 +119,9 @@ int fsync(int fd)
 		return -1;
 	}
 	nap_ms(sync_ms());
+	if (sync_fails()) {
+		errno = EIO;
+		return -1;
+	}
 	return real(fd);
 }
