@@ -62,3 +62,8 @@ tests_unit_test_store_compaction_LDADD = core/libclusterctl-core.la
 # RetryAfter for what passes by itself, and node join's answer to each.
 TESTS += tests/integration/controller-transient.sh
 EXTRA_DIST += tests/integration/controller-transient.sh
+# For tools/test.sh: master serve's integration tests run again in the
+# ASan/UBSan build (its event loop, its threads, every answer).
+print-controller-tests:
+	@echo $(filter tests/integration/controller%,$(TESTS))
+.PHONY: print-controller-tests
