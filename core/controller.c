@@ -1,9 +1,10 @@
 /* `clusterctl master serve`: the controller.
  *
- * One thread, one epoll loop.  A connection is read incrementally (the
+ * One event-loop thread (epoll).  A connection is read incrementally (the
  * end of the first JSON object ends the request), bounded in size and in
  * time, and answered once:
- *   - invalid, unauthorised or read-only requests are answered at once;
+ *   - invalid, unauthorised or read-only requests are answered at once,
+ *     and so is "waiting" for what passes by itself (a busy provider);
  *   - a registration changes the in-memory state and queues a log record;
  *     its answer waits until the end of the loop iteration, when one
  *     fdatasync() makes the whole batch durable, and is written then.
@@ -11,8 +12,10 @@
  * (--max-connections) until its deadline (--request-timeout).
  *
  * Join tokens come from the local Docker engine, cached and refreshed on
- * a timer (or, when missing, at most every few seconds): no registration
- * waits for a Docker call of its own. */
+ * a timer (or, when missing, at most every few seconds) by the Docker
+ * worker's thread (docker-worker.c), as are promotions and demotions: no
+ * answer waits for the engine.  The disk's slow work (fdatasync, the
+ * compaction's image) is the sync worker's (sync-worker.c). */
 #include "autoconfig.h"
 
 #include <arpa/inet.h>
