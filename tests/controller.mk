@@ -67,9 +67,9 @@ EXTRA_DIST += tests/integration/controller-transient.sh
 print-controller-tests:
 	@echo $(filter tests/integration/controller%,$(TESTS))
 .PHONY: print-controller-tests
-# make check-valgrind: master serve, node join and the agent under
-# memcheck over controller.sh and the WireGuard lab (minutes; the result
-# is recorded in bench/README.md).  Lab tests: run it under the lab lock.
+# master serve, node join and the agent under memcheck over controller.sh
+# and the WireGuard lab (about 70 s); `make check-valgrind` runs it alone.
+TESTS += tests/integration/valgrind-e2e.sh
 EXTRA_DIST += tests/integration/memcheck.sh tests/integration/valgrind-e2e.sh
 check-valgrind:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS=tests/integration/valgrind-e2e.sh
