@@ -13,3 +13,7 @@ soak: all $(check_DATA)
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 		$(SHELL) $(top_srcdir)/tests/integration/soak.sh
 .PHONY: soak
+clean-local: clean-soak-report
+clean-soak-report:
+	rm -rf soak-report
+.PHONY: clean-soak-report
