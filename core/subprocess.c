@@ -95,6 +95,31 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* A child that exits or closes its stdin before reading it all makes
+ * the write fail with EPIPE, and raise SIGPIPE, which would end the whole
+ * program wherever it is not ignored (node join, the agent): keep it
+ * blocked on this thread for the write and take it back if it came. */
+static ssize_t write_stdin(struct child *c)
+{
+	sigset_t pipe_set, old;
+	ssize_t n;
+	int saved;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	n = write(c->in, c->in_data + c->in_off, c->in_len - c->in_off);
+	saved = errno;
+	if (n < 0 && errno == EPIPE && !sigismember(&old, SIGPIPE)) {
+		const struct timespec none = {0, 0};
+		while (sigtimedwait(&pipe_set, NULL, &none) < 0 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return n;
+}
+
 static bool child_done(const struct child *c)
 {
 	return c->exited && c->out < 0 && c->err < 0;
@@ -133,7 +158,7 @@ static int child_pump(struct child *c, int64_t until)
 			if (pfd[i].fd == c->pidfd) {
 				check_exited(c);
 			} else if (pfd[i].fd == c->in) {
-				ssize_t n = write(c->in, c->in_data + c->in_off, c->in_len - c->in_off);
+				ssize_t n = write_stdin(c);
 				if (n > 0)
 					c->in_off += (size_t)n;
 				if ((n < 0 && errno != EAGAIN && errno != EINTR) || c->in_off == c->in_len)

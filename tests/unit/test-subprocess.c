@@ -116,6 +116,21 @@ int main(void)
 	is_str(t.res.out, "to stdin", "stdin_data reaches the child");
 	spawn_result_free(&t.res);
 
+	/* 1 MiB for a child that never reads it: EPIPE, not SIGPIPE (which
+	 * would end this test, as it would node join). */
+	{
+		char *big = malloc(1 << 20);
+		if (!big)
+			return 99;
+		memset(big, 'x', (1 << 20) - 1);
+		big[(1 << 20) - 1] = '\0';
+		t = run_sh("exec <&-; exit 7", big, 5000);
+		is_int(t.res.exit_status, 7, "a child that closes its stdin unread: the caller survives, the status is 7");
+		is_int(t.res.timed_out, 0, "... and it did not time out");
+		spawn_result_free(&t.res);
+		free(big);
+	}
+
 	t = run_sh("exec >&- 2>&-; sleep 0.3; exit 5", NULL, 5000);
 	is_int(t.res.exit_status, 5, "a child that closes its output and then exits: its status is waited for");
 	is_int(t.res.timed_out, 0, "... and it did not time out");
