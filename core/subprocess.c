@@ -280,7 +280,7 @@ int spawn_run(const char *const argv[], const char *const env_extra[], const cha
 		r = child_pump(&c, cc_mono_ms() + SUBPROCESS_TERM_GRACE_MS);
 	}
 	if (!child_done(&c) && res->timed_out)
-		log_warn("program ignored SIGTERM for %d ms, killing its process group program=%s pid=%ld",
+		log_warn("program still not done %d ms after SIGTERM, killing its process group program=%s pid=%ld",
 			 SUBPROCESS_TERM_GRACE_MS, argv[0], (long)c.pid);
 	/* A timed-out run leaves nothing behind: what is still in the group
 	 * (a grandchild that closed its output and ignored SIGTERM) is
