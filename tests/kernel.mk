@@ -8,7 +8,7 @@ tests_kernel_wg_kernel_LDADD = $(WG_TEST_LDADD) core/libclusterctl-core.la $(MNL
 endif
 TESTS += tests/kernel/qemu-wg.sh
 EXTRA_DIST += tests/kernel.mk tests/kernel/README tests/kernel/qemu-wg.sh tests/kernel/qemu-guest.sh \
-	tests/kernel/guest-init tests/kernel/wg-kernel-guest.sh
+	tests/kernel/guest-init tests/kernel/wg-kernel-guest.sh tests/kernel/wg-plugin-guest.sh
 clean-local: clean-kernel-cache
 clean-kernel-cache:
 	rm -rf tests/kernel/cache
