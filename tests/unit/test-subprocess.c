@@ -20,9 +20,10 @@
 #include "host-services.h"
 #include "subprocess.h"
 
-#define TIMEOUT_MS 400
-/* The machine running the tests may be busy: this much past the bound
- * still counts as "returned at the deadline" (the children sleep 30 s). */
+/* Long enough for a shell to start and write its pid on a busy machine;
+ * and this much past the bound still counts as "returned at the
+ * deadline" (the children sleep 30 s). */
+#define TIMEOUT_MS 1000
 #define SLACK_MS 2500
 
 static char pidfile[] = "/tmp/clusterctl-subprocess-XXXXXX";
