@@ -477,6 +477,7 @@ static int apply_record(struct state_store *s, struct store_file_report *fr, uin
 			return -EINVAL;
 		}
 		meta_set(&s->meta, formed, holder, (int64_t)granted);
+		s->rep.cluster_record = true;
 		return 0;
 	}
 	case REC_FORMAT: {
@@ -808,14 +809,21 @@ static int read_state_file(struct state_store *s, enum file_kind kind, char **bu
 	return 1;
 }
 
-/* Load the image and then, when it is newer than the image, the log. */
+/* Load the image and then, when it is newer than the image, the log.
+ * The log is read first: a controller replacing both (a new generation:
+ * image renamed into place, then the log) can then never show a reader
+ * without the lock (state check, dump) the old image with the new, empty
+ * log, which would hide the records the old log held. */
 static int load(struct state_store *s, char **err)
 {
 	bool strict = s->mode == STORE_SERVE;
-	char *buf = NULL;
-	size_t len = 0;
-	int r;
+	char *buf = NULL, *lbuf = NULL;
+	size_t len = 0, llen = 0;
+	int r, have_log;
 
+	have_log = read_state_file(s, FILE_LOG, &lbuf, &llen, &s->rep.log, err);
+	if ((r = have_log) < 0)
+		goto out;
 	r = read_state_file(s, FILE_SNAP, &buf, &len, &s->rep.snap, err);
 	if (r < 0)
 		goto out;
@@ -830,24 +838,18 @@ static int load(struct state_store *s, char **err)
 			goto oom;
 		s->snap_size = len;
 	}
-	free(buf);
-	buf = NULL;
 	if (strict && s->rep.snap.ndamage) {
 		r = -EBADMSG;
 		goto out;
 	}
-
-	r = read_state_file(s, FILE_LOG, &buf, &len, &s->rep.log, err);
-	if (r < 0)
-		goto out;
-	if (r > 0 && !s->rep.log.format) {
-		if ((r = add_damage(&s->rep.log, 0, len, "not a clusterctl state log (bad header)")) < 0)
+	if (have_log > 0 && !s->rep.log.format) {
+		if ((r = add_damage(&s->rep.log, 0, llen, "not a clusterctl state log (bad header)")) < 0)
 			goto oom;
-	} else if (r > 0 && s->rep.log.generation > s->rep.snap.generation) {
+	} else if (have_log > 0 && s->rep.log.generation > s->rep.snap.generation) {
 		/* Otherwise a crash came after the image was written and
 		 * before the new log was started: the image holds it all. */
 		s->rep.log.replayed = true;
-		if ((r = replay(s, FILE_LOG, (const uint8_t *)buf, len, strict, &s->rep.log)) < 0)
+		if ((r = replay(s, FILE_LOG, (const uint8_t *)lbuf, llen, strict, &s->rep.log)) < 0)
 			goto oom;
 	}
 	r = strict && s->rep.log.ndamage ? -EBADMSG : 0;
@@ -856,6 +858,7 @@ oom:
 	r = fail(err, -ENOMEM, "out of memory loading the state in %s", s->dir);
 out:
 	free(buf);
+	free(lbuf);
 	return r;
 }
 

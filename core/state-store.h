@@ -88,6 +88,7 @@ struct store_file_report {
 struct store_report {
 	struct store_file_report snap, log;
 	char *kept[2];             /* where a migration or salvage kept the old image and log */
+	bool cluster_record;       /* a cluster record (formed, manager slot) verified */
 };
 void store_report_free(struct store_report *rep);
 

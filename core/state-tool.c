@@ -98,6 +98,8 @@ int cmd_state_check(struct app *a)
 	print_files(&rep);
 	state_store_counts(s, &mg, &wk);
 	if (damaged(&rep)) {
+		if (!rep.cluster_record)
+			printf("no cluster record (formed, manager slot) verifies\n");
 		printf("DAMAGED: master serve will not start on %s.  What verifies: %zu nodes (%u managers, %u "
 		       "workers).  To keep every record that verifies and start a new generation, stop the "
 		       "controller and run: clusterctl state salvage --state-dir %s\n",
@@ -271,6 +273,10 @@ int cmd_state_salvage(struct app *a)
 		if (rep.kept[i])
 			printf("kept the original %s as %s\n", file_names[i], rep.kept[i]);
 	}
+	if (!rep.cluster_record)
+		printf("WARNING: no cluster record verified: the cluster now counts as not formed and the manager "
+		       "slot as free (with --wait-for-minimum, nodes are told to wait until the minimum has "
+		       "registered again)\n");
 	state_store_counts(s, &mg, &wk);
 	printf("new generation written in %s: %zu nodes (%u managers, %u workers), cluster %s.  A node whose "
 	       "record was dropped is registered again, as new, when it next checks in.\n",

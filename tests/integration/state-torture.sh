@@ -30,6 +30,8 @@ ACKS=$CT_DIR/acks
 
 start() {
 	CT_LOG=$CT_DIR/serve.log
+	# Gone before the start: the port must not be read from the last run's log.
+	rm -f "$CT_LOG"
 	"$CLUSTERCTL" master serve --plugin-dir "$CT_PLUGINS" --state-dir "$S" --node-state-dir "$CT_DIR/node" \
 		--listen 127.0.0.1:0 --insecure-no-join-secret --docker-socket "$CT_DIR/docker.sock" \
 		--advertise-addr 127.0.0.1 --overlay-provider wireguard --wireguard-pool 100.64.0.0/16 \
@@ -64,6 +66,13 @@ for c in $(seq 1 "$CYCLES"); do
 		if [ "$lost" -gt 0 ]; then
 			missing=$((missing + lost))
 			diag "cycle $c: acknowledged but not stored as answered: $(comm -23 "$CT_DIR/acked" "$CT_DIR/stored" | head -3 | tr '\n' ';')"
+			# TORTURE_KEEP=DIR keeps the evidence: the files the kill
+			# left, those after the restart, the dump and the logs.
+			if [ -n "${TORTURE_KEEP:-}" ]; then
+				mkdir -p "$TORTURE_KEEP/cycle-$c"
+				cp -a "$CT_DIR/killed" "$S" "$CT_DIR/dump.json" "$CT_DIR/acked" "$CT_DIR/stored" \
+					"$CT_DIR/serve.log" "$CT_DIR/prev-serve.log" "$TORTURE_KEEP/cycle-$c/" 2>/dev/null
+			fi
 		fi
 		[ "$(jq -r .Cluster.Formed "$CT_DIR/dump.json")" = true ] || unformed=$((unformed + 1))
 	fi
@@ -75,6 +84,10 @@ for c in $(seq 1 "$CYCLES"); do
 	wait "$CT_PID" 2>/dev/null
 	CT_PID=
 	wait "$dpid"
+	if [ -n "${TORTURE_KEEP:-}" ]; then
+		rm -rf "$CT_DIR/killed" && cp -a "$S" "$CT_DIR/killed"
+		cp "$CT_DIR/serve.log" "$CT_DIR/prev-serve.log"
+	fi
 	if [ $? -ne 0 ]; then
 		changed=$((changed + 1))
 		diag "cycle $c: $(grep -m3 -e CHANGED -e usage "$CT_DIR/driver.out" | tr '\n' ';')"

@@ -520,6 +520,7 @@ static void test_damage_refused(void)
 		ok(state_store_open_mode(t, STORE_SALVAGE, &s, &rep, &err) == 0 && rep.log.ndamage == 1 &&
 			   state_store_count(s) == 5 && has(s, 5, 1, PROTO_ROLE_WORKER),
 		   "salvage keeps the 5 records that verify, those after the damage included");
+		ok(!rep.cluster_record, "and reports that no cluster record verified (none was written)");
 		state_store_close(s, false, NULL);
 		kept = rep.kept[1] ? slurp(rep.kept[1], &klen) : NULL;
 		ok(kept && klen == len && memcmp(kept, log, len) == 0 && strstr(rep.kept[1], "state.log.salvaged-"),
@@ -613,7 +614,8 @@ static void test_format1_fixture(void)
 		   streq(state_store_meta(s)->slot_holder, "id:bench-3") && r && r->assigned_role == PROTO_ROLE_WORKER &&
 		   r->slot[0].record && strstr(r->slot[0].record, "\"Address\":\"100.64.0.9\""),
 	   "with its 8 nodes, the cluster formed, the slot holder and bench-7's lease (as expected.txt)");
-	ok(rep.snap.format == 1 && rep.log.format == 1 && rep.log.replayed, "reported as format 1, log replayed");
+	ok(rep.snap.format == 1 && rep.log.format == 1 && rep.log.replayed && rep.cluster_record,
+	   "reported as format 1, log replayed, the cluster record found");
 	kept = rep.kept[0] ? slurp(rep.kept[0], &klen) : NULL;
 	ok(kept && klen == slen && memcmp(kept, snap, slen) == 0 && strstr(rep.kept[0], "state.snap.format1-"),
 	   "the format 1 image is kept as state.snap.format1-<time>");
