@@ -4,6 +4,10 @@ TESTS += tests/integration/plugin-loader.sh
 EXTRA_DIST += tests/integration/plugin-loader.sh tests/fixtures/plugins/bad-plugin.c
 TESTS += tests/integration/sdk.sh
 EXTRA_DIST += tests/integration/sdk.sh
+# What a plugin's keys look like from inside it: booleans, types from
+# every source, descriptor checks, --dry-run.
+TESTS += tests/integration/plugin-contract.sh
+EXTRA_DIST += tests/integration/plugin-contract.sh tests/fixtures/plugins/contract-plugin.c
 
 # plugins/common: JSON helpers over the SDK types, host polling.
 check_PROGRAMS += tests/unit/test-plugin-common
