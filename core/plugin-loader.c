@@ -663,7 +663,9 @@ int plugin_check_config(const struct plugin_registry *reg, struct config *cfg, c
 	return 0;
 }
 
-int plugin_start(struct plugin *p, const struct config *cfg)
+int plugin_start(struct plugin *p, const struct config *cfg) { return plugin_start_with(p, cfg, &p->host); }
+
+int plugin_start_with(struct plugin *p, const struct config *cfg, const struct clusterctl_host *host)
 {
 	int r;
 	if (p->started)
@@ -679,7 +681,7 @@ int plugin_start(struct plugin *p, const struct config *cfg)
 	}
 	host_ctx_set_config(p->hctx, cfg);
 	host_ctx_clear_error(p->hctx);
-	r = p->desc.init(&p->host, &p->state);
+	r = p->desc.init(host, &p->state);
 	if (r < 0) {
 		const char *why = host_ctx_error(p->hctx);
 		if (*why)

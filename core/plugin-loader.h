@@ -76,6 +76,9 @@ const struct clusterctl_config_key *plugin_config_key(const struct plugin *p, co
 int plugin_check_config(const struct plugin_registry *reg, struct config *cfg, char **err);
 /* Call init; logs and returns -errno with the plugin's message. */
 int plugin_start(struct plugin *p, const struct config *cfg);
+/* The same with another host table in front of the plugin's own (the
+ * harness's recording one, which forwards to p->host). */
+int plugin_start_with(struct plugin *p, const struct config *cfg, const struct clusterctl_host *host);
 /* The message the calling thread's last operation of this plugin left,
  * already prefixed with <kind> plugin "<name>": ("" when none). */
 const char *plugin_last_error(const struct plugin *p);

@@ -8,6 +8,10 @@ EXTRA_DIST += tests/integration/sdk.sh
 # every source, descriptor checks, --dry-run.
 TESTS += tests/integration/plugin-contract.sh
 EXTRA_DIST += tests/integration/plugin-contract.sh tests/fixtures/plugins/contract-plugin.c
+# The harness (clusterctl-plugin-test) driving the example, fixtures and
+# breaches of the contract, and valgrind over both.
+TESTS += tests/integration/plugin-harness.sh
+EXTRA_DIST += tests/integration/plugin-harness.sh tests/fixtures/plugins/harness-plugin.c
 
 # plugins/common: JSON helpers over the SDK types, host polling.
 check_PROGRAMS += tests/unit/test-plugin-common
