@@ -159,6 +159,7 @@ static int start_one(struct app *a, uint32_t kind, struct plugin *p)
 						 .hostname = hostname,
 						 .node_ip = ip,
 						 .options = kind == CLUSTERCTL_PLUGIN_OVERLAY ? a->overlay_options : NULL,
+						 .read_only = a->cmd == CMD_STATUS,
 					 });
 	free(hostname);
 	free(ip);

@@ -12,6 +12,9 @@ EXTRA_DIST += tests/integration/plugin-contract.sh tests/fixtures/plugins/contra
 # breaches of the contract, and valgrind over both.
 TESTS += tests/integration/plugin-harness.sh
 EXTRA_DIST += tests/integration/plugin-harness.sh tests/fixtures/plugins/harness-plugin.c
+# clusterctl status shows the local providers' own status().
+TESTS += tests/integration/status-providers.sh
+EXTRA_DIST += tests/integration/status-providers.sh
 
 # plugins/common: JSON helpers over the SDK types, host polling.
 check_PROGRAMS += tests/unit/test-plugin-common
