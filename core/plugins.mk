@@ -2,7 +2,7 @@
 # host-services table they get, and `clusterctl plugins`.
 core_plugins_sources += core/plugin-loader.c core/plugin-loader.h \
 	core/host-services.c core/host-services.h \
-	core/plugin-list.c
+	core/plugin-list.c core/plugin-list.h
 
 # The harness a plugin author tests against (clusterctl-plugin(7),
 # TESTING A PLUGIN): installed with the SDK.

@@ -16,6 +16,7 @@
 . "$top_srcdir/tests/tap.sh"
 CC=${CC:-cc}
 command -v "$CC" >/dev/null 2>&1 || skip_all "needs a C compiler ($CC)"
+command -v jq >/dev/null 2>&1 || skip_all "needs jq"
 bin=$top_builddir/clusterctl
 src=$top_srcdir/tests/fixtures/plugins/contract-plugin.c
 dir=$(mktemp -d)
@@ -118,7 +119,7 @@ like "$out" 'overlay-range.so: plugin range: config key "count" has default "99"
 	"a default outside [min,max] is refused"
 like "$out" 'overlay-boolean.so: plugin boolean: config key "flag" is a boolean with default "maybe"' \
 	"a default of the wrong type is refused"
-like "$out" 'overlay-req.so: plugin req: config key "token" is REQUIRED and has a default' "REQUIRED with a default is refused"
+like "$out" 'overlay-req.so: plugin req: config key "password" is REQUIRED and has a default' "REQUIRED with a default is refused"
 like "$out" 'overlay-type.so: plugin type: config key "ratio" has unknown type 7' "an unknown key type is refused"
 like "$out" 'overlay-docker.so: plugin docker: config key "socket" clashes with clusterctl'"'"'s own option --docker-socket' \
 	"a key that clashes with a core flag is refused"
@@ -138,6 +139,28 @@ out=$("$bin" node join --master 127.0.0.1:1 --plugin-dir "$dir/clash" --overlay-
 like "$out" 'cannot use storage plugin "contract"' "also when a run loads both"
 like "$out" 'both would be --contract-flag; rename one' "with the same reason"
 is "$(cat "$CLUSTERCTL_TEST_SPY")" "" "and neither started"
+
+# --- 8. what a person is shown of a plugin's keys ----------------------------
+json=$("$bin" plugins --json --plugin-dir "$dir/ok" 2>/dev/null)
+key() { printf '%s' "$json" | jq -c ".Plugins[] | select(.Name==\"contract\") | .Keys[] | select(.Name==\"$1\")"; }
+is "$(key count)" '{"Name":"count","Flag":"--contract-count","Environment":"CLUSTERCTL_CONTRACT_COUNT","FileKey":"contract.count","Type":"int","Default":"3","Min":1,"Max":10,"Required":false,"Secret":false,"Help":"a number"}' \
+	"plugins --json lists a key's flag, variable, file key, type, default, range, flags and help"
+is "$(key flag | jq -c '[.Type,.Default]')" '["bool","false"]' "a boolean key is listed as bool"
+is "$(key token | jq -c '[.Default,.Secret]')" '["(secret)",true]' "a SECRET key's default is never listed"
+case $json in *s3cret-default*) ok 1 "nowhere in the JSON" ;; *) ok 0 "nowhere in the JSON" ;; esac
+help=$("$bin" node join --overlay-provider contract --plugin-dir "$dir/ok" --help 2>&1)
+is "$?" 0 "node join --overlay-provider contract --help: exit 0"
+like "$help" 'Options of the overlay provider "contract" (also CLUSTERCTL_CONTRACT_KEY, or contract = { key = ...; } in the config file):' \
+	"--help of a command lists the chosen provider's options"
+like "$help" '  --contract-count N             a number (1..10) [3]' "each with its type, range and default"
+like "$help" '  --contract-flag                a boolean [false]' "a boolean takes no value"
+case $help in *s3cret-default*) ok 1 "and never a secret's default" ;; *) ok 0 "and never a secret's default" ;; esac
+help=$(CLUSTERCTL_OVERLAY_PROVIDER=contract "$bin" agent --plugin-dir "$dir/ok" --help 2>&1)
+like "$help" '--contract-label VALUE' "the provider is chosen as a run chooses it (here CLUSTERCTL_OVERLAY_PROVIDER)"
+help=$("$bin" node join --overlay-provider nosuch --plugin-dir "$dir/ok" --help 2>&1)
+like "$help" '(overlay plugin "nosuch" is not installed in' "a provider that is not installed is named"
+help=$("$bin" ip --overlay-provider contract --plugin-dir "$dir/ok" --help 2>&1)
+case $help in *contract-count*) ok 1 "a command that uses no provider lists none" ;; *) ok 0 "a command that uses no provider lists none" ;; esac
 
 # --- 7. --dry-run: the plugin is told, the host creates nothing -------------
 rm -rf "$dir/state"
