@@ -15,6 +15,9 @@ EXTRA_DIST += tests/integration/plugin-harness.sh tests/fixtures/plugins/harness
 # clusterctl status shows the local providers' own status().
 TESTS += tests/integration/status-providers.sh
 EXTRA_DIST += tests/integration/status-providers.sh
+# core -> common <- plugins, and one copy of what common/ holds.
+TESTS += tests/integration/layout.sh
+EXTRA_DIST += tests/integration/layout.sh
 
 # plugins/common: JSON helpers over the SDK types, host polling.
 check_PROGRAMS += tests/unit/test-plugin-common
