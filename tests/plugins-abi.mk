@@ -15,6 +15,9 @@ EXTRA_DIST += tests/integration/plugin-harness.sh tests/fixtures/plugins/harness
 # clusterctl status shows the local providers' own status().
 TESTS += tests/integration/status-providers.sh
 EXTRA_DIST += tests/integration/status-providers.sh
+# node join warns on a plugin's JSON that is none, and sends none of it.
+TESTS += tests/integration/plugin-json-warnings.sh
+EXTRA_DIST += tests/integration/plugin-json-warnings.sh
 # core -> common <- plugins, and one copy of what common/ holds.
 TESTS += tests/integration/layout.sh
 EXTRA_DIST += tests/integration/layout.sh

@@ -95,6 +95,7 @@ breach badobs BAD_OBSERVE_JSON observe "observe: the answer is not a JSON object
 breach badstatus BAD_STATUS_ARRAY status "status: the answer is not a JSON object" "status answering an array"
 breach silent SILENT_FAILURE ensure "ensure: returned -5 without calling error()" "a failure without a message"
 like "$out" '"Error":"overlay plugin \"hx\": Input/output error"' "the failure itself is still reported"
+breach badensobs BAD_ENSURE_OBSERVED ensure "ensure: observed_json is not a JSON object" "ensure handing back observed_json that is no JSON"
 breach badsize BAD_SIZE ensure "ensure: the plugin changed ensure_out.struct_size" "an overwritten struct_size"
 breach badplan BAD_PLAN_PAYLOAD plan 'returned a payload that is not a JSON object' "a plan payload that is no JSON"
 breach slow SLOW_PLAN plan "over the 100 ms budget" "a plan over its budget"
