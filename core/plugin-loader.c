@@ -663,13 +663,8 @@ int plugin_check_config(const struct plugin_registry *reg, struct config *cfg, c
 	return 0;
 }
 
-int plugin_start(struct plugin *p, const struct config *cfg) { return plugin_start_with(p, cfg, &p->host); }
-
-int plugin_start_with(struct plugin *p, const struct config *cfg, const struct clusterctl_host *host)
+int plugin_check_required(const struct plugin *p, const struct config *cfg)
 {
-	int r;
-	if (p->started)
-		return 0;
 	for (const struct clusterctl_config_key *k = p->desc.config_keys; k && k->name; k++) {
 		if ((k->flags & CLUSTERCTL_CONFIG_REQUIRED) && !k->default_value &&
 		    !config_plugin_get(cfg, p->desc.name, k->name)) {
@@ -679,6 +674,18 @@ int plugin_start_with(struct plugin *p, const struct config *cfg, const struct c
 			return -EINVAL;
 		}
 	}
+	return 0;
+}
+
+int plugin_start(struct plugin *p, const struct config *cfg) { return plugin_start_with(p, cfg, &p->host); }
+
+int plugin_start_with(struct plugin *p, const struct config *cfg, const struct clusterctl_host *host)
+{
+	int r;
+	if (p->started)
+		return 0;
+	if ((r = plugin_check_required(p, cfg)) < 0)
+		return r;
 	host_ctx_set_config(p->hctx, cfg);
 	host_ctx_clear_error(p->hctx);
 	r = p->desc.init(host, &p->state);

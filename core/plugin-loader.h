@@ -74,6 +74,10 @@ const struct clusterctl_config_key *plugin_config_key(const struct plugin *p, co
  * installed plugin is an error.  -EINVAL with a message in *err
  * (malloc'd; NULL and -ENOMEM when out of memory). */
 int plugin_check_config(const struct plugin_registry *reg, struct config *cfg, char **err);
+/* Every REQUIRED key without a default has a value, else -EINVAL and a
+ * logged line naming the flag.  plugin_start checks it too; a run checks
+ * all its providers first, so none starts when another would not. */
+int plugin_check_required(const struct plugin *p, const struct config *cfg);
 /* Call init; logs and returns -errno with the plugin's message. */
 int plugin_start(struct plugin *p, const struct config *cfg);
 /* The same with another host table in front of the plugin's own (the

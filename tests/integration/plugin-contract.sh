@@ -104,6 +104,22 @@ join --config "$dir/str.conf"
 like "$out" "$dir/str.conf:1: label has the wrong type (want a string)" "a plugin string written as a number is refused"
 is "$spy" "" "none of them started the plugin"
 
+# REQUIRED: a missing value stops the run before any provider starts.
+mkdir -m 755 "$dir/req"
+build req/overlay-contract.so
+build req/storage-needy.so -DNAME='"needy"' -DKIND=2 -DNEEDS_TOKEN
+: >"$CLUSTERCTL_TEST_SPY"
+out=$("$bin" node join --master 127.0.0.1:1 --plugin-dir "$dir/req" --overlay-provider contract \
+	--storage-provider needy --docker-socket "$dir/no.sock" --join-deadline 1 2>&1)
+is "$?" 2 "a REQUIRED key without a value is a usage error (exit 2)"
+like "$out" 'storage plugin "needy" needs --needy-secret (or needy = { ... } in the config file): the token this provider needs' \
+	"naming the flag and the file section"
+is "$(cat "$CLUSTERCTL_TEST_SPY")" "" "and not even the other provider (the overlay) was started"
+: >"$CLUSTERCTL_TEST_SPY"
+CLUSTERCTL_NEEDY_SECRET=s3cr3t "$bin" node join --master 127.0.0.1:1 --plugin-dir "$dir/req" --overlay-provider contract \
+	--storage-provider needy --docker-socket "$dir/no.sock" --join-deadline 1 >/dev/null 2>&1
+like "$(cat "$CLUSTERCTL_TEST_SPY")" "init needy" "given (here in the environment) both start"
+
 # --- 3. descriptors are checked at load -------------------------------------
 build bad/overlay-syntax.so -DNAME='"syntax"' -DBAD_SYNTAX
 build bad/overlay-dup.so -DNAME='"dup"' -DBAD_DUP
