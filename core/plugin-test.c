@@ -460,7 +460,7 @@ static int configure(struct plugin *p, const struct opts *o, const char *data_di
 		free(err);
 		return r;
 	}
-	return 0;
+	return plugin_check_required(p, cfg);
 }
 
 static int run_op(struct plugin *p, struct rec_host *h, const char *op, json_object *in, const char *in_text,
