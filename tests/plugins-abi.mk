@@ -9,7 +9,8 @@ EXTRA_DIST += tests/integration/sdk.sh
 TESTS += tests/integration/plugin-contract.sh
 EXTRA_DIST += tests/integration/plugin-contract.sh tests/fixtures/plugins/contract-plugin.c
 # The harness (clusterctl-plugin-test) driving the example, fixtures and
-# breaches of the contract, and valgrind over both.
+# breaches of the contract, and valgrind (LeakSanitizer in an ASan build)
+# over both.
 TESTS += tests/integration/plugin-harness.sh
 EXTRA_DIST += tests/integration/plugin-harness.sh tests/fixtures/plugins/harness-plugin.c
 # clusterctl status shows the local providers' own status().

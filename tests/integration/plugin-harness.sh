@@ -10,7 +10,8 @@
 #  - each breach of the contract is named and exits 3: invalid JSON from
 #    observe, status and plan, a failure without error(), an out-struct
 #    whose size was overwritten, a plan over its budget;
-#  - under valgrind the example leaks nothing, and a plugin that leaks is
+#  - under valgrind (LeakSanitizer when the harness is an ASan build) the
+#    example leaks nothing, and a plugin that leaks is
 #    caught (the harness frees what the operations hand back, as the
 #    host does, so what is left is the plugin's).
 . "$top_srcdir/tests/tap.sh"
@@ -100,22 +101,36 @@ breach badsize BAD_SIZE ensure "ensure: the plugin changed ensure_out.struct_siz
 breach badplan BAD_PLAN_PAYLOAD plan 'returned a payload that is not a JSON object' "a plan payload that is no JSON"
 breach slow SLOW_PLAN plan "over the 100 ms budget" "a plan over its budget"
 
-# --- leaks: under valgrind -------------------------------------------------------
-command -v valgrind >/dev/null 2>&1 || skip_all "needs valgrind (tools/deps-debian.sh installs it)"
-vg() { # vg PLUGIN ARGS...
-	p=$1; shift
-	CLUSTERCTL_NO_DLCLOSE=1 valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
-		--error-exitcode=99 "$pt" "$dir/overlay-$p.so" "$@" >/dev/null 2>"$dir/vg"
-	rc=$?
-}
+# --- leaks: under valgrind, or ASan/LSan when the harness was built with it -------
+if ldd "$pt" 2>/dev/null | grep -q libasan; then
+	# valgrind cannot run an ASan program; LeakSanitizer does the same here.
+	checker=LeakSanitizer
+	lost="detected memory leaks"
+	vg() { # vg PLUGIN ARGS...
+		p=$1; shift
+		ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=exitcode=99 CLUSTERCTL_NO_DLCLOSE=1 \
+			"$pt" "$dir/overlay-$p.so" "$@" >/dev/null 2>"$dir/vg"
+		rc=$?
+	}
+else
+	command -v valgrind >/dev/null 2>&1 || skip_all "needs valgrind (tools/deps-debian.sh installs it)"
+	checker=valgrind
+	lost="definitely lost"
+	vg() { # vg PLUGIN ARGS...
+		p=$1; shift
+		CLUSTERCTL_NO_DLCLOSE=1 valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+			--error-exitcode=99 "$pt" "$dir/overlay-$p.so" "$@" >/dev/null 2>"$dir/vg"
+		rc=$?
+	}
+fi
 for op in observe ensure status; do
 	vg example --op "$op" --option interface=lo
-	is "$rc" 0 "valgrind: the example's $op has no leak and no memory error"
+	is "$rc" 0 "$checker: the example's $op has no leak and no memory error"
 done
 vg example --op ensure --option interface=nosuch0
-is "$rc" 0 "valgrind: nor has its retry path"
+is "$rc" 0 "$checker: nor has its retry path"
 fx leak -DLEAK
 vg leak --op observe
-is "$rc" 99 "valgrind: a plugin that leaks is caught"
-like "$(cat "$dir/vg")" "definitely lost" "with valgrind's report"
+is "$rc" 99 "$checker: a plugin that leaks is caught"
+like "$(cat "$dir/vg")" "$lost" "with $checker's report"
 done_testing
