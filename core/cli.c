@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "plugin-list.h"
 #include "util.h"
 
 extern char **environ;
@@ -191,6 +192,7 @@ int cli_parse(struct app *a, int argc, char **argv)
 	for (int j = i; j < argc; j++) {
 		if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0) {
 			cli_usage(stdout, cmd);
+			plugin_usage_providers(stdout, cmd, argc, argv, i);
 			return EXIT_OK;
 		}
 		if (strncmp(argv[j], "--config=", 9) == 0) {

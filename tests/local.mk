@@ -30,6 +30,7 @@ include tests/overlay-tailscale-netbird.mk
 include tests/storage-gluster.mk
 include tests/fullstack.mk
 include tests/fuzz.mk
+include tests/kernel.mk
 include tests/pkg.mk
 
 # For tools/test.sh: the C unit tests and the fuzz corpus replays (run
