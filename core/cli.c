@@ -23,6 +23,9 @@ const struct cli_command cli_commands[] = {
 	{"status", NULL, CMD_STATUS, "the cluster as the controller knows it"},
 	{"ip", NULL, CMD_IP, "print the address IP detection chooses, and why"},
 	{"plugins", NULL, CMD_PLUGINS, "list installed plugins and refused files"},
+	{"state", "check", CMD_STATE_CHECK, "verify the controller's state files offline: clean, or file and offset"},
+	{"state", "dump", CMD_STATE_DUMP, "print what the controller's state files hold (--json)"},
+	{"state", "salvage", CMD_STATE_SALVAGE, "keep every record that verifies in a new generation"},
 	{NULL, NULL, 0, NULL},
 };
 

@@ -26,12 +26,14 @@
 	"podman*,kube-*,weave*,tunl*,vethwe*,nerdctl*,cilium*"
 
 const struct opt_def config_opts[] = {
-	{"config", OPT_STRING, OFF(config_file), NULL, 0, 0, CMD_ALL,
+	{"config", OPT_STRING, OFF(config_file), NULL, 0, 0, CMD_ALL | CMD_STATE_TOOL,
 	 "libconfig file (default " CLUSTERCTL_SYSCONFDIR "/clusterctl/clusterctl.conf when present)", NOALIAS},
 	{"plugin-dir", OPT_STRING, OFF(plugin_dir), CLUSTERCTL_PLUGIN_DIR, 0, 0, CMD_ALL,
 	 "directory holding the provider plugins", NOALIAS},
-	{"log-level", OPT_LOGLEVEL, OFF(log_level), "info", 0, 0, CMD_ALL, "debug, info, warn or error", NOALIAS},
-	{"log-file", OPT_STRING, OFF(log_file), NULL, 0, 0, CMD_ALL, "also append log lines to this file", NOALIAS},
+	{"log-level", OPT_LOGLEVEL, OFF(log_level), "info", 0, 0, CMD_ALL | CMD_STATE_TOOL, "debug, info, warn or error",
+	 NOALIAS},
+	{"log-file", OPT_STRING, OFF(log_file), NULL, 0, 0, CMD_ALL | CMD_STATE_TOOL, "also append log lines to this file",
+	 NOALIAS},
 	{"overlay-provider", OPT_STRING, OFF(overlay_provider), "none", 0, 0, CMD_ALL & ~CMD_IP,
 	 "overlay plugin: none, wireguard, tailscale, netbird, or any installed one", NOALIAS},
 	{"overlay-config", OPT_STRING, OFF(overlay_config), NULL, 0, 0, MASTER | NODE,
@@ -46,7 +48,7 @@ const struct opt_def config_opts[] = {
 	 MASTER | NODE | CMD_STATUS, "Docker Engine API unix socket", NOALIAS},
 
 	{"state-dir", OPT_STRING, OFF(state_dir), "/data/GlusterFS/0001/orchestration", 0, 0,
-	 MASTER | CMD_STATUS, "controller state directory", NOALIAS},
+	 MASTER | CMD_STATUS | CMD_STATE_TOOL, "controller state directory", NOALIAS},
 	{"advertise-addr", OPT_STRING, OFF(advertise_addr), NULL, 0, 0, MASTER,
 	 "address the Swarm is advertised on (default: detected)", NOALIAS},
 	{"listen", OPT_STRING, OFF(listen), "0.0.0.0:7000", 0, 0, MASTER,
@@ -98,7 +100,8 @@ const struct opt_def config_opts[] = {
 	 "keep running: heartbeat and apply changes (as clusterctl agent)", NOALIAS},
 	{"heartbeat-interval", OPT_INT, OFF(heartbeat_interval), "30", 1, 86400, NODE,
 	 "seconds between re-registrations with --watch", NOALIAS},
-	{"json", OPT_BOOL, OFF(json), "false", 0, 0, CMD_STATUS | CMD_IP | CMD_PLUGINS, "JSON output", NOALIAS},
+	{"json", OPT_BOOL, OFF(json), "false", 0, 0, CMD_STATUS | CMD_IP | CMD_PLUGINS | CMD_STATE_DUMP, "JSON output",
+	 NOALIAS},
 	{NULL, 0, 0, NULL, 0, 0, 0, NULL, NOALIAS},
 };
 
@@ -134,6 +137,9 @@ static const char *cmd_name(unsigned cmd)
 	case CMD_IP: return "ip";
 	case CMD_PLUGINS: return "plugins";
 	case CMD_AGENT: return "agent";
+	case CMD_STATE_CHECK: return "state check";
+	case CMD_STATE_DUMP: return "state dump";
+	case CMD_STATE_SALVAGE: return "state salvage";
 	}
 	return "this command";
 }

@@ -17,7 +17,12 @@ enum cmd_id {
 	CMD_IP = 1 << 4,
 	CMD_PLUGINS = 1 << 5,
 	CMD_AGENT = 1 << 6,
+	/* The offline state tool (state-tool.c), apart from the others. */
+	CMD_STATE_CHECK = 1 << 12,
+	CMD_STATE_DUMP = 1 << 13,
+	CMD_STATE_SALVAGE = 1 << 14,
 };
+#define CMD_STATE_TOOL (CMD_STATE_CHECK | CMD_STATE_DUMP | CMD_STATE_SALVAGE)
 #define CMD_ALL 0x7f
 
 enum role { ROLE_WORKER = 0, ROLE_MANAGER = 1 };

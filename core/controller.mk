@@ -6,5 +6,5 @@ core_controller_sources += core/controller.c \
 	core/plan-check.c core/plan-check.h \
 	core/protocol.c core/protocol.h \
 	core/policy.c core/policy.h \
-	core/state-store.c core/state-store.h \
+	core/state-store.c core/state-store.h core/state-tool.c \
 	core/sync-worker.c core/sync-worker.h

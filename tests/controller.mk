@@ -9,7 +9,10 @@ tests_unit_test_policy_SOURCES = tests/unit/test-policy.c
 tests_unit_test_policy_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_unit_test_policy_LDADD = core/libclusterctl-core.la
 tests_unit_test_state_store_SOURCES = tests/unit/test-state-store.c
-tests_unit_test_state_store_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_test_state_store_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) \
+	-DSTATE_FIXTURES='"$(abs_top_srcdir)/tests/fixtures/state"'
+EXTRA_DIST += tests/fixtures/state/v1/README tests/fixtures/state/v1/expected.txt \
+	tests/fixtures/state/v1/state.snap tests/fixtures/state/v1/state.log
 tests_unit_test_state_store_LDADD = core/libclusterctl-core.la
 check_PROGRAMS += tests/unit/test-sync-worker
 TESTS += tests/unit/test-sync-worker

@@ -27,10 +27,11 @@ comp() { # comp WORD...: complete the last word; the candidates, sorted, one lin
 	[ ${#COMPREPLY[@]} -eq 0 ] || printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' '
 }
 
-is "$(comp "")" "--help --version agent help ip master node plugins status " "the commands and the top-level flags"
+is "$(comp "")" "--help --version agent help ip master node plugins state status " "the commands and the top-level flags"
 is "$(comp --)" "--help --version " "-- : the top-level flags"
 is "$(comp master "")" "init serve " "master: init and serve"
 is "$(comp node j)" "join " "node j: join"
+is "$(comp state "")" "check dump salvage " "state: check, dump and salvage"
 is "$(comp help m)" "master " "help takes a command"
 
 ref=$("$bin" help --json)
