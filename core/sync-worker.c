@@ -18,6 +18,8 @@ struct sync_worker {
 	pthread_cond_t cv;
 	int efd;
 	int fd;          /* to sync; -1 when nothing is asked */
+	int (*fn)(void *); /* or this to call, NULL when nothing is asked */
+	void *arg;
 	int result;
 	bool busy;       /* asked and not yet collected (loop thread only) */
 	bool done;       /* finished, result set */
@@ -32,18 +34,27 @@ static void *run(void *arg)
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		int fd, r;
+		int (*fn)(void *);
+		void *fn_arg;
 		int64_t t0;
-		while (w->fd < 0 && !w->stop)
+		while (w->fd < 0 && !w->fn && !w->stop)
 			pthread_cond_wait(&w->cv, &w->mu);
-		if (w->fd < 0)
+		if (w->fd < 0 && !w->fn)
 			break;
 		fd = w->fd;
+		fn = w->fn;
+		fn_arg = w->arg;
 		pthread_mutex_unlock(&w->mu);
-		t0 = cc_mono_ns();
-		r = fdatasync(fd) < 0 ? -errno : 0;
-		metrics_fsync_seconds((double)(cc_mono_ns() - t0) / 1e9);
+		if (fn) {
+			r = fn(fn_arg);
+		} else {
+			t0 = cc_mono_ns();
+			r = fdatasync(fd) < 0 ? -errno : 0;
+			metrics_fsync_seconds((double)(cc_mono_ns() - t0) / 1e9);
+		}
 		pthread_mutex_lock(&w->mu);
 		w->fd = -1;
+		w->fn = NULL;
 		w->result = r;
 		w->done = true;
 		/* An eventfd counter never blocks a write of 1 here: the loop
@@ -90,6 +101,17 @@ void sync_worker_request(struct sync_worker *w, int fd)
 {
 	pthread_mutex_lock(&w->mu);
 	w->fd = fd;
+	w->done = false;
+	w->busy = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void sync_worker_call(struct sync_worker *w, int (*fn)(void *), void *arg)
+{
+	pthread_mutex_lock(&w->mu);
+	w->fn = fn;
+	w->arg = arg;
 	w->done = false;
 	w->busy = true;
 	pthread_cond_signal(&w->cv);
