@@ -927,7 +927,7 @@ static void handle_remove(struct ctl *c, struct conn *cn, const struct request *
 	char *text, *derr = NULL;
 	size_t len = 0;
 
-	if (c->fhead || sync_worker_busy(c->sw)) {
+	if (c->fhead || c->img || sync_worker_busy(c->sw)) {
 		text = strdup("{\"Status\":\"waiting\",\"RetryAfter\":1,\"Message\":\"the controller is writing its state\"}\n");
 		len = text ? strlen(text) : 0;
 	} else {
