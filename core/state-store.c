@@ -581,7 +581,9 @@ static int replay(struct state_store *s, enum file_kind kind, const uint8_t *buf
 			runs_to_eof = true;
 		} else if (crc32c(0, buf + off + REC_HDR, n) != get_u32_at(buf + off + 4)) {
 			why = "a record whose checksum does not match";
-			runs_to_eof = n == left - REC_HDR;
+			/* Ending at the end of the file, or followed only by
+			 * zeros (a size that grew before the data was on disk). */
+			runs_to_eof = all_zero(buf + off + REC_HDR + n, left - REC_HDR - n);
 		} else if (ended) {
 			why = "a record after the image's end record";
 		} else if (kind == FILE_SNAP && nrec == 0 && fr->format >= 2 && buf[off + REC_HDR] != REC_FORMAT) {
@@ -603,9 +605,9 @@ static int replay(struct state_store *s, enum file_kind kind, const uint8_t *buf
 				ended = true;
 		}
 		if (!why) {
-			off += REC_HDR + n;
-			if (buf[off - n] != REC_END)
+			if (buf[off + REC_HDR] != REC_END)
 				nrec++;
+			off += REC_HDR + n;
 			continue;
 		}
 		skip = next_valid(buf, off + 1, len);
@@ -687,69 +689,124 @@ static int write_durably(const char *path, const char *data, size_t len, char **
 	return r;
 }
 
-/* A fresh log, always a new file renamed into place: never the inode an
- * earlier fsync may have failed on (its dirty pages can have been
- * dropped as if written). */
+/* A new generation's files, made in memory so that any thread can write
+ * them (state_store_image_write) without touching the store: the whole
+ * state as an image covering generation gen, and an empty log gen + 1. */
+struct store_image {
+	char *snap_path, *log_path;
+	struct cc_buf snap, log;
+	uint64_t snap_gen;
+	int log_fd;                /* the new log, opened by image_write */
+	int r;                     /* image_write's result */
+	char *err;
+};
+
+static void image_free(struct store_image *img)
+{
+	if (!img)
+		return;
+	if (img->log_fd >= 0)
+		close(img->log_fd);
+	cc_buf_free(&img->snap);
+	cc_buf_free(&img->log);
+	free(img->snap_path);
+	free(img->log_path);
+	free(img->err);
+	free(img);
+}
+
+/* with_snap false: a fresh log only (a store with no state yet). */
+static int image_build(struct state_store *s, uint64_t gen, bool with_snap, struct store_image **out, char **err)
+{
+	struct store_image *img = calloc(1, sizeof *img);
+	char hdr[HDR_LEN + 1];
+
+	*out = NULL;
+	if (!img)
+		return fail(err, -ENOMEM, "out of memory writing the state image");
+	img->log_fd = -1;
+	img->snap_gen = gen;
+	img->snap_path = strdup(s->snap_path);
+	img->log_path = strdup(s->log_path);
+	if (with_snap) {
+		size_t at;
+		header(hdr, FILE_SNAP, gen);
+		cc_buf_append(&img->snap, hdr, HDR_LEN);
+		encode_format(&img->snap);
+		for (size_t i = 0; i < s->n; i++)
+			encode_node(&img->snap, s->v[i], NULL);
+		encode_meta(&img->snap, &s->meta);
+		at = rec_begin(&img->snap, REC_END);
+		put_u64(&img->snap, s->n + 2);
+		rec_end(&img->snap, at);
+	}
+	/* A fresh log, always a new file renamed into place: never the inode
+	 * an earlier fsync may have failed on (its dirty pages can have been
+	 * dropped as if written). */
+	header(hdr, FILE_LOG, with_snap ? gen + 1 : gen);
+	cc_buf_append(&img->log, hdr, HDR_LEN);
+	encode_format(&img->log);
+	if (img->snap.oom || img->log.oom || !img->snap_path || !img->log_path) {
+		image_free(img);
+		return fail(err, -ENOMEM, "out of memory writing the state image");
+	}
+	*out = img;
+	return 0;
+}
+
+int state_store_image_write(struct store_image *img)
+{
+	int r = 0;
+
+	if (img->snap.len)
+		r = write_durably(img->snap_path, img->snap.buf, img->snap.len, &img->err);
+	if (r == 0 && (r = write_durably(img->log_path, img->log.buf, img->log.len, &img->err)) == 0 &&
+	    (img->log_fd = open(img->log_path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
+		r = fail(&img->err, -errno, "cannot open %s: %s", img->log_path, strerror(errno));
+	return img->r = r;
+}
+
+/* The written files become the store's; frees img. */
+static int image_adopt(struct state_store *s, struct store_image *img, char **err)
+{
+	int r = img->r;
+
+	if (r < 0) {
+		fail(err, r, "%s", img->err ? img->err : strerror(-r));
+	} else {
+		if (s->log_fd >= 0)
+			close(s->log_fd);
+		s->log_fd = img->log_fd;
+		img->log_fd = -1;
+		s->log_gen = img->snap.len ? img->snap_gen + 1 : img->snap_gen;
+		s->log_size = img->log.len;
+		if (img->snap.len)
+			s->snap_size = img->snap.len;
+	}
+	image_free(img);
+	return r;
+}
+
 static int new_log(struct state_store *s, uint64_t gen, char **err)
 {
-	struct cc_buf b = CC_BUF_INIT;
-	char hdr[HDR_LEN + 1];
-	int r, fd;
-
-	header(hdr, FILE_LOG, gen);
-	cc_buf_append(&b, hdr, HDR_LEN);
-	encode_format(&b);
-	if (b.oom) {
-		cc_buf_free(&b);
-		return fail(err, -ENOMEM, "out of memory");
-	}
-	r = write_durably(s->log_path, b.buf, b.len, err);
+	struct store_image *img;
+	int r = image_build(s, gen, false, &img, err);
 	if (r < 0)
-		goto out;
-	fd = open(s->log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (fd < 0) {
-		r = fail(err, -errno, "cannot open %s: %s", s->log_path, strerror(errno));
-		goto out;
-	}
-	if (s->log_fd >= 0)
-		close(s->log_fd);
-	s->log_fd = fd;
-	s->log_gen = gen;
-	s->log_size = b.len;
-out:
-	cc_buf_free(&b);
-	return r;
+		return r;
+	state_store_image_write(img);
+	return image_adopt(s, img, err);
 }
 
 /* A new generation: the whole state as an image covering generation
  * gen, then an empty log gen + 1. */
 static int write_generation(struct state_store *s, uint64_t gen, char **err)
 {
-	struct cc_buf b = CC_BUF_INIT;
-	char hdr[HDR_LEN + 1];
-	size_t at;
-	int r;
-
-	header(hdr, FILE_SNAP, gen);
-	cc_buf_append(&b, hdr, HDR_LEN);
-	encode_format(&b);
-	for (size_t i = 0; i < s->n; i++)
-		encode_node(&b, s->v[i], NULL);
-	encode_meta(&b, &s->meta);
-	at = rec_begin(&b, REC_END);
-	put_u64(&b, s->n + 2);
-	rec_end(&b, at);
-	if (b.oom) {
-		cc_buf_free(&b);
-		return fail(err, -ENOMEM, "out of memory writing the state image");
-	}
-	r = write_durably(s->snap_path, b.buf, b.len, err);
-	if (r == 0) {
-		s->snap_size = b.len;
-		r = new_log(s, gen + 1, err);
-	}
-	cc_buf_free(&b);
-	return r;
+	struct store_image *img;
+	int r = image_build(s, gen, true, &img, err);
+	if (r < 0)
+		return r;
+	state_store_image_write(img);
+	return image_adopt(s, img, err);
 }
 
 static int take_lock(struct state_store *s, char **err)
@@ -1182,17 +1239,44 @@ int state_store_sync(struct state_store *s, char **err)
 
 uint64_t state_store_log_bytes(const struct state_store *s) { return s->log_size; }
 
-int state_store_compact(struct state_store *s, bool force, char **err)
+int state_store_compact_begin(struct state_store *s, bool force, struct store_image **img, char **err)
 {
 	int r;
 
+	*img = NULL;
+	if (s->poisoned)
+		return fail(err, -EIO, "the state store failed earlier; restart the controller");
 	if (!force && (s->log_size < COMPACT_MIN_LOG || s->log_size < s->snap_size))
 		return 0;
-	if ((r = state_store_sync(s, err)) < 0)
+	if ((r = image_build(s, s->log_gen, true, img, err)) < 0)
 		return r;
-	if ((r = write_generation(s, s->log_gen, err)) < 0)
+	/* The image holds every queued record too: they are durable when it
+	 * is, and are not written to the old log. */
+	s->wbuf.len = 0;
+	return 1;
+}
+
+int state_store_compact_finish(struct state_store *s, struct store_image *img, char **err)
+{
+	int r = image_adopt(s, img, err);
+	/* On failure the queued records went into the image only. */
+	if (r < 0)
 		s->poisoned = true;
 	return r;
+}
+
+int state_store_compact(struct state_store *s, bool force, char **err)
+{
+	struct store_image *img;
+	int r = state_store_compact_begin(s, force, &img, err);
+
+	if (r <= 0) {
+		if (r < 0)
+			s->poisoned = true;
+		return r;
+	}
+	state_store_image_write(img);
+	return state_store_compact_finish(s, img, err);
 }
 
 int state_store_close(struct state_store *s, bool flush, char **err)

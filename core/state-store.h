@@ -143,6 +143,17 @@ int state_store_synced(struct state_store *s, int result, char **err);
 /* Write a fresh image and start an empty log when the log has grown
  * past its threshold (or always with force). */
 int state_store_compact(struct state_store *s, bool force, char **err);
+/* The same in three steps, for doing its I/O on another thread.  begin:
+ * when due (or forced), the image of what is in memory, queued records
+ * included (the queue is emptied: they become durable with the image),
+ * in *img: 1; 0 when not due.  Nothing may write the log from then until
+ * finish.  image_write (any thread): writes the image and a fresh log,
+ * durably; touches nothing but img; 0 or -errno.  finish: adopts the new
+ * log, or poisons the store when image_write failed; frees img. */
+struct store_image;
+int state_store_compact_begin(struct state_store *s, bool force, struct store_image **img, char **err);
+int state_store_image_write(struct store_image *img);
+int state_store_compact_finish(struct state_store *s, struct store_image *img, char **err);
 /* Bytes in the log file (tests, compaction policy). */
 uint64_t state_store_log_bytes(const struct state_store *s);
 

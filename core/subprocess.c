@@ -54,6 +54,7 @@ struct child {
 	const char *in_data;
 	size_t in_off, in_len;
 	struct cc_buf ob, eb;
+	bool dropped; /* output beyond SUBPROCESS_MAX_OUTPUT was read and dropped */
 };
 
 static int open_pidfd(pid_t pid)
@@ -171,6 +172,8 @@ static int child_pump(struct child *c, int64_t until)
 				if (n > 0) {
 					if (sb->len + (size_t)n <= SUBPROCESS_MAX_OUTPUT)
 						cc_buf_append(sb, buf, (size_t)n);
+					else
+						c->dropped = true;
 				} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 					close_fd(is_out ? &c->out : &c->err);
 				}
@@ -326,6 +329,9 @@ int spawn_run(const char *const argv[], const char *const env_extra[], const cha
 	 * take it for a success. */
 	if (res->timed_out)
 		res->exit_status = -1;
+	if (c.dropped)
+		log_warn("program wrote more than %u bytes on stdout or stderr: the rest was dropped program=%s",
+			 SUBPROCESS_MAX_OUTPUT, argv[0]);
 	cc_buf_append(&c.ob, "", 0);
 	cc_buf_append(&c.eb, "", 0);
 	if (c.ob.oom || c.eb.oom) {
