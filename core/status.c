@@ -18,6 +18,7 @@
 #include "ctl-client.h"
 #include "join-secret.h"
 #include "log.h"
+#include "provider-status.h"
 
 #define STATUS_TIMEOUT_MS 10000
 
@@ -93,6 +94,7 @@ int cmd_status(struct app *a)
 	const char *master = cfg->master && *cfg->master ? cfg->master : "127.0.0.1:7000";
 	struct cc_buf path = CC_BUF_INIT;
 	struct ctl_status st = {0};
+	json_object *local = NULL;
 	char *secret = NULL, *req = NULL, *reply = NULL, *err = NULL;
 	size_t len = 0;
 	int rc = EXIT_FAILURE_, r;
@@ -121,6 +123,11 @@ int cmd_status(struct app *a)
 		free(err);
 		err = NULL;
 	}
+	/* Asked before the controller, so they show also when it is away. */
+	if ((r = provider_status_collect(a, &local)) < 0) {
+		rc = r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_;
+		goto out;
+	}
 	if (!(req = ctl_build_status_query(secret))) {
 		log_error("out of memory");
 		goto out;
@@ -128,6 +135,8 @@ int cmd_status(struct app *a)
 	if (ctl_exchange(master, req, STATUS_TIMEOUT_MS, &reply, &len, &err) < 0 ||
 	    ctl_decode_status(master, reply, len, &st, &err) < 0) {
 		log_error("%s", err ? err : "cannot query the controller");
+		if (!cfg->json)
+			provider_status_print(local);
 		goto out;
 	}
 	if (st.status != ANSWER_READY) {
@@ -135,13 +144,18 @@ int cmd_status(struct app *a)
 		rc = EXIT_REFUSED;
 		goto out;
 	}
-	if (cfg->json)
+	if (cfg->json) {
+		if (local)
+			json_object_object_add(st.json, "LocalProviders", json_object_get(local));
 		printf("%s\n", json_object_to_json_string_ext(st.json, JSON_C_TO_STRING_PRETTY |
 									   JSON_C_TO_STRING_NOSLASHESCAPE));
-	else
+	} else {
 		print_table(&st);
+		provider_status_print(local);
+	}
 	rc = EXIT_OK;
 out:
+	json_object_put(local);
 	ctl_status_free(&st);
 	cc_buf_free(&path);
 	free(secret);

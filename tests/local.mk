@@ -22,6 +22,8 @@ include tests/netlink.mk
 include tests/plugins-abi.mk
 include tests/docker.mk
 include tests/controller.mk
+include tests/state-store.mk
+include tests/crash-torture.mk
 include tests/node.mk
 include tests/overlay-wireguard.mk
 include tests/overlay-tailscale-netbird.mk
