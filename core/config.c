@@ -69,6 +69,8 @@ const struct opt_def config_opts[] = {
 	 "open client connections at most", NOALIAS},
 	{"insecure-no-join-secret", OPT_BOOL, OFF(insecure_no_join_secret), "false", 0, 0, MASTER,
 	 "serve without a join secret (anyone reaching the port gets Swarm tokens)", NOALIAS},
+	{"insecure-plaintext", OPT_BOOL, OFF(insecure_plaintext), "false", 0, 0, MASTER | NODE | CMD_STATUS,
+	 "plain TCP to the controller instead of TLS (both sides; secrets readable on the network)", NOALIAS},
 	{"swarm-mtu", OPT_STRING, OFF(swarm_mtu), NULL, 0, 0, CMD_MASTER_INIT,
 	 "MTU of Swarm's ingress network: a number or \"auto\" (overlay MTU - 50)", NOALIAS},
 

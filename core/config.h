@@ -44,6 +44,7 @@ struct config {
 	long long request_timeout;      /* s */
 	long long max_connections;
 	bool insecure_no_join_secret;
+	bool insecure_plaintext;
 	char *swarm_mtu;                /* "", "auto" or a number */
 
 	/* node */

@@ -42,6 +42,7 @@
 #include "docker.h"
 #include "host-services.h"
 #include "join-secret.h"
+#include "join-token.h"
 #include "log.h"
 #include "plan-check.h"
 #include "policy.h"
@@ -49,6 +50,7 @@
 #include "sd-notify.h"
 #include "state-store.h"
 #include "sync-worker.h"
+#include "tls.h"
 #include "util.h"
 
 #define READ_CHUNK 16384
@@ -68,6 +70,7 @@ struct conn {
 	char *out;
 	size_t out_len, out_off;
 	char peer[32];
+	struct tls_stream *tls;         /* NULL with --insecure-plaintext */
 };
 
 struct ctl {
@@ -83,6 +86,7 @@ struct ctl {
 	struct sync_worker *sw;
 	struct state_store *st;
 	char *secret;
+	struct tls_server *tls;         /* NULL with --insecure-plaintext */
 	struct policy_cfg pol;
 	struct plugin *plug[STORE_NSLOTS];
 	/* Docker */
@@ -218,6 +222,9 @@ static void conn_close(struct ctl *c, struct conn *cn)
 {
 	char sink[4096];
 	timer_unlink(c, cn);
+	/* TLS's close_notify goes before the socket's own end. */
+	tls_stream_free(cn->tls);
+	cn->tls = NULL;
 	/* Read what the client still sent, so close() does not turn into a
 	 * reset that could destroy the answer before the client reads it. */
 	shutdown(cn->fd, SHUT_WR);
@@ -242,7 +249,7 @@ static void conn_events(struct ctl *c, struct conn *cn, uint32_t events)
 static void conn_write(struct ctl *c, struct conn *cn)
 {
 	while (cn->out_off < cn->out_len) {
-		ssize_t n = send(cn->fd, cn->out + cn->out_off, cn->out_len - cn->out_off, MSG_NOSIGNAL);
+		ssize_t n = tls_io_write(cn->tls, cn->fd, cn->out + cn->out_off, cn->out_len - cn->out_off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -250,8 +257,9 @@ static void conn_write(struct ctl *c, struct conn *cn)
 				if (cn->state != C_WRITING) {
 					cn->state = C_WRITING;
 					timer_arm(c, cn);
-					conn_events(c, cn, EPOLLOUT);
 				}
+				/* TLS may need to read before it can write. */
+				conn_events(c, cn, cn->tls && !tls_stream_wants_write(cn->tls) ? EPOLLIN : EPOLLOUT);
 				return;
 			}
 			log_debug("client %s went away before reading its answer: %s", cn->peer,
@@ -839,7 +847,7 @@ static void handle_request(struct ctl *c, struct conn *cn)
 				     "secret (printed by 'clusterctl master init', stored in its state directory)");
 		goto out;
 	}
-	if (c->secret && !join_secret_equal(c->secret, rq.join_secret)) {
+	if (c->secret && !tls_join_secret_ok(cn->tls, c->secret, rq.join_secret)) {
 		respond_error(c, cn, "JoinSecret is wrong: it does not match this controller's join secret");
 		goto out;
 	}
@@ -861,13 +869,21 @@ static void conn_readable(struct ctl *c, struct conn *cn)
 	size_t after = 0;
 
 	for (;;) {
-		ssize_t n = read(cn->fd, buf, sizeof buf);
+		ssize_t n = tls_io_read(cn->tls, cn->fd, buf, sizeof buf);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				/* A handshake may wait to write (epoll then says
+				 * when; reading resumes it). */
+				if (cn->tls)
+					conn_events(c, cn, tls_stream_wants_write(cn->tls) ? EPOLLOUT : EPOLLIN);
 				break;
-			log_debug("client %s: read error: %s", cn->peer, strerror(errno));
+			}
+			if (cn->tls)
+				log_warn("client %s: %s", cn->peer, tls_stream_error(cn->tls));
+			else
+				log_debug("client %s: read error: %s", cn->peer, strerror(errno));
 			conn_close(c, cn);
 			return;
 		}
@@ -919,6 +935,12 @@ static void on_accept(struct ctl *c)
 			continue;
 		}
 		cn->fd = fd;
+		if (c->tls && !(cn->tls = tls_stream_new(c->tls, fd))) {
+			framer_free(&cn->fr);
+			free(cn);
+			close(fd);
+			continue;
+		}
 		if (sa.sin_family == AF_INET)
 			snprintf(cn->peer, sizeof cn->peer, "%s:%u", inet_ntoa(sa.sin_addr), ntohs(sa.sin_port));
 		else
@@ -926,6 +948,7 @@ static void on_accept(struct ctl *c)
 		ev.events = EPOLLIN;
 		ev.data.ptr = cn;
 		if (epoll_ctl(c->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			tls_stream_free(cn->tls);
 			framer_free(&cn->fr);
 			free(cn);
 			close(fd);
@@ -1148,6 +1171,68 @@ static int open_listener(struct ctl *c)
 	return 0;
 }
 
+/* The join-secret file holds a join token (or, written by hand, a bare
+ * secret): the controller keeps the secret, and a token must pin this
+ * controller's own key, or every node holding it would refuse us. */
+static int load_token(struct ctl *c, const char *path, char **err)
+{
+	struct join_token tok;
+	char *text = NULL;
+	int r = join_secret_read(path, &text, err);
+
+	if (r < 0)
+		return r;
+	r = join_token_parse(text, &tok, err);
+	free(text);
+	if (r < 0)
+		return r;
+	if (c->tls && *tok.pin && strcmp(tok.pin, tls_server_pin(c->tls)) != 0) {
+		*err = cc_strdupf("the join token in %s pins TLS key sha256:%s, but this controller's key (%s/%s) is "
+				  "sha256:%s; nodes would refuse it. Run 'clusterctl master init' to write the token "
+				  "for this key (and hand nodes the new token), or restore the key the token was made "
+				  "for",
+				  path, tok.pin, c->cfg->state_dir, TLS_KEY_FILE, tls_server_pin(c->tls));
+		join_token_free(&tok);
+		return -EKEYREJECTED;
+	}
+	c->secret = tok.secret;
+	tok.secret = NULL;
+	join_token_free(&tok);
+	return 0;
+}
+
+/* TLS on the port unless --insecure-plaintext: the key and certificate
+ * in the state dir, made now when master init has not. */
+static int setup_tls(struct ctl *c)
+{
+	char *err = NULL;
+	bool created = false;
+	int r;
+
+	if (c->cfg->insecure_plaintext) {
+		log_warn("INSECURE: --insecure-plaintext: the controller speaks plain TCP on %s; join secrets and "
+			 "Swarm tokens (the manager token controls every host) cross the network readable by "
+			 "anyone on the path",
+			 c->cfg->listen);
+		return 0;
+	}
+	if (access(c->cfg->state_dir, F_OK) < 0) {
+		log_error("no state directory %s: run 'clusterctl master init' first (it creates the state dir, the "
+			  "controller's TLS key and the join token)",
+			  c->cfg->state_dir);
+		return -ENOENT;
+	}
+	r = tls_server_new(c->cfg->state_dir, &c->tls, &created, &err);
+	if (r < 0) {
+		log_error("cannot set up TLS: %s", err ? err : strerror(-r));
+		free(err);
+		return r;
+	}
+	log_info("TLS 1.3 on the controller port key=%s/%s pin=sha256:%s%s", c->cfg->state_dir, TLS_KEY_FILE,
+		 tls_server_pin(c->tls), created ? " (key or certificate created now)" : "");
+	return 0;
+}
+
 static int load_secret(struct ctl *c)
 {
 	struct cc_buf sb = CC_BUF_INIT;
@@ -1165,7 +1250,7 @@ static int load_secret(struct ctl *c)
 		cc_buf_free(&sb);
 		return 0;
 	}
-	r = join_secret_read(sb.buf, &c->secret, &err);
+	r = load_token(c, sb.buf, &err);
 	if (r == -ENOENT)
 		log_error("no join secret at %s: run 'clusterctl master init' first (it creates one), or pass "
 			  "--insecure-no-join-secret to serve without one",
@@ -1225,7 +1310,7 @@ int cmd_master_serve(struct app *a)
 			  cfg->min_managers, cfg->max_managers);
 		return EXIT_USAGE;
 	}
-	if (load_secret(&c) < 0)
+	if (setup_tls(&c) < 0 || load_secret(&c) < 0)
 		goto out;
 	if ((r = app_providers(a, true, true)) < 0) {
 		rc = r == -ENOENT || r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_;
@@ -1300,6 +1385,7 @@ out:
 	free(c.manager_addr);
 	free(c.docker_err);
 	free(c.secret);
+	tls_server_free(c.tls);
 	free(err);
 	return rc;
 }

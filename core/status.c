@@ -17,6 +17,7 @@
 #include "cc-buf.h"
 #include "ctl-client.h"
 #include "join-secret.h"
+#include "tls.h"
 #include "log.h"
 
 #define STATUS_TIMEOUT_MS 10000
@@ -121,13 +122,23 @@ int cmd_status(struct app *a)
 		free(err);
 		err = NULL;
 	}
+	ctl_client_set_plaintext(cfg->insecure_plaintext);
+	{
+		/* On the master itself the controller's key is beside its
+		 * state: a bare secret (or none) still gets a pinned channel. */
+		char pin[TLS_PIN_HEXLEN + 1];
+		if (tls_local_pin(cfg->state_dir, pin) == 0)
+			ctl_client_set_fallback_pin(pin);
+	}
 	if (!(req = ctl_build_status_query(secret))) {
 		log_error("out of memory");
 		goto out;
 	}
-	if (ctl_exchange(master, req, STATUS_TIMEOUT_MS, &reply, &len, &err) < 0 ||
+	if ((r = ctl_exchange(master, req, STATUS_TIMEOUT_MS, &reply, &len, &err)) < 0 ||
 	    ctl_decode_status(master, reply, len, &st, &err) < 0) {
 		log_error("%s", err ? err : "cannot query the controller");
+		if (r == -EKEYREJECTED)
+			rc = EXIT_REFUSED;
 		goto out;
 	}
 	if (st.status != ANSWER_READY) {

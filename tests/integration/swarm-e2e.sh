@@ -87,7 +87,7 @@ like "$stj" '"RegisteredWorkers":1' "status --json counts one registered worker"
 
 # Gating on a fresh controller state: h4 waits until a second worker exists.
 stop_serve TERM; ok $? "the controller stops on SIGTERM"
-lab_exec h1 sh -c "mv $state $state.first && mkdir -p $state && cp $state.first/join-secret $state/"
+lab_exec h1 sh -c "mv $state $state.first && mkdir -p $state && cp $state.first/join-secret $state.first/controller.key $state.first/controller.crt $state/"
 serve --wait-for-minimum --min-managers 1 --min-workers 2; ok $? "a gated controller starts"
 join h2 manager --join-deadline 3
 is "$rc" 3 "below the thresholds a node waits, then gives up at its deadline (exit 3)"
