@@ -17,6 +17,9 @@ tests_unit_test_sync_worker_SOURCES = tests/unit/test-sync-worker.c
 tests_unit_test_sync_worker_LDADD = core/libclusterctl-core.la
 TESTS += tests/integration/controller.sh
 EXTRA_DIST += tests/integration/controller.sh tests/integration/controller-lib.sh
+# The TLS channel: pinned key, proof of the secret, the wire captured.
+TESTS += tests/integration/controller-tls.sh
+EXTRA_DIST += tests/integration/controller-tls.sh
 TESTS += tests/integration/controller-docker.sh
 EXTRA_DIST += tests/integration/controller-docker.sh
 # The checks on plugin output, driven through a fixture plugin built as a

@@ -41,6 +41,7 @@ ok $? "master init succeeds on h1"
 like "$out" "clusterctl node join --master 198.51.100.31:7000" "it prints the node join line"
 secret=$(lab_exec h1 cat $state/join-secret)
 is "$(lab_exec h1 stat -c %a $state/join-secret)" 600 "the join secret is mode 0600"
+like "$secret" "CCTL1-" "it holds the join token (the controller key's pin, then the secret)"
 case $out in *"$secret"*) ok 1 "the secret is not printed when stdout is not a terminal" ;;
 *) ok 0 "the secret is not printed when stdout is not a terminal" ;; esac
 like "$out" "The join secret is in $state/join-secret" "the output says where the secret is instead"
@@ -72,9 +73,14 @@ join h3 worker; is "$rc" 0 "re-running join on h3 succeeds"
 like "$out" "swarm membership already as asked role=worker" "and changes nothing on h3"
 is "$(dnode node ls -q | sort | tr '\n' ' ')" "$ids_before" "the swarm's node ids are unchanged"
 
-out=$(lab_exec h4 env CLUSTERCTL_JOIN_SECRET=wrong-secret-wrong-secret "$bin" node join --master $M --join-deadline 10 2>&1)
+# A token with the controller's pin (the first 6+64 characters) and a
+# wrong secret: TLS succeeds, the proof does not.
+out=$(lab_exec h4 env CLUSTERCTL_JOIN_SECRET="${secret:0:71}wrong-secret-wrong-secret" "$bin" node join --master $M --join-deadline 10 2>&1)
 is "$?" 4 "a wrong join secret: node join exits 4"
-like "$out" "controller refused this node" "and says the controller refused it"
+like "$out" "controller refused this node: JoinSecret is wrong" "and says the controller refused it"
+out=$(lab_exec h4 env CLUSTERCTL_JOIN_SECRET=wrong-secret-wrong-secret "$bin" node join --master $M --join-deadline 10 2>&1)
+is "$?" 4 "a bare secret without the controller's pin: node join exits 4"
+like "$out" "no pin for the controller at $M" "and says where the pin comes from"
 is "$(lab_exec h4 curl -s --unix-socket /run/docker.sock http://localhost/v1.41/info | grep -o '"LocalNodeState":"[a-z]*"')" \
 	'"LocalNodeState":"inactive"' "the refused node did not join the swarm"
 
