@@ -60,7 +60,7 @@ for N in $SIZES; do
 			LG="--storage gluster" PH=new,sync,heartbeat ;;
 		esac
 		# shellcheck disable=SC2086
-		PATH=$W/bin:$PATH CLUSTERCTL_BENCH_FIXTURES=$S/tests/fixtures/gluster \
+		PATH=$W/bin:$PATH \
 			"$B/clusterctl" master serve --plugin-dir "$R/plugins" --state-dir "$R/state" \
 			--node-state-dir "$R/node" --listen 127.0.0.1:0 --insecure-no-join-secret --insecure-plaintext \
 			--docker-socket "$W/docker.sock" --advertise-addr 127.0.0.1 --log-level warn \

@@ -13,3 +13,5 @@ core_platform_sources += core/ipdetect.c core/ipdetect.h core/netlink.c core/net
 # TLS on the controller port (both ends), and reading key and secret
 # files safely.
 core_platform_sources += core/tls.c core/tls.h core/secure-file.c core/secure-file.h
+# Secrets out of cores, /proc and children's environments.
+core_platform_sources += core/harden.c core/harden.h

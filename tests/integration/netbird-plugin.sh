@@ -14,15 +14,21 @@ require_root
 require_cmd ip
 B=$top_builddir
 DRV=$B/tests/tools/overlay-driver
-FAKENB=$top_srcdir/tests/fakes/fake-netbird.sh
+FAKENB_SCRIPT=$top_srcdir/tests/fakes/fake-netbird.sh
 SO=$B/plugins/overlay/netbird/.libs/overlay-netbird.so
 [ -x "$DRV" ] || skip_all "overlay-driver not built"
-[ -x "$FAKENB" ] || skip_all "tests/fakes/fake-netbird.sh is not executable"
+[ -x "$FAKENB_SCRIPT" ] || skip_all "tests/fakes/fake-netbird.sh is not executable"
 [ -f "$SO" ] || skip_all "netbird plugin not built"
 
 NS=tsnb-nb-$$
 T=$(mktemp -d)
 D=$T/nb
+FAKENB=$T/netbird
+# clusterctl hands the programs it runs an allow-listed environment
+# (core/harden.c): the fake's state directory goes in through a wrapper.
+mkdir -p "$D"
+printf '#!/bin/sh\nFAKE_NETBIRD_DIR=%s exec %s "$@"\n' "$D" "$top_srcdir/tests/fakes/fake-netbird.sh" >"$T/netbird"
+chmod +x "$T/netbird"
 cleanup() {
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$T"

@@ -102,6 +102,23 @@ lab_exec h4 env CLUSTERCTL_JOIN_SECRET="$secret" "$bin" node join --master $M --
 	>"$LAB_DIR/h4-join.log" 2>&1 &
 h4pid=$!
 lab_wait 20 grep -q 'controller says wait' "$LAB_DIR/h4-join.log"; ok $? "h4 waits while workers are 1 of 2"
+# Secrets stay out of /proc (issue 11, item 6): every process in the lab
+# hosts' namespaces -- the waiting node join on h4 (given the token in its
+# environment), the controller, the daemons -- has neither the join
+# secret, the token nor a Swarm token in its command line or environment.
+wtok=$(dnode swarm join-token -q worker) mtok=$(dnode swarm join-token -q manager)
+leaks=
+for h in h1 h2 h3 h4; do
+	for p in $(ip netns pids "cl$LAB_ID$h"); do
+		for f in cmdline environ; do
+			for s in "${secret:71}" "$wtok" "$mtok"; do
+				[ -n "$s" ] && grep -qaF -- "$s" "/proc/$p/$f" 2>/dev/null &&
+					leaks="$leaks $h:$p:$(cat /proc/"$p"/comm):$f"
+			done
+		done
+	done
+done
+is "$leaks" "" "no process in the lab has a secret or token in /proc/<pid>/cmdline or environ"
 stop_serve KILL; ok $? "the controller is killed with -9 mid-way"
 serve --wait-for-minimum --min-managers 1 --min-workers 2; ok $? "and restarted on the same state"
 stj=$(lab_exec h1 "$bin" status --json 2>&1)
@@ -116,4 +133,7 @@ serve --wait-for-minimum --min-managers 1 --min-workers 5; ok $? "restarted with
 join h3 worker; is "$rc" 0 "a formed cluster stays formed: no node is sent back to waiting"
 is "$(dnode node ls -q | wc -l)" 4 "the swarm has four nodes"
 stop_serve TERM
+# ... nor in any log line of the run (the controller's, every join's).
+leaks=$(grep -rlaF -e "${secret:71}" -e "$wtok" -e "$mtok" "$LAB_DIR" --include='*.log' 2>/dev/null | tr '\n' ' ')
+is "$leaks" "" "no log line of the run holds the join secret or a Swarm token"
 done_testing
