@@ -39,6 +39,7 @@
 #include "cc-file.h"
 #include "cc-net.h"
 #include "cc-time.h"
+#include "conn-limit.h"
 #include "docker.h"
 #include "host-services.h"
 #include "join-secret.h"
@@ -57,6 +58,11 @@
 #define TOKEN_REFRESH_MS (60 * 1000)
 #define TOKEN_RETRY_MS (5 * 1000)
 #define SWARM_PORT 2377
+/* Unfinished requests: 4 KiB each (a registration is 1-3 KiB) whatever
+ * others send, and 8 MiB shared beyond that; with 4,096 connections the
+ * buffers stay under 25 MiB. */
+#define PREAUTH_FREE_EACH (4u << 10)
+#define PREAUTH_SHARED_MAX (8u << 20)
 
 enum conn_state { C_READING = 0, C_SYNC_WAIT, C_WRITING };
 
@@ -71,6 +77,8 @@ struct conn {
 	size_t out_len, out_off;
 	char peer[32];
 	struct tls_stream *tls;         /* NULL with --insecure-plaintext */
+	uint32_t src;                   /* source IPv4, for its connection count */
+	size_t held;                    /* request bytes buffered (preauth budget) */
 };
 
 struct ctl {
@@ -87,6 +95,10 @@ struct ctl {
 	struct state_store *st;
 	char *secret;
 	struct tls_server *tls;         /* NULL with --insecure-plaintext */
+	/* What clients hold before their secret is checked. */
+	struct source_limit srcs;
+	struct preauth_budget pre;
+	int64_t next_src_warn;
 	struct policy_cfg pol;
 	struct plugin *plug[STORE_NSLOTS];
 	/* Docker */
@@ -232,6 +244,8 @@ static void conn_close(struct ctl *c, struct conn *cn)
 		;
 	epoll_ctl(c->ep, EPOLL_CTL_DEL, cn->fd, NULL);
 	close(cn->fd);
+	source_limit_put(&c->srcs, cn->src);
+	preauth_release(&c->pre, &cn->held);
 	framer_free(&cn->fr);
 	free(cn->out);
 	free(cn);
@@ -894,6 +908,11 @@ static void conn_readable(struct ctl *c, struct conn *cn)
 		if (cn->fr.state == FRAME_DONE)
 			after += (size_t)n;
 		framer_feed(&cn->fr, buf, (size_t)n);
+		if (!preauth_update(&c->pre, &cn->held, cn->fr.cap_seen)) {
+			respond_error(c, cn, "the controller holds too many unfinished requests just now; retry in a "
+					     "few seconds");
+			return;
+		}
 		if (cn->fr.state == FRAME_ERROR)
 			break;
 		/* Done: look at what already arrived behind the object (it
@@ -907,9 +926,28 @@ static void conn_readable(struct ctl *c, struct conn *cn)
 		handle_request(c, cn);
 }
 
+/* At --max-connections a new client takes the slot of the oldest one
+ * still sending its request (a slow or hostile client, as a node sends
+ * its request in one go): waiting in the backlog behind clients that
+ * never finish would starve every node. */
+static bool can_evict(const struct ctl *c) { return c->thead && c->thead->state == C_READING; }
+
+static void evict_oldest(struct ctl *c)
+{
+	struct conn *o = c->thead;
+
+	if (cc_mono_ms() >= c->next_src_warn) {
+		log_warn("connection limit reached (max-connections=%lld): closing the oldest unfinished request "
+			 "(from %s) for a new client",
+			 c->cfg->max_connections, o->peer);
+		c->next_src_warn = cc_mono_ms() + 1000;
+	}
+	conn_close(c, o);
+}
+
 static void on_accept(struct ctl *c)
 {
-	while (c->accepting && c->nconns < (size_t)c->cfg->max_connections) {
+	while (c->accepting && (c->nconns < (size_t)c->cfg->max_connections || can_evict(c))) {
 		struct sockaddr_in sa;
 		socklen_t sl = sizeof sa;
 		struct epoll_event ev;
@@ -928,14 +966,32 @@ static void on_accept(struct ctl *c)
 			}
 			return;
 		}
+		if (sa.sin_family != AF_INET || !source_limit_take(&c->srcs, ntohl(sa.sin_addr.s_addr))) {
+			/* One address may not hold every slot (slow clients,
+			 * unfinished requests): the others' nodes still get in. */
+			if (cc_mono_ms() >= c->next_src_warn) {
+				log_warn("refusing connections from %s: it holds %u already "
+					 "(max-connections-per-source=%lld)",
+					 inet_ntoa(sa.sin_addr), source_limit_count(&c->srcs, ntohl(sa.sin_addr.s_addr)),
+					 c->cfg->max_connections_per_source);
+				c->next_src_warn = cc_mono_ms() + 1000;
+			}
+			close(fd);
+			continue;
+		}
+		if (c->nconns >= (size_t)c->cfg->max_connections)
+			evict_oldest(c); /* the loop's condition says it can */
 		cn = calloc(1, sizeof *cn);
 		if (!cn || framer_init(&cn->fr, (size_t)c->cfg->max_request_bytes) < 0) {
+			source_limit_put(&c->srcs, ntohl(sa.sin_addr.s_addr));
 			free(cn);
 			close(fd);
 			continue;
 		}
 		cn->fd = fd;
+		cn->src = ntohl(sa.sin_addr.s_addr);
 		if (c->tls && !(cn->tls = tls_stream_new(c->tls, fd))) {
+			source_limit_put(&c->srcs, cn->src);
 			framer_free(&cn->fr);
 			free(cn);
 			close(fd);
@@ -948,6 +1004,7 @@ static void on_accept(struct ctl *c)
 		ev.events = EPOLLIN;
 		ev.data.ptr = cn;
 		if (epoll_ctl(c->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			source_limit_put(&c->srcs, cn->src);
 			tls_stream_free(cn->tls);
 			framer_free(&cn->fr);
 			free(cn);
@@ -957,7 +1014,7 @@ static void on_accept(struct ctl *c)
 		c->nconns++;
 		timer_arm(c, cn);
 	}
-	if (c->nconns >= (size_t)c->cfg->max_connections) {
+	if (c->nconns >= (size_t)c->cfg->max_connections && !can_evict(c)) {
 		log_warn("connection limit reached (max-connections=%lld): new clients wait in the backlog",
 			 c->cfg->max_connections);
 		listen_enable(c, false);
@@ -1312,6 +1369,12 @@ int cmd_master_serve(struct app *a)
 	}
 	if (setup_tls(&c) < 0 || load_secret(&c) < 0)
 		goto out;
+	if (source_limit_init(&c.srcs, (unsigned)cfg->max_connections_per_source) < 0) {
+		log_error("out of memory");
+		goto out;
+	}
+	c.pre.max = PREAUTH_SHARED_MAX;
+	c.pre.free_each = PREAUTH_FREE_EACH;
 	if ((r = app_providers(a, true, true)) < 0) {
 		rc = r == -ENOENT || r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_;
 		goto out;
@@ -1386,6 +1449,7 @@ out:
 	free(c.docker_err);
 	free(c.secret);
 	tls_server_free(c.tls);
+	source_limit_free(&c.srcs);
 	free(err);
 	return rc;
 }

@@ -8,3 +8,5 @@ core_controller_sources += core/controller.c \
 	core/policy.c core/policy.h \
 	core/state-store.c core/state-store.h \
 	core/sync-worker.c core/sync-worker.h
+# What a client may hold before it is authenticated.
+core_controller_sources += core/conn-limit.c core/conn-limit.h
