@@ -94,6 +94,7 @@ struct ctl {
 	struct sync_worker *sw;
 	struct state_store *st;
 	char *secret;
+	char *manager_secret;           /* NULL: the join secret grants managers */
 	struct tls_server *tls;         /* NULL with --insecure-plaintext */
 	/* What clients hold before their secret is checked. */
 	struct source_limit srcs;
@@ -524,6 +525,9 @@ static int compose_status(struct ctl *c, struct reg *g)
 			g->message = g->msg;
 		}
 	}
+	if (!g->message && g->in->manager_denied)
+		g->message = "asked for the manager role with the join token: only the manager token "
+			     "(manager-secret on the master) grants it; registered as a worker";
 	if (!g->message && g->status == PROTO_READY)
 		for (int k = 0; k < STORE_NSLOTS; k++)
 			if (c->plug[k] && g->pr[k].message)
@@ -861,9 +865,21 @@ static void handle_request(struct ctl *c, struct conn *cn)
 				     "secret (printed by 'clusterctl master init', stored in its state directory)");
 		goto out;
 	}
-	if (c->secret && !tls_join_secret_ok(cn->tls, c->secret, rq.join_secret)) {
-		respond_error(c, cn, "JoinSecret is wrong: it does not match this controller's join secret");
-		goto out;
+	if (c->secret) {
+		bool manager = c->manager_secret && tls_join_secret_ok(cn->tls, c->manager_secret, rq.join_secret);
+		if (!manager && !tls_join_secret_ok(cn->tls, c->secret, rq.join_secret)) {
+			respond_error(c, cn, "JoinSecret is wrong: it does not match this controller's join secret");
+			goto out;
+		}
+		/* Manager rights come from the manager token only: the
+		 * join token's holder is answered as a worker, and told why. */
+		if (rq.kind == REQ_REGISTER && rq.reg.role == PROTO_ROLE_MANAGER && c->manager_secret && !manager) {
+			log_warn("node %s (%s) asked for the manager role with the join token, not the manager token: "
+				 "registering it as a worker",
+				 rq.reg.hostname, cn->peer);
+			rq.reg.role = PROTO_ROLE_WORKER;
+			rq.reg.manager_denied = true;
+		}
 	}
 	if (c->failed) {
 		respond_error(c, cn, "the controller cannot write its state and is shutting down");
@@ -1231,7 +1247,7 @@ static int open_listener(struct ctl *c)
 /* The join-secret file holds a join token (or, written by hand, a bare
  * secret): the controller keeps the secret, and a token must pin this
  * controller's own key, or every node holding it would refuse us. */
-static int load_token(struct ctl *c, const char *path, char **err)
+static int load_token(struct ctl *c, const char *path, char **secret, char **err)
 {
 	struct join_token tok;
 	char *text = NULL;
@@ -1252,7 +1268,7 @@ static int load_token(struct ctl *c, const char *path, char **err)
 		join_token_free(&tok);
 		return -EKEYREJECTED;
 	}
-	c->secret = tok.secret;
+	*secret = tok.secret;
 	tok.secret = NULL;
 	join_token_free(&tok);
 	return 0;
@@ -1307,7 +1323,25 @@ static int load_secret(struct ctl *c)
 		cc_buf_free(&sb);
 		return 0;
 	}
-	r = load_token(c, sb.buf, &err);
+	r = load_token(c, sb.buf, &c->secret, &err);
+	if (r == 0) {
+		/* The manager token: without it (a state dir from before it,
+		 * or made by hand) the join secret still grants managers. */
+		struct cc_buf mp = CC_BUF_INIT;
+		cc_buf_printf(&mp, "%s/%s", c->cfg->state_dir, MANAGER_SECRET_FILE);
+		r = mp.oom ? -ENOMEM : load_token(c, mp.buf, &c->manager_secret, &err);
+		if (r == -ENOENT) {
+			log_warn("no manager token at %s: the join secret grants the manager role too, so any host "
+				 "that can join can become a manager; run 'clusterctl master init' to create one",
+				 mp.buf);
+			r = 0;
+		} else if (r < 0) {
+			log_error("cannot use the manager token: %s", err ? err : strerror(-r));
+		}
+		cc_buf_free(&mp);
+		if (r < 0)
+			goto out;
+	}
 	if (r == -ENOENT)
 		log_error("no join secret at %s: run 'clusterctl master init' first (it creates one), or pass "
 			  "--insecure-no-join-secret to serve without one",
@@ -1320,6 +1354,7 @@ static int load_secret(struct ctl *c)
 			log_warn("join secret %s is readable by other users (mode %03o); chmod 600 it",
 				 sb.buf, st.st_mode & 0777);
 	}
+out:
 	free(err);
 	cc_buf_free(&sb);
 	return r;
@@ -1448,6 +1483,7 @@ out:
 	free(c.manager_addr);
 	free(c.docker_err);
 	free(c.secret);
+	free(c.manager_secret);
 	tls_server_free(c.tls);
 	source_limit_free(&c.srcs);
 	free(err);

@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cc-buf.h"
 #include "cc-file.h"
 #include "join-secret.h"
+#include "util.h"
 #include "join-token.h"
 
 int join_token_parse(const char *text, struct join_token *out, char **err)
@@ -54,8 +56,8 @@ char *join_token_format(const char *pin, const char *secret)
 	return cc_strdupf("%s%s-%s", JOIN_TOKEN_PREFIX, pin, secret);
 }
 
-int join_token_ensure(const char *state_dir, const char *pin, char **token, bool *created, bool *repinned,
-		      char **err)
+int join_token_ensure(const char *state_dir, const char *name, const char *pin, char **token, bool *created,
+		      bool *repinned, char **err)
 {
 	struct cc_buf path = CC_BUF_INIT;
 	struct join_token tok = {.secret = NULL};
@@ -63,24 +65,42 @@ int join_token_ensure(const char *state_dir, const char *pin, char **token, bool
 	int r;
 
 	*token = NULL;
-	*repinned = false;
-	if ((r = join_secret_ensure(state_dir, &text, created, err)) < 0 || (r = join_token_parse(text, &tok, err)) < 0)
+	*created = *repinned = false;
+	cc_buf_printf(&path, "%s/%s", state_dir, name);
+	if (path.oom)
+		return -ENOMEM;
+	r = join_secret_read(path.buf, &text, err);
+	if (r == -ENOENT) {
+		if (!(text = random_hex(32))) {
+			r = -EIO;
+			*err = cc_strdupf("cannot get random bytes for %s", path.buf);
+			goto out;
+		}
+		*created = true;
+		r = 0;
+	}
+	if (r < 0 || (r = join_token_parse(text, &tok, err)) < 0)
 		goto out;
-	if (strcmp(tok.pin, pin) == 0) {
+	{
+		/* Kept, but never readable by others. */
+		struct stat st;
+		if (!*created && stat(path.buf, &st) == 0 && (st.st_mode & 077))
+			chmod(path.buf, 0600);
+	}
+	if (!*created && strcmp(tok.pin, pin) == 0) {
 		*token = text;
 		text = NULL;
 		goto out;
 	}
-	cc_buf_printf(&path, "%s/%s", state_dir, JOIN_SECRET_FILE);
-	if (path.oom || !(*token = join_token_format(pin, tok.secret)) || !(line = cc_strdupf("%s\n", *token))) {
+	if (!(*token = join_token_format(pin, tok.secret)) || !(line = cc_strdupf("%s\n", *token))) {
 		r = -ENOMEM;
 		goto out;
 	}
 	if ((r = cc_write_file_atomic(path.buf, line, strlen(line), 0600)) < 0) {
-		*err = cc_strdupf("cannot write the join token to %s: %s", path.buf, strerror(-r));
+		*err = cc_strdupf("cannot write the token to %s: %s", path.buf, strerror(-r));
 		goto out;
 	}
-	*repinned = true;
+	*repinned = !*created;
 out:
 	if (r < 0) {
 		free(*token);

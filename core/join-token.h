@@ -24,11 +24,18 @@ void join_token_free(struct join_token *t);
 /* "CCTL1-<pin>-<secret>", malloc'd. */
 char *join_token_format(const char *pin, const char *secret);
 
-/* master init: keep or create the join secret in state_dir and store it
- * as the token for pin (rewriting a bare secret, or a token made for an
- * older key, in place; the secret itself is kept).  *token gets the
- * token; *created: the secret is new; *repinned: the file was rewritten. */
-int join_token_ensure(const char *state_dir, const char *pin, char **token, bool *created, bool *repinned,
-		      char **err);
+/* The manager token: the same form in <state-dir>/manager-secret, a
+ * secret of its own.  Only it grants the manager role (a node holding the
+ * join token joins as a worker): what a worker host knows never makes it
+ * a manager, root on every host of the swarm. */
+#define MANAGER_SECRET_FILE "manager-secret"
+
+/* master init: keep or create the secret in state_dir/name (a random one,
+ * 32 bytes hex, mode 0600) and store it as the token for pin (rewriting a
+ * bare secret, or a token made for an older key, in place; the secret
+ * itself is kept).  *token gets the token; *created: the secret is new;
+ * *repinned: the file was rewritten. */
+int join_token_ensure(const char *state_dir, const char *name, const char *pin, char **token, bool *created,
+		      bool *repinned, char **err);
 
 #endif

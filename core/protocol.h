@@ -101,6 +101,9 @@ struct registration {
 	char *observed_overlay; /* JSON object text, NULL when absent */
 	char *observed_storage;
 	struct observed_swarm swarm;
+	/* Set by the controller, not the wire: asked for manager without
+	 * the manager token, so registered as a worker. */
+	bool manager_denied;
 };
 
 enum request_kind { REQ_REGISTER = 0, REQ_STATUS = 1 };

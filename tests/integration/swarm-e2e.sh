@@ -28,9 +28,10 @@ stop_serve() { # stop_serve SIGNAL
 	lab_wait 20 sh -c "! kill -0 $pid 2>/dev/null"
 }
 join() { # join HOST ROLE [flags]: node join, output in $out, status in $rc
-	local h=$1 role=$2
+	local h=$1 role=$2 tok=$secret
 	shift 2
-	out=$(lab_exec "$h" env CLUSTERCTL_JOIN_SECRET="$secret" "$bin" node join --master $M --role "$role" \
+	[ "$role" = manager ] && tok=$mtoken # only the manager token makes a manager
+	out=$(lab_exec "$h" env CLUSTERCTL_JOIN_SECRET="$tok" "$bin" node join --master $M --role "$role" \
 		--join-deadline 60 "$@" 2>&1)
 	rc=$?
 }
@@ -40,8 +41,12 @@ out=$(lab_exec h1 "$bin" master init 2>&1)
 ok $? "master init succeeds on h1"
 like "$out" "clusterctl node join --master 198.51.100.31:7000" "it prints the node join line"
 secret=$(lab_exec h1 cat $state/join-secret)
+mtoken=$(lab_exec h1 cat $state/manager-secret) # what a manager joins with
 is "$(lab_exec h1 stat -c %a $state/join-secret)" 600 "the join secret is mode 0600"
 like "$secret" "CCTL1-" "it holds the join token (the controller key's pin, then the secret)"
+is "$(lab_exec h1 stat -c %a $state/manager-secret)" 600 "the manager token beside it is mode 0600 too"
+ok $([ "${mtoken:0:71}" = "${secret:0:71}" ] && [ "$mtoken" != "$secret" ]; echo $?) \
+	"it pins the same key, with a secret of its own"
 case $out in *"$secret"*) ok 1 "the secret is not printed when stdout is not a terminal" ;;
 *) ok 0 "the secret is not printed when stdout is not a terminal" ;; esac
 like "$out" "The join secret is in $state/join-secret" "the output says where the secret is instead"
@@ -93,7 +98,7 @@ like "$stj" '"RegisteredWorkers":1' "status --json counts one registered worker"
 
 # Gating on a fresh controller state: h4 waits until a second worker exists.
 stop_serve TERM; ok $? "the controller stops on SIGTERM"
-lab_exec h1 sh -c "mv $state $state.first && mkdir -p $state && cp $state.first/join-secret $state.first/controller.key $state.first/controller.crt $state/"
+lab_exec h1 sh -c "mv $state $state.first && mkdir -p $state && cp $state.first/join-secret $state.first/manager-secret $state.first/controller.key $state.first/controller.crt $state/"
 serve --wait-for-minimum --min-managers 1 --min-workers 2; ok $? "a gated controller starts"
 join h2 manager --join-deadline 3
 is "$rc" 3 "below the thresholds a node waits, then gives up at its deadline (exit 3)"

@@ -154,14 +154,14 @@ static void test_token(void)
 		ok(fd >= 0 && write(fd, SECRET "\n", sizeof SECRET) == (ssize_t)sizeof SECRET, "a bare secret on disk");
 		close(fd);
 	}
-	ok(join_token_ensure(dir, pin, &tok, &created, &repinned, &err) == 0 && !created && repinned,
+	ok(join_token_ensure(dir, JOIN_SECRET_FILE, pin, &tok, &created, &repinned, &err) == 0 && !created && repinned,
 	   "master init rewrites it as the token for this key");
 	ok(tok && strncmp(tok, "CCTL1-", 6) == 0 && strstr(tok, SECRET), "keeping the secret");
 	ok(join_secret_read(path_of(JOIN_SECRET_FILE), &text, &err) == 0 && text && strcmp(text, tok) == 0,
 	   "the file holds the token");
 	free(text);
 	free(tok);
-	ok(join_token_ensure(dir, pin, &tok, &created, &repinned, &err) == 0 && !created && !repinned,
+	ok(join_token_ensure(dir, JOIN_SECRET_FILE, pin, &tok, &created, &repinned, &err) == 0 && !created && !repinned,
 	   "a token for this key is kept as it is");
 	free(tok);
 	unlink(path_of(JOIN_SECRET_FILE));
