@@ -6,3 +6,4 @@ bench_fake_docker_SOURCES = bench/fake-docker.c
 bench_loadgen_LDADD = $(COMMON_LIBS)
 bench_bare_server_LDADD = $(COMMON_LIBS)
 EXTRA_DIST += bench/run.sh bench/scale.sh bench/fake-gluster bench/README.md
+include bench/soak.mk

@@ -159,6 +159,7 @@ static int start_one(struct app *a, uint32_t kind, struct plugin *p)
 						 .hostname = hostname,
 						 .node_ip = ip,
 						 .options = kind == CLUSTERCTL_PLUGIN_OVERLAY ? a->overlay_options : NULL,
+						 .read_only = a->cmd == CMD_STATUS,
 					 });
 	free(hostname);
 	free(ip);
@@ -169,6 +170,11 @@ int app_providers(struct app *a, bool overlay, bool storage)
 {
 	int r;
 	if ((r = app_load_providers(a)) < 0 || (r = read_overlay_options(a)) < 0)
+		return r;
+	/* A missing required option of either provider stops the run before
+	 * any plugin operation, as a wrong value does. */
+	if ((overlay && !a->overlay && (r = plugin_check_required(a->overlay_loaded, &a->cfg)) < 0) ||
+	    (storage && !a->storage && (r = plugin_check_required(a->storage_loaded, &a->cfg)) < 0))
 		return r;
 	if (overlay && !a->overlay) {
 		if ((r = start_one(a, CLUSTERCTL_PLUGIN_OVERLAY, a->overlay_loaded)) < 0)

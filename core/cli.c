@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "harden.h"
 #include "log.h"
+#include "plugin-list.h"
 #include "util.h"
 
 extern char **environ;
@@ -23,6 +24,9 @@ const struct cli_command cli_commands[] = {
 	{"status", NULL, CMD_STATUS, "the cluster as the controller knows it"},
 	{"ip", NULL, CMD_IP, "print the address IP detection chooses, and why"},
 	{"plugins", NULL, CMD_PLUGINS, "list installed plugins and refused files"},
+	{"state", "check", CMD_STATE_CHECK, "verify the controller's state files offline: clean, or file and offset"},
+	{"state", "dump", CMD_STATE_DUMP, "print what the controller's state files hold (--json)"},
+	{"state", "salvage", CMD_STATE_SALVAGE, "keep every record that verifies in a new generation"},
 	{NULL, NULL, 0, NULL},
 };
 
@@ -189,6 +193,7 @@ int cli_parse(struct app *a, int argc, char **argv)
 	for (int j = i; j < argc; j++) {
 		if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0) {
 			cli_usage(stdout, cmd);
+			plugin_usage_providers(stdout, cmd, argc, argv, i);
 			return EXIT_OK;
 		}
 		if (strncmp(argv[j], "--config=", 9) == 0) {

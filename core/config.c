@@ -26,12 +26,14 @@
 	"podman*,kube-*,weave*,tunl*,vethwe*,nerdctl*,cilium*"
 
 const struct opt_def config_opts[] = {
-	{"config", OPT_STRING, OFF(config_file), NULL, 0, 0, CMD_ALL,
+	{"config", OPT_STRING, OFF(config_file), NULL, 0, 0, CMD_ALL | CMD_STATE_TOOL,
 	 "libconfig file (default " CLUSTERCTL_SYSCONFDIR "/clusterctl/clusterctl.conf when present)", NOALIAS},
 	{"plugin-dir", OPT_STRING, OFF(plugin_dir), CLUSTERCTL_PLUGIN_DIR, 0, 0, CMD_ALL,
 	 "directory holding the provider plugins", NOALIAS},
-	{"log-level", OPT_LOGLEVEL, OFF(log_level), "info", 0, 0, CMD_ALL, "debug, info, warn or error", NOALIAS},
-	{"log-file", OPT_STRING, OFF(log_file), NULL, 0, 0, CMD_ALL, "also append log lines to this file", NOALIAS},
+	{"log-level", OPT_LOGLEVEL, OFF(log_level), "info", 0, 0, CMD_ALL | CMD_STATE_TOOL, "debug, info, warn or error",
+	 NOALIAS},
+	{"log-file", OPT_STRING, OFF(log_file), NULL, 0, 0, CMD_ALL | CMD_STATE_TOOL, "also append log lines to this file",
+	 NOALIAS},
 	{"overlay-provider", OPT_STRING, OFF(overlay_provider), "none", 0, 0, CMD_ALL & ~CMD_IP,
 	 "overlay plugin: none, wireguard, tailscale, netbird, or any installed one", NOALIAS},
 	{"overlay-config", OPT_STRING, OFF(overlay_config), NULL, 0, 0, MASTER | NODE,
@@ -46,7 +48,7 @@ const struct opt_def config_opts[] = {
 	 MASTER | NODE | CMD_STATUS, "Docker Engine API unix socket", NOALIAS},
 
 	{"state-dir", OPT_STRING, OFF(state_dir), "/data/GlusterFS/0001/orchestration", 0, 0,
-	 MASTER | CMD_STATUS, "controller state directory", NOALIAS},
+	 MASTER | CMD_STATUS | CMD_STATE_TOOL, "controller state directory", NOALIAS},
 	{"advertise-addr", OPT_STRING, OFF(advertise_addr), NULL, 0, 0, MASTER,
 	 "address the Swarm is advertised on (default: detected)", NOALIAS},
 	{"listen", OPT_STRING, OFF(listen), "0.0.0.0:7000", 0, 0, MASTER,
@@ -102,7 +104,8 @@ const struct opt_def config_opts[] = {
 	 "keep running: heartbeat and apply changes (as clusterctl agent)", NOALIAS},
 	{"heartbeat-interval", OPT_INT, OFF(heartbeat_interval), "30", 1, 86400, NODE,
 	 "seconds between re-registrations with --watch", NOALIAS},
-	{"json", OPT_BOOL, OFF(json), "false", 0, 0, CMD_STATUS | CMD_IP | CMD_PLUGINS, "JSON output", NOALIAS},
+	{"json", OPT_BOOL, OFF(json), "false", 0, 0, CMD_STATUS | CMD_IP | CMD_PLUGINS | CMD_STATE_DUMP, "JSON output",
+	 NOALIAS},
 	{NULL, 0, 0, NULL, 0, 0, 0, NULL, NOALIAS},
 };
 
@@ -138,39 +141,84 @@ static const char *cmd_name(unsigned cmd)
 	case CMD_IP: return "ip";
 	case CMD_PLUGINS: return "plugins";
 	case CMD_AGENT: return "agent";
+	case CMD_STATE_CHECK: return "state check";
+	case CMD_STATE_DUMP: return "state dump";
+	case CMD_STATE_SALVAGE: return "state salvage";
 	}
 	return "this command";
+}
+
+const char *config_bool_word(bool b) { return b ? "true" : "false"; }
+
+static const char *want_words(enum opt_type type)
+{
+	return type == OPT_INT ? "an integer" : type == OPT_BOOL ? "true or false" : "a string";
+}
+
+static bool file_type_fits(enum opt_type type, int file_type)
+{
+	switch (file_type) {
+	case CONFIG_FILE_INT: return type == OPT_INT;
+	case CONFIG_FILE_BOOL: return type == OPT_BOOL;
+	case CONFIG_FILE_STRING: return type != OPT_INT && type != OPT_BOOL;
+	}
+	return true; /* a word from the environment or a flag */
+}
+
+int config_check_value(const char *origin, const char *name, const char *file_key, enum opt_type type,
+		       long long min, long long max, int file_type, const char *value, long long *ll, bool *b)
+{
+	long long v;
+	bool t;
+
+	if (!file_type_fits(type, file_type))
+		return set_error(-EINVAL, "%s: %s has the wrong type (want %s)", origin, file_key ? file_key : name,
+				 want_words(type));
+	switch (type) {
+	case OPT_INT:
+		if (parse_ll(value, min, max, &v) < 0)
+			return set_error(-EINVAL, "%s: %s wants a whole number in %lld..%lld, got \"%s\"", origin, name,
+					 min, max, value);
+		if (ll)
+			*ll = v;
+		return 0;
+	case OPT_BOOL:
+		if (parse_bool(value, &t) < 0)
+			return set_error(-EINVAL,
+					 "%s: %s wants a boolean: true/false, yes/no, on/off or 1/0 (any case), got \"%s\"",
+					 origin, name, value);
+		if (b)
+			*b = t;
+		return 0;
+	default:
+		if (strlen(value) > 4096)
+			return set_error(-EINVAL, "%s: value of %s is longer than 4096 bytes", origin, name);
+		return 0;
+	}
 }
 
 static int apply(struct config *c, const struct opt_def *o, const char *value, const char *origin)
 {
 	void *field = (char *)c + o->offset;
-	long long ll;
-	bool b;
+	long long ll = 0;
+	bool b = false;
 	int lvl;
 
 	switch (o->type) {
 	case OPT_STRING:
-		if (strlen(value) > 4096)
-			return set_error(-EINVAL, "%s: value of %s is longer than 4096 bytes", origin, o->name);
+		if (config_check_value(origin, o->name, NULL, o->type, 0, 0, CONFIG_TEXT, value, NULL, NULL) < 0)
+			return -EINVAL;
 		free(*(char **)field);
 		*(char **)field = strdup(value);
 		return *(char **)field ? 0 : -ENOMEM;
-	case OPT_INT: {
-		int r = parse_ll(value, o->min, o->max, &ll);
-		if (r == -ERANGE)
-			return set_error(-EINVAL, "%s: %s=%s is out of range (%lld..%lld)", origin, o->name,
-					 value, o->min, o->max);
-		if (r < 0)
-			return set_error(-EINVAL, "%s: %s wants a whole number, got \"%s\"", origin, o->name,
-					 value);
+	case OPT_INT:
+		if (config_check_value(origin, o->name, NULL, o->type, o->min, o->max, CONFIG_TEXT, value, &ll, NULL) < 0)
+			return -EINVAL;
 		*(long long *)field = ll;
 		return 0;
-	}
 	case OPT_BOOL:
-		if (parse_bool(value, &b) < 0)
-			return set_error(-EINVAL, "%s: %s wants true or false, got \"%s\"", origin, o->name,
-					 value);
+		if (config_check_value(origin, o->name, NULL, o->type, 0, 0, CONFIG_TEXT, value, NULL, &b) < 0)
+			return -EINVAL;
 		*(bool *)field = b;
 		return 0;
 	case OPT_LOGLEVEL:
@@ -214,7 +262,8 @@ static bool plugin_key_shape(const char *name)
 	return true;
 }
 
-static int plugin_kv_set(struct config *c, const char *name, const char *value, const char *origin)
+static int plugin_kv_set(struct config *c, const char *name, const char *value, const char *origin,
+			 int file_type)
 {
 	struct config_kv *kv;
 	for (size_t i = 0; i < c->n_plugin_kv; i++) {
@@ -230,6 +279,7 @@ static int plugin_kv_set(struct config *c, const char *name, const char *value, 
 			free(kv->origin);
 			kv->value = v;
 			kv->origin = o;
+			kv->file_type = file_type;
 			return 0;
 		}
 	}
@@ -241,6 +291,7 @@ static int plugin_kv_set(struct config *c, const char *name, const char *value, 
 	kv->key = strdup(name);
 	kv->value = strdup(value);
 	kv->origin = strdup(origin);
+	kv->file_type = file_type;
 	if (!kv->key || !kv->value || !kv->origin) {
 		free(kv->key);
 		free(kv->value);
@@ -283,19 +334,27 @@ static int check_format(const struct opt_def *o, const char *v, const char *orig
 
 int config_set(struct config *c, const char *name, const char *value, const char *origin, unsigned cmd)
 {
+	return config_set_typed(c, name, value, origin, cmd, CONFIG_TEXT);
+}
+
+int config_set_typed(struct config *c, const char *name, const char *value, const char *origin, unsigned cmd,
+		     int file_type)
+{
 	const struct opt_def *o = config_opt_find(name);
 
 	if (!o) {
+		/* Its type is the plugin's to say: checked once the plugins
+		 * are loaded (plugin_check_config), with what the file wrote. */
 		if (plugin_key_shape(name))
-			return plugin_kv_set(c, name, value, origin);
+			return plugin_kv_set(c, name, value, origin, file_type);
 		return set_error(-ENOENT, "%s: unknown option \"%s\"", origin, name);
 	}
 	if (!(o->cmds & cmd))
 		return set_error(-EPERM, "%s: option %s does not apply to '%s'", origin, name, cmd_name(cmd));
 	if (o->alias_of) {
-		bool b;
-		if (parse_bool(value, &b) < 0)
-			return set_error(-EINVAL, "%s: %s wants true or false, got \"%s\"", origin, name, value);
+		bool b = false;
+		if (config_check_value(origin, name, NULL, OPT_BOOL, 0, 0, CONFIG_TEXT, value, NULL, &b) < 0)
+			return -EINVAL;
 		if (!b)
 			return 0;
 		return apply(c, config_opt_find(o->alias_of), o->alias_val, origin);
@@ -323,7 +382,7 @@ static int load_setting(struct config *c, config_setting_t *s, const char *prefi
 {
 	char name[256], origin[512], value[64];
 	const char *sval = value;
-	int r;
+	int r, ftype = CONFIG_TEXT;
 
 	snprintf(name, sizeof name, "%s%s", prefix, config_setting_name(s));
 	for (char *p = name; *p; p++)
@@ -344,15 +403,19 @@ static int load_setting(struct config *c, config_setting_t *s, const char *prefi
 		return 0;
 	case CONFIG_TYPE_INT:
 		snprintf(value, sizeof value, "%d", config_setting_get_int(s));
+		ftype = CONFIG_FILE_INT;
 		break;
 	case CONFIG_TYPE_INT64:
 		snprintf(value, sizeof value, "%lld", config_setting_get_int64(s));
+		ftype = CONFIG_FILE_INT;
 		break;
 	case CONFIG_TYPE_BOOL:
-		snprintf(value, sizeof value, "%s", config_setting_get_bool(s) ? "true" : "false");
+		snprintf(value, sizeof value, "%s", config_bool_word(config_setting_get_bool(s)));
+		ftype = CONFIG_FILE_BOOL;
 		break;
 	case CONFIG_TYPE_STRING:
 		sval = config_setting_get_string(s);
+		ftype = CONFIG_FILE_STRING;
 		break;
 	default:
 		return set_error(-EINVAL, "%s: %s has an unsupported type (use a string, number or boolean)",
@@ -361,23 +424,17 @@ static int load_setting(struct config *c, config_setting_t *s, const char *prefi
 
 	{
 		const struct opt_def *o = config_opt_find(name);
-		int t = config_setting_type(s);
 		if (!*prefix && !o)
 			return set_error(-ENOENT, "%s: unknown key \"%s\"", origin, config_setting_name(s));
 		if (o && o->offset != (size_t)-1 && (o->cmds & cmd) == 0)
 			return 0; /* a shared file may hold other commands' keys */
-		if (o && ((o->type == OPT_INT && t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) ||
-			  (o->type == OPT_BOOL && t != CONFIG_TYPE_BOOL) ||
-			  ((o->type == OPT_STRING || o->type == OPT_LOGLEVEL || o->type == OPT_ROLE) &&
-			   t != CONFIG_TYPE_STRING)))
+		if (o && !file_type_fits(o->type, ftype))
 			return set_error(-EINVAL, "%s: %s has the wrong type (want %s)", origin,
-					 config_setting_name(s),
-					 o->type == OPT_INT ? "an integer" :
-					 o->type == OPT_BOOL ? "true or false" : "a string");
+					 config_setting_name(s), want_words(o->type));
 		if (o && (o->cmds & cmd) == 0)
 			return 0;
 	}
-	return config_set(c, name, sval, origin, cmd);
+	return config_set_typed(c, name, sval, origin, cmd, ftype);
 }
 
 int config_load_file(struct config *c, const char *path, unsigned cmd, bool required)

@@ -17,7 +17,12 @@ enum cmd_id {
 	CMD_IP = 1 << 4,
 	CMD_PLUGINS = 1 << 5,
 	CMD_AGENT = 1 << 6,
+	/* The offline state tool (state-tool.c), apart from the others. */
+	CMD_STATE_CHECK = 1 << 12,
+	CMD_STATE_DUMP = 1 << 13,
+	CMD_STATE_SALVAGE = 1 << 14,
 };
+#define CMD_STATE_TOOL (CMD_STATE_CHECK | CMD_STATE_DUMP | CMD_STATE_SALVAGE)
 #define CMD_ALL 0x7f
 
 enum role { ROLE_WORKER = 0, ROLE_MANAGER = 1 };
@@ -67,6 +72,7 @@ struct config {
 	 * plugins are discovered: see config_plugin_*. */
 	struct config_kv {
 		char *key, *value, *origin;
+		int file_type; /* enum config_file_type: how the file wrote it */
 	} *plugin_kv;
 	size_t n_plugin_kv;
 };
@@ -85,6 +91,23 @@ struct opt_def {
 	const char *alias_val; /* ... to this value */
 };
 extern const struct opt_def config_opts[];
+
+/* How a config file wrote a value (libconfig's types); CONFIG_TEXT for
+ * the environment and flags, which are words. */
+enum config_file_type { CONFIG_TEXT = 0, CONFIG_FILE_INT, CONFIG_FILE_BOOL, CONFIG_FILE_STRING };
+
+/* The one check of a value against a type, for core options and plugin
+ * keys alike (same words, same messages): a whole number in [min, max];
+ * a boolean as true/false, yes/no, on/off or 1/0 in any case; a string
+ * of at most 4096 bytes.  From a file the value must also have been
+ * written as that type (an integer, true/false, a string).  `name` is
+ * the option as a flag ("max-managers", "gluster-replica"), `file_key`
+ * how the file spells it.  On success *ll or *b holds the value (either
+ * may be NULL); else -EINVAL and config_error() says what is wrong. */
+int config_check_value(const char *origin, const char *name, const char *file_key, enum opt_type type,
+		       long long min, long long max, int file_type, const char *value, long long *ll, bool *b);
+/* "true" or "false": how every boolean reaches the program and plugins. */
+const char *config_bool_word(bool b);
 const struct opt_def *config_opt_find(const char *name);
 
 /* Error text for the last failing call (static storage). */
@@ -100,6 +123,9 @@ int config_load_env(struct config *c, unsigned cmd, char **environ_);
  * for a bad value, -EPERM when the command does not accept it. */
 int config_set(struct config *c, const char *name, const char *value, const char *origin,
 	       unsigned cmd);
+/* config_set() for a value read from a config file, with its type. */
+int config_set_typed(struct config *c, const char *name, const char *value, const char *origin, unsigned cmd,
+		     int file_type);
 /* Cross-field checks once every source is applied: formats of addresses,
  * provider names, relations between counts. */
 int config_validate(const struct config *c, unsigned cmd);

@@ -1,9 +1,10 @@
 /* `clusterctl master serve`: the controller.
  *
- * One thread, one epoll loop.  A connection is read incrementally (the
+ * One event-loop thread (epoll).  A connection is read incrementally (the
  * end of the first JSON object ends the request), bounded in size and in
  * time, and answered once:
- *   - invalid, unauthorised or read-only requests are answered at once;
+ *   - invalid, unauthorised or read-only requests are answered at once,
+ *     and so is "waiting" for what passes by itself (a busy provider);
  *   - a registration changes the in-memory state and queues a log record;
  *     its answer waits until the end of the loop iteration, when one
  *     fdatasync() makes the whole batch durable, and is written then.
@@ -11,8 +12,10 @@
  * (--max-connections) until its deadline (--request-timeout).
  *
  * Join tokens come from the local Docker engine, cached and refreshed on
- * a timer (or, when missing, at most every few seconds): no registration
- * waits for a Docker call of its own. */
+ * a timer (or, when missing, at most every few seconds) by the Docker
+ * worker's thread (docker-worker.c), as are promotions and demotions: no
+ * answer waits for the engine.  The disk's slow work (fdatasync, the
+ * compaction's image) is the sync worker's (sync-worker.c). */
 #include "autoconfig.h"
 
 #include <arpa/inet.h>
@@ -21,6 +24,7 @@
 #include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +44,7 @@
 #include "cc-net.h"
 #include "cc-time.h"
 #include "conn-limit.h"
-#include "docker.h"
+#include "docker-worker.h"
 #include "host-services.h"
 #include "join-secret.h"
 #include "join-token.h"
@@ -57,14 +61,19 @@
 #define READ_CHUNK 16384
 #define TOKEN_REFRESH_MS (60 * 1000)
 #define TOKEN_RETRY_MS (5 * 1000)
-#define SWARM_PORT 2377
+/* master serve waits this long for the engine's first answer before
+ * listening, so the first nodes are not sent away for nothing. */
+#define TOKEN_FIRST_WAIT_MS 3000
 /* Unfinished requests: 4 KiB each (a registration is 1-3 KiB) whatever
- * others send, and 8 MiB shared beyond that; with 4,096 connections the
- * buffers stay under 25 MiB. */
+ * others send, and 8 MiB shared beyond that; with 2,048 connections the
+ * buffers stay under 16 MiB. */
 #define PREAUTH_FREE_EACH (4u << 10)
 #define PREAUTH_SHARED_MAX (8u << 20)
 
-enum conn_state { C_READING = 0, C_SYNC_WAIT, C_WRITING };
+/* C_CLOSED: the socket is gone but the memory stays until the end of the
+ * loop turn (reap_closed), because events of the same epoll_wait batch
+ * may still point at it. */
+enum conn_state { C_READING = 0, C_SYNC_WAIT, C_WRITING, C_CLOSED };
 
 struct conn {
 	int fd;
@@ -73,6 +82,7 @@ struct conn {
 	int64_t deadline;               /* monotonic ms */
 	struct conn *tprev, *tnext;     /* deadline list, earliest first */
 	struct conn *snext;             /* waiting for the batch fsync */
+	struct conn *dnext;             /* closed, freed at the end of the turn */
 	char *out;
 	size_t out_len, out_off;
 	char peer[32];
@@ -91,6 +101,8 @@ struct ctl {
 	struct conn *thead, *ttail;
 	struct conn *shead, *stail;     /* decided, waiting for the next sync */
 	struct conn *fhead;             /* their records being fdatasync'd now */
+	struct conn *dead;              /* closed in this loop turn */
+	struct store_image *img;        /* a compaction the sync worker writes */
 	struct sync_worker *sw;
 	struct state_store *st;
 	char *secret;
@@ -103,7 +115,7 @@ struct ctl {
 	struct policy_cfg pol;
 	struct plugin *plug[STORE_NSLOTS];
 	/* Docker */
-	struct docker *dk;
+	struct docker_worker *dw;
 	char *worker_token, *manager_token, *manager_addr;
 	char *docker_err;
 	int64_t next_refresh;
@@ -112,85 +124,103 @@ struct ctl {
 
 /* ---- Docker: join tokens and the manager address ---------------------- */
 
-static void set_docker_err(struct ctl *c, const char *what, char *err)
+/* Every call to the engine is made by c->dw's thread; the loop asks,
+ * and takes the answers when the worker's eventfd says they are there. */
+
+static void set_docker_err(struct ctl *c, char *msg)
 {
-	struct cc_buf sb = CC_BUF_INIT;
-	cc_buf_printf(&sb, "%s: %s", what, err ? err : "unknown error");
-	free(err);
-	if (!c->docker_err || strcmp(c->docker_err, sb.buf ? sb.buf : "") != 0)
+	if (!c->docker_err || strcmp(c->docker_err, msg ? msg : "") != 0)
 		log_warn("cannot read the Swarm join tokens from the local Docker engine (%s); nodes are "
 			 "answered \"waiting\" until it works",
-			 sb.buf ? sb.buf : "out of memory");
+			 msg ? msg : "out of memory");
 	free(c->docker_err);
-	c->docker_err = cc_buf_detach(&sb);
+	c->docker_err = msg;
 }
 
-static char *manager_addr_from(const struct config *cfg, const struct docker_info *info)
+/* Ask for the tokens when they are due and no ask is out: a hung engine
+ * holds one ask, never the loop. */
+static void tokens_due(struct ctl *c, int64_t now)
 {
-	struct cc_buf sb = CC_BUF_INIT;
-	if (cfg->advertise_addr && *cfg->advertise_addr) {
-		if (strchr(cfg->advertise_addr, ':'))
-			cc_buf_puts(&sb, cfg->advertise_addr);
-		else
-			cc_buf_printf(&sb, "%s:%d", cfg->advertise_addr, SWARM_PORT);
-		return cc_buf_detach(&sb);
-	}
-	if (info && info->node_addr && *info->node_addr) {
-		cc_buf_printf(&sb, "%s:%d", info->node_addr, SWARM_PORT);
-		return cc_buf_detach(&sb);
-	}
-	return NULL;
+	if (c->draining || now < c->next_refresh || docker_worker_tokens_pending(c->dw))
+		return;
+	if (docker_worker_tokens(c->dw) < 0)
+		c->next_refresh = now + TOKEN_RETRY_MS;
 }
 
-static void refresh_tokens(struct ctl *c)
+static void tokens_result(struct ctl *c, struct docker_result *res)
 {
-	struct docker_swarm sw = {0};
-	struct docker_info info = {0};
-	char *err = NULL, *addr;
 	bool had = c->manager_token != NULL;
 
-	c->next_refresh = cc_mono_ms() + TOKEN_RETRY_MS;
-	if (!c->dk && docker_open(c->cfg->docker_socket, &c->dk, &err) < 0) {
-		set_docker_err(c, "Docker engine unavailable", err);
-		return;
-	}
-	if (docker_swarm_inspect(c->dk, &sw, &err) < 0) {
-		/* The daemon may have restarted: reconnect next time. */
-		docker_close(c->dk);
-		c->dk = NULL;
-		set_docker_err(c, "this host is not a Swarm manager (run 'clusterctl master init')", err);
-		return;
-	}
-	if (!c->cfg->advertise_addr || !*c->cfg->advertise_addr) {
-		if (docker_get_info(c->dk, &info, &err) < 0) {
-			docker_swarm_free(&sw);
-			set_docker_err(c, "cannot read the engine's Swarm address", err);
-			return;
-		}
-	}
-	addr = manager_addr_from(c->cfg, &info);
-	docker_info_free(&info);
-	if (!addr || !sw.worker_token || !*sw.worker_token || !sw.manager_token || !*sw.manager_token) {
-		docker_swarm_free(&sw);
-		free(addr);
-		set_docker_err(c, "incomplete Swarm information",
-			       strdup("no join tokens or manager address; pass --advertise-addr"));
+	if (res->r < 0) {
+		c->next_refresh = cc_mono_ms() + TOKEN_RETRY_MS;
+		set_docker_err(c, res->err);
+		res->err = NULL;
 		return;
 	}
 	free(c->worker_token);
 	free(c->manager_token);
 	free(c->manager_addr);
-	c->worker_token = sw.worker_token;
-	c->manager_token = sw.manager_token;
-	sw.worker_token = sw.manager_token = NULL;
-	c->manager_addr = addr;
+	c->worker_token = res->worker_token;
+	c->manager_token = res->manager_token;
+	c->manager_addr = res->manager_addr;
+	res->worker_token = res->manager_token = res->manager_addr = NULL;
 	if (!had || c->docker_err)
-		log_info("Swarm join tokens cached swarm=%s manager_addr=%s", sw.id ? sw.id : "?",
+		log_info("Swarm join tokens cached swarm=%s manager_addr=%s", res->swarm_id ? res->swarm_id : "?",
 			 c->manager_addr);
-	docker_swarm_free(&sw);
 	free(c->docker_err);
 	c->docker_err = NULL;
 	c->next_refresh = cc_mono_ms() + TOKEN_REFRESH_MS;
+}
+
+/* A role change failed: logged; the node, still seeing its old role,
+ * asks again and the change is asked again. */
+static void role_result(const struct docker_result *res)
+{
+	bool mgr = strcmp(res->role, "manager") == 0;
+	if (res->r < 0)
+		log_warn("could not %s node=%s swarm_node=%s: %s", mgr ? "promote" : "demote", res->hostname,
+			 res->node_id, res->err ? res->err : strerror(-res->r));
+	else
+		log_info("%s node=%s swarm_node=%s as decided", mgr ? "promoted" : "demoted", res->hostname,
+			 res->node_id);
+}
+
+static void docker_done(struct ctl *c);
+
+/* Before listening: the engine's first answer, so that the first nodes
+ * are not sent away for nothing.  Bounded: a hung engine delays the start
+ * by TOKEN_FIRST_WAIT_MS, and the loop takes the answer when it comes. */
+static void first_tokens(struct ctl *c)
+{
+	struct pollfd pf = {.fd = docker_worker_fd(c->dw), .events = POLLIN};
+	int64_t end = cc_mono_ms() + TOKEN_FIRST_WAIT_MS;
+
+	tokens_due(c, cc_mono_ms());
+	while (docker_worker_tokens_pending(c->dw)) {
+		int64_t left = end - cc_mono_ms();
+		if (left <= 0) {
+			log_warn("the local Docker engine at %s has not answered within %d s; serving, and nodes "
+				 "are answered \"waiting\" until it does",
+				 c->cfg->docker_socket && *c->cfg->docker_socket ? c->cfg->docker_socket
+										: "/var/run/docker.sock",
+				 TOKEN_FIRST_WAIT_MS / 1000);
+			return;
+		}
+		if (poll(&pf, 1, (int)left) > 0)
+			docker_done(c);
+	}
+}
+
+static void docker_done(struct ctl *c)
+{
+	struct docker_result *all = docker_worker_collect(c->dw);
+	for (struct docker_result *res = all; res; res = res->next) {
+		if (res->kind == DOCKER_JOB_TOKENS)
+			tokens_result(c, res);
+		else
+			role_result(res);
+	}
+	docker_result_free(all);
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -234,6 +264,8 @@ static void listen_enable(struct ctl *c, bool on)
 static void conn_close(struct ctl *c, struct conn *cn)
 {
 	char sink[4096];
+	if (cn->state == C_CLOSED)
+		return;
 	timer_unlink(c, cn);
 	/* TLS's close_notify goes before the socket's own end. */
 	tls_stream_free(cn->tls);
@@ -245,20 +277,39 @@ static void conn_close(struct ctl *c, struct conn *cn)
 		;
 	epoll_ctl(c->ep, EPOLL_CTL_DEL, cn->fd, NULL);
 	close(cn->fd);
+	cn->fd = -1;
 	source_limit_put(&c->srcs, cn->src);
 	preauth_release(&c->pre, &cn->held);
 	framer_free(&cn->fr);
 	free(cn->out);
-	free(cn);
+	cn->out = NULL;
+	cn->state = C_CLOSED;
+	/* Not freed yet: a connection answered by a batch (answer_batch) may
+	 * also have a hang-up further down the same epoll_wait result. */
+	cn->dnext = c->dead;
+	c->dead = cn;
 	c->nconns--;
 	if (!c->draining && c->nconns < (size_t)c->cfg->max_connections)
 		listen_enable(c, true);
 }
 
+/* End of a loop turn: no event of the batch can name these any more. */
+static void reap_closed(struct ctl *c)
+{
+	while (c->dead) {
+		struct conn *cn = c->dead;
+		c->dead = cn->dnext;
+		free(cn);
+	}
+}
+
 static void conn_events(struct ctl *c, struct conn *cn, uint32_t events)
 {
 	struct epoll_event ev = {.events = events, .data.ptr = cn};
-	epoll_ctl(c->ep, EPOLL_CTL_MOD, cn->fd, &ev);
+	/* A parked connection that hung up was taken out of the set (see
+	 * loop); put it back if it still has something to wait for. */
+	if (epoll_ctl(c->ep, EPOLL_CTL_MOD, cn->fd, &ev) < 0 && errno == ENOENT)
+		epoll_ctl(c->ep, EPOLL_CTL_ADD, cn->fd, &ev);
 }
 
 static void conn_write(struct ctl *c, struct conn *cn)
@@ -305,6 +356,27 @@ static void respond_error(struct ctl *c, struct conn *cn, const char *error)
 	size_t len;
 	char *t = protocol_encode_error(error, &len);
 	log_warn("refused request from %s: %s", cn->peer, error);
+	respond_now(c, cn, t, len);
+}
+
+/* Seconds a node waits after a failure that passes by itself. */
+#define RETRY_TRANSIENT_S 5
+
+/* "waiting" at once, nothing stored: what failed will pass by itself (a
+ * busy provider, a store that cannot write, a controller stopping), so
+ * the node asks again rather than give up.  "error" is kept for what a
+ * person must fix. */
+static void respond_waiting(struct ctl *c, struct conn *cn, const char *message)
+{
+	struct response resp = {.status = PROTO_WAITING, .retry_after = RETRY_TRANSIENT_S, .message = message,
+				.have_counts = true, .min_managers = c->pol.min_managers,
+				.min_workers = c->pol.min_workers};
+	size_t len;
+	char *t;
+
+	state_store_counts(c->st, &resp.registered_managers, &resp.registered_workers);
+	t = protocol_encode_response(&resp, &len);
+	log_warn("asked %s to retry in %d s: %s", cn->peer, RETRY_TRANSIENT_S, message);
 	respond_now(c, cn, t, len);
 }
 
@@ -513,17 +585,13 @@ static int compose_status(struct ctl *c, struct reg *g)
 			g->message = g->pr[k].message ? g->pr[k].message : "waiting for the provider";
 		}
 	if (g->status == PROTO_READY && !c->manager_token) {
-		if (cc_mono_ms() >= c->next_refresh)
-			refresh_tokens(c);
-		if (!c->manager_token) {
-			g->status = PROTO_WAITING;
-			g->retry_after = TOKEN_RETRY_MS / 1000;
-			g->msg = cc_strdupf("the controller cannot hand out Swarm join tokens yet (retrying): %s",
-					 c->docker_err ? c->docker_err : "Docker engine unavailable");
-			if (!g->msg)
-				return -ENOMEM;
-			g->message = g->msg;
-		}
+		g->status = PROTO_WAITING;
+		g->retry_after = TOKEN_RETRY_MS / 1000;
+		g->msg = cc_strdupf("the controller cannot hand out Swarm join tokens yet (retrying): %s",
+				 c->docker_err ? c->docker_err : "the local Docker engine has not answered yet");
+		if (!g->msg)
+			return -ENOMEM;
+		g->message = g->msg;
 	}
 	if (!g->message && g->in->manager_denied)
 		g->message = "asked for the manager role with the join token: only the manager token "
@@ -682,27 +750,19 @@ static void log_outcome(struct ctl *c, const struct reg *g)
 }
 
 /* A node in our swarm whose role differs from the decision: only a
- * manager can change it, and the controller runs on one.  Rare (a role
- * change), so the Docker call in the loop is acceptable; a failure is
- * logged and the node, still seeing the old role, asks again. */
+ * manager can change it, and the controller runs on one.  The Docker
+ * worker makes the change; the answer does not wait for it. */
 static void reconcile_role(struct ctl *c, const struct registration *reg, int role)
 {
 	const struct observed_swarm *sw = &reg->swarm;
 	bool want_mgr = role == PROTO_ROLE_MANAGER;
-	char *err = NULL;
-	int r;
 
 	if (!sw->present || !sw->node_id || !*sw->node_id || !sw->local_state ||
-	    strcmp(sw->local_state, "active") != 0 || sw->control_available == want_mgr || !c->dk)
+	    strcmp(sw->local_state, "active") != 0 || sw->control_available == want_mgr)
 		return;
-	r = docker_node_set_role(c->dk, sw->node_id, want_mgr ? "manager" : "worker", &err);
-	if (r < 0)
-		log_warn("could not %s node=%s swarm_node=%s: %s", want_mgr ? "promote" : "demote", reg->hostname,
-			 sw->node_id, err ? err : strerror(-r));
-	else
-		log_info("%s node=%s swarm_node=%s as decided", want_mgr ? "promoted" : "demoted", reg->hostname,
-			 sw->node_id);
-	free(err);
+	if (docker_worker_set_role(c->dw, sw->node_id, want_mgr ? "manager" : "worker", reg->hostname) < 0)
+		log_warn("could not ask to %s node=%s swarm_node=%s: out of memory", want_mgr ? "promote" : "demote",
+			 reg->hostname, sw->node_id);
 }
 
 /* 9. The answer: tokens and provider instructions only when ready. */
@@ -741,7 +801,7 @@ static char *encode_answer(struct ctl *c, struct reg *g, size_t *len)
 static void handle_registration(struct ctl *c, struct conn *cn, struct registration *in)
 {
 	struct reg g = {.in = in};
-	char *text;
+	char *text, *why;
 	size_t len;
 	int r;
 
@@ -754,7 +814,7 @@ static void handle_registration(struct ctl *c, struct conn *cn, struct registrat
 	if (g.stored)
 		notify_stored(c, &g);
 	if (r < 0)
-		goto fail;
+		goto retry;
 	log_outcome(c, &g);
 	if (g.status == PROTO_READY)
 		reconcile_role(c, in, g.d.assigned_role);
@@ -762,7 +822,17 @@ static void handle_registration(struct ctl *c, struct conn *cn, struct registrat
 	respond_after_sync(c, cn, text, len);
 	goto out;
 fail:
-	respond_error(c, cn, g.err ? g.err : r == -ENOMEM ? "the controller is out of memory" : strerror(-r));
+	/* A provider's own failure is the node's answer; a busy daemon's
+	 * (or memory short for a moment) passes by itself. */
+	if (plan_error_transient(r))
+		goto retry;
+	respond_error(c, cn, g.err ? g.err : strerror(-r));
+	goto out;
+retry:
+	why = r == -ENOMEM && !g.err ? NULL
+	      : cc_strdupf("%s; retrying", g.err ? g.err : strerror(-r));
+	respond_waiting(c, cn, why ? why : "the controller is short of memory; retrying");
+	free(why);
 out:
 	reg_free(&g);
 }
@@ -880,6 +950,11 @@ static void handle_request(struct ctl *c, struct conn *cn)
 			rq.reg.role = PROTO_ROLE_WORKER;
 			rq.reg.manager_denied = true;
 		}
+	}
+	if (c->failed && rq.kind != REQ_STATUS) {
+		respond_waiting(c, cn, "the controller cannot write its state and is stopping; retrying (it "
+				       "answers again once restarted)");
+		goto out;
 	}
 	if (c->failed) {
 		respond_error(c, cn, "the controller cannot write its state and is shutting down");
@@ -1074,7 +1149,8 @@ static void answer_batch(struct ctl *c, struct conn *head, bool durable)
 		cn->out = NULL;
 		cn->state = C_READING;
 		timer_arm(c, cn);
-		respond_error(c, cn, "the controller could not store the registration durably; retry later");
+		respond_waiting(c, cn, "the controller could not store the registration durably and is "
+				       "stopping; retrying (it answers again once restarted)");
 	}
 }
 
@@ -1110,8 +1186,43 @@ static void flush_batch(struct ctl *c)
 	free(err);
 }
 
+static int image_write_job(void *img) { return state_store_image_write(img); }
+
+/* After a batch: a compaction when the log has grown, its image written
+ * by the sync worker (batches grow meanwhile, as behind a slow sync). */
+static void compact_start(struct ctl *c)
+{
+	char *err = NULL;
+	int r = state_store_compact_begin(c->st, false, &c->img, &err);
+
+	if (r < 0) {
+		log_error("cannot write the state image: %s; stopping", err ? err : "?");
+		c->failed = true;
+	} else if (r > 0) {
+		log_debug("compacting the state log nodes=%zu", state_store_count(c->st));
+		sync_worker_call(c->sw, image_write_job, c->img);
+	}
+	free(err);
+}
+
+static void compact_done(struct ctl *c)
+{
+	struct store_image *img = c->img;
+	char *err = NULL;
+
+	c->img = NULL;
+	if (state_store_compact_finish(c->st, img, &err) < 0) {
+		log_error("cannot write the state image: %s; stopping", err ? err : "?");
+		c->failed = true;
+	} else {
+		log_debug("state log compacted nodes=%zu", state_store_count(c->st));
+	}
+	free(err);
+}
+
 /* The sync worker finished: answer its batch, then compact while no
- * sync is in flight (compaction replaces the log file). */
+ * sync is in flight (compaction replaces the log file); or it finished
+ * a compaction. */
 static void sync_done(struct ctl *c)
 {
 	struct conn *head = c->fhead;
@@ -1120,6 +1231,10 @@ static void sync_done(struct ctl *c)
 
 	if (sync_worker_collect(c->sw, &res) <= 0)
 		return;
+	if (c->img) {
+		compact_done(c);
+		return;
+	}
 	c->fhead = NULL;
 	if (state_store_synced(c->st, res, &err) < 0) {
 		store_failed(c, head, err);
@@ -1127,11 +1242,7 @@ static void sync_done(struct ctl *c)
 		return;
 	}
 	answer_batch(c, head, true);
-	if (state_store_compact(c->st, false, &err) < 0) {
-		log_error("cannot write the state image: %s; stopping", err ? err : "?");
-		c->failed = true;
-	}
-	free(err);
+	compact_start(c);
 }
 
 static void start_drain(struct ctl *c, const char *why)
@@ -1152,13 +1263,13 @@ static int loop(struct ctl *c)
 {
 	struct epoll_event evs[256];
 
-	while (!(c->draining && c->nconns == 0)) {
+	while (!(c->draining && c->nconns == 0 && !c->img)) {
 		int64_t now = cc_mono_ms(), wake = now + 60000;
 		int n, timeout;
 
 		if (c->thead && c->thead->deadline < wake)
 			wake = c->thead->deadline;
-		if (!c->manager_token && !c->draining && c->next_refresh < wake)
+		if (!c->draining && !docker_worker_tokens_pending(c->dw) && c->next_refresh < wake)
 			wake = c->next_refresh;
 		if (!c->accepting && !c->draining && c->resume_accept_at && c->resume_accept_at < wake)
 			wake = c->resume_accept_at;
@@ -1167,8 +1278,10 @@ static int loop(struct ctl *c)
 		timeout = wake > now ? (int)(wake - now) : 0;
 		n = epoll_wait(c->ep, evs, (int)ARRAY_SIZE(evs), timeout);
 		if (n < 0 && errno != EINTR) {
-			log_error("epoll_wait: %s", strerror(errno));
-			return -errno;
+			int e = errno;
+			log_error("epoll_wait: %s", strerror(e));
+			reap_closed(c);
+			return -e;
 		}
 		for (int i = 0; i < n; i++) {
 			struct conn *cn = evs[i].data.ptr;
@@ -1176,10 +1289,15 @@ static int loop(struct ctl *c)
 				on_accept(c);
 			} else if ((void *)cn == (void *)c->sw) {
 				sync_done(c);
+			} else if ((void *)cn == (void *)c->dw) {
+				docker_done(c);
 			} else if ((void *)cn == (void *)c) {
 				struct signalfd_siginfo si;
 				if (read(c->sfd, &si, sizeof si) == (ssize_t)sizeof si)
 					start_drain(c, si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+			} else if (cn->state == C_CLOSED) {
+				log_debug("event for a connection closed earlier in this batch ignored events=0x%x",
+					  (unsigned)evs[i].events);
 			} else if (cn->state == C_SYNC_WAIT) {
 				/* Hang-up is reported whatever the mask: stop it
 				 * waking the loop until the batch is answered (the
@@ -1199,11 +1317,11 @@ static int loop(struct ctl *c)
 			if (c->nconns < (size_t)c->cfg->max_connections)
 				listen_enable(c, true);
 		}
-		if (!c->draining && now >= c->next_refresh)
-			refresh_tokens(c);
+		tokens_due(c, now);
 		if (c->failed)
 			start_drain(c, "state store failure");
 		notify_watchdog_tick(&c->wd, now);
+		reap_closed(c);
 	}
 	return c->failed ? -EIO : 0;
 }
@@ -1440,10 +1558,16 @@ int cmd_master_serve(struct app *a)
 		log_error("cannot start the state sync thread: %s", strerror(r < 0 ? -r : errno));
 		goto out;
 	}
+	if ((r = docker_worker_start(cfg->docker_socket, cfg->advertise_addr, &c.dw)) < 0 ||
+	    epoll_ctl(c.ep, EPOLL_CTL_ADD, docker_worker_fd(c.dw),
+		      &(struct epoll_event){.events = EPOLLIN, .data.ptr = c.dw}) < 0) {
+		log_error("cannot start the Docker thread: %s", strerror(r < 0 ? -r : errno));
+		goto out;
+	}
+	first_tokens(&c);
 	if (open_listener(&c) < 0)
 		goto out;
 	listen_enable(&c, true);
-	refresh_tokens(&c);
 	log_info("serving overlay=%s storage=%s wait-for-minimum=%s min-managers=%u min-workers=%u "
 		 "max-managers=%u join-secret=%s",
 		 a->overlay->desc.name, a->storage->desc.name, cfg->wait_for_minimum ? "yes" : "no",
@@ -1453,9 +1577,14 @@ int cmd_master_serve(struct app *a)
 	notify_statef("READY=1\nSTATUS=serving on %s overlay=%s storage=%s", cfg->listen, a->overlay->desc.name,
 		      a->storage->desc.name);
 	r = loop(&c);
-	/* The loop ends with no connection left, so no batch is in flight. */
+	/* The loop ends with no connection left, so no batch is in flight;
+	 * a Docker call still out is given up. */
 	sync_worker_stop(c.sw);
 	c.sw = NULL;
+	if (c.img)
+		compact_done(&c);
+	docker_worker_stop(c.dw);
+	c.dw = NULL;
 	if (state_store_close(c.st, !c.failed, &err) < 0) {
 		log_error("cannot flush the controller state: %s", err ? err : "?");
 		c.st = NULL;
@@ -1468,6 +1597,8 @@ int cmd_master_serve(struct app *a)
 	}
 out:
 	sync_worker_stop(c.sw);
+	if (c.img)
+		compact_done(&c);
 	if (c.st)
 		state_store_close(c.st, false, NULL);
 	if (c.lfd >= 0)
@@ -1476,8 +1607,7 @@ out:
 		close(c.sfd);
 	if (c.ep >= 0)
 		close(c.ep);
-	if (c.dk)
-		docker_close(c.dk);
+	docker_worker_stop(c.dw);
 	free(c.worker_token);
 	free(c.manager_token);
 	free(c.manager_addr);

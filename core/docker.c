@@ -461,6 +461,9 @@ static int transport_error(const char *sock, int r, const char *what, int timeou
 			    HTTP_UNIX_MAX_BODY >> 20);
 	case -ENAMETOOLONG:
 		return fail(err, r, "Docker socket path %s is longer than 107 bytes", sock);
+	case -ECANCELED:
+		return fail(err, r, "%s on the Docker daemon at %s was given up: this program is stopping", what,
+			    sock);
 	case -ENOMEM:
 		return fail(err, r, "out of memory");
 	default:

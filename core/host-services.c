@@ -38,6 +38,7 @@ struct host_ctx {
 	char *suffix;   /* "plugin=<name>" */
 	char *data_dir;
 	char *command, *hostname, *options;
+	bool read_only;
 	_Atomic(char *) node_ip; /* overrides cfg->ip */
 	struct retired *retired;
 	pthread_mutex_t mu;      /* writers of node_ip */
@@ -413,6 +414,7 @@ int host_ctx_set_facts(struct host_ctx *ctx, const struct host_facts *f)
 	if (dup_into(&ctx->command, f->command) < 0 || dup_into(&ctx->hostname, f->hostname) < 0 ||
 	    dup_into(&ctx->options, f->options) < 0)
 		return -ENOMEM;
+	ctx->read_only = f->read_only;
 	return f->node_ip ? host_ctx_set_node_ip(ctx, f->node_ip) : 0;
 }
 
@@ -427,8 +429,9 @@ void host_ctx_set_config(struct host_ctx *ctx, const struct config *cfg)
 	if (!(dir = cc_strdupf("%s/plugins/%s", cfg->node_state_dir, ctx->desc->name)))
 		return;
 	/* Fixed now, before any thread of the plugin can ask.  A dry run
-	 * names it without creating it: no side effect. */
-	if (!cfg->dry_run && (r = cc_mkdir_p(dir, 0700)) < 0) {
+	 * or a command that only looks (status) names it without creating
+	 * it: no side effect. */
+	if (!cfg->dry_run && !ctx->read_only && (r = cc_mkdir_p(dir, 0700)) < 0) {
 		log_error("cannot create the data directory of %s path=%s error=\"%s\"", ctx->label, dir,
 			  strerror(-r));
 		free(dir);

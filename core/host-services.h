@@ -17,6 +17,7 @@ struct host_facts {
 	const char *hostname; /* --hostname, else the detected name */
 	const char *node_ip;  /* --ip, else the detected address; NULL when none */
 	const char *options;  /* the provider's options JSON (master init/serve) */
+	bool read_only;       /* a command that changes nothing (status): no data dir is created */
 };
 
 /* Fill `host` for the plugin described by `desc`; ctx is allocated. */

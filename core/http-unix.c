@@ -81,6 +81,16 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+static _Thread_local const atomic_int *cancel_flag;
+
+void http_unix_set_cancel(const atomic_int *flag) { cancel_flag = flag; }
+
+static int on_progress(void *p, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return atomic_load((const atomic_int *)p) ? 1 : 0;
+}
+
 int http_unix_global_init(void) { return curl_global_init(CURL_GLOBAL_NOTHING) == CURLE_OK ? 0 : -ENOMEM; }
 void http_unix_global_cleanup(void) { curl_global_cleanup(); }
 
@@ -91,6 +101,7 @@ static int curl_to_errno(CURLcode c)
 	case CURLE_OPERATION_TIMEDOUT: return -ETIMEDOUT;
 	case CURLE_OUT_OF_MEMORY: return -ENOMEM;
 	case CURLE_WRITE_ERROR: return -EFBIG;
+	case CURLE_ABORTED_BY_CALLBACK: return -ECANCELED;
 	case CURLE_GOT_NOTHING:
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR: return -ECONNRESET;
@@ -134,6 +145,11 @@ int http_unix_request_hdr(const char *socket_path, const char *method, const cha
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
+	if (cancel_flag) {
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)cancel_flag);
+	}
 	if (hs.n) {
 		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(h, CURLOPT_HEADERDATA, &hs);

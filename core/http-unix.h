@@ -3,6 +3,8 @@
 #ifndef CLUSTERCTL_HTTP_UNIX_H
 #define CLUSTERCTL_HTTP_UNIX_H
 
+#include <stdatomic.h>
+
 #include <clusterctl/host.h>
 
 /* Bodies larger than this are refused (-EFBIG): a daemon's reply is
@@ -28,6 +30,11 @@ struct http_unix_header {
 int http_unix_request_hdr(const char *socket_path, const char *method, const char *url,
 			  const char *const headers[], const char *body, size_t body_len, int timeout_ms,
 			  struct clusterctl_http_response *resp, struct http_unix_header *caps, size_t ncaps);
+/* Requests made on the calling thread give up with -ECANCELED soon
+ * (libcurl looks at least once a second) after *flag becomes non-zero:
+ * how a worker thread waiting on a daemon that does not answer is
+ * stopped.  NULL (the default): requests run to their timeout. */
+void http_unix_set_cancel(const atomic_int *flag);
 /* Call once from main before any thread starts. */
 int http_unix_global_init(void);
 void http_unix_global_cleanup(void);

@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 	 * inspects them all; `status` and `ip` load none.  A plugin option
 	 * given on the command line or in the file must belong to an
 	 * installed plugin, and is checked before any plugin starts. */
-	if (a.cmd != CMD_IP) {
+	if (a.cmd != CMD_IP && !(a.cmd & CMD_STATE_TOOL)) {
 		char *err = NULL;
 		int r = 0;
 		if (a.cmd == CMD_PLUGINS)
@@ -75,6 +75,9 @@ int main(int argc, char **argv)
 	case CMD_STATUS: rc = cmd_status(&a); break;
 	case CMD_IP: rc = cmd_ip(&a); break;
 	case CMD_PLUGINS: rc = cmd_plugins(&a); break;
+	case CMD_STATE_CHECK: rc = cmd_state_check(&a); break;
+	case CMD_STATE_DUMP: rc = cmd_state_dump(&a); break;
+	case CMD_STATE_SALVAGE: rc = cmd_state_salvage(&a); break;
 	default: rc = EXIT_USAGE; break;
 	}
 cleanup:

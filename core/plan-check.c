@@ -343,6 +343,22 @@ static void over_budget(const struct plugin *p, const char *what, const char *no
 		 host_ctx_label(p->hctx), what, node ? node : "-", (long long)ms, CLUSTERCTL_PLAN_BUDGET_MS);
 }
 
+bool plan_error_transient(int r)
+{
+	switch (r) {
+	case -EAGAIN:
+	case -EBUSY:
+	case -EINTR:
+	case -ETIMEDOUT:
+	case -ECONNREFUSED:
+	case -ECONNRESET:
+	case -ENOMEM:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int provider_plan(struct plugin *p, bool storage, const struct clusterctl_plan_in *in, struct plan_result *res,
 		  char **err)
 {

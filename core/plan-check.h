@@ -50,6 +50,10 @@ int plan_check(const char *label, bool storage, struct clusterctl_plan_out *out,
  * CLUSTERCTL_PLAN_BUDGET_MS is a WARN naming the plugin and the time.
  * -errno with *err (malloc'd) for the node: the plugin's own code when it
  * failed, -EINVAL when its answer failed the checks. */
+/* A plan that failed with one of these will pass by itself (a daemon
+ * busy, restarting or slow to answer, memory short for a moment): the
+ * node is answered "waiting", not "error" (clusterctl-plugin(7), plan). */
+bool plan_error_transient(int r);
 int provider_plan(struct plugin *p, bool storage, const struct clusterctl_plan_in *in, struct plan_result *res,
 		  char **err);
 

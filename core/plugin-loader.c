@@ -90,6 +90,103 @@ static int copy_keys(struct plugin *p, const struct clusterctl_plugin *d, char *
 	return 0;
 }
 
+/* "lower case, words joined by '-'", as plugin.h says: the flag is
+ * --<plugin>-<key> and the file key <key> with '_', so nothing else
+ * survives both spellings. */
+static bool valid_key_name(const char *s)
+{
+	size_t n = 0;
+	bool word = false;
+
+	if (!s)
+		return false;
+	for (; s[n]; n++) {
+		char c = s[n];
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			word = true;
+		else if (c == '-' && word)
+			word = false;
+		else
+			return false;
+	}
+	return word && n <= 48;
+}
+
+#define KEY_BAD(...)                                                                               \
+	do {                                                                                       \
+		*reason = cc_strdupf(__VA_ARGS__);                                                 \
+		return -EINVAL;                                                                    \
+	} while (0)
+
+/* One key of the descriptor against the contract, so an author learns
+ * at load what would otherwise surface as a value that never arrives. */
+static int check_key(const char *plugin, const struct clusterctl_config_key *k, char **reason)
+{
+	const char *d = k->default_value;
+	char flag[128];
+	long long v;
+	bool b;
+
+	if (!valid_key_name(k->name))
+		KEY_BAD("plugin %s: config key \"%s\" is not lower-case words joined by '-' ([a-z0-9], at most 48 "
+			"bytes): fix the descriptor", plugin, k->name);
+	snprintf(flag, sizeof flag, "%s-%s", plugin, k->name);
+	if (config_opt_find(flag))
+		KEY_BAD("plugin %s: config key \"%s\" clashes with clusterctl's own option --%s: rename the key",
+			plugin, k->name, flag);
+	if (k->type != CLUSTERCTL_CONFIG_STRING && k->type != CLUSTERCTL_CONFIG_INT && k->type != CLUSTERCTL_CONFIG_BOOL)
+		KEY_BAD("plugin %s: config key \"%s\" has unknown type %d (want 0 string, 1 int or 2 bool)", plugin,
+			k->name, k->type);
+	if ((k->flags & CLUSTERCTL_CONFIG_REQUIRED) && d)
+		KEY_BAD("plugin %s: config key \"%s\" is REQUIRED and has a default \"%s\": drop one of them",
+			plugin, k->name, (k->flags & CLUSTERCTL_CONFIG_SECRET) ? "(secret)" : d);
+	if (k->type == CLUSTERCTL_CONFIG_INT && k->min > k->max)
+		KEY_BAD("plugin %s: config key \"%s\" has min %lld above max %lld", plugin, k->name, k->min, k->max);
+	if (!d)
+		return 0;
+	if (k->type == CLUSTERCTL_CONFIG_INT && parse_ll(d, k->min, k->max, &v) < 0)
+		KEY_BAD("plugin %s: config key \"%s\" has default \"%s\", not a whole number in %lld..%lld", plugin,
+			k->name, d, k->min, k->max);
+	if (k->type == CLUSTERCTL_CONFIG_BOOL && parse_bool(d, &b) < 0)
+		KEY_BAD("plugin %s: config key \"%s\" is a boolean with default \"%s\" (want true or false)", plugin,
+			k->name, d);
+	if (strlen(d) > 4096)
+		KEY_BAD("plugin %s: config key \"%s\" has a default longer than 4096 bytes", plugin, k->name);
+	return 0;
+}
+
+static int check_keys(const struct plugin *p, char **reason)
+{
+	const struct clusterctl_config_key *keys = p->desc.config_keys;
+
+	for (size_t i = 0; keys && keys[i].name; i++) {
+		if (check_key(p->desc.name, &keys[i], reason) < 0)
+			return -EINVAL;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(keys[j].name, keys[i].name) == 0)
+				KEY_BAD("plugin %s: config key \"%s\" is declared twice", p->desc.name, keys[i].name);
+	}
+	return 0;
+}
+
+/* Two loaded plugins of one name (an overlay and a storage "foo") share
+ * the flag space --foo-*: a key both declare could reach neither alone. */
+static char *key_clash(const struct plugin_registry *reg, const struct plugin *p)
+{
+	for (size_t i = 0; i < reg->n; i++) {
+		const struct plugin *o = reg->v[i];
+		if (o == p || strcmp(o->desc.name, p->desc.name) != 0)
+			continue;
+		for (const struct clusterctl_config_key *k = p->desc.config_keys; k && k->name; k++)
+			if (plugin_config_key(o, k->name))
+				return cc_strdupf("plugin %s: config key \"%s\" is also declared by %s plugin \"%s\" "
+						  "(%s): both would be --%s-%s; rename one",
+						  p->desc.name, k->name, plugin_kind_name(o->desc.kind), o->desc.name,
+						  o->path, p->desc.name, k->name);
+	}
+	return NULL;
+}
+
 /* Code that runs as root must be writable by root alone (sudo's rule for
  * its plugins).  The invoking user's own files are also accepted: loading
  * them gives that user nothing they could not run anyway, and it lets a
@@ -246,7 +343,7 @@ int plugin_load_file(const char *path, struct plugin **out, char **reason)
 	memcpy(&p->desc, d, d->struct_size < sizeof p->desc ? d->struct_size : sizeof p->desc);
 	p->desc.struct_size = d->struct_size;
 	p->dl = dl;
-	if (copy_keys(p, d, reason) < 0)
+	if (copy_keys(p, d, reason) < 0 || check_keys(p, reason) < 0)
 		goto refuse;
 	if (host_services_init(&p->host, &p->hctx, &p->desc, NULL) < 0) {
 		*reason = cc_strdupf("out of memory");
@@ -357,7 +454,7 @@ int plugin_registry_load(struct plugin_registry *reg, const char *dir, uint32_t 
 		free(path);
 		return -ENOENT;
 	}
-	if (plugin_load_file(path, &p, &reason) == 0 && (reason = misnamed(p))) {
+	if (plugin_load_file(path, &p, &reason) == 0 && ((reason = misnamed(p)) || (reason = key_clash(reg, p)))) {
 		plugin_free(p);
 		p = NULL;
 	}
@@ -444,6 +541,9 @@ int plugin_registry_scan(struct plugin_registry *reg, const char *dir)
 		} else if ((dup = plugin_find(reg, p->desc.kind, p->desc.name))) {
 			/* Loaded by name before this scan (a run's provider). */
 			plugin_free(p);
+		} else if ((reason = key_clash(reg, p))) {
+			r = reject(reg, path.buf, reason);
+			plugin_free(p);
 		} else if ((r = add(reg, p)) < 0) {
 			plugin_free(p);
 		}
@@ -486,11 +586,45 @@ static bool installed_elsewhere(const struct plugin_registry *reg, const char *k
 	       plugin_file_exists(reg, CLUSTERCTL_PLUGIN_STORAGE, name);
 }
 
-int plugin_check_config(const struct plugin_registry *reg, const struct config *cfg, char **err)
+static enum opt_type opt_type_of(const struct clusterctl_config_key *k)
 {
+	return k->type == CLUSTERCTL_CONFIG_INT ? OPT_INT : k->type == CLUSTERCTL_CONFIG_BOOL ? OPT_BOOL : OPT_STRING;
+}
+
+/* A plugin's key is checked as a core option is (config_check_value),
+ * and a boolean is rewritten to "true"/"false", the only words the
+ * header promises config_get() returns. */
+static int check_plugin_value(const struct clusterctl_config_key *k,
+			      struct config_kv *kv)
+{
+	char file_key[160];
+	bool b = false;
+	char *word;
+
+	/* The file spells it as the key inside the plugin's group. */
+	snprintf(file_key, sizeof file_key, "%s", k->name);
+	for (char *c = file_key; *c; c++)
+		if (*c == '-')
+			*c = '_';
+	if (config_check_value(kv->origin, kv->key, file_key, opt_type_of(k), k->min, k->max, kv->file_type,
+			       kv->value, NULL, &b) < 0)
+		return -EINVAL;
+	if (k->type != CLUSTERCTL_CONFIG_BOOL || strcmp(kv->value, config_bool_word(b)) == 0)
+		return 0;
+	if (!(word = strdup(config_bool_word(b))))
+		return -ENOMEM;
+	free(kv->value);
+	kv->value = word;
+	return 0;
+}
+
+int plugin_check_config(const struct plugin_registry *reg, struct config *cfg, char **err)
+{
+	int r;
+
 	*err = NULL;
 	for (size_t i = 0; i < cfg->n_plugin_kv; i++) {
-		const struct config_kv *kv = &cfg->plugin_kv[i];
+		struct config_kv *kv = &cfg->plugin_kv[i];
 		const struct clusterctl_config_key *k = NULL;
 		const struct plugin *owner = NULL;
 		bool from_env = strncmp(kv->origin, "environment", 11) == 0;
@@ -521,31 +655,16 @@ int plugin_check_config(const struct plugin_registry *reg, const struct config *
 					 kv->origin, owner ? owner->desc.name : "", kv->key);
 			return -EINVAL;
 		}
-		if (k->type == CLUSTERCTL_CONFIG_INT) {
-			long long v;
-			int r = parse_ll(kv->value, k->min, k->max, &v);
-			if (r < 0) {
-				*err = cc_strdupf("%s: %s wants a whole number in %lld..%lld, got \"%s\"",
-						 kv->origin, kv->key, k->min, k->max, kv->value);
-				return -EINVAL;
-			}
-		} else if (k->type == CLUSTERCTL_CONFIG_BOOL) {
-			bool b;
-			if (parse_bool(kv->value, &b) < 0) {
-				*err = cc_strdupf("%s: %s wants true or false, got \"%s\"", kv->origin, kv->key,
-						 kv->value);
-				return -EINVAL;
-			}
+		if ((r = check_plugin_value(k, kv)) < 0) {
+			*err = r == -ENOMEM ? NULL : cc_strdupf("%s", config_error());
+			return r;
 		}
 	}
 	return 0;
 }
 
-int plugin_start(struct plugin *p, const struct config *cfg)
+int plugin_check_required(const struct plugin *p, const struct config *cfg)
 {
-	int r;
-	if (p->started)
-		return 0;
 	for (const struct clusterctl_config_key *k = p->desc.config_keys; k && k->name; k++) {
 		if ((k->flags & CLUSTERCTL_CONFIG_REQUIRED) && !k->default_value &&
 		    !config_plugin_get(cfg, p->desc.name, k->name)) {
@@ -555,9 +674,21 @@ int plugin_start(struct plugin *p, const struct config *cfg)
 			return -EINVAL;
 		}
 	}
+	return 0;
+}
+
+int plugin_start(struct plugin *p, const struct config *cfg) { return plugin_start_with(p, cfg, &p->host); }
+
+int plugin_start_with(struct plugin *p, const struct config *cfg, const struct clusterctl_host *host)
+{
+	int r;
+	if (p->started)
+		return 0;
+	if ((r = plugin_check_required(p, cfg)) < 0)
+		return r;
 	host_ctx_set_config(p->hctx, cfg);
 	host_ctx_clear_error(p->hctx);
-	r = p->desc.init(&p->host, &p->state);
+	r = p->desc.init(host, &p->state);
 	if (r < 0) {
 		const char *why = host_ctx_error(p->hctx);
 		if (*why)

@@ -67,12 +67,22 @@ struct plugin *plugin_find(const struct plugin_registry *reg, uint32_t kind, con
 /* The plugin's option `key` ("brick-dir"), or NULL. */
 const struct clusterctl_config_key *plugin_config_key(const struct plugin *p, const char *key);
 /* Validate every plugin key given in config against the loaded plugins'
- * key tables.  A key of a plugin that is installed but not loaded (this
- * run does not use it) is ignored with a log line; a key of no installed
- * plugin is an error.  -EINVAL with config_error()-style message. */
-int plugin_check_config(const struct plugin_registry *reg, const struct config *cfg, char **err);
+ * key tables, from every source as the core's own options are (type,
+ * range, the file's type; config_check_value), and normalise booleans
+ * to "true"/"false".  A key of a plugin that is installed but not loaded
+ * (this run does not use it) is ignored with a log line; a key of no
+ * installed plugin is an error.  -EINVAL with a message in *err
+ * (malloc'd; NULL and -ENOMEM when out of memory). */
+int plugin_check_config(const struct plugin_registry *reg, struct config *cfg, char **err);
+/* Every REQUIRED key without a default has a value, else -EINVAL and a
+ * logged line naming the flag.  plugin_start checks it too; a run checks
+ * all its providers first, so none starts when another would not. */
+int plugin_check_required(const struct plugin *p, const struct config *cfg);
 /* Call init; logs and returns -errno with the plugin's message. */
 int plugin_start(struct plugin *p, const struct config *cfg);
+/* The same with another host table in front of the plugin's own (the
+ * harness's recording one, which forwards to p->host). */
+int plugin_start_with(struct plugin *p, const struct config *cfg, const struct clusterctl_host *host);
 /* The message the calling thread's last operation of this plugin left,
  * already prefixed with <kind> plugin "<name>": ("" when none). */
 const char *plugin_last_error(const struct plugin *p);

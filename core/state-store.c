@@ -8,23 +8,30 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cc-buf.h"
 #include "cc-file.h"
+#include "cc-time.h"
 #include "log.h"
 #include "protocol.h"
 #include "state-store.h"
 #include "util.h"
 
-#define LOG_MAGIC "CCLOG001"
-#define SNAP_MAGIC "CCSNAP01"
+/* The magic names the file and its format: "CCLOG" and three digits,
+ * "CCSNAP" and two (format 1 was "CCLOG001" / "CCSNAP01"). */
+#define LOG_MAGIC "CCLOG"
+#define SNAP_MAGIC "CCSNAP"
 #define HDR_LEN 16           /* magic + u64 generation */
 #define REC_HDR 8            /* u32 length + u32 crc */
 #define REC_MAX (1u << 20)   /* a record longer than this is corruption */
 #define COMPACT_MIN_LOG (4u << 20)
 
-enum { REC_NODE = 'N', REC_META = 'M', REC_END = 'E' };
+/* REC_FORMAT (format 2 on) opens every file: which clusterctl wrote it
+ * and when, for a person reading `state dump` after an upgrade. */
+enum { REC_NODE = 'N', REC_META = 'M', REC_END = 'E', REC_FORMAT = 'F' };
+enum file_kind { FILE_SNAP, FILE_LOG };
 
 struct state_store {
 	char *dir;
@@ -39,6 +46,8 @@ struct state_store {
 	struct cluster_meta meta;
 	struct cc_buf wbuf;  /* records not yet written */
 	bool poisoned;
+	enum store_mode mode;
+	struct store_report rep;
 };
 
 /* ---- CRC-32C ---------------------------------------------------------- */
@@ -441,9 +450,10 @@ static void meta_set(struct cluster_meta *dst, bool formed, char *holder, int64_
 	dst->slot_granted_ms = granted;
 }
 
-/* Apply one framed record's payload.  -EINVAL: not a valid record. */
-static int apply_record(struct state_store *s, uint8_t type, const uint8_t *p, size_t len,
-			uint64_t *end_count)
+/* Apply one framed record's payload.  -EINVAL: not a valid record (its
+ * checksum held, so this is damage, never a torn write). */
+static int apply_record(struct state_store *s, struct store_file_report *fr, uint8_t type, const uint8_t *p,
+			size_t len, uint64_t *end_count)
 {
 	struct rd d = {p, len, false};
 	struct node_rec rec;
@@ -467,6 +477,19 @@ static int apply_record(struct state_store *s, uint8_t type, const uint8_t *p, s
 			return -EINVAL;
 		}
 		meta_set(&s->meta, formed, holder, (int64_t)granted);
+		s->rep.cluster_record = true;
+		return 0;
+	}
+	case REC_FORMAT: {
+		char *writer = get_str_nn(&d);
+		uint64_t at = get_u64(&d);
+		if (d.bad || d.left || !fr) {
+			free(writer);
+			return -EINVAL;
+		}
+		free(fr->writer);
+		fr->writer = writer;
+		fr->written_ms = (int64_t)at;
 		return 0;
 	}
 	case REC_END:
@@ -478,40 +501,132 @@ static int apply_record(struct state_store *s, uint8_t type, const uint8_t *p, s
 	return -EINVAL;
 }
 
-/* Apply records from buf[off..len).  Returns the offset after the last
- * complete, valid record (the rest is a torn or corrupt tail); -ENOMEM
- * only on allocation failure.  *saw_end is set when an END record closed
- * the sequence with the right count. */
-static ssize_t replay(struct state_store *s, const uint8_t *buf, size_t off, size_t len, bool *saw_end,
-		      size_t *nrec)
+static bool known_type(uint8_t t) { return t == REC_NODE || t == REC_META || t == REC_END || t == REC_FORMAT; }
+
+/* The first offset in buf[from..len) where a record that verifies
+ * begins (len: none).  Tells a torn tail (nothing valid after it) from
+ * damage in the middle, and lets salvage step over the damage. */
+static size_t next_valid(const uint8_t *buf, size_t from, size_t len)
 {
-	uint64_t end_count = 0;
-	*nrec = 0;
-	if (saw_end)
-		*saw_end = false;
-	while (len - off >= REC_HDR + 1) {
-		uint32_t n = get_u32_at(buf + off), crc = get_u32_at(buf + off + 4);
-		int r;
-		if (n < 1 || n > REC_MAX || n > len - off - REC_HDR)
-			break;
-		if (crc32c(0, buf + off + REC_HDR, n) != crc)
-			break;
-		if (buf[off + REC_HDR] == REC_END) {
-			if (!saw_end || apply_record(s, REC_END, buf + off + REC_HDR + 1, n - 1, &end_count) < 0)
-				break;
-			*saw_end = end_count == *nrec;
+	for (size_t off = from; len >= REC_HDR + 1 && off <= len - REC_HDR - 1; off++) {
+		uint32_t n = get_u32_at(buf + off);
+		if (n < 1 || n > REC_MAX || n > len - off - REC_HDR || !known_type(buf[off + REC_HDR]))
+			continue;
+		if (crc32c(0, buf + off + REC_HDR, n) == get_u32_at(buf + off + 4))
+			return off;
+	}
+	return len;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+static int add_damage(struct store_file_report *fr, uint64_t off, uint64_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int add_damage(struct store_file_report *fr, uint64_t off, uint64_t len, const char *fmt, ...)
+{
+	struct store_damage *v = realloc(fr->damage, (fr->ndamage + 1) * sizeof *v);
+	struct cc_buf sb = CC_BUF_INIT;
+	va_list ap;
+
+	if (!v)
+		return -ENOMEM;
+	fr->damage = v;
+	va_start(ap, fmt);
+	cc_buf_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	if (sb.oom)
+		return -ENOMEM;
+	v[fr->ndamage].offset = off;
+	v[fr->ndamage].length = len;
+	v[fr->ndamage].why = cc_buf_detach(&sb);
+	fr->ndamage++;
+	fr->dropped_bytes += len;
+	return 0;
+}
+
+/* Apply the records of buf[HDR_LEN..len) and describe in *fr what was
+ * found.  Strict (master serve): stop at the first damage.  Otherwise
+ * (check, dump, salvage) step over each damaged stretch to the next
+ * record that verifies and go on, so that every intact record counts.
+ * Only in a log, and only when nothing that verifies follows it, is a
+ * bad record a torn tail: the last write, cut by a crash before its
+ * fdatasync returned, so never acknowledged to anyone.  -ENOMEM only. */
+static int replay(struct state_store *s, enum file_kind kind, const uint8_t *buf, size_t len, bool strict,
+		  struct store_file_report *fr)
+{
+	size_t off = HDR_LEN, nrec = 0;
+	bool ended = false;
+
+	while (off < len) {
+		size_t left = len - off, skip;
+		uint32_t n = left >= REC_HDR ? get_u32_at(buf + off) : 0;
+		const char *why = NULL;
+		bool runs_to_eof = false;
+		uint64_t end_count = 0;
+		int r = 0;
+
+		if (left < REC_HDR + 1) {
+			why = "a record header cut short";
+			runs_to_eof = true;
+		} else if (n < 1 || n > REC_MAX) {
+			why = "an impossible record length";
+		} else if (n > left - REC_HDR) {
+			why = "a record longer than the rest of the file";
+			runs_to_eof = true;
+		} else if (crc32c(0, buf + off + REC_HDR, n) != get_u32_at(buf + off + 4)) {
+			why = "a record whose checksum does not match";
+			/* Ending at the end of the file, or followed only by
+			 * zeros (a size that grew before the data was on disk). */
+			runs_to_eof = all_zero(buf + off + REC_HDR + n, left - REC_HDR - n);
+		} else if (ended) {
+			why = "a record after the image's end record";
+		} else if (kind == FILE_SNAP && nrec == 0 && fr->format >= 2 && buf[off + REC_HDR] != REC_FORMAT) {
+			why = "an image that does not begin with its format record";
+		} else if (buf[off + REC_HDR] == REC_FORMAT && (nrec != 0 || fr->format < 2)) {
+			why = "a format record out of place";
+		} else if (buf[off + REC_HDR] == REC_END && kind != FILE_SNAP) {
+			why = "an end record in a log";
+		} else {
+			uint8_t type = buf[off + REC_HDR];
+			r = apply_record(s, fr, type, buf + off + REC_HDR + 1, n - 1, type == REC_END ? &end_count : NULL);
+			if (r == -ENOMEM)
+				return r;
+			if (r < 0)
+				why = "a record that verifies but does not decode (written by another program?)";
+			else if (type == REC_END && end_count != nrec)
+				why = "an end record whose count is not the number of records before it";
+			else if (type == REC_END)
+				ended = true;
+		}
+		if (!why) {
+			if (buf[off + REC_HDR] != REC_END)
+				nrec++;
 			off += REC_HDR + n;
+			continue;
+		}
+		skip = next_valid(buf, off + 1, len);
+		if (kind == FILE_LOG && skip == len && (runs_to_eof || all_zero(buf + off, left))) {
+			fr->torn_at = off;
+			fr->torn_bytes = left;
 			break;
 		}
-		r = apply_record(s, buf[off + REC_HDR], buf + off + REC_HDR + 1, n - 1, NULL);
-		if (r == -ENOMEM)
-			return r;
-		if (r < 0)
+		if (add_damage(fr, off, skip - off, "%s", why) < 0)
+			return -ENOMEM;
+		if (strict)
 			break;
-		off += REC_HDR + n;
-		(*nrec)++;
+		off = skip;
 	}
-	return (ssize_t)off;
+	if (kind == FILE_SNAP && !ended && (!strict || !fr->ndamage) &&
+	    add_damage(fr, len, 0, "the image ends after %zu records without its end record", nrec) < 0)
+		return -ENOMEM;
+	fr->records = nrec;
+	return 0;
 }
 
 /* ---- files ------------------------------------------------------------ */
@@ -523,20 +638,39 @@ static char *path_join(const char *dir, const char *name)
 	return cc_buf_detach(&sb);
 }
 
-static void header(char out[HDR_LEN], const char *magic, uint64_t gen)
+static void header(char out[HDR_LEN + 1], enum file_kind kind, uint64_t gen)
 {
-	memcpy(out, magic, 8);
+	snprintf(out, HDR_LEN + 1, kind == FILE_SNAP ? SNAP_MAGIC "%02u" : LOG_MAGIC "%03u", STORE_FORMAT);
 	for (int i = 0; i < 8; i++)
 		out[8 + i] = (char)(gen >> (8 * i));
 }
 
-static bool parse_header(const uint8_t *buf, size_t len, const char *magic, uint64_t *gen)
+/* The format from the magic's digits; 0 when this is no state file. */
+static unsigned parse_header(const uint8_t *buf, size_t len, enum file_kind kind, uint64_t *gen)
 {
+	const char *magic = kind == FILE_SNAP ? SNAP_MAGIC : LOG_MAGIC;
+	size_t m = strlen(magic);
+	unsigned format = 0;
 	struct rd d = {buf + 8, 8, false};
-	if (len < HDR_LEN || memcmp(buf, magic, 8) != 0)
-		return false;
+
+	if (len < HDR_LEN || memcmp(buf, magic, m) != 0)
+		return 0;
+	for (size_t i = m; i < 8; i++) {
+		if (buf[i] < '0' || buf[i] > '9')
+			return 0;
+		format = format * 10 + (unsigned)(buf[i] - '0');
+	}
 	*gen = get_u64(&d);
-	return true;
+	return format;
+}
+
+/* Records that open every file this version writes. */
+static void encode_format(struct cc_buf *b)
+{
+	size_t at = rec_begin(b, REC_FORMAT);
+	put_str(b, "clusterctl " PACKAGE_VERSION);
+	put_u64(b, (uint64_t)cc_wall_ms());
+	rec_end(b, at);
 }
 
 /* Write path durably under a fixed temporary name (so a crash leaves at
@@ -555,23 +689,124 @@ static int write_durably(const char *path, const char *data, size_t len, char **
 	return r;
 }
 
+/* A new generation's files, made in memory so that any thread can write
+ * them (state_store_image_write) without touching the store: the whole
+ * state as an image covering generation gen, and an empty log gen + 1. */
+struct store_image {
+	char *snap_path, *log_path;
+	struct cc_buf snap, log;
+	uint64_t snap_gen;
+	int log_fd;                /* the new log, opened by image_write */
+	int r;                     /* image_write's result */
+	char *err;
+};
+
+static void image_free(struct store_image *img)
+{
+	if (!img)
+		return;
+	if (img->log_fd >= 0)
+		close(img->log_fd);
+	cc_buf_free(&img->snap);
+	cc_buf_free(&img->log);
+	free(img->snap_path);
+	free(img->log_path);
+	free(img->err);
+	free(img);
+}
+
+/* with_snap false: a fresh log only (a store with no state yet). */
+static int image_build(struct state_store *s, uint64_t gen, bool with_snap, struct store_image **out, char **err)
+{
+	struct store_image *img = calloc(1, sizeof *img);
+	char hdr[HDR_LEN + 1];
+
+	*out = NULL;
+	if (!img)
+		return fail(err, -ENOMEM, "out of memory writing the state image");
+	img->log_fd = -1;
+	img->snap_gen = gen;
+	img->snap_path = strdup(s->snap_path);
+	img->log_path = strdup(s->log_path);
+	if (with_snap) {
+		size_t at;
+		header(hdr, FILE_SNAP, gen);
+		cc_buf_append(&img->snap, hdr, HDR_LEN);
+		encode_format(&img->snap);
+		for (size_t i = 0; i < s->n; i++)
+			encode_node(&img->snap, s->v[i], NULL);
+		encode_meta(&img->snap, &s->meta);
+		at = rec_begin(&img->snap, REC_END);
+		put_u64(&img->snap, s->n + 2);
+		rec_end(&img->snap, at);
+	}
+	/* A fresh log, always a new file renamed into place: never the inode
+	 * an earlier fsync may have failed on (its dirty pages can have been
+	 * dropped as if written). */
+	header(hdr, FILE_LOG, with_snap ? gen + 1 : gen);
+	cc_buf_append(&img->log, hdr, HDR_LEN);
+	encode_format(&img->log);
+	if (img->snap.oom || img->log.oom || !img->snap_path || !img->log_path) {
+		image_free(img);
+		return fail(err, -ENOMEM, "out of memory writing the state image");
+	}
+	*out = img;
+	return 0;
+}
+
+int state_store_image_write(struct store_image *img)
+{
+	int r = 0;
+
+	if (img->snap.len)
+		r = write_durably(img->snap_path, img->snap.buf, img->snap.len, &img->err);
+	if (r == 0 && (r = write_durably(img->log_path, img->log.buf, img->log.len, &img->err)) == 0 &&
+	    (img->log_fd = open(img->log_path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
+		r = fail(&img->err, -errno, "cannot open %s: %s", img->log_path, strerror(errno));
+	return img->r = r;
+}
+
+/* The written files become the store's; frees img. */
+static int image_adopt(struct state_store *s, struct store_image *img, char **err)
+{
+	int r = img->r;
+
+	if (r < 0) {
+		fail(err, r, "%s", img->err ? img->err : strerror(-r));
+	} else {
+		if (s->log_fd >= 0)
+			close(s->log_fd);
+		s->log_fd = img->log_fd;
+		img->log_fd = -1;
+		s->log_gen = img->snap.len ? img->snap_gen + 1 : img->snap_gen;
+		s->log_size = img->log.len;
+		if (img->snap.len)
+			s->snap_size = img->snap.len;
+	}
+	image_free(img);
+	return r;
+}
+
 static int new_log(struct state_store *s, uint64_t gen, char **err)
 {
-	char hdr[HDR_LEN];
-	int r, fd;
-
-	header(hdr, LOG_MAGIC, gen);
-	if ((r = write_durably(s->log_path, hdr, HDR_LEN, err)) < 0)
+	struct store_image *img;
+	int r = image_build(s, gen, false, &img, err);
+	if (r < 0)
 		return r;
-	fd = open(s->log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (fd < 0)
-		return fail(err, -errno, "cannot open %s: %s", s->log_path, strerror(errno));
-	if (s->log_fd >= 0)
-		close(s->log_fd);
-	s->log_fd = fd;
-	s->log_gen = gen;
-	s->log_size = HDR_LEN;
-	return 0;
+	state_store_image_write(img);
+	return image_adopt(s, img, err);
+}
+
+/* A new generation: the whole state as an image covering generation
+ * gen, then an empty log gen + 1. */
+static int write_generation(struct state_store *s, uint64_t gen, char **err)
+{
+	struct store_image *img;
+	int r = image_build(s, gen, true, &img, err);
+	if (r < 0)
+		return r;
+	state_store_image_write(img);
+	return image_adopt(s, img, err);
 }
 
 static int take_lock(struct state_store *s, char **err)
@@ -608,98 +843,143 @@ out:
 	return r;
 }
 
-static int load_snapshot(struct state_store *s, uint64_t *gen, char **err)
+/* Read one state file and check its header.  1: read (*buf holds it),
+ * 0: absent, <0: error with *err set. */
+static int read_state_file(struct state_store *s, enum file_kind kind, char **buf, size_t *len,
+			   struct store_file_report *fr, char **err)
 {
-	char *buf = NULL;
-	size_t len = 0, nrec;
-	ssize_t end;
-	bool complete;
-	int r;
+	const char *path = kind == FILE_SNAP ? s->snap_path : s->log_path;
+	int r = cc_read_file(path, kind == FILE_SNAP ? (size_t)1 << 30 : (size_t)1 << 31, buf, len);
 
-	*gen = 0;
-	r = cc_read_file(s->snap_path, (size_t)1 << 30, &buf, &len);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
-		return fail(err, r, "cannot read %s: %s", s->snap_path, strerror(-r));
-	if (!parse_header((const uint8_t *)buf, len, SNAP_MAGIC, gen)) {
+		return fail(err, r, "cannot read %s: %s", path, strerror(-r));
+	fr->present = true;
+	fr->bytes = *len;
+	fr->format = parse_header((const uint8_t *)*buf, *len, kind, &fr->generation);
+	if (fr->format > STORE_FORMAT)
+		return fail(err, -EPROTONOSUPPORT,
+			    "%s is in state format %u, written by a newer clusterctl; this one (%s) reads formats 1 "
+			    "to %u: run that newer clusterctl, or restore a state directory this version wrote",
+			    path, fr->format, PACKAGE_VERSION, STORE_FORMAT);
+	return 1;
+}
+
+/* Load the image and then, when it is newer than the image, the log.
+ * The log is read first: a controller replacing both (a new generation:
+ * image renamed into place, then the log) can then never show a reader
+ * without the lock (state check, dump) the old image with the new, empty
+ * log, which would hide the records the old log held. */
+static int load(struct state_store *s, char **err)
+{
+	bool strict = s->mode == STORE_SERVE;
+	char *buf = NULL, *lbuf = NULL;
+	size_t len = 0, llen = 0;
+	int r, have_log;
+
+	have_log = read_state_file(s, FILE_LOG, &lbuf, &llen, &s->rep.log, err);
+	if ((r = have_log) < 0)
+		goto out;
+	r = read_state_file(s, FILE_SNAP, &buf, &len, &s->rep.snap, err);
+	if (r < 0)
+		goto out;
+	if (r > 0 && !s->rep.snap.format) {
 		/* The image is only ever renamed into place complete: a bad
 		 * header is damage, not a crash, and guessing could replay
-		 * the wrong log.  A person must look. */
-		r = fail(err, -EINVAL, "%s is not a clusterctl state image (bad header); move it away "
-				       "to start from the log alone",
-			 s->snap_path);
+		 * the wrong log over it. */
+		if ((r = add_damage(&s->rep.snap, 0, len, "not a clusterctl state image (bad header)")) < 0)
+			goto oom;
+	} else if (r > 0) {
+		if ((r = replay(s, FILE_SNAP, (const uint8_t *)buf, len, strict, &s->rep.snap)) < 0)
+			goto oom;
+		s->snap_size = len;
+	}
+	if (strict && s->rep.snap.ndamage) {
+		r = -EBADMSG;
 		goto out;
 	}
-	end = replay(s, (const uint8_t *)buf, HDR_LEN, len, &complete, &nrec);
-	if (end < 0) {
-		r = fail(err, (int)end, "out of memory loading %s", s->snap_path);
-		goto out;
+	if (have_log > 0 && !s->rep.log.format) {
+		if ((r = add_damage(&s->rep.log, 0, llen, "not a clusterctl state log (bad header)")) < 0)
+			goto oom;
+	} else if (have_log > 0 && s->rep.log.generation > s->rep.snap.generation) {
+		/* Otherwise a crash came after the image was written and
+		 * before the new log was started: the image holds it all. */
+		s->rep.log.replayed = true;
+		if ((r = replay(s, FILE_LOG, (const uint8_t *)lbuf, llen, strict, &s->rep.log)) < 0)
+			goto oom;
 	}
-	if (!complete)
-		log_error("state image %s is damaged after %zu complete records (byte %zd of %zu); "
-			  "continuing with those",
-			  s->snap_path, nrec, end, len);
-	s->snap_size = len;
-	r = 0;
+	r = strict && s->rep.log.ndamage ? -EBADMSG : 0;
+	goto out;
+oom:
+	r = fail(err, -ENOMEM, "out of memory loading the state in %s", s->dir);
 out:
 	free(buf);
+	free(lbuf);
 	return r;
 }
 
-static int load_log(struct state_store *s, uint64_t snap_gen, char **err)
+/* What master serve says when it will not start on damaged files. */
+static int refuse_damaged(struct state_store *s, char **err)
 {
-	char *buf = NULL;
-	size_t len = 0, nrec;
-	ssize_t end;
-	uint64_t gen;
-	int r;
+	bool snap = s->rep.snap.ndamage > 0;
+	const struct store_file_report *fr = snap ? &s->rep.snap : &s->rep.log;
+	const struct store_damage *d = &fr->damage[0];
 
-	r = cc_read_file(s->log_path, (size_t)1 << 31, &buf, &len);
-	if (r == -ENOENT)
-		return new_log(s, snap_gen + 1, err);
-	if (r < 0)
-		return fail(err, r, "cannot read %s: %s", s->log_path, strerror(-r));
-	if (!parse_header((const uint8_t *)buf, len, LOG_MAGIC, &gen)) {
-		r = fail(err, -EINVAL, "%s is not a clusterctl state log (bad header); move it away "
-				       "to start from the image alone",
-			 s->log_path);
-		goto out;
-	}
-	if (gen <= snap_gen) {
-		/* A crash after the image was written and before the new log
-		 * was started: the image already holds all of it. */
-		r = new_log(s, snap_gen + 1, err);
-		goto out;
-	}
-	end = replay(s, (const uint8_t *)buf, HDR_LEN, len, NULL, &nrec);
-	if (end < 0) {
-		r = fail(err, (int)end, "out of memory loading %s", s->log_path);
-		goto out;
-	}
-	s->log_fd = open(s->log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (s->log_fd < 0) {
-		r = fail(err, -errno, "cannot open %s: %s", s->log_path, strerror(errno));
-		goto out;
-	}
-	if ((size_t)end < len) {
-		/* A torn tail: the crash came before its fsync, so no node
-		 * was ever told about it.  Cut it so appends follow valid
-		 * records. */
-		log_warn("dropping %zu bytes of an incomplete record at the end of %s (a crash during a "
-			 "write); %zu records kept",
-			 len - (size_t)end, s->log_path, nrec);
-		if (ftruncate(s->log_fd, end) < 0 || fdatasync(s->log_fd) < 0) {
-			r = fail(err, -errno, "cannot truncate %s: %s", s->log_path, strerror(errno));
-			goto out;
+	return fail(err, -EBADMSG,
+		    "%s is damaged at byte %llu of %llu: %s.  The controller will not start on a damaged state "
+		    "and has changed nothing (records after the damage may hold decisions nodes were told).  "
+		    "See what is intact: clusterctl state check --state-dir %s; keep every record that "
+		    "verifies and start a new generation: clusterctl state salvage --state-dir %s (the "
+		    "damaged files are kept beside it under a timestamped name)",
+		    snap ? s->snap_path : s->log_path, (unsigned long long)d->offset,
+		    (unsigned long long)fr->bytes, d->why, s->dir, s->dir);
+}
+
+/* Keep the current files under "<name>.<why>-<UTC time>" (a hard link:
+ * the same bytes, whatever is renamed over the name afterwards). */
+static int keep_aside(struct state_store *s, const char *why, char **err)
+{
+	const char *paths[2] = {s->snap_path, s->log_path};
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int r = 0;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	for (int i = 0; i < 2; i++) {
+		char *kept = NULL;
+		if (access(paths[i], F_OK) < 0)
+			continue;
+		for (int k = 1; k < 100; k++) {
+			free(kept);
+			kept = k == 1 ? cc_strdupf("%s.%s-%s", paths[i], why, stamp)
+				      : cc_strdupf("%s.%s-%s-%d", paths[i], why, stamp, k);
+			if (!kept)
+				return fail(err, -ENOMEM, "out of memory");
+			if (link(paths[i], kept) == 0) {
+				r = 1;
+				break;
+			}
+			if (errno != EEXIST) {
+				r = fail(err, -errno, "cannot keep a copy of %s as %s: %s", paths[i], kept,
+					 strerror(errno));
+				free(kept);
+				return r;
+			}
 		}
+		if (r != 1) {
+			free(kept);
+			return fail(err, -EEXIST, "cannot find a free name to keep %s under", paths[i]);
+		}
+		free(s->rep.kept[i]);
+		s->rep.kept[i] = kept;
+		r = 0;
 	}
-	s->log_gen = gen;
-	s->log_size = (uint64_t)end;
-	r = 0;
-out:
-	free(buf);
-	return r;
+	if ((r = cc_fsync_dir_of(s->snap_path)) < 0)
+		return fail(err, r, "cannot sync the directory %s: %s", s->dir, strerror(-r));
+	return 0;
 }
 
 static void remove_tmp(const char *path)
@@ -709,6 +989,26 @@ static void remove_tmp(const char *path)
 	if (!sb.oom)
 		unlink(sb.buf);
 	cc_buf_free(&sb);
+}
+
+static void file_report_free(struct store_file_report *fr)
+{
+	for (size_t i = 0; i < fr->ndamage; i++)
+		free(fr->damage[i].why);
+	free(fr->damage);
+	free(fr->writer);
+	memset(fr, 0, sizeof *fr);
+}
+
+void store_report_free(struct store_report *rep)
+{
+	if (!rep)
+		return;
+	file_report_free(&rep->snap);
+	file_report_free(&rep->log);
+	free(rep->kept[0]);
+	free(rep->kept[1]);
+	memset(rep, 0, sizeof *rep);
 }
 
 static void store_free(struct state_store *s)
@@ -725,21 +1025,58 @@ static void store_free(struct state_store *s)
 		close(s->log_fd);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd); /* releases the flock */
+	store_report_free(&s->rep);
 	free(s->log_path);
 	free(s->snap_path);
 	free(s->dir);
 	free(s);
 }
 
-int state_store_open(const char *dir, struct state_store **out, char **err)
+/* After loading for master serve or salvage: a new generation, so that
+ * no start ever appends to a file an earlier run wrote (after a failed
+ * fsync its pages may be gone from the disk while the cache still shows
+ * them), torn tails and older formats are left behind, and the files
+ * are whole images of what was loaded. */
+static int start_generation(struct state_store *s, char **err)
+{
+	const struct store_file_report *sn = &s->rep.snap, *lg = &s->rep.log;
+	uint64_t gen = sn->generation;
+	int r;
+
+	if (!sn->present && !lg->present)
+		return new_log(s, 1, err);
+	if (lg->replayed && lg->generation > gen)
+		gen = lg->generation;
+	if (lg->torn_bytes)
+		log_warn("a torn tail in %s: %llu bytes from byte %llu are an unfinished last write (a crash "
+			 "before its fdatasync returned, so never acknowledged); dropped, %llu records kept",
+			 s->log_path, (unsigned long long)lg->torn_bytes, (unsigned long long)lg->torn_at,
+			 (unsigned long long)lg->records);
+	if (s->mode == STORE_SALVAGE) {
+		if ((r = keep_aside(s, "salvaged", err)) < 0)
+			return r;
+	} else if ((sn->present && sn->format < STORE_FORMAT) || (lg->present && lg->format < STORE_FORMAT)) {
+		if ((r = keep_aside(s, "format1", err)) < 0)
+			return r;
+		log_info("state in %s migrated from format %u to %u; the old files are kept as %s%s%s", s->dir,
+			 sn->present ? sn->format : lg->format, STORE_FORMAT, s->rep.kept[0] ? s->rep.kept[0] : "",
+			 s->rep.kept[0] && s->rep.kept[1] ? " and " : "", s->rep.kept[1] ? s->rep.kept[1] : "");
+	}
+	return write_generation(s, gen, err);
+}
+
+int state_store_open_mode(const char *dir, enum store_mode mode, struct state_store **out,
+			  struct store_report *rep, char **err)
 {
 	struct state_store *s = calloc(1, sizeof *s);
-	uint64_t snap_gen;
 	int r;
 
 	*out = NULL;
+	if (rep)
+		memset(rep, 0, sizeof *rep);
 	if (!s)
 		return fail(err, -ENOMEM, "out of memory");
+	s->mode = mode;
 	s->lock_fd = s->log_fd = -1;
 	s->dir = strdup(dir);
 	s->log_path = path_join(dir, "state.log");
@@ -747,6 +1084,19 @@ int state_store_open(const char *dir, struct state_store **out, char **err)
 	if (!s->dir || !s->log_path || !s->snap_path) {
 		r = fail(err, -ENOMEM, "out of memory");
 		goto fail;
+	}
+	if (mode == STORE_INSPECT) {
+		/* Read only, without the lock: a look at a running
+		 * controller's files sees them as they are at that moment. */
+		struct stat st;
+		if (stat(dir, &st) < 0) {
+			r = fail(err, -errno, "cannot read the state directory %s: %s", dir, strerror(errno));
+			goto fail;
+		}
+		if ((r = load(s, err)) < 0)
+			goto fail;
+		s->poisoned = true; /* nothing may be written through it */
+		goto done;
 	}
 	if ((r = cc_mkdir_p(dir, 0700)) < 0) {
 		r = fail(err, r, "cannot create the state directory %s: %s", dir, strerror(-r));
@@ -757,15 +1107,31 @@ int state_store_open(const char *dir, struct state_store **out, char **err)
 		goto fail;
 	remove_tmp(s->log_path);
 	remove_tmp(s->snap_path);
-	if ((r = load_snapshot(s, &snap_gen, err)) < 0 || (r = load_log(s, snap_gen, err)) < 0)
+	r = load(s, err);
+	if (r == -EBADMSG)
+		r = refuse_damaged(s, err);
+	if (r < 0 || (r = start_generation(s, err)) < 0)
 		goto fail;
+done:
+	if (rep) {
+		*rep = s->rep;
+		memset(&s->rep, 0, sizeof s->rep);
+	}
 	*out = s;
 	return 0;
 fail:
+	if (rep && mode != STORE_SERVE) {
+		*rep = s->rep;
+		memset(&s->rep, 0, sizeof s->rep);
+	}
 	store_free(s);
 	return r;
 }
 
+int state_store_open(const char *dir, struct state_store **out, char **err)
+{
+	return state_store_open_mode(dir, STORE_SERVE, out, NULL, err);
+}
 size_t state_store_count(const struct state_store *s) { return s->n; }
 const struct node_rec *state_store_node(const struct state_store *s, size_t i)
 {
@@ -873,38 +1239,44 @@ int state_store_sync(struct state_store *s, char **err)
 
 uint64_t state_store_log_bytes(const struct state_store *s) { return s->log_size; }
 
-int state_store_compact(struct state_store *s, bool force, char **err)
+int state_store_compact_begin(struct state_store *s, bool force, struct store_image **img, char **err)
 {
-	struct cc_buf b = CC_BUF_INIT;
-	char hdr[HDR_LEN];
-	size_t at;
 	int r;
 
+	*img = NULL;
+	if (s->poisoned)
+		return fail(err, -EIO, "the state store failed earlier; restart the controller");
 	if (!force && (s->log_size < COMPACT_MIN_LOG || s->log_size < s->snap_size))
 		return 0;
-	if ((r = state_store_sync(s, err)) < 0)
+	if ((r = image_build(s, s->log_gen, true, img, err)) < 0)
 		return r;
-	header(hdr, SNAP_MAGIC, s->log_gen);
-	cc_buf_append(&b, hdr, HDR_LEN);
-	for (size_t i = 0; i < s->n; i++)
-		encode_node(&b, s->v[i], NULL);
-	encode_meta(&b, &s->meta);
-	at = rec_begin(&b, REC_END);
-	put_u64(&b, s->n + 1);
-	rec_end(&b, at);
-	if (b.oom) {
-		cc_buf_free(&b);
-		return fail(err, -ENOMEM, "out of memory writing the state image");
-	}
-	r = write_durably(s->snap_path, b.buf, b.len, err);
-	if (r == 0) {
-		s->snap_size = b.len;
-		r = new_log(s, s->log_gen + 1, err);
-	}
-	cc_buf_free(&b);
+	/* The image holds every queued record too: they are durable when it
+	 * is, and are not written to the old log. */
+	s->wbuf.len = 0;
+	return 1;
+}
+
+int state_store_compact_finish(struct state_store *s, struct store_image *img, char **err)
+{
+	int r = image_adopt(s, img, err);
+	/* On failure the queued records went into the image only. */
 	if (r < 0)
 		s->poisoned = true;
 	return r;
+}
+
+int state_store_compact(struct state_store *s, bool force, char **err)
+{
+	struct store_image *img;
+	int r = state_store_compact_begin(s, force, &img, err);
+
+	if (r <= 0) {
+		if (r < 0)
+			s->poisoned = true;
+		return r;
+	}
+	state_store_image_write(img);
+	return state_store_compact_finish(s, img, err);
 }
 
 int state_store_close(struct state_store *s, bool flush, char **err)
@@ -912,7 +1284,7 @@ int state_store_close(struct state_store *s, bool flush, char **err)
 	int r = 0;
 	if (!s)
 		return 0;
-	if (flush && !s->poisoned)
+	if (flush && !s->poisoned && s->mode != STORE_INSPECT)
 		r = state_store_compact(s, true, err);
 	store_free(s);
 	return r;

@@ -19,6 +19,7 @@
 #include "join-secret.h"
 #include "tls.h"
 #include "log.h"
+#include "provider-status.h"
 
 #define STATUS_TIMEOUT_MS 10000
 
@@ -94,6 +95,7 @@ int cmd_status(struct app *a)
 	const char *master = cfg->master && *cfg->master ? cfg->master : "127.0.0.1:7000";
 	struct cc_buf path = CC_BUF_INIT;
 	struct ctl_status st = {0};
+	json_object *local = NULL;
 	char *secret = NULL, *req = NULL, *reply = NULL, *err = NULL;
 	size_t len = 0;
 	int rc = EXIT_FAILURE_, r;
@@ -130,6 +132,11 @@ int cmd_status(struct app *a)
 		if (tls_local_pin(cfg->state_dir, pin) == 0)
 			ctl_client_set_fallback_pin(pin);
 	}
+	/* Asked before the controller, so they show also when it is away. */
+	if ((r = provider_status_collect(a, &local)) < 0) {
+		rc = r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_;
+		goto out;
+	}
 	if (!(req = ctl_build_status_query(secret))) {
 		log_error("out of memory");
 		goto out;
@@ -139,6 +146,8 @@ int cmd_status(struct app *a)
 		log_error("%s", err ? err : "cannot query the controller");
 		if (r == -EKEYREJECTED)
 			rc = EXIT_REFUSED;
+		if (!cfg->json)
+			provider_status_print(local);
 		goto out;
 	}
 	if (st.status != ANSWER_READY) {
@@ -146,13 +155,18 @@ int cmd_status(struct app *a)
 		rc = EXIT_REFUSED;
 		goto out;
 	}
-	if (cfg->json)
+	if (cfg->json) {
+		if (local)
+			json_object_object_add(st.json, "LocalProviders", json_object_get(local));
 		printf("%s\n", json_object_to_json_string_ext(st.json, JSON_C_TO_STRING_PRETTY |
 									   JSON_C_TO_STRING_NOSLASHESCAPE));
-	else
+	} else {
 		print_table(&st);
+		provider_status_print(local);
+	}
 	rc = EXIT_OK;
 out:
+	json_object_put(local);
 	ctl_status_free(&st);
 	cc_buf_free(&path);
 	free(secret);

@@ -16,6 +16,8 @@ struct sync_worker {
 	pthread_cond_t cv;
 	int efd;
 	int fd;          /* to sync; -1 when nothing is asked */
+	int (*fn)(void *); /* or this to call, NULL when nothing is asked */
+	void *arg;
 	int result;
 	bool busy;       /* asked and not yet collected (loop thread only) */
 	bool done;       /* finished, result set */
@@ -30,15 +32,23 @@ static void *run(void *arg)
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		int fd, r;
-		while (w->fd < 0 && !w->stop)
+		int (*fn)(void *);
+		void *fn_arg;
+		while (w->fd < 0 && !w->fn && !w->stop)
 			pthread_cond_wait(&w->cv, &w->mu);
-		if (w->fd < 0)
+		if (w->fd < 0 && !w->fn)
 			break;
 		fd = w->fd;
+		fn = w->fn;
+		fn_arg = w->arg;
 		pthread_mutex_unlock(&w->mu);
-		r = fdatasync(fd) < 0 ? -errno : 0;
+		if (fn)
+			r = fn(fn_arg);
+		else
+			r = fdatasync(fd) < 0 ? -errno : 0;
 		pthread_mutex_lock(&w->mu);
 		w->fd = -1;
+		w->fn = NULL;
 		w->result = r;
 		w->done = true;
 		/* An eventfd counter never blocks a write of 1 here: the loop
@@ -85,6 +95,17 @@ void sync_worker_request(struct sync_worker *w, int fd)
 {
 	pthread_mutex_lock(&w->mu);
 	w->fd = fd;
+	w->done = false;
+	w->busy = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void sync_worker_call(struct sync_worker *w, int (*fn)(void *), void *arg)
+{
+	pthread_mutex_lock(&w->mu);
+	w->fn = fn;
+	w->arg = arg;
 	w->done = false;
 	w->busy = true;
 	pthread_cond_signal(&w->cv);

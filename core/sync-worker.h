@@ -14,6 +14,9 @@ int sync_worker_start(struct sync_worker **out);
 int sync_worker_fd(const struct sync_worker *w);
 /* fdatasync(fd) in the background; only when not busy. */
 void sync_worker_request(struct sync_worker *w, int fd);
+/* Or any other slow disk work (compaction's image): fn(arg) on the
+ * thread, its return value the result.  Only when not busy. */
+void sync_worker_call(struct sync_worker *w, int (*fn)(void *), void *arg);
 bool sync_worker_busy(const struct sync_worker *w);
 /* After the fd is readable: 1 with *result (0 or -errno) when the
  * requested sync finished, 0 when nothing finished. */

@@ -22,12 +22,15 @@ include tests/netlink.mk
 include tests/plugins-abi.mk
 include tests/docker.mk
 include tests/controller.mk
+include tests/state-store.mk
+include tests/crash-torture.mk
 include tests/node.mk
 include tests/overlay-wireguard.mk
 include tests/overlay-tailscale-netbird.mk
 include tests/storage-gluster.mk
 include tests/fullstack.mk
 include tests/fuzz.mk
+include tests/kernel.mk
 include tests/pkg.mk
 
 # For tools/test.sh: the C unit tests and the fuzz corpus replays (run

@@ -9,6 +9,8 @@ pkgs="build-essential autoconf automake libtool pkg-config
       tcpdump
       clang
       bash-completion man-db"
+# The kernel WireGuard test (tests/kernel/): Debian's kernel in a QEMU guest.
+pkgs="$pkgs qemu-system-x86 busybox-static cpio linux-image-amd64"
 # The packages (tests/packaging): build, check, install in a chroot, and
 # cross-build for arm64 with its unit tests under qemu-user.
 pkgs="$pkgs debhelper dpkg-dev lintian debootstrap

@@ -2,7 +2,8 @@
 # Run every test of clusterctl on a Debian 12 machine, as root:
 #   1. the full suite (unit tests, and integration tests on a multi-host
 #      lab in network namespaces with real dockerd, glusterd, wireguard-go),
-#   2. the C unit tests and fuzz corpus replays again in an ASan/UBSan build,
+#   2. the C unit tests, fuzz corpus replays and the controller's
+#      integration tests (tests/controller.mk) again in an ASan/UBSan build,
 #   3. every fuzz target under libFuzzer, ASan and UBSan for FUZZ_SECONDS
 #      (default 15) each, one result per target (tests/fuzz/),
 #   4. make distcheck (tarball, VPATH build, install/uninstall) with the
@@ -43,10 +44,10 @@ else
 fi
 cd "$top"; count_trs _build "full suite"
 
-echo "== 2/5 unit tests under ASan/UBSan"
+echo "== 2/5 unit tests and the controller's integration tests under ASan/UBSan"
 rm -rf _build-san && mkdir _build-san && cd _build-san
 if ../configure --enable-sanitizers --quiet >configure.out 2>&1 && make -j2 >make.out 2>&1; then
-	units=$(make -s print-unit-tests)
+	units="$(make -s print-unit-tests) $(make -s print-controller-tests)"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 CLUSTERCTL_NO_DLCLOSE=1 \
 		make -j2 check TESTS="$units" >check.out 2>&1 || { status=1; show_failures .; }
 else

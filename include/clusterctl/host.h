@@ -143,7 +143,9 @@ struct clusterctl_host {
 	 * shell.  `env_extra` (NULL-terminated "K=V" list, may be NULL) is
 	 * added to the environment; use it to hand secrets to a CLI without
 	 * putting them in argv.  `stdin_data` (may be NULL) is written to the
-	 * child's stdin.  The child is killed after timeout_ms.  Returns 0 when
+	 * child's stdin.  timeout_ms covers the whole run, the child's exit too:
+	 * then its process group gets SIGTERM, SIGKILL a second later, and
+	 * res->timed_out is 1 (exit_status -1).  Returns 0 when
 	 * the program ran (whatever its exit status), -errno when it could not
 	 * be started; res is filled in either case (-EINVAL, untouched, when
 	 * res->struct_size is not set). */

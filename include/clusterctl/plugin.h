@@ -65,6 +65,17 @@
  * Errors: operations return 0 on success or a negative errno value, and
  * explain the failure with host->error() first.  The host prefixes the
  * text with <kind> plugin "<name>": once; do not repeat your name.
+ * Fatal or retry: a negative return is for what a PERSON must fix (from
+ * init or ensure it stops the run; from plan it answers the node
+ * "error"); a state that may pass with TIME is converged = 0 with
+ * retry_after from ensure, waiting from plan.  Negative returns from
+ * observe, status and node_event are warnings; the run goes on.
+ * JSON a plugin hands back (observe, ensure's observed_json, status,
+ * plan's payload and record) is checked: observe/ensure/status text that
+ * is not a JSON object of at most 64 KiB is dropped with a WARN naming the
+ * plugin and the operation; a plan answer that fails is refused.
+ * clusterctl-plugin-test (TESTING A PLUGIN in clusterctl-plugin(7)) runs
+ * any operation without a cluster and reports every breach of this.
  */
 #ifndef CLUSTERCTL_PLUGIN_H
 #define CLUSTERCTL_PLUGIN_H
@@ -97,15 +108,21 @@ enum clusterctl_plugin_kind {
 enum clusterctl_config_type {
 	CLUSTERCTL_CONFIG_STRING = 0,
 	CLUSTERCTL_CONFIG_INT = 1,  /* checked against [min, max] */
-	CLUSTERCTL_CONFIG_BOOL = 2  /* "true"/"false" in config_get() */
+	CLUSTERCTL_CONFIG_BOOL = 2  /* given as true/false, yes/no, on/off, 1/0 (any case);
+				       always exactly "true" or "false" in config_get() */
 };
 
 /* clusterctl_config_key.flags */
 #define CLUSTERCTL_CONFIG_REQUIRED (1u << 0) /* the plugin does not start without a value */
 #define CLUSTERCTL_CONFIG_SECRET (1u << 1)   /* the value is never logged or listed */
 
-/* One configuration key a plugin accepts.  For a plugin "wireguard" and
- * key "listen-port" the host reads, in rising precedence:
+/* One configuration key a plugin accepts.  The host checks the array
+ * when it loads the plugin (a name of lower-case words joined by '-', no
+ * duplicates, a default of the key's type inside [min, max], not REQUIRED
+ * with a default, --<plugin>-<key> not one of clusterctl's own options)
+ * and checks every value as it checks its own options before init.  For
+ * a plugin "wireguard" and key "listen-port" the host reads, in rising
+ * precedence:
  *     config file:  wireguard = { listen_port = 51820; };
  *     environment:  CLUSTERCTL_WIREGUARD_LISTEN_PORT=51820
  *     flag:         --wireguard-listen-port 51820
@@ -235,8 +252,11 @@ struct clusterctl_plugin {
 	const struct clusterctl_config_key *config_keys; /* may be NULL */
 
 	/* --- operations ------------------------------------------------ */
-	/* Required.  Called once, only for providers a run uses.  No side
-	 * effect here on a dry run (config_get(ctx, "dry-run")). */
+	/* Required.  Called once, only for providers a run uses, after the
+	 * host checked every key.  No side effect here on a dry run
+	 * (config_get(ctx, "dry-run") is "true"; then init and fini are all
+	 * that runs) or under `clusterctl status` (command "status"): the
+	 * host creates no data directory for either. */
 	int (*init)(const struct clusterctl_host *host, void **state);
 	/* Required.  Joins every thread the plugin started. */
 	void (*fini)(void *state);
@@ -264,7 +284,9 @@ struct clusterctl_plugin {
 	/* node join: converge on the controller's payload.  Idempotent. */
 	int (*ensure)(void *state, const char *payload_json, struct clusterctl_ensure_out *out);
 
-	/* clusterctl status on a node: a JSON object, malloc'd. May be NULL. */
+	/* clusterctl status on this host: a JSON object of at most 64 KiB,
+	 * malloc'd, shown beside the controller's view.  Answer at once from
+	 * what the plugin can read (a person waits).  May be NULL. */
 	int (*status)(void *state, char **status_json);
 
 	/* master serve: the controller's view of the nodes, incrementally

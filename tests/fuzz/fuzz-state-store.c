@@ -8,12 +8,15 @@
  * stopping at the checksum), 2 no snapshot file, 4 no log file.
  *
  * What must hold: a state directory is loaded or refused with a message,
- * never a crash; what was loaded is consistent (every node findable by
- * its key, counts matching the roles); and written back as a clean
- * shutdown writes it, it loads again to exactly the same nodes and
- * cluster facts. */
+ * never a crash; a refusal leaves both files byte for byte as they were,
+ * and the offline tool's read-only load (INSPECT) of it either loads what
+ * verifies or refuses with a message; what was loaded is consistent
+ * (every node findable by its key, counts matching the roles); and
+ * written back as a clean shutdown writes it, it loads again to exactly
+ * the same nodes and cluster facts. */
 #include "autoconfig.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -30,15 +33,27 @@
 
 static char dir[PATH_MAX];
 
-static void remove_dir(void)
+/* Every file in the directory: the state files, their temporaries, and
+ * the copies a format migration keeps (state.*.format1-<time>). */
+static void empty_dir(void)
 {
-	static const char *const names[] = {"state.snap", "state.log", "state.snap.tmp", "state.log.tmp",
-					    "controller.lock"};
-	char p[PATH_MAX + 32];
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[PATH_MAX + 300];
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
 		unlink(p);
 	}
+	closedir(d);
+}
+
+static void remove_dir(void)
+{
+	empty_dir();
 	rmdir(dir);
 }
 
@@ -73,12 +88,15 @@ static void fix_crcs(uint8_t *b, size_t len)
 	}
 }
 
-static void put(const char *name, const uint8_t *data, size_t len, bool present, bool fix)
+/* Write one state file as the input has it; *kept gets its bytes (NULL
+ * when absent), to compare after a refusal. */
+static void put(const char *name, const uint8_t *data, size_t len, bool present, bool fix, uint8_t **kept)
 {
 	char p[PATH_MAX + 32];
 	uint8_t *copy = (uint8_t *)fuzz_memdup(data, len);
 	int fd;
 
+	*kept = NULL;
 	snprintf(p, sizeof p, "%s/%s", dir, name);
 	unlink(p);
 	if (present) {
@@ -86,8 +104,35 @@ static void put(const char *name, const uint8_t *data, size_t len, bool present,
 			fix_crcs(copy, len);
 		fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		fuzz_require(fd >= 0 && write(fd, copy, len) == (ssize_t)len && close(fd) == 0, "write a state file");
+		*kept = copy;
+		return;
 	}
 	free(copy);
+}
+
+/* Is the file exactly these bytes (absent: data NULL)? */
+static bool unchanged(const char *name, const uint8_t *data, size_t len)
+{
+	char p[PATH_MAX + 32], *buf;
+	struct stat st;
+	bool same;
+	int fd;
+
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	if (!data)
+		return stat(p, &st) < 0;
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || (size_t)st.st_size != len) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	buf = malloc(len ? len : 1);
+	fuzz_require(buf != NULL, "out of memory");
+	same = read(fd, buf, len) == (ssize_t)len && memcmp(buf, data, len) == 0;
+	free(buf);
+	close(fd);
+	return same;
 }
 
 static bool same_node(const struct node_rec *a, const struct node_rec *b)
@@ -137,22 +182,45 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cluster_meta meta;
 	const uint8_t *snap = NULL;
 	size_t snap_len = 0, n;
-	uint8_t flags = fuzz_byte(&in);
+	uint8_t flags = fuzz_byte(&in), *snap_bytes, *log_bytes;
+	size_t log_len;
 	char *err = NULL;
 	int r;
 
 	if (!fuzz_next_piece(&in, &snap, &snap_len))
 		snap = in.p;
-	put("state.snap", snap, snap_len, !(flags & 2), flags & 1);
-	put("state.log", in.p, in.left, !(flags & 4), flags & 1);
+	log_len = in.left;
+	empty_dir();
+	put("state.snap", snap, snap_len, !(flags & 2), flags & 1, &snap_bytes);
+	put("state.log", in.p, log_len, !(flags & 4), flags & 1, &log_bytes);
 
 	r = state_store_open(dir, &s, &err);
 	if (r < 0) {
+		struct store_report rep;
 		fuzz_require(r != -EBUSY, "the lock is free");
 		fuzz_require(err && *err, "a refused state has a message");
 		free(err);
+		err = NULL;
+		fuzz_require(unchanged("state.snap", snap_bytes, snap_len) && unchanged("state.log", log_bytes, log_len),
+			     "a refused state is left byte for byte as it was");
+		/* What `clusterctl state check` and `dump` do with it. */
+		r = state_store_open_mode(dir, STORE_INSPECT, &s, &rep, &err);
+		if (r == 0) {
+			check_loaded(s);
+			state_store_close(s, true, NULL);
+		} else {
+			fuzz_require(err && *err, "a state inspect refuses has a message");
+		}
+		free(err);
+		store_report_free(&rep);
+		fuzz_require(unchanged("state.snap", snap_bytes, snap_len) && unchanged("state.log", log_bytes, log_len),
+			     "inspecting changes nothing");
+		free(snap_bytes);
+		free(log_bytes);
 		return 0;
 	}
+	free(snap_bytes);
+	free(log_bytes);
 	check_loaded(s);
 	n = state_store_count(s);
 	before = calloc(n ? n : 1, sizeof *before);

@@ -27,10 +27,11 @@ comp() { # comp WORD...: complete the last word; the candidates, sorted, one lin
 	[ ${#COMPREPLY[@]} -eq 0 ] || printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' '
 }
 
-is "$(comp "")" "--help --version agent help ip master node plugins status " "the commands and the top-level flags"
+is "$(comp "")" "--help --version agent help ip master node plugins state status " "the commands and the top-level flags"
 is "$(comp --)" "--help --version " "-- : the top-level flags"
 is "$(comp master "")" "init serve " "master: init and serve"
 is "$(comp node j)" "join " "node j: join"
+is "$(comp state "")" "check dump salvage " "state: check, dump and salvage"
 is "$(comp help m)" "master " "help takes a command"
 
 ref=$("$bin" help --json)
@@ -58,13 +59,13 @@ is "$(comp master serve --wait-for-minimum "")" "$(comp master serve "")" "a boo
 is "$(comp node join --exa)" "" "before the example plugin is installed, nothing completes --exa"
 $CC -shared -fPIC -I"$top_srcdir/include" "$top_srcdir/plugins/overlay/example/example.c" -o "$dir/plugins/overlay-example.so"
 ok $? "the example plugin is built and installed"
-is "$(comp node join --exa)" "--example-interface " "its option completes, with the same script"
+is "$(comp node join --exa)" "--example-interface --example-retry-after --example-verbose " "its options complete, with the same script"
 is "$(comp node join --overlay-provider "")" "example none " "and it is offered as an overlay provider"
 is "$(comp ip --exa)" "" "ip takes no plugin options"
 like "$(comp node join --)" "--example-interface" "and --example-interface is among all of node join's flags"
 mkdir "$dir/other"
 cp "$dir/plugins/overlay-example.so" "$dir/other/"
-is "$(CLUSTERCTL_PLUGIN_DIR=/nonexistent comp node join --plugin-dir = "$dir/other" --exa)" "--example-interface " \
+is "$(CLUSTERCTL_PLUGIN_DIR=/nonexistent comp node join --plugin-dir = "$dir/other" --exa)" "--example-interface --example-retry-after --example-verbose " \
 	"--plugin-dir=DIR on the line is where plugins are looked for"
 is "$(CLUSTERCTL_PLUGIN_DIR=/nonexistent comp node join --exa)" "" "an unreadable plugin directory: no plugin options, no noise"
 is "$(comp bogus "")" "" "an unknown command completes nothing"

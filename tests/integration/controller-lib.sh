@@ -7,7 +7,9 @@
 # channel that is the default).
 
 CLUSTERCTL=$top_builddir/clusterctl
-# CT_WRAP="valgrind --leak-check=full" runs the controller under a checker.
+# CT_WRAP="valgrind --leak-check=full" runs the controller under a checker
+# (CLUSTERCTL_VALGRIND=DIR sets it: memcheck.sh).
+. "$top_srcdir/tests/integration/memcheck.sh"
 CT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/clusterctl-ct.XXXXXX")
 CT_PLUGINS=$CT_DIR/plugins
 CT_PID=

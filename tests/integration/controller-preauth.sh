@@ -30,7 +30,7 @@ hwm() { awk '/^VmHWM/ {print int($2 / 1024)}' "/proc/$CT_PID/status"; }
 # legit: a node's request from another address, timed in ms.
 legit() {
 	local t0=$(date +%s%N) out
-	out=$("$CLUSTERCTL" status --json --master "127.0.0.1:$CT_PORT" --state-dir "$CT_DIR/nowhere" \
+	out=$("$CLUSTERCTL" status --json --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$CT_DIR/nowhere" \
 		--join-secret-file "$CT_DIR/token" 2>&1)
 	LEGIT_RC=$? LEGIT_MS=$((($(date +%s%N) - t0) / 1000000)) LEGIT_OUT=$out
 }

@@ -32,7 +32,7 @@ serve() {
 status() { # status TOKEN-FILE [flags]: clusterctl status from "another host" (no state dir of its own)
 	local f=$1
 	shift
-	"$CLUSTERCTL" status --json --master "127.0.0.1:$CT_PORT" --state-dir "$CT_DIR/nowhere" \
+	"$CLUSTERCTL" status --json --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$CT_DIR/nowhere" \
 		--join-secret-file "$f" "$@" 2>&1
 }
 
@@ -68,11 +68,11 @@ ok $(($(stat -c %s "$pcap") > 1000 ? 0 : 1)) "tcpdump captured the exchanges ($(
 ok $(grep -qaF "$SECRET" "$pcap"; echo $((!$?))) "the join secret is nowhere on the wire"
 ok $(grep -qaF "JoinSecret" "$pcap"; echo $((!$?))) "nor is any field of the request (it is all encrypted)"
 
-out=$("$CLUSTERCTL" status --json --master "127.0.0.1:$CT_PORT" --state-dir "$CT_DIR/nowhere" --join-secret "$token" 2>&1)
+out=$("$CLUSTERCTL" status --json --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$CT_DIR/nowhere" --join-secret "$token" 2>&1)
 is "$?" 0 "--join-secret on the command line still works"
 like "$out" "[WARN] - --join-secret on the command line is readable by every user of this host (ps, /proc/<pid>/cmdline) and kept in shell history; use --join-secret-file FILE, --join-secret-file - (standard input) or CLUSTERCTL_JOIN_SECRET" \
 	"but warns, naming the safe ways"
-out=$(printf '%s\n' "$token" | "$CLUSTERCTL" status --json --master "127.0.0.1:$CT_PORT" --state-dir "$CT_DIR/nowhere" \
+out=$(printf '%s\n' "$token" | "$CLUSTERCTL" status --json --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$CT_DIR/nowhere" \
 	--join-secret-file - 2>&1)
 is "$?" 0 "--join-secret-file - reads the token from standard input"
 

@@ -8,7 +8,9 @@
 #   mtoken   the manager token (join --role manager uses it)
 # h1 is the master; the controller logs to $LAB_DIR/h1/controller.log.
 # CT_WRAP="valgrind --leak-check=full --log-file=/tmp/vg.%p" runs the
-# controller and node join under a checker.
+# controller, node join and the agent under a checker (CLUSTERCTL_VALGRIND=DIR
+# sets it: memcheck.sh).
+. "$top_srcdir/tests/integration/memcheck.sh"
 
 not() { ! "$@"; }
 at() { diag "$* (t=$(($(date +%s) - T0)) s)"; } # a time mark; the test sets T0 once its lab is up
@@ -48,6 +50,7 @@ host_pid() { # host_pid HOST COMM: the processes named COMM in the host's networ
 # ---- WireGuard -------------------------------------------------------------
 wgaddr() { lab_exec "$1" ip -4 -o addr show dev wg0 | awk '{print $4}'; }
 wgkey() { lab_exec "$1" wg show wg0 public-key; }
+ifindex() { lab_exec "$1" ip -o link show dev wg0 | cut -d: -f1; } # a recreated wg0 gets a new one
 peers() { lab_exec "$1" wg show wg0 peers | sort | tr '\n' ' '; }
 has_peer() { lab_exec "$1" wg show wg0 peers | grep -qxF "$2"; }
 # handshakes HOST: "peers/recent" from wg show latest-handshakes

@@ -199,13 +199,18 @@ check "the brick keeps the volume's id" lab_exec h2 getfattr -n trusted.glusterf
 like "$(cat "$LAB_DIR/h2/driver.log")" "gluster brick /data/glusterfs/bricks/clusterctl is in volume clusterctl here: its volume-id stays" \
 	"because this host's glusterd lists it"
 
-# a brick on the root file system
-lab_exec h4 mkdir -p /data/rootbricks
-out=$(drv h4 --set ip=$IP4 --set gluster-volume=rv --set gluster-brick-dir=/data/rootbricks master-prepare)
+# a brick on the root file system: a directory directly under / (the
+# lab's /data lives wherever $LAB_BASE does, often a tmpfs /tmp, which is
+# no root file system), removed again at once
+ROOTB=/clusterctl-lab-$LAB_ID-rootbricks
+lab_exec h4 mkdir -p $ROOTB
+is "$(lab_exec h4 stat -c %d $ROOTB)" "$(lab_exec h4 stat -c %d /)" "(the brick directory $ROOTB is on /)"
+out=$(drv h4 --set ip=$IP4 --set gluster-volume=rv --set gluster-brick-dir=$ROOTB master-prepare)
 like "$(echo "$out" | jq -r .error)" "on the root file system" "a brick on the root fs is refused"
 like "$(echo "$out" | jq -r .error)" "--gluster-allow-root-brick" "naming the override"
-check "nothing was created for it" not lab_exec h4 test -e /data/rootbricks/rv
+check "nothing was created for it" not lab_exec h4 test -e $ROOTB/rv
 check "and nothing half-done: the volume was not created" not has_volume h4 rv
+lab_exec h4 rmdir $ROOTB
 
 at "a peer that cannot"
 # a peer that cannot be probed, and a peer of another pool (extra-bricks

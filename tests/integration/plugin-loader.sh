@@ -103,8 +103,10 @@ is "$rc" 1 "a chosen provider whose file is refused: exit 1"
 like "$out" "cannot use overlay plugin \"zdup\": $dir/overlay-zdup.so: declares overlay plugin \"good\"" \
 	"naming the file and the reason"
 : >"$CLUSTERCTL_TEST_SPY"
-"$bin" status --master 127.0.0.1:1 --join-secret x --plugin-dir "$dir" >/dev/null 2>&1
-is "$(cat "$CLUSTERCTL_TEST_SPY")" "" "status loads no plugin"
+"$bin" status --master 127.0.0.1:1 --join-secret x --plugin-dir "$dir" --overlay-provider good \
+	--storage-provider disk >/dev/null 2>&1
+is "$(sort "$CLUSTERCTL_TEST_SPY" | tr '\n' ' ')" "disk good " \
+	"status loads the chosen providers (for their status()) and no other"
 : >"$CLUSTERCTL_TEST_SPY"
 "$bin" plugins --plugin-dir "$dir" >/dev/null 2>&1
 is "$(grep -c . "$CLUSTERCTL_TEST_SPY")" 11 "clusterctl plugins opens every shared object in the directory (11 here)"

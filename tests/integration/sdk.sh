@@ -5,7 +5,8 @@
 # and clusterctl lists it.  The public headers also compile alone, as
 # strict C99 and as C++; a plugin written in C++ (-std=c++11 -pedantic)
 # exports an unmangled entry and loads; one that forgot extern "C" is
-# refused with a hint.
+# refused with a hint.  The harness clusterctl-plugin-test is installed
+# with the SDK and runs the example.
 . "$top_srcdir/tests/tap.sh"
 CC=${CC:-cc}
 command -v "$CC" >/dev/null 2>&1 || skip_all "needs a C compiler"
@@ -118,6 +119,11 @@ is "$nsyms" 1 "the example exports one function"
 bin=$(find "$dest" -path '*/sbin/clusterctl' | head -1)
 out=$("$bin" plugins --plugin-dir "$dest/third-party" 2>&1)
 like "$out" "example      overlay  1.0        1.0" "the installed clusterctl lists the third-party plugin"
+pt=$(find "$dest" -path '*/bin/clusterctl-plugin-test' | head -1)
+[ -n "$pt" ]; ok $? "the harness clusterctl-plugin-test is installed with the SDK"
+out=$("$pt" "$dest/third-party/overlay-example.so" --op status --option interface=lo 2>&1)
+ok $? "it runs the example built out of tree, without a cluster"
+like "$(printf '%s' "$out" | tr -d ' \n')" '"Status":{"Interface":"lo","Up":true' "and prints its status() answer"
 out=$("$bin" plugins --plugin-dir "$dest/cxx" 2>&1)
 like "$out" "cxx          overlay  1.0" "the installed clusterctl loads the C++ plugin"
 out=$("$bin" plugins --plugin-dir "$dest/c99" 2>&1)

@@ -27,7 +27,7 @@ done
 M=198.51.100.51:7000
 state=/data/GlusterFS/0001/orchestration
 FLAGS="--overlay-provider wireguard"
-# (CT_WRAP runs the controller and node join under a checker: e2e-lib.sh)
+# (CT_WRAP runs the controller, node join and the agent under a checker: e2e-lib.sh)
 
 wgpid() { host_pid "$1" wireguard-go; }
 in_pool() { case $1 in 100.96.*) return 0 ;; *) return 1 ;; esac; } # default pool 100.96.0.0/16
@@ -62,7 +62,7 @@ check "wireguard-go on h2 outlives node join (its UAPI answers)" lab_exec h2 wg 
 check "the master has h2 as a peer" has_peer h1 "$(wgkey h2)"
 
 # h2 keeps itself in step; h3 comes later.
-lab_spawn h2 agent env CLUSTERCTL_JOIN_SECRET="$secret" "$bin" agent $FLAGS --master $M --heartbeat-interval 1
+lab_spawn h2 agent env CLUSTERCTL_JOIN_SECRET="$secret" ${CT_WRAP:-} "$bin" agent $FLAGS --master $M --heartbeat-interval 1
 h2_idx=$(ifindex h2)
 h2_pid=$(wgpid h2)
 

@@ -25,7 +25,9 @@ lab_require() {
 }
 
 lab_init() {
-	LAB_ID=$1
+	# LAB_ID_PREFIX: a second run of the same test at the same time (the
+	# memcheck run, valgrind-e2e.sh) gets lab names of its own.
+	LAB_ID=${LAB_ID_PREFIX:-}$1
 	LAB_DIR=${LAB_BASE:-/tmp}/clusterctl-lab-$LAB_ID
 	LAB_BR=clbr$LAB_ID
 	lab_require

@@ -133,6 +133,9 @@ out=$(in_root sh -c 'mkdir -p /tmp/third && cd /tmp/third &&
 	/usr/share/doc/clusterctl-plugin-dev/examples/example.c -o overlay-example.so' 2>&1)
 ok $? "the example plugin builds with only pkg-config's flags"
 [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
+out=$(in_root clusterctl-plugin-test /tmp/third/overlay-example.so --op status --option interface=lo 2>&1)
+ok $? "the installed harness runs the example's status() without a cluster"
+like "$out" '"Interface":"lo"' "and prints its answer"
 is "$(in_root pkg-config --variable=abi_major clusterctl-plugin)" "$(sed -n 's/^#define CLUSTERCTL_PLUGIN_ABI_MAJOR //p' "$top_srcdir/include/clusterctl/plugin.h")" \
 	"the .pc states the ABI major"
 is "$(in_root pkg-config --variable=plugindir clusterctl-plugin)" "/usr/lib/x86_64-linux-gnu/clusterctl/plugins" \

@@ -149,8 +149,8 @@ static void test_file_errors(void)
 		   "wrong type");
 	file_error("booltype.conf", "wait_for_minimum = 1;\n", "wait_for_minimum has the wrong type (want true or false)",
 		   "integer where a boolean is wanted");
-	file_error("range.conf", "max_managers = 0;\n", "max-managers=0 is out of range (1..99)", "out-of-range count");
-	file_error("neg.conf", "min_workers = -1;\n", "min-workers=-1 is out of range", "negative count");
+	file_error("range.conf", "max_managers = 0;\n", "max-managers wants a whole number in 1..99, got \"0\"", "out-of-range count");
+	file_error("neg.conf", "min_workers = -1;\n", "min-workers wants a whole number in 0..100000, got \"-1\"", "negative count");
 	file_error("port.conf", "listen = \"0.0.0.0:99999\";\n", "must be IPv4:port", "out-of-range port");
 	file_error("provider.conf", "overlay_provider = \"Wire Guard\";\n", "is not a plugin name", "bad provider name");
 	file_error("level.conf", "log_level = \"loud\";\n", "log-level must be debug, info, warn or error",
@@ -210,6 +210,53 @@ static void test_cli_errors(void)
 
 /* The installed sample documents real keys only: uncomment every
  * "# key = value" line and it must load for every command. */
+/* One check for every option, core or plugin: the words a boolean
+ * accepts, and the one message for each way a value is wrong. */
+static void test_value_check(void)
+{
+	static const char *const yes[] = {"true", "TRUE", "yes", "Yes", "on", "ON", "1"};
+	static const char *const no[] = {"false", "False", "no", "NO", "off", "Off", "0"};
+	long long ll = 0;
+	bool b;
+
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+		b = false;
+		ok(config_check_value("flag", "x-on", NULL, OPT_BOOL, 0, 0, CONFIG_TEXT, yes[i], NULL, &b) == 0 && b,
+		   "\"%s\" is a boolean true", yes[i]);
+		b = true;
+		ok(config_check_value("flag", "x-on", NULL, OPT_BOOL, 0, 0, CONFIG_TEXT, no[i], NULL, &b) == 0 && !b,
+		   "\"%s\" is a boolean false", no[i]);
+	}
+	is_str(config_bool_word(true), "true", "a boolean reaches the program as \"true\"");
+	is_str(config_bool_word(false), "false", "or \"false\"");
+	ok(config_check_value("environment CLUSTERCTL_X_ON", "x-on", NULL, OPT_BOOL, 0, 0, CONFIG_TEXT, "maybe", NULL,
+			      &b) == -EINVAL,
+	   "any other word is refused");
+	is_str(config_error(),
+	       "environment CLUSTERCTL_X_ON: x-on wants a boolean: true/false, yes/no, on/off or 1/0 (any case), got "
+	       "\"maybe\"",
+	       "naming where it came from, the key and the accepted words");
+	ok(config_check_value("command line", "x-port", NULL, OPT_INT, 1, 65535, CONFIG_TEXT, "70000", &ll, NULL) ==
+		   -EINVAL,
+	   "an integer out of range is refused");
+	is_str(config_error(), "command line: x-port wants a whole number in 1..65535, got \"70000\"",
+	       "with its range");
+	ok(config_check_value("command line", "x-port", NULL, OPT_INT, 1, 65535, CONFIG_TEXT, "12ab", &ll, NULL) ==
+		   -EINVAL,
+	   "so is a word that is no number");
+	ok(config_check_value("f.conf:3", "x-port", "port", OPT_INT, 1, 65535, CONFIG_FILE_INT, "51820", &ll, NULL) ==
+			   0 &&
+		   ll == 51820,
+	   "an integer written as one in the file is taken");
+	ok(config_check_value("f.conf:3", "x-port", "port", OPT_INT, 1, 65535, CONFIG_FILE_STRING, "51820", &ll,
+			      NULL) == -EINVAL,
+	   "the file must write an integer as one, as for core keys");
+	is_str(config_error(), "f.conf:3: port has the wrong type (want an integer)", "the file's type is named");
+	ok(config_check_value("f.conf:4", "x-on", "on", OPT_BOOL, 0, 0, CONFIG_FILE_INT, "1", NULL, &b) == -EINVAL,
+	   "a boolean written as 1 in the file is refused, as for core keys");
+	is_str(config_error(), "f.conf:4: on has the wrong type (want true or false)", "with the same message");
+}
+
 static void test_sample(void)
 {
 	const char *top = getenv("top_srcdir");
@@ -254,6 +301,7 @@ int main(void)
 	test_precedence();
 	test_file_errors();
 	test_cli_errors();
+	test_value_check();
 	test_sample();
 	for (int i = 0; i < n_created; i++)
 		unlink(created[i]);

@@ -1,6 +1,11 @@
 /* State store: reload gives the same state, a crash at any byte of the
- * last write reloads to a consistent prefix, a torn image likewise,
- * re-registration never double counts, a second opener is refused. */
+ * last write reloads to a consistent prefix, re-registration never double
+ * counts, a second opener is refused.  Damage is refused, not cut: a bad
+ * record before the end of the log or anywhere in an image stops the
+ * open and leaves every byte as it was; salvage keeps every record that
+ * verifies.  Every start writes a new generation; format 1 (a fixture
+ * the old code wrote) loads and is migrated with a copy kept; a newer
+ * format is refused. */
 #define _GNU_SOURCE
 #include "autoconfig.h"
 
@@ -206,7 +211,9 @@ static void test_reload_and_counts(void)
 	s = open_ok(d);
 	ok(s && state_store_count(s) == 3 && has(s, 3, 4, PROTO_ROLE_MANAGER) && state_store_meta(s)->formed,
 	   "reload from the image");
-	ok(s && state_store_log_bytes(s) == 16, "log restarted empty after the image");
+	/* Header and the format record naming this clusterctl: */
+	ok(s && state_store_log_bytes(s) == 16 + 9 + 4 + strlen("clusterctl " PACKAGE_VERSION) + 8,
+	   "log restarted empty after the image");
 	state_store_close(s, false, NULL);
 	free(err);
 }
@@ -318,7 +325,7 @@ static void test_torn_snapshot(void)
 {
 	char *d = newdir("snap-src"), *snap = NULL, *err = NULL;
 	struct state_store *s = open_ok(d);
-	size_t len, bad = 0, refused = 0, prefix_counts = 0;
+	size_t len, bad = 0, refused = 0, bad_msg = 0, changed = 0;
 
 	if (!s)
 		return;
@@ -336,34 +343,33 @@ static void test_torn_snapshot(void)
 	   "a half-written temporary image is ignored and removed");
 	state_store_close(s, false, NULL);
 
+	/* The image is only ever renamed into place whole: a cut one is
+	 * damage (a disk's or a person's), never a crash, and is refused
+	 * with the file and offset named and its bytes left alone. */
 	for (size_t off = 0; off < len; off++) {
-		char *t = newdir("snap");
+		char *t = newdir("snap"), *after = NULL;
 		struct state_store *u = NULL;
-		size_t n;
-		bool consistent = true;
+		size_t alen = 0;
 		write_bytes(fpath(t, "state.snap"), snap, off);
-		if (state_store_open(t, &u, &err) < 0) {
-			free(err);
-			err = NULL;
-			if (off < 16)
-				refused++;
-			else
-				bad++;
+		if (state_store_open(t, &u, &err) == 0) {
+			bad++;
+			state_store_close(u, false, NULL);
 			continue;
 		}
-		n = state_store_count(u);
-		/* The prefix: nodes 0..n-1, each whole. */
-		for (size_t i = 0; i < n; i++)
-			consistent = consistent && has(u, (int)i, 3, PROTO_ROLE_WORKER);
-		if (!consistent || n > 5)
-			bad++;
-		if (off > 16 && n > 0)
-			prefix_counts++;
-		state_store_close(u, false, NULL);
+		if (!err || !strstr(err, "state.snap") || !strstr(err, "byte ") || !strstr(err, "state salvage"))
+			bad_msg++;
+		free(err);
+		err = NULL;
+		if (cc_read_file(fpath(t, "state.snap"), 1 << 20, &after, &alen) < 0 || alen != off ||
+		    memcmp(after, snap, off) != 0 || access(fpath(t, "state.log"), F_OK) == 0)
+			changed++;
+		free(after);
+		refused++;
 	}
-	is_int(bad, 0, "image cut at every byte offset loads a consistent prefix of whole records");
-	is_int(refused, 16, "an image without even its header is refused, not guessed at");
-	ok(prefix_counts > 0, "longer cuts keep the records before the cut");
+	is_int(bad, 0, "an image cut at any of its %zu byte offsets is refused, not loaded in part", len);
+	is_int(bad_msg, 0, "each refusal names the file, the offset and state salvage");
+	is_int(changed, 0, "and leaves the image byte for byte as it was, with no log started");
+	is_int(refused, len, "(%zu refusals)", len);
 	free(snap);
 }
 
@@ -388,6 +394,276 @@ static void test_image_then_crash(void)
 	ok(s && has(s, 1, 2, PROTO_ROLE_WORKER), "an older log is not replayed over a newer image");
 	state_store_close(s, false, NULL);
 	free(old);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	char *b = NULL;
+	*len = 0;
+	if (cc_read_file(path, 1 << 24, &b, len) < 0)
+		return NULL;
+	return b;
+}
+
+static bool same_file(const char *path, const char *data, size_t len)
+{
+	size_t n;
+	char *b = slurp(path, &n);
+	bool same = b && n == len && memcmp(b, data, len) == 0;
+	free(b);
+	return same;
+}
+
+/* A log of six records, one sync each; offs[i] is where record i
+ * begins (after the header and format record), offs[6] the end. */
+static char *six_record_log(const char *d, size_t *len, uint64_t offs[7])
+{
+	struct state_store *s = open_ok(d);
+	int k = 0;
+	if (!s)
+		return NULL;
+	offs[k++] = state_store_log_bytes(s);
+	for (int i = 0; i < 6; i++) {
+		put(s, i, 1, i == 0 ? PROTO_ROLE_MANAGER : PROTO_ROLE_WORKER);
+		state_store_sync(s, NULL);
+		offs[k++] = state_store_log_bytes(s);
+	}
+	state_store_close(s, false, NULL);
+	return slurp(fpath(d, "state.log"), len);
+}
+
+static void test_damage_refused(void)
+{
+	char *d = newdir("dmg-src"), *log, *err = NULL, want[64];
+	uint64_t offs[7];
+	size_t len, nbad = 0, nmsg = 0, nchanged = 0;
+	struct state_store *s;
+	struct store_report rep;
+
+	log = six_record_log(d, &len, offs);
+	if (!log) {
+		ok(0, "write a log of six records");
+		return;
+	}
+	/* A flipped bit in each record but the last: acknowledged records
+	 * follow it, so it is damage and nothing may be cut. */
+	for (int i = 0; i < 5; i++) {
+		char *t = newdir("dmg");
+		log[offs[i] + 12] ^= 0x10;
+		write_bytes(fpath(t, "state.log"), log, len);
+		if (state_store_open(t, &s, &err) != -EBADMSG) {
+			nbad++;
+			state_store_close(s, false, NULL);
+		}
+		snprintf(want, sizeof want, "byte %llu of %zu", (unsigned long long)offs[i], len);
+		if (!err || !strstr(err, "state.log is damaged") || !strstr(err, want) ||
+		    !strstr(err, "clusterctl state check --state-dir") || !strstr(err, "clusterctl state salvage --state-dir"))
+			nmsg++;
+		if (i == 2)
+			diag("%s", err ? err : "(no message)");
+		free(err);
+		err = NULL;
+		if (!same_file(fpath(t, "state.log"), log, len) || access(fpath(t, "state.snap"), F_OK) == 0)
+			nchanged++;
+		log[offs[i] + 12] ^= 0x10;
+	}
+	is_int(nbad, 0, "a bad checksum in any record before the last refuses the open");
+	is_int(nmsg, 0, "saying which file, at which byte, and the check and salvage commands");
+	is_int(nchanged, 0, "and the log is byte for byte as it was, no image written");
+
+	/* A length field flipped so the record seems to run past the end:
+	 * the records after it still verify, so this is no torn tail. */
+	{
+		char *t = newdir("dmg-len");
+		char save = log[offs[1] + 3];
+		log[offs[1] + 3] = 0x7f;
+		write_bytes(fpath(t, "state.log"), log, len);
+		is_int(state_store_open(t, &s, &err), -EBADMSG,
+		       "a length running past the end, with intact records after it, is damage too");
+		free(err);
+		err = NULL;
+		ok(same_file(fpath(t, "state.log"), log, len), "(log unchanged)");
+		log[offs[1] + 3] = save;
+	}
+
+	/* What a filesystem may leave after a crash: the size grown, the
+	 * new block still zeros.  Nothing verifies in it: a torn tail. */
+	{
+		char *t = newdir("zeros");
+		char *z = calloc(1, len + 4096);
+		memcpy(z, log, len);
+		write_bytes(fpath(t, "state.log"), z, len + 4096);
+		s = open_ok(t);
+		ok(s && state_store_count(s) == 6 && has(s, 5, 1, PROTO_ROLE_WORKER),
+		   "a tail of zeros after the last record is a torn tail: every record kept");
+		state_store_close(s, false, NULL);
+		/* The last write only partly on disk, zeros after it. */
+		z[offs[5] + 12] ^= 0x10;
+		t = newdir("zeros-bad");
+		write_bytes(fpath(t, "state.log"), z, len + 4096);
+		s = open_ok(t);
+		ok(s && state_store_count(s) == 5 && !state_store_find(s, "host:node-5"),
+		   "a bad last record followed by zeros is a torn tail too: the 5 before it kept");
+		state_store_close(s, false, NULL);
+		free(z);
+	}
+
+	/* check/dump look without changing anything; salvage keeps every
+	 * record that verifies and the damaged file beside the new ones. */
+	{
+		char *t = newdir("salvage"), *kept = NULL;
+		size_t klen;
+		log[offs[2] + 12] ^= 0x10; /* node 2's record */
+		write_bytes(fpath(t, "state.log"), log, len);
+		ok(state_store_open_mode(t, STORE_INSPECT, &s, &rep, &err) == 0 && rep.log.ndamage == 1 &&
+			   rep.log.damage[0].offset == offs[2] && rep.log.damage[0].length == offs[3] - offs[2] &&
+			   state_store_count(s) == 5 && !state_store_find(s, "host:node-2"),
+		   "inspect: one damaged stretch, at the record's offset and as long as it, 5 nodes that verify");
+		ok(s && state_store_put_node(s, state_store_node(s, 0), NULL) < 0, "inspect writes nothing");
+		state_store_close(s, true, NULL);
+		store_report_free(&rep);
+		ok(same_file(fpath(t, "state.log"), log, len) && access(fpath(t, "state.snap"), F_OK) < 0 &&
+			   access(fpath(t, "controller.lock"), F_OK) < 0,
+		   "and leaves the directory as it was (not even a lock file)");
+		ok(state_store_open_mode(t, STORE_SALVAGE, &s, &rep, &err) == 0 && rep.log.ndamage == 1 &&
+			   state_store_count(s) == 5 && has(s, 5, 1, PROTO_ROLE_WORKER),
+		   "salvage keeps the 5 records that verify, those after the damage included");
+		ok(!rep.cluster_record, "and reports that no cluster record verified (none was written)");
+		state_store_close(s, false, NULL);
+		kept = rep.kept[1] ? slurp(rep.kept[1], &klen) : NULL;
+		ok(kept && klen == len && memcmp(kept, log, len) == 0 && strstr(rep.kept[1], "state.log.salvaged-"),
+		   "the damaged log is kept, byte for byte, as state.log.salvaged-<time>");
+		free(kept);
+		store_report_free(&rep);
+		s = open_ok(t);
+		ok(s && state_store_count(s) == 5 && has(s, 0, 1, PROTO_ROLE_MANAGER),
+		   "master serve starts on the salvaged generation");
+		state_store_close(s, false, NULL);
+		log[offs[2] + 12] ^= 0x10;
+	}
+	free(err);
+	free(log);
+}
+
+/* After a failed fdatasync the old inode may have lost pages the cache
+ * still shows: no start appends to a file an earlier run wrote. */
+static void test_new_generation_each_start(void)
+{
+	char *d = newdir("gen-each");
+	struct state_store *s = open_ok(d);
+	struct stat a, b, c;
+	bool fresh = true;
+
+	if (!s)
+		return;
+	put(s, 1, 1, PROTO_ROLE_MANAGER);
+	state_store_sync(s, NULL);
+	state_store_close(s, false, NULL);
+	stat(fpath(d, "state.log"), &a);
+	for (int i = 0; i < 3; i++) {
+		s = open_ok(d);
+		fresh = fresh && s && has(s, 1, 1, PROTO_ROLE_MANAGER);
+		stat(fpath(d, "state.log"), &b);
+		fresh = fresh && b.st_ino != a.st_ino && stat(fpath(d, "state.snap"), &c) == 0;
+		put(s, 2, i + 1, PROTO_ROLE_WORKER);
+		state_store_sync(s, NULL);
+		state_store_close(s, false, NULL);
+		a = b;
+	}
+	s = open_ok(d);
+	ok(fresh && s && has(s, 2, 3, PROTO_ROLE_WORKER) && state_store_count(s) == 2,
+	   "every start writes a new image and a new log inode, and loses nothing");
+	state_store_close(s, false, NULL);
+}
+
+static size_t count_kept(const char *d, const char *what)
+{
+	char cmd[640];
+	size_t n = 0;
+	FILE *f;
+	snprintf(cmd, sizeof cmd, "ls '%s' | grep -c '%s'", d, what);
+	f = popen(cmd, "r");
+	if (f) {
+		if (fscanf(f, "%zu", &n) != 1)
+			n = 0;
+		pclose(f);
+	}
+	return n;
+}
+
+static void test_format1_fixture(void)
+{
+	char *d = newdir("v1"), *snap, *log, *err = NULL, *kept;
+	size_t slen, llen, klen;
+	struct state_store *s = NULL;
+	struct store_report rep;
+	const struct node_rec *r;
+
+	snap = slurp(STATE_FIXTURES "/v1/state.snap", &slen);
+	log = slurp(STATE_FIXTURES "/v1/state.log", &llen);
+	if (!snap || !log || memcmp(snap, "CCSNAP01", 8) != 0 || memcmp(log, "CCLOG001", 8) != 0) {
+		ok(0, "read the format 1 fixture");
+		free(snap);
+		free(log);
+		return;
+	}
+	write_bytes(fpath(d, "state.snap"), snap, slen);
+	write_bytes(fpath(d, "state.log"), log, llen);
+	ok(state_store_open_mode(d, STORE_SERVE, &s, &rep, &err) == 0, "a format 1 state dir opens");
+	if (!s) {
+		diag("%s", err);
+		free(err);
+		free(snap);
+		free(log);
+		return;
+	}
+	r = state_store_find(s, "id:bench-7");
+	ok(state_store_count(s) == 8 && state_store_meta(s)->formed &&
+		   streq(state_store_meta(s)->slot_holder, "id:bench-3") && r && r->assigned_role == PROTO_ROLE_WORKER &&
+		   r->slot[0].record && strstr(r->slot[0].record, "\"Address\":\"100.64.0.9\""),
+	   "with its 8 nodes, the cluster formed, the slot holder and bench-7's lease (as expected.txt)");
+	ok(rep.snap.format == 1 && rep.log.format == 1 && rep.log.replayed && rep.cluster_record,
+	   "reported as format 1, log replayed, the cluster record found");
+	kept = rep.kept[0] ? slurp(rep.kept[0], &klen) : NULL;
+	ok(kept && klen == slen && memcmp(kept, snap, slen) == 0 && strstr(rep.kept[0], "state.snap.format1-"),
+	   "the format 1 image is kept as state.snap.format1-<time>");
+	free(kept);
+	kept = rep.kept[1] ? slurp(rep.kept[1], &klen) : NULL;
+	ok(kept && klen == llen && memcmp(kept, log, llen) == 0, "and the log as state.log.format1-<time>");
+	free(kept);
+	store_report_free(&rep);
+	state_store_close(s, false, NULL);
+	free(snap);
+	free(log);
+	snap = slurp(fpath(d, "state.snap"), &slen);
+	log = slurp(fpath(d, "state.log"), &llen);
+	ok(snap && log && memcmp(snap, "CCSNAP02", 8) == 0 && memcmp(log, "CCLOG002", 8) == 0,
+	   "the new generation is format 2");
+	s = open_ok(d);
+	ok(s && state_store_count(s) == 8 && count_kept(d, "format1") == 2,
+	   "and the next start migrates nothing more");
+	state_store_close(s, false, NULL);
+	free(snap);
+	free(log);
+}
+
+static void test_newer_format(void)
+{
+	static const char *const names[] = {"state.snap", "state.log"};
+	static const char *const magics[] = {"CCSNAP03", "CCLOG003"};
+	for (int i = 0; i < 2; i++) {
+		char *d = newdir("newer"), *err = NULL, data[64];
+		struct state_store *s = NULL;
+		memset(data, 0, sizeof data);
+		memcpy(data, magics[i], 8);
+		data[8] = 7;
+		write_bytes(fpath(d, names[i]), data, sizeof data);
+		is_int(state_store_open(d, &s, &err), -EPROTONOSUPPORT, "%s in format 3 is refused", names[i]);
+		like(err, "newer clusterctl", "as written by a newer clusterctl");
+		ok(same_file(fpath(d, names[i]), data, sizeof data), "and left as it was");
+		free(err);
+		state_store_close(s, false, NULL);
+	}
 }
 
 static void test_scale(void)
@@ -434,6 +710,10 @@ int main(void)
 	test_torn_log();
 	test_torn_snapshot();
 	test_image_then_crash();
+	test_damage_refused();
+	test_new_generation_each_start();
+	test_format1_fixture();
+	test_newer_format();
 	test_scale();
 	rm_rf(base);
 	return done_testing();
