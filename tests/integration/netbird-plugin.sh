@@ -198,6 +198,14 @@ like "$(field payload)" '"ManagementURL":"https://nb.example:443"' "plan: and th
 like "$(field payload)" '"Hostname":"node7"' "plan: and the node's host name"
 is "$(field record)" '{"Address":"100.92.3.4"}' "plan: the record keeps the observed address"
 case $log in *NBS3CR3T*) ok 1 "plan: no key in the log" ;; *) ok 0 "plan: no key in the log" ;; esac
+drive plan '{"SetupKey":"'"$KEY"'"}' --hostname node7 \
+	--observed '{"Provider":"netbird","DaemonStatus":"Connected","Address":"100.92.3.4"}'
+is "$rc" 0 "plan for a node already connected"
+case $(field payload) in *"$KEY"* | *SetupKey*) ok 1 "plan: a connected node's heartbeat does not carry the SetupKey" ;;
+*) ok 0 "plan: a connected node's heartbeat does not carry the SetupKey" ;; esac
+drive plan '{"SetupKey":"'"$KEY"'"}' --hostname node7 \
+	--observed '{"Provider":"netbird","DaemonStatus":"NeedsLogin","Address":"100.92.3.4"}'
+like "$(field payload)" "\"SetupKey\":\"$KEY\"" "plan: a node that must log in again gets it"
 drive plan '{"SetupKey":"'"$KEY"'","ManagementUrl":"x"}'
 like "$(field error)" 'unknown key "ManagementUrl"' "plan: a misspelt key is refused"
 drive plan '{"ManagementURL":"nb.example"}'
