@@ -23,6 +23,7 @@
 #include "plugin-loader.h"
 #include "protocol.h"
 #include "state-store.h"
+#include "tls.h"
 
 #define REMOVE_TIMEOUT_MS 60000 /* a provider or Docker may take a while */
 
@@ -407,6 +408,13 @@ int cmd_node_remove(struct app *a)
 	if ((rc = secret_for(cfg, &secret)) != EXIT_OK)
 		goto out;
 	rc = EXIT_FAILURE_;
+	ctl_client_set_plaintext(cfg->insecure_plaintext);
+	{
+		/* On the master the controller's key is beside its state. */
+		char pin[TLS_PIN_HEXLEN + 1];
+		if (tls_local_pin(cfg->state_dir, pin) == 0)
+			ctl_client_set_fallback_pin(pin);
+	}
 	if (!(req = remove_query(cfg->target_node, cfg->force, secret)))
 		goto out;
 	/* "waiting": the controller was writing its state; it is brief. */

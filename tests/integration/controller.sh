@@ -125,14 +125,14 @@ is "$after" "$before" "no invalid request changed the state"
 like "$(cat "$CT_LOG")" "refused request from 127.0.0.1" "invalid requests are logged"
 
 # --- status ------------------------------------------------------------------
-out=$("$CLUSTERCTL" status --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$S" 2>&1)
+out=$("$CLUSTERCTL" status --insecure-plaintext --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$S" 2>&1)
 like "$out" "n2" "clusterctl status (secret from the state dir) lists the nodes"
 like "$out" "192.0.2.11" "with their addresses"
-out=$(printf 'wrong-0123456789abcdef\n' >"$CT_DIR/bad-secret"; "$CLUSTERCTL" status --plugin-dir "$CT_PLUGINS" \
+out=$(printf 'wrong-0123456789abcdef\n' >"$CT_DIR/bad-secret"; "$CLUSTERCTL" status --insecure-plaintext --plugin-dir "$CT_PLUGINS" \
 	--master "127.0.0.1:$CT_PORT" --join-secret-file "$CT_DIR/bad-secret" 2>&1)
 rc=$?
 is "$rc" 4 "status with a wrong secret is refused (exit 4)"
-out=$("$CLUSTERCTL" status --json --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$S")
+out=$("$CLUSTERCTL" status --insecure-plaintext --json --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$S")
 is "$(printf '%s' "$out" | jq -r '[.Nodes[].Hostname]|sort|join(",")')" "n1,n2" "status --json has the Nodes array"
 
 # --- status: who runs what, its health, staleness (issue 12 items 3, 5) -----
@@ -147,13 +147,13 @@ is "$(json_get "$st" '.Nodes[]|select(.Hostname=="n4")|.Health.Overlay.MTU')" 14
 is "$(json_get "$st" '.Nodes[]|select(.Hostname=="n4")|.Health.Storage.Mounted')" true "and the storage's"
 is "$(json_get "$st" '.Nodes[]|select(.Hostname=="n4")|.Stale')" false "a node just heard from is not stale"
 is "$(json_get "$st" '.Quorum.Managers')" 1 "quorum counts the master's host as a manager"
-out=$("$CLUSTERCTL" status --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$S" 2>&1)
+out=$("$CLUSTERCTL" status --insecure-plaintext --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$S" 2>&1)
 like "$out" "9.8.7" "the status table shows the version"
 like "$out" "PeersNewestHandshakeAgeSeconds=4" "and the overlay's health"
 like "$out" "Quorum: yes" "and the quorum"
 
 # --- node remove (issue 12 item 1) --------------------------------------------
-rm_node() { "$CLUSTERCTL" node remove --master "127.0.0.1:$CT_PORT" --state-dir "$S" "$@" 2>&1; }
+rm_node() { "$CLUSTERCTL" node remove --insecure-plaintext --master "127.0.0.1:$CT_PORT" --state-dir "$S" "$@" 2>&1; }
 out=$(rm_node nosuch); rc=$?
 is "$rc" 1 "node remove of an unknown node fails (exit 1)"
 like "$out" "no node nosuch is registered" "and says so"

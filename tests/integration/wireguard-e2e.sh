@@ -46,6 +46,7 @@ is "$(api h1 '/networks?filters=%7B%22name%22%3A%5B%22ingress%22%5D%7D' | jq -r 
 	1370 "without --swarm-mtu the ingress network is sized to the tunnel (1420 - 50)"
 like "$out" "swarm ingress mtu=1370 overlay_mtu=1420" "and master init says where it came from"
 secret=$(lab_exec h1 cat $state/join-secret)
+mtoken=$(lab_exec h1 cat $state/manager-secret) # what a manager joins with
 serve
 ok $? "master serve --overlay-provider wireguard listens on :7000"
 
