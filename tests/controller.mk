@@ -29,8 +29,8 @@ tests_unit_test_sync_worker_SOURCES = tests/unit/test-sync-worker.c
 tests_unit_test_sync_worker_LDADD = core/libclusterctl-core.la
 TESTS += tests/integration/controller.sh
 EXTRA_DIST += tests/integration/controller.sh tests/integration/controller-lib.sh
-TESTS += tests/integration/metrics.sh
-EXTRA_DIST += tests/integration/metrics.sh
+TESTS += tests/integration/controller-metrics.sh
+EXTRA_DIST += tests/integration/controller-metrics.sh
 # The TLS channel: pinned key, proof of the secret, the wire captured.
 TESTS += tests/integration/controller-tls.sh
 EXTRA_DIST += tests/integration/controller-tls.sh
