@@ -220,4 +220,26 @@ is "$(json_get "$r" '[.RegisteredManagers,.RegisteredWorkers]|join(",")')" "0,3"
 ct_stop INT
 is "$CT_RC" 0 "SIGINT: exit 0"
 
+# --- node remove keeps the Swarm's quorum (issue 12 item 1) -------------------
+Q=$CT_DIR/quorum
+ct_secret "$Q" "$SECRET"
+ct_start "$Q" --stale-after 1
+for m in m1 m2 m3; do reg $m manager 192.0.2.3${m#m} "$SECRET" >/dev/null; done
+is "$(ct_status "$SECRET" | jq -r .RegisteredManagers)" 3 "three managers registered"
+sleep 2 # none heard from within --stale-after: only the master's host counts as reachable
+out=$("$CLUSTERCTL" node remove m1 --insecure-plaintext --master "127.0.0.1:$CT_PORT" --state-dir "$Q" 2>&1); rc=$?
+is "$rc" 1 "removing a manager when too few managers are reachable: refused"
+like "$out" "would leave 1 of 3 Swarm managers reachable, below their quorum of 2" "saying how many and why"
+is "$(ct_status "$SECRET" | jq -r .RegisteredManagers)" 3 "and nothing changed"
+for m in m2 m3; do reg $m manager 192.0.2.3${m#m} "$SECRET" >/dev/null; done
+out=$("$CLUSTERCTL" node remove m1 --insecure-plaintext --master "127.0.0.1:$CT_PORT" --state-dir "$Q" 2>&1); rc=$?
+is "$rc" 0 "once the others are heard from again, m1 is removed"
+like "$out" "quorum: 3 of 3 managers stay reachable (2 needed)" "reporting the quorum it keeps"
+sleep 2
+out=$("$CLUSTERCTL" node remove m2 --force --insecure-plaintext --master "127.0.0.1:$CT_PORT" --state-dir "$Q" 2>&1); rc=$?
+is "$rc" 0 "with --force a manager goes even past the quorum"
+like "$out" "past it with --force" "and the output says so"
+is "$(ct_status "$SECRET" | jq -r .RegisteredManagers)" 1 "one registered manager is left"
+ct_stop TERM
+
 done_testing
