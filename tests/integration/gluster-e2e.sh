@@ -283,7 +283,7 @@ is "$(h3h HealPending)" 0 "status: nothing waits to heal on h3's brick"
 like "$(lab_exec h1 "$bin" status 2>&1)" "BricksOnline=1" "the status table shows it"
 
 # ---- node remove of a brick host (issue 12 item 1) ---------------------------
-lab_exec h3 sh -c 'kill $(pidof dockerd)'
+kill $(host_pid h3 dockerd) # only h3's: pidof would see every lab host's
 lab_wait 90 sh -c "[ \"\$(nsenter --target $(cat "$LAB_DIR/h1/holder.pid") --net --mount --uts docker -H unix:///run/docker.sock node ls --format '{{.Hostname}} {{.Status}}' | grep '^h3 ')\" = 'h3 Down' ]"
 ok $? "h3's engine stopped: the Swarm marks it down"
 before=$(bricks)
