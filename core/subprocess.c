@@ -16,6 +16,7 @@
 
 #include "cc-buf.h"
 #include "cc-time.h"
+#include "harden.h"
 #include "log.h"
 #include "subprocess.h"
 #include "util.h"
@@ -34,11 +35,14 @@ static char **build_env(const char *const extra[])
 	env = calloc(n + m + 1, sizeof *env);
 	if (!env)
 		return NULL;
-	/* extra entries first: getenv() returns the first match. */
+	/* extra entries first: getenv() returns the first match.  Of our
+	 * own environment only an allow-list passes: a child never sees a
+	 * secret we were given (CLUSTERCTL_JOIN_SECRET) or systemd's. */
 	for (size_t i = 0; i < m; i++)
 		env[i] = (char *)extra[i];
-	for (size_t i = 0; i < n; i++)
-		env[m + i] = environ[i];
+	for (size_t i = 0, k = m; i < n; i++)
+		if (harden_env_allowed(environ[i]))
+			env[k++] = environ[i];
 	return env;
 }
 
