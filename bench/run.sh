@@ -32,7 +32,7 @@ sleep 0.3
 
 echo "== master serve: $NODES new nodes, durable (state dir $W/state)"
 "$B/clusterctl" master serve --plugin-dir "$W/plugins" --state-dir "$W/state" --listen 127.0.0.1:0 \
-	--insecure-no-join-secret --docker-socket "$W/no-docker.sock" --log-level warn \
+	--insecure-no-join-secret --insecure-plaintext --max-connections-per-source 0 --docker-socket "$W/no-docker.sock" --log-level warn \
 	--max-connections 4096 >"$W/serve.log" 2>&1 &
 CPID=$!
 PIDS+=($CPID)
@@ -60,7 +60,7 @@ echo "SIGTERM exit status: $?"
 echo "== restart: reload of $NODES nodes"
 t0=$(date +%s%N)
 "$B/clusterctl" master serve --plugin-dir "$W/plugins" --state-dir "$W/state" --listen 127.0.0.1:0 \
-	--insecure-no-join-secret --docker-socket "$W/no-docker.sock" >"$W/serve2.log" 2>&1 &
+	--insecure-no-join-secret --insecure-plaintext --max-connections-per-source 0 --docker-socket "$W/no-docker.sock" >"$W/serve2.log" 2>&1 &
 CPID=$!
 PIDS+=($CPID)
 port_of "$W/serve2.log" >/dev/null

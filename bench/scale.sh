@@ -60,9 +60,9 @@ for N in $SIZES; do
 			LG="--storage gluster" PH=new,sync,heartbeat ;;
 		esac
 		# shellcheck disable=SC2086
-		PATH=$W/bin:$PATH CLUSTERCTL_BENCH_FIXTURES=$S/tests/fixtures/gluster \
+		PATH=$W/bin:$PATH \
 			"$B/clusterctl" master serve --plugin-dir "$R/plugins" --state-dir "$R/state" \
-			--node-state-dir "$R/node" --listen 127.0.0.1:0 --insecure-no-join-secret \
+			--node-state-dir "$R/node" --listen 127.0.0.1:0 --insecure-no-join-secret --insecure-plaintext --max-connections-per-source 0 \
 			--docker-socket "$W/docker.sock" --advertise-addr 127.0.0.1 --log-level warn \
 			--max-connections 4096 $FLAGS >"$R/serve.log" 2>&1 &
 		CPID=$!

@@ -9,6 +9,8 @@
  *   valid      registrations of a pool of nodes; after the first round
  *              every one is a heartbeat (the same node again).  Each must
  *              be answered waiting or ready, never error or a reset.
+ *   status     `clusterctl status` queries ({"Query":"status"}): answered
+ *              ready, never error.
  *   slow       valid registrations written one byte at a time, finishing
  *              well inside --request-timeout: answered like the others.
  *   invalid    not JSON, a JSON array, wrong types, an unknown role: each
@@ -45,8 +47,8 @@
 #include "cc-net.h"
 #include "cc-time.h"
 
-enum kind { K_VALID, K_SLOW, K_INVALID, K_OVERSIZE, K_SLOWLORIS, K_ABANDON, K_HOG, K_NKINDS };
-static const char *const kind_name[K_NKINDS] = {"valid", "slow", "invalid", "oversize",
+enum kind { K_VALID, K_STATUS, K_SLOW, K_INVALID, K_OVERSIZE, K_SLOWLORIS, K_ABANDON, K_HOG, K_NKINDS };
+static const char *const kind_name[K_NKINDS] = {"valid", "status", "slow", "invalid", "oversize",
 						"slowloris", "abandoned", "hog"};
 
 struct conn {
@@ -103,6 +105,10 @@ static char *make_out(enum kind k, size_t *len)
 	case K_SLOW:
 	case K_ABANDON:
 		s = fmt_request(node_next++ % pool);
+		break;
+	case K_STATUS:
+		if (asprintf(&s, "{\"Query\":\"status\",\"JoinSecret\":\"%s\"}\n", secret) < 0)
+			s = NULL;
 		break;
 	case K_INVALID: {
 		static const char *const bad[] = {
@@ -217,7 +223,7 @@ static void finish(struct conn *c, bool reset, int64_t now)
 		t->no_answer++;
 	if (ms > t->max_ms)
 		t->max_ms = ms;
-	if ((c->kind == K_VALID || c->kind == K_SLOW) && !(st && strcmp(st, "ok") == 0))
+	if ((c->kind == K_VALID || c->kind == K_STATUS || c->kind == K_SLOW) && !(st && strcmp(st, "ok") == 0))
 		fprintf(stderr, "soak: a valid %s client got %s after %lld ms: %.200s\n", kind_name[c->kind],
 			st ? st : reset ? "a reset" : "no answer", (long long)ms, c->in);
 	conn_free(c);
@@ -379,7 +385,7 @@ int main(int argc, char **argv)
 	struct sample *smp;
 	size_t nsmp = 0;
 	int64_t t_start, t_end, last, next_sample, next_burst;
-	double cr_valid = 0, cr_invalid = 0, cr_oversize = 0, cr_abandon = 0;
+	double cr_valid = 0, cr_status = 0, cr_invalid = 0, cr_oversize = 0, cr_abandon = 0;
 	long fd0, fd_end = -1, max_fds = 0, rss_ref = 0, rss_min = 0, rss_max = 0;
 	long bursts = 0, burst_max_fds = 0;
 	uint32_t ip;
@@ -420,8 +426,12 @@ int main(int argc, char **argv)
 		usage();
 	if (warmup < 0)
 		warmup = seconds / 4 > 10 ? seconds / 4 : 10;
-	if (warmup >= seconds - 5)
-		usage();
+	if (warmup >= seconds - 5) {
+		fprintf(stderr, "soak: --seconds %ld leaves no 5 s after the %ld s warm-up: run longer (at least 20 s) "
+				"or give a shorter --warmup\n",
+			seconds, warmup);
+		return 2;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(ip);
@@ -453,6 +463,7 @@ int main(int argc, char **argv)
 		last = now;
 		if (now < t_end) {
 			pace(K_VALID, 100, &cr_valid, dt, now);
+			pace(K_STATUS, 5, &cr_status, dt, now);
 			pace(K_INVALID, 10, &cr_invalid, dt, now);
 			pace(K_OVERSIZE, 4, &cr_oversize, dt, now);
 			pace(K_ABANDON, 10, &cr_abandon, dt, now);
@@ -552,6 +563,8 @@ int main(int argc, char **argv)
 	check(tally[K_VALID].answered_ok >= seconds * 50 && tally[K_VALID].answered_ok == tally[K_VALID].started,
 	      "every valid registration and heartbeat was answered waiting or ready (%ld of %ld)",
 	      tally[K_VALID].answered_ok, tally[K_VALID].started);
+	check(tally[K_STATUS].answered_ok > 0 && tally[K_STATUS].answered_ok == tally[K_STATUS].started,
+	      "every status query was answered (%ld of %ld)", tally[K_STATUS].answered_ok, tally[K_STATUS].started);
 	check(tally[K_SLOW].answered_ok > 0 && tally[K_SLOW].answered_ok == tally[K_SLOW].started,
 	      "every slow (byte-by-byte) valid client was answered waiting or ready (%ld of %ld)",
 	      tally[K_SLOW].answered_ok, tally[K_SLOW].started);

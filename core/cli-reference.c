@@ -43,7 +43,9 @@ static const struct {
 	{CLUSTERCTL_SYSCONFDIR "/clusterctl/clusterctl.conf.sample", "every key, commented"},
 	{CLUSTERCTL_SYSCONFDIR "/clusterctl/join-secret", "the join secret the agent unit reads"},
 	{CLUSTERCTL_PLUGIN_DIR "/<kind>-<name>.so", "the plugins"},
-	{"<state-dir>/join-secret", "the join secret (mode 0600)"},
+	{"<state-dir>/join-secret", "the join token: secret and controller key pin (mode 0600)"},
+	{"<state-dir>/controller.key", "the controller's TLS key (mode 0600)"},
+	{"<state-dir>/controller.crt", "the controller's certificate (mode 0644)"},
 	{"/var/lib/clusterctl", "node-local state"},
 #ifdef CLUSTERCTL_SYSTEMDUNITDIR
 	{CLUSTERCTL_SYSTEMDUNITDIR "/clusterctl-master.service", "the controller as a service"},

@@ -9,6 +9,7 @@
 #include <clusterctl/plugin.h>
 
 #include "cli.h"
+#include "harden.h"
 #include "log.h"
 #include "plugin-list.h"
 #include "util.h"
@@ -229,7 +230,18 @@ int cli_parse(struct app *a, int argc, char **argv)
 			continue;
 		if (config_set(&a->cfg, fl.name, fl.value, "command line", cmd) < 0)
 			return usage_error(cmd, "%s", config_error());
+		if (strcmp(fl.name, "join-secret") == 0) {
+			/* Copied now: take it out of /proc/<pid>/cmdline, which
+			 * every user can read (the warning still stands: it was
+			 * there until this moment, and in the shell's history). */
+			harden_wipe((char *)fl.value);
+			log_warn("--join-secret on the command line is readable by every user of this host (ps, "
+				 "/proc/<pid>/cmdline) and kept in shell history; use --join-secret-file FILE, "
+				 "--join-secret-file - (standard input) or CLUSTERCTL_JOIN_SECRET");
+		}
 	}
+	/* The configuration holds its own copy of the secret. */
+	harden_wipe_env("CLUSTERCTL_JOIN_SECRET");
 	if (config_validate(&a->cfg, cmd) < 0)
 		return usage_error(cmd, "%s", config_error());
 	log_set_level(a->cfg.log_level);

@@ -48,7 +48,9 @@ struct config {
 	long long max_request_bytes;
 	long long request_timeout;      /* s */
 	long long max_connections;
+	long long max_connections_per_source;
 	bool insecure_no_join_secret;
+	bool insecure_plaintext;
 	char *swarm_mtu;                /* "", "auto" or a number */
 
 	/* node */

@@ -43,9 +43,11 @@
 #include "cc-file.h"
 #include "cc-net.h"
 #include "cc-time.h"
+#include "conn-limit.h"
 #include "docker-worker.h"
 #include "host-services.h"
 #include "join-secret.h"
+#include "join-token.h"
 #include "log.h"
 #include "plan-check.h"
 #include "policy.h"
@@ -53,6 +55,7 @@
 #include "sd-notify.h"
 #include "state-store.h"
 #include "sync-worker.h"
+#include "tls.h"
 #include "util.h"
 
 #define READ_CHUNK 16384
@@ -61,6 +64,11 @@
 /* master serve waits this long for the engine's first answer before
  * listening, so the first nodes are not sent away for nothing. */
 #define TOKEN_FIRST_WAIT_MS 3000
+/* Unfinished requests: 4 KiB each (a registration is 1-3 KiB) whatever
+ * others send, and 8 MiB shared beyond that; with 2,048 connections the
+ * buffers stay under 16 MiB. */
+#define PREAUTH_FREE_EACH (4u << 10)
+#define PREAUTH_SHARED_MAX (8u << 20)
 
 /* C_CLOSED: the socket is gone but the memory stays until the end of the
  * loop turn (reap_closed), because events of the same epoll_wait batch
@@ -78,6 +86,9 @@ struct conn {
 	char *out;
 	size_t out_len, out_off;
 	char peer[32];
+	struct tls_stream *tls;         /* NULL with --insecure-plaintext */
+	uint32_t src;                   /* source IPv4, for its connection count */
+	size_t held;                    /* request bytes buffered (preauth budget) */
 };
 
 struct ctl {
@@ -95,6 +106,12 @@ struct ctl {
 	struct sync_worker *sw;
 	struct state_store *st;
 	char *secret;
+	char *manager_secret;           /* NULL: the join secret grants managers */
+	struct tls_server *tls;         /* NULL with --insecure-plaintext */
+	/* What clients hold before their secret is checked. */
+	struct source_limit srcs;
+	struct preauth_budget pre;
+	int64_t next_src_warn;
 	struct policy_cfg pol;
 	struct plugin *plug[STORE_NSLOTS];
 	/* Docker */
@@ -250,6 +267,9 @@ static void conn_close(struct ctl *c, struct conn *cn)
 	if (cn->state == C_CLOSED)
 		return;
 	timer_unlink(c, cn);
+	/* TLS's close_notify goes before the socket's own end. */
+	tls_stream_free(cn->tls);
+	cn->tls = NULL;
 	/* Read what the client still sent, so close() does not turn into a
 	 * reset that could destroy the answer before the client reads it. */
 	shutdown(cn->fd, SHUT_WR);
@@ -258,6 +278,8 @@ static void conn_close(struct ctl *c, struct conn *cn)
 	epoll_ctl(c->ep, EPOLL_CTL_DEL, cn->fd, NULL);
 	close(cn->fd);
 	cn->fd = -1;
+	source_limit_put(&c->srcs, cn->src);
+	preauth_release(&c->pre, &cn->held);
 	framer_free(&cn->fr);
 	free(cn->out);
 	cn->out = NULL;
@@ -293,7 +315,7 @@ static void conn_events(struct ctl *c, struct conn *cn, uint32_t events)
 static void conn_write(struct ctl *c, struct conn *cn)
 {
 	while (cn->out_off < cn->out_len) {
-		ssize_t n = send(cn->fd, cn->out + cn->out_off, cn->out_len - cn->out_off, MSG_NOSIGNAL);
+		ssize_t n = tls_io_write(cn->tls, cn->fd, cn->out + cn->out_off, cn->out_len - cn->out_off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -301,8 +323,9 @@ static void conn_write(struct ctl *c, struct conn *cn)
 				if (cn->state != C_WRITING) {
 					cn->state = C_WRITING;
 					timer_arm(c, cn);
-					conn_events(c, cn, EPOLLOUT);
 				}
+				/* TLS may need to read before it can write. */
+				conn_events(c, cn, cn->tls && !tls_stream_wants_write(cn->tls) ? EPOLLIN : EPOLLOUT);
 				return;
 			}
 			log_debug("client %s went away before reading its answer: %s", cn->peer,
@@ -570,6 +593,9 @@ static int compose_status(struct ctl *c, struct reg *g)
 			return -ENOMEM;
 		g->message = g->msg;
 	}
+	if (!g->message && g->in->manager_denied)
+		g->message = "asked for the manager role with the join token: only the manager token "
+			     "(manager-secret on the master) grants it; registered as a worker";
 	if (!g->message && g->status == PROTO_READY)
 		for (int k = 0; k < STORE_NSLOTS; k++)
 			if (c->plug[k] && g->pr[k].message)
@@ -909,9 +935,21 @@ static void handle_request(struct ctl *c, struct conn *cn)
 				     "secret (printed by 'clusterctl master init', stored in its state directory)");
 		goto out;
 	}
-	if (c->secret && !join_secret_equal(c->secret, rq.join_secret)) {
-		respond_error(c, cn, "JoinSecret is wrong: it does not match this controller's join secret");
-		goto out;
+	if (c->secret) {
+		bool manager = c->manager_secret && tls_join_secret_ok(cn->tls, c->manager_secret, rq.join_secret);
+		if (!manager && !tls_join_secret_ok(cn->tls, c->secret, rq.join_secret)) {
+			respond_error(c, cn, "JoinSecret is wrong: it does not match this controller's join secret");
+			goto out;
+		}
+		/* Manager rights come from the manager token only: the
+		 * join token's holder is answered as a worker, and told why. */
+		if (rq.kind == REQ_REGISTER && rq.reg.role == PROTO_ROLE_MANAGER && c->manager_secret && !manager) {
+			log_warn("node %s (%s) asked for the manager role with the join token, not the manager token: "
+				 "registering it as a worker",
+				 rq.reg.hostname, cn->peer);
+			rq.reg.role = PROTO_ROLE_WORKER;
+			rq.reg.manager_denied = true;
+		}
 	}
 	if (c->failed && rq.kind != REQ_STATUS) {
 		respond_waiting(c, cn, "the controller cannot write its state and is stopping; retrying (it "
@@ -936,13 +974,21 @@ static void conn_readable(struct ctl *c, struct conn *cn)
 	size_t after = 0;
 
 	for (;;) {
-		ssize_t n = read(cn->fd, buf, sizeof buf);
+		ssize_t n = tls_io_read(cn->tls, cn->fd, buf, sizeof buf);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				/* A handshake may wait to write (epoll then says
+				 * when; reading resumes it). */
+				if (cn->tls)
+					conn_events(c, cn, tls_stream_wants_write(cn->tls) ? EPOLLOUT : EPOLLIN);
 				break;
-			log_debug("client %s: read error: %s", cn->peer, strerror(errno));
+			}
+			if (cn->tls)
+				log_warn("client %s: %s", cn->peer, tls_stream_error(cn->tls));
+			else
+				log_debug("client %s: read error: %s", cn->peer, strerror(errno));
 			conn_close(c, cn);
 			return;
 		}
@@ -953,6 +999,11 @@ static void conn_readable(struct ctl *c, struct conn *cn)
 		if (cn->fr.state == FRAME_DONE)
 			after += (size_t)n;
 		framer_feed(&cn->fr, buf, (size_t)n);
+		if (!preauth_update(&c->pre, &cn->held, cn->fr.cap_seen)) {
+			respond_error(c, cn, "the controller holds too many unfinished requests just now; retry in a "
+					     "few seconds");
+			return;
+		}
 		if (cn->fr.state == FRAME_ERROR)
 			break;
 		/* Done: look at what already arrived behind the object (it
@@ -966,9 +1017,28 @@ static void conn_readable(struct ctl *c, struct conn *cn)
 		handle_request(c, cn);
 }
 
+/* At --max-connections a new client takes the slot of the oldest one
+ * still sending its request (a slow or hostile client, as a node sends
+ * its request in one go): waiting in the backlog behind clients that
+ * never finish would starve every node. */
+static bool can_evict(const struct ctl *c) { return c->thead && c->thead->state == C_READING; }
+
+static void evict_oldest(struct ctl *c)
+{
+	struct conn *o = c->thead;
+
+	if (cc_mono_ms() >= c->next_src_warn) {
+		log_warn("connection limit reached (max-connections=%lld): closing the oldest unfinished request "
+			 "(from %s) for a new client",
+			 c->cfg->max_connections, o->peer);
+		c->next_src_warn = cc_mono_ms() + 1000;
+	}
+	conn_close(c, o);
+}
+
 static void on_accept(struct ctl *c)
 {
-	while (c->accepting && c->nconns < (size_t)c->cfg->max_connections) {
+	while (c->accepting && (c->nconns < (size_t)c->cfg->max_connections || can_evict(c))) {
 		struct sockaddr_in sa;
 		socklen_t sl = sizeof sa;
 		struct epoll_event ev;
@@ -987,13 +1057,37 @@ static void on_accept(struct ctl *c)
 			}
 			return;
 		}
+		if (sa.sin_family != AF_INET || !source_limit_take(&c->srcs, ntohl(sa.sin_addr.s_addr))) {
+			/* One address may not hold every slot (slow clients,
+			 * unfinished requests): the others' nodes still get in. */
+			if (cc_mono_ms() >= c->next_src_warn) {
+				log_warn("refusing connections from %s: it holds %u already "
+					 "(max-connections-per-source=%lld)",
+					 inet_ntoa(sa.sin_addr), source_limit_count(&c->srcs, ntohl(sa.sin_addr.s_addr)),
+					 c->cfg->max_connections_per_source);
+				c->next_src_warn = cc_mono_ms() + 1000;
+			}
+			close(fd);
+			continue;
+		}
+		if (c->nconns >= (size_t)c->cfg->max_connections)
+			evict_oldest(c); /* the loop's condition says it can */
 		cn = calloc(1, sizeof *cn);
 		if (!cn || framer_init(&cn->fr, (size_t)c->cfg->max_request_bytes) < 0) {
+			source_limit_put(&c->srcs, ntohl(sa.sin_addr.s_addr));
 			free(cn);
 			close(fd);
 			continue;
 		}
 		cn->fd = fd;
+		cn->src = ntohl(sa.sin_addr.s_addr);
+		if (c->tls && !(cn->tls = tls_stream_new(c->tls, fd))) {
+			source_limit_put(&c->srcs, cn->src);
+			framer_free(&cn->fr);
+			free(cn);
+			close(fd);
+			continue;
+		}
 		if (sa.sin_family == AF_INET)
 			snprintf(cn->peer, sizeof cn->peer, "%s:%u", inet_ntoa(sa.sin_addr), ntohs(sa.sin_port));
 		else
@@ -1001,6 +1095,8 @@ static void on_accept(struct ctl *c)
 		ev.events = EPOLLIN;
 		ev.data.ptr = cn;
 		if (epoll_ctl(c->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			source_limit_put(&c->srcs, cn->src);
+			tls_stream_free(cn->tls);
 			framer_free(&cn->fr);
 			free(cn);
 			close(fd);
@@ -1009,7 +1105,7 @@ static void on_accept(struct ctl *c)
 		c->nconns++;
 		timer_arm(c, cn);
 	}
-	if (c->nconns >= (size_t)c->cfg->max_connections) {
+	if (c->nconns >= (size_t)c->cfg->max_connections && !can_evict(c)) {
 		log_warn("connection limit reached (max-connections=%lld): new clients wait in the backlog",
 			 c->cfg->max_connections);
 		listen_enable(c, false);
@@ -1266,6 +1362,68 @@ static int open_listener(struct ctl *c)
 	return 0;
 }
 
+/* The join-secret file holds a join token (or, written by hand, a bare
+ * secret): the controller keeps the secret, and a token must pin this
+ * controller's own key, or every node holding it would refuse us. */
+static int load_token(struct ctl *c, const char *path, char **secret, char **err)
+{
+	struct join_token tok;
+	char *text = NULL;
+	int r = join_secret_read(path, &text, err);
+
+	if (r < 0)
+		return r;
+	r = join_token_parse(text, &tok, err);
+	free(text);
+	if (r < 0)
+		return r;
+	if (c->tls && *tok.pin && strcmp(tok.pin, tls_server_pin(c->tls)) != 0) {
+		*err = cc_strdupf("the join token in %s pins TLS key sha256:%s, but this controller's key (%s/%s) is "
+				  "sha256:%s; nodes would refuse it. Run 'clusterctl master init' to write the token "
+				  "for this key (and hand nodes the new token), or restore the key the token was made "
+				  "for",
+				  path, tok.pin, c->cfg->state_dir, TLS_KEY_FILE, tls_server_pin(c->tls));
+		join_token_free(&tok);
+		return -EKEYREJECTED;
+	}
+	*secret = tok.secret;
+	tok.secret = NULL;
+	join_token_free(&tok);
+	return 0;
+}
+
+/* TLS on the port unless --insecure-plaintext: the key and certificate
+ * in the state dir, made now when master init has not. */
+static int setup_tls(struct ctl *c)
+{
+	char *err = NULL;
+	bool created = false;
+	int r;
+
+	if (c->cfg->insecure_plaintext) {
+		log_warn("INSECURE: --insecure-plaintext: the controller speaks plain TCP on %s; join secrets and "
+			 "Swarm tokens (the manager token controls every host) cross the network readable by "
+			 "anyone on the path",
+			 c->cfg->listen);
+		return 0;
+	}
+	if (access(c->cfg->state_dir, F_OK) < 0) {
+		log_error("no state directory %s: run 'clusterctl master init' first (it creates the state dir, the "
+			  "controller's TLS key and the join token)",
+			  c->cfg->state_dir);
+		return -ENOENT;
+	}
+	r = tls_server_new(c->cfg->state_dir, &c->tls, &created, &err);
+	if (r < 0) {
+		log_error("cannot set up TLS: %s", err ? err : strerror(-r));
+		free(err);
+		return r;
+	}
+	log_info("TLS 1.3 on the controller port key=%s/%s pin=sha256:%s%s", c->cfg->state_dir, TLS_KEY_FILE,
+		 tls_server_pin(c->tls), created ? " (key or certificate created now)" : "");
+	return 0;
+}
+
 static int load_secret(struct ctl *c)
 {
 	struct cc_buf sb = CC_BUF_INIT;
@@ -1283,7 +1441,25 @@ static int load_secret(struct ctl *c)
 		cc_buf_free(&sb);
 		return 0;
 	}
-	r = join_secret_read(sb.buf, &c->secret, &err);
+	r = load_token(c, sb.buf, &c->secret, &err);
+	if (r == 0) {
+		/* The manager token: without it (a state dir from before it,
+		 * or made by hand) the join secret still grants managers. */
+		struct cc_buf mp = CC_BUF_INIT;
+		cc_buf_printf(&mp, "%s/%s", c->cfg->state_dir, MANAGER_SECRET_FILE);
+		r = mp.oom ? -ENOMEM : load_token(c, mp.buf, &c->manager_secret, &err);
+		if (r == -ENOENT) {
+			log_warn("no manager token at %s: the join secret grants the manager role too, so any host "
+				 "that can join can become a manager; run 'clusterctl master init' to create one",
+				 mp.buf);
+			r = 0;
+		} else if (r < 0) {
+			log_error("cannot use the manager token: %s", err ? err : strerror(-r));
+		}
+		cc_buf_free(&mp);
+		if (r < 0)
+			goto out;
+	}
 	if (r == -ENOENT)
 		log_error("no join secret at %s: run 'clusterctl master init' first (it creates one), or pass "
 			  "--insecure-no-join-secret to serve without one",
@@ -1296,6 +1472,7 @@ static int load_secret(struct ctl *c)
 			log_warn("join secret %s is readable by other users (mode %03o); chmod 600 it",
 				 sb.buf, st.st_mode & 0777);
 	}
+out:
 	free(err);
 	cc_buf_free(&sb);
 	return r;
@@ -1343,8 +1520,14 @@ int cmd_master_serve(struct app *a)
 			  cfg->min_managers, cfg->max_managers);
 		return EXIT_USAGE;
 	}
-	if (load_secret(&c) < 0)
+	if (setup_tls(&c) < 0 || load_secret(&c) < 0)
 		goto out;
+	if (source_limit_init(&c.srcs, (unsigned)cfg->max_connections_per_source) < 0) {
+		log_error("out of memory");
+		goto out;
+	}
+	c.pre.max = PREAUTH_SHARED_MAX;
+	c.pre.free_each = PREAUTH_FREE_EACH;
 	if ((r = app_providers(a, true, true)) < 0) {
 		rc = r == -ENOENT || r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_;
 		goto out;
@@ -1430,6 +1613,9 @@ out:
 	free(c.manager_addr);
 	free(c.docker_err);
 	free(c.secret);
+	free(c.manager_secret);
+	tls_server_free(c.tls);
+	source_limit_free(&c.srcs);
 	free(err);
 	return rc;
 }

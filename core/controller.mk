@@ -10,3 +10,5 @@ core_controller_sources += core/controller.c \
 	core/state-store.c core/state-store.h core/state-tool.c \
 	core/sync-worker.c core/sync-worker.h \
 	core/docker-worker.c core/docker-worker.h
+# What a client may hold before it is authenticated.
+core_controller_sources += core/conn-limit.c core/conn-limit.h

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +16,36 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include "cc-buf.h"
 #include "cc-net.h"
 #include "cc-time.h"
 #include "ctl-client.h"
+#include "join-token.h"
 #include "protocol.h"
+#include "tls.h"
+
+/* What ctl_client_set_* chose, for the whole process. */
+static struct {
+	bool plaintext;
+	char fallback_pin[TLS_PIN_HEXLEN + 1];
+	SSL_CTX *ctx;
+	/* The last session's ticket, for the next exchange with the same
+	 * controller (an agent's heartbeats resume instead of a full
+	 * handshake each time). */
+	SSL_SESSION *session;
+	char session_for[96];
+} chan;
+
+void ctl_client_set_plaintext(bool plaintext) { chan.plaintext = plaintext; }
+
+void ctl_client_set_fallback_pin(const char *pin_hex)
+{
+	snprintf(chan.fallback_pin, sizeof chan.fallback_pin, "%s", pin_hex ? pin_hex : "");
+}
 
 /* ---- transport ---------------------------------------------------------- */
 
@@ -39,6 +65,8 @@ static int wait_fd(struct ctl_transport *t, short events)
 	}
 }
 
+static int ssl_wait(struct ctl_transport *t, int n);
+
 int ctl_transport_connect(struct ctl_transport *t, const char *addr, int64_t deadline, char **err)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET};
@@ -48,6 +76,7 @@ int ctl_transport_connect(struct ctl_transport *t, const char *addr, int64_t dea
 	socklen_t sl = sizeof soerr;
 
 	t->fd = -1;
+	t->ssl = NULL;
 	t->addr = addr;
 	t->deadline = deadline;
 	if (cc_parse_ipv4_port(addr, 0, &ip, &port) < 0) {
@@ -83,7 +112,20 @@ int ctl_transport_write_all(struct ctl_transport *t, const void *buf, size_t len
 	int r = 0;
 
 	while (len) {
-		ssize_t n = send(t->fd, p, len, MSG_NOSIGNAL);
+		ssize_t n;
+		if (t->ssl) {
+			int m;
+			ERR_clear_error();
+			if ((m = SSL_write(t->ssl, p, len > INT32_MAX ? INT32_MAX : (int)len)) <= 0) {
+				if ((r = ssl_wait(t, m)) < 0)
+					break;
+				continue;
+			}
+			p += m;
+			len -= (size_t)m;
+			continue;
+		}
+		n = send(t->fd, p, len, MSG_NOSIGNAL);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 			if ((r = wait_fd(t, POLLOUT)) < 0)
 				break;
@@ -110,7 +152,22 @@ int ctl_transport_read_bounded(struct ctl_transport *t, size_t max, char **out, 
 
 	*out = NULL;
 	for (;;) {
-		ssize_t n = recv(t->fd, buf, sizeof buf, 0);
+		ssize_t n;
+		if (t->ssl) {
+			int m;
+			ERR_clear_error();
+			if ((m = SSL_read(t->ssl, buf, (int)sizeof buf)) <= 0) {
+				int e = SSL_get_error(t->ssl, m);
+				if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && errno == 0))
+					break; /* the controller's end of the answer */
+				if ((r = ssl_wait(t, m)) < 0)
+					break;
+				continue;
+			}
+			n = m;
+			goto got;
+		}
+		n = recv(t->fd, buf, sizeof buf, 0);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 			if ((r = wait_fd(t, POLLIN)) < 0)
 				break;
@@ -122,6 +179,7 @@ int ctl_transport_read_bounded(struct ctl_transport *t, size_t max, char **out, 
 		}
 		if (n == 0)
 			break;
+	got:
 		if ((size_t)n > max - in.len) {
 			r = -EMSGSIZE;
 			break;
@@ -155,26 +213,216 @@ int ctl_transport_read_bounded(struct ctl_transport *t, size_t max, char **out, 
 
 void ctl_transport_close(struct ctl_transport *t)
 {
+	if (t->ssl) {
+		SSL_free(t->ssl);
+		t->ssl = NULL;
+		ERR_clear_error();
+	}
 	if (t->fd >= 0)
 		close(t->fd);
 	t->fd = -1;
 }
 
+static SSL_CTX *client_ctx(void)
+{
+	if (chan.ctx)
+		return chan.ctx;
+	/* OpenSSL writes with write(2), not send(..., MSG_NOSIGNAL): a
+	 * controller that went away must be an error, not a dead process. */
+	signal(SIGPIPE, SIG_IGN);
+	chan.ctx = SSL_CTX_new(TLS_client_method());
+	if (!chan.ctx)
+		return NULL;
+	/* The key is checked against the pin, not a CA chain. */
+	SSL_CTX_set_verify(chan.ctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_min_proto_version(chan.ctx, TLS1_3_VERSION);
+	SSL_CTX_set_session_cache_mode(chan.ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+	/* An answer is one JSON object, complete or refused by the decoder;
+	 * a controller closing without close_notify is not an error. */
+	SSL_CTX_set_options(chan.ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
+	return chan.ctx;
+}
+
+/* Drive a non-blocking TLS call until it completes or the deadline. */
+static int ssl_wait(struct ctl_transport *t, int n)
+{
+	switch (SSL_get_error(t->ssl, n)) {
+	case SSL_ERROR_WANT_READ:
+		return wait_fd(t, POLLIN);
+	case SSL_ERROR_WANT_WRITE:
+		return wait_fd(t, POLLOUT);
+	case SSL_ERROR_ZERO_RETURN:
+		return -ECONNRESET;
+	case SSL_ERROR_SYSCALL:
+		return errno ? -errno : -ECONNRESET;
+	default:
+		return -EPROTO;
+	}
+}
+
+int ctl_transport_connect_tls(struct ctl_transport *t, const char *addr, const char *pin_hex, int64_t deadline,
+			      char **err)
+{
+	char got[TLS_PIN_HEXLEN + 1] = "";
+	SSL_CTX *ctx;
+	X509 *peer = NULL;
+	int r, n;
+
+	r = ctl_transport_connect(t, addr, deadline, err);
+	if (r < 0 || !pin_hex)
+		return r;
+	if (!(ctx = client_ctx()) || !(t->ssl = SSL_new(ctx)) || SSL_set_fd(t->ssl, t->fd) != 1) {
+		r = -ENOMEM;
+		*err = cc_strdupf("cannot set up TLS for the controller at %s", addr);
+		goto out;
+	}
+	if (chan.session && strcmp(chan.session_for, addr) == 0)
+		SSL_set_session(t->ssl, chan.session);
+	ERR_clear_error();
+	while ((n = SSL_connect(t->ssl)) != 1)
+		if ((r = ssl_wait(t, n)) < 0)
+			break;
+	if (r < 0) {
+		*err = cc_strdupf("TLS handshake with the controller at %s failed: %s", addr,
+				  r == -ETIMEDOUT ? "no answer before the deadline"
+				  : r == -EPROTO  ? "it does not speak TLS 1.3 (a controller run with "
+						    "--insecure-plaintext needs --insecure-plaintext here too)"
+						  : strerror(-r));
+		goto out;
+	}
+	peer = SSL_get_peer_certificate(t->ssl);
+	if (!peer || tls_cert_pin(peer, got) < 0 || strcmp(got, pin_hex) != 0) {
+		r = -EKEYREJECTED;
+		*err = cc_strdupf("the controller at %s presented TLS key sha256:%s, but the join token pins "
+				  "sha256:%s: this is not the cluster's controller (or it was re-initialised with a new "
+				  "key; get the new token from 'clusterctl master init'). Nothing was sent to it",
+				  addr, *got ? got : "(none)", pin_hex);
+		goto out;
+	}
+	r = 0;
+out:
+	X509_free(peer);
+	ERR_clear_error();
+	if (r < 0)
+		ctl_transport_close(t);
+	return r;
+}
+
+static void keep_session(struct ctl_transport *t)
+{
+	SSL_SESSION *s = t->ssl ? SSL_get1_session(t->ssl) : NULL;
+	if (!s)
+		return;
+	if (!SSL_SESSION_is_resumable(s)) {
+		SSL_SESSION_free(s);
+		return;
+	}
+	SSL_SESSION_free(chan.session);
+	chan.session = s;
+	snprintf(chan.session_for, sizeof chan.session_for, "%s", t->addr);
+}
+
+/* The request as it goes on this connection: its JoinSecret (a token or
+ * a bare secret) replaced by the bare secret (plaintext) or by the proof
+ * bound to this TLS session.  *pin gets the token's pin (or the
+ * fallback), "" when there is none. */
+static int wire_request(const char *request, struct ctl_transport *t, char pin[TLS_PIN_HEXLEN + 1], char **out,
+			char **err)
+{
+	json_object *o = json_tokener_parse(request), *js = NULL;
+	struct join_token tok = {.secret = NULL};
+	int r = 0;
+
+	*out = NULL;
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		*err = cc_strdupf("internal error: the request for the controller at %s is not a JSON object",
+				  t->addr);
+		return -EINVAL;
+	}
+	if (json_object_object_get_ex(o, "JoinSecret", &js) && json_object_is_type(js, json_type_string)) {
+		if ((r = join_token_parse(json_object_get_string(js), &tok, err)) < 0)
+			goto out;
+		if (!t) { /* first pass: only the pin */
+			snprintf(pin, TLS_PIN_HEXLEN + 1, "%s", *tok.pin ? tok.pin : chan.fallback_pin);
+			goto out;
+		}
+		if (t->ssl) {
+			unsigned char ex[32];
+			char proof[TLS_PROOF_LEN + 1];
+			if (tls_exporter(t->ssl, ex) < 0 || tls_proof(tok.secret, ex, proof) < 0) {
+				r = -EPROTO;
+				*err = cc_strdupf("cannot derive the join-secret proof for the controller at %s",
+						  t->addr);
+				goto out;
+			}
+			js = json_object_new_string(proof);
+		} else {
+			js = json_object_new_string(tok.secret);
+		}
+		if (!js || json_object_object_add(o, "JoinSecret", js) < 0) {
+			json_object_put(js);
+			r = -ENOMEM;
+			goto out;
+		}
+	} else if (!t) {
+		snprintf(pin, TLS_PIN_HEXLEN + 1, "%s", chan.fallback_pin);
+		goto out;
+	}
+	{
+		const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+		if (!text || !(*out = cc_strdupf("%s\n", text)))
+			r = -ENOMEM;
+	}
+out:
+	join_token_free(&tok);
+	json_object_put(o);
+	return r;
+}
+
 int ctl_exchange(const char *addr, const char *request, int timeout_ms, char **reply, size_t *len,
 		 char **err)
 {
-	struct ctl_transport t;
+	struct ctl_transport t = {.fd = -1, .addr = addr};
+	char pin[TLS_PIN_HEXLEN + 1] = "", *wire = NULL;
 	int r;
 
 	*reply = NULL;
-	r = ctl_transport_connect(&t, addr, cc_mono_ms() + timeout_ms, err);
+	if ((r = wire_request(request, NULL, pin, &wire, err)) < 0)
+		return r;
+	if (!chan.plaintext && !*pin) {
+		*err = cc_strdupf("no pin for the controller at %s: give the join token that 'clusterctl master "
+				  "init' printed (CCTL1-...) in --join-secret-file or CLUSTERCTL_JOIN_SECRET, or run "
+				  "both sides with --insecure-plaintext",
+				  addr);
+		return -EKEYREJECTED;
+	}
+	r = ctl_transport_connect_tls(&t, addr, chan.plaintext ? NULL : pin, cc_mono_ms() + timeout_ms, err);
 	if (r < 0)
 		return r;
+	if ((r = wire_request(request, &t, pin, &wire, err)) < 0)
+		goto out;
 	/* No half-close after the request: protocol.md ends a request with
 	 * its object, and a TLS stream has no half-close to send. */
-	r = ctl_transport_write_all(&t, request, strlen(request), err);
+	r = ctl_transport_write_all(&t, wire, strlen(wire), err);
 	if (r == 0)
 		r = ctl_transport_read_bounded(&t, CTL_REPLY_MAX, reply, len, err);
+	if (r == 0)
+		keep_session(&t);
+	if ((r == -EPROTO || r == -ECONNRESET) && chan.plaintext) {
+		free(*err);
+		*err = cc_strdupf("the controller at %s closed the connection without an answer (a controller "
+				  "speaking TLS, the default, does that to a plain-TCP request: drop "
+				  "--insecure-plaintext here, or start the controller with it too)",
+				  addr);
+	}
+out:
+	if (wire) {
+		memset(wire, 0, strlen(wire));
+		free(wire);
+	}
 	ctl_transport_close(&t);
 	return r;
 }

@@ -34,7 +34,23 @@ struct ctl_transport {
 	int fd;
 	const char *addr;  /* "ip:port" as given, for messages */
 	int64_t deadline;  /* cc_mono_ms() time the whole exchange must end by */
+	void *ssl;         /* the TLS session (an SSL *), NULL in plaintext */
 };
+
+/* How this process talks to the controller (set once, before the first
+ * exchange).  TLS 1.3 by default: the controller must present the key
+ * the join token pins (or fallback_pin, the key's pin read on the master
+ * itself), and JoinSecret goes as a proof bound to the connection
+ * (tls.h), never as the secret.  plaintext (--insecure-plaintext) is
+ * protocol.md's bare wire format: the secret in the clear. */
+void ctl_client_set_plaintext(bool plaintext);
+void ctl_client_set_fallback_pin(const char *pin_hex);
+
+/* Connect, and in TLS check the controller's key against pin_hex (64
+ * hex digits) before anything is sent: -EKEYREJECTED with *err saying
+ * which key it presented.  pin_hex NULL: plaintext. */
+int ctl_transport_connect_tls(struct ctl_transport *t, const char *addr, const char *pin_hex, int64_t deadline,
+			      char **err);
 
 /* Connect to addr ("a.b.c.d:port") before deadline.  0, or -errno with
  * *err naming the address (-EINVAL: not ip:port). */
@@ -46,7 +62,11 @@ int ctl_transport_read_bounded(struct ctl_transport *t, size_t max, char **out, 
 void ctl_transport_close(struct ctl_transport *t);
 
 /* One request, one answer (protocol.md: one of each per connection),
- * within timeout_ms, at most CTL_REPLY_MAX bytes. */
+ * within timeout_ms, at most CTL_REPLY_MAX bytes.  The request's
+ * JoinSecret may be a join token (join-token.h) or a bare secret: what
+ * goes on the wire is the proof (TLS) or the bare secret (plaintext).
+ * -EKEYREJECTED: the controller's key is not the pinned one (a person
+ * must act; retrying does not help). */
 int ctl_exchange(const char *addr, const char *request, int timeout_ms, char **reply, size_t *len,
 		 char **err);
 

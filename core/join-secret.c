@@ -8,6 +8,7 @@
 #include "cc-buf.h"
 #include "cc-file.h"
 #include "join-secret.h"
+#include "secure-file.h"
 #include "util.h"
 
 int join_secret_read(const char *path, char **secret, char **err)
@@ -17,7 +18,21 @@ int join_secret_read(const char *path, char **secret, char **err)
 	int r;
 
 	*secret = NULL;
-	r = cc_read_file(path, JOIN_SECRET_MAX + 2, &text, &len);
+	if (strcmp(path, "-") == 0) {
+		/* Standard input: a pipe from a secrets manager, never argv. */
+		path = "standard input";
+		r = cc_read_file("/dev/stdin", JOIN_SECRET_MAX + 2, &text, &len);
+	} else {
+		/* Not through a symlink, not a file another user could have
+		 * written: the secret decides who gets the Swarm tokens. */
+		char *why = NULL;
+		r = secure_file_read(path, JOIN_SECRET_MAX + 2, false, &text, &len, &why);
+		if (r < 0 && r != -ENOENT) {
+			*err = cc_strdupf("cannot use join secret %s: %s", path, why ? why : strerror(-r));
+			free(why);
+			return r;
+		}
+	}
 	if (r == -ENOENT)
 		return r;
 	if (r < 0) {

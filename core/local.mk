@@ -27,7 +27,7 @@ core_libclusterctl_core_la_SOURCES = \
 # can interpose on a library's own (libconfig has a strbuf_append of its
 # own, and called ours when the core had one; common/ names are cc_).
 CORE_VISIBILITY = -fvisibility=hidden
-core_libclusterctl_core_la_CFLAGS = $(AM_CFLAGS) $(CORE_VISIBILITY) $(JSONC_CFLAGS) $(LIBCONFIG_CFLAGS) $(CURL_CFLAGS) $(MNL_CFLAGS)
+core_libclusterctl_core_la_CFLAGS = $(AM_CFLAGS) $(CORE_VISIBILITY) $(JSONC_CFLAGS) $(LIBCONFIG_CFLAGS) $(CURL_CFLAGS) $(MNL_CFLAGS) $(SSL_CFLAGS)
 # Where the units and the completion are installed, for help --json's
 # list of files (cli-reference.c).
 if HAVE_SYSTEMDUNITDIR
@@ -36,7 +36,7 @@ endif
 if HAVE_BASHCOMPLETIONDIR
 core_libclusterctl_core_la_CFLAGS += -DCLUSTERCTL_BASHCOMPLETIONDIR='"$(bashcompletiondir)"'
 endif
-core_libclusterctl_core_la_LIBADD = $(COMMON_LIBS) $(JSONC_LIBS) $(LIBCONFIG_LIBS) $(CURL_LIBS) $(MNL_LIBS) $(LIBS)
+core_libclusterctl_core_la_LIBADD = $(COMMON_LIBS) $(JSONC_LIBS) $(LIBCONFIG_LIBS) $(CURL_LIBS) $(MNL_LIBS) $(SSL_LIBS) $(LIBS)
 
 # An administrator's command (section 8): installed in sbin, with a link
 # in bin for scripts and habits that call it there (install-exec-hook).

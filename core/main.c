@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "cli.h"
+#include "harden.h"
 #include "http-unix.h"
 #include "log.h"
 
@@ -21,6 +22,14 @@ int main(int argc, char **argv)
 	rc = cli_parse(&a, argc, argv);
 	if (rc >= 0)
 		goto out;
+	/* Every command that runs may hold a secret (the join token, Swarm
+	 * tokens, overlay keys): no core dump or ptrace shows it. */
+	if ((a.cmd & APP_RUN_CMDS) || a.cmd == CMD_STATUS) {
+		int r = harden_process();
+		if (r < 0)
+			log_warn("cannot make this process non-dumpable: %s (core dumps may hold secrets)",
+				 strerror(-r));
+	}
 	if (http_unix_global_init() < 0) {
 		log_error("libcurl failed to initialise");
 		rc = EXIT_FAILURE_;

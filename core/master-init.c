@@ -22,6 +22,8 @@
 #include "host-services.h"
 #include "ipdetect.h"
 #include "join-secret.h"
+#include "join-token.h"
+#include "tls.h"
 #include "log.h"
 #include "mtu-probe.h"
 #include "util.h"
@@ -235,7 +237,7 @@ int cmd_master_init(struct app *a)
 	const struct config *c = &a->cfg;
 	bool dry = c->dry_run, created = false;
 	char *overlay_addr = NULL, *overlay_if = NULL, *addr = NULL, *secret = NULL, *err = NULL;
-	char *ctl_addr = NULL;
+	char *ctl_addr = NULL, *manager = NULL;
 	const char *why = "";
 	struct docker *d = NULL;
 	struct docker_info info = {0};
@@ -296,15 +298,37 @@ int cmd_master_init(struct app *a)
 	if (dry) {
 		struct cc_buf p = CC_BUF_INIT;
 		cc_buf_printf(&p, "%s/%s", c->state_dir, JOIN_SECRET_FILE);
-		printf("plan: %s join secret %s\n", access(p.buf, F_OK) == 0 ? "keep" : "create", p.buf);
+		printf("plan: %s join token %s (and the controller's TLS key and the manager token beside "
+		       "it)\n",
+		       access(p.buf, F_OK) == 0 ? "keep" : "create", p.buf);
 		cc_buf_free(&p);
 	} else {
-		r = join_secret_ensure(c->state_dir, &secret, &created, &err);
+		/* The controller's TLS key first: the token pins it. */
+		char pin[TLS_PIN_HEXLEN + 1];
+		bool key_created = false, repinned = false;
+		r = tls_identity_ensure(c->state_dir, pin, &key_created, &err);
+		if (r == 0)
+			r = join_token_ensure(c->state_dir, JOIN_SECRET_FILE, pin, &secret, &created, &repinned, &err);
 		if (r < 0) {
 			log_error("%s", err ? err : strerror(-r));
 			goto out;
 		}
-		log_info("join secret %s path=%s/%s", created ? "created" : "kept", c->state_dir, JOIN_SECRET_FILE);
+		{
+			bool mcreated = false, mrepinned = false;
+			r = join_token_ensure(c->state_dir, MANAGER_SECRET_FILE, pin, &manager, &mcreated, &mrepinned,
+					      &err);
+			if (r < 0) {
+				log_error("%s", err ? err : strerror(-r));
+				goto out;
+			}
+			log_info("manager token %s path=%s/%s",
+				 mcreated ? "created" : mrepinned ? "rewritten for this key" : "kept", c->state_dir,
+				 MANAGER_SECRET_FILE);
+		}
+		log_info("controller TLS key %s path=%s/%s pin=sha256:%s", key_created ? "created" : "kept",
+			 c->state_dir, TLS_KEY_FILE, pin);
+		log_info("join token %s path=%s/%s", created ? "created" : repinned ? "rewritten for this key" : "kept",
+			 c->state_dir, JOIN_SECRET_FILE);
 	}
 
 	/* 6. The Swarm. */
@@ -336,7 +360,8 @@ int cmd_master_init(struct app *a)
 		}
 		if (!tty)
 			printf("\nThe join secret is in %s/%s on this host (not printed: standard output is not a "
-			       "terminal).\nCopy it to each node in place of <secret>.",
+			       "terminal).\nCopy it to each node in place of <secret>: it is the join token "
+			       "(CCTL1-<controller key pin>-<secret>), so nodes trust only this controller.",
 			       c->state_dir, JOIN_SECRET_FILE);
 		printf("\nOn each node, run (as root):\n\n  CLUSTERCTL_JOIN_SECRET=%s clusterctl node join "
 		       "--master %s:%s --role worker%s\n\n"
@@ -344,6 +369,10 @@ int cmd_master_init(struct app *a)
 		       tty ? secret : "<secret>", ctl_addr, port, prov.buf ? prov.buf : "", prov.buf ? prov.buf : "",
 		       strcmp(c->state_dir, "/data/GlusterFS/0001/orchestration") ? " --state-dir " : "",
 		       strcmp(c->state_dir, "/data/GlusterFS/0001/orchestration") ? c->state_dir : "");
+		printf("\nManagers join with the manager token instead (%s/%s%s):\n\n  CLUSTERCTL_JOIN_SECRET=%s "
+		       "clusterctl node join --master %s:%s --role manager%s\n",
+		       c->state_dir, MANAGER_SECRET_FILE, tty ? "" : ", not printed", tty ? manager : "<manager token>",
+		       ctl_addr, port, prov.buf ? prov.buf : "");
 		cc_buf_free(&prov);
 	}
 	log_info("master init %s", dry ? "plan printed, nothing changed" : "done");
@@ -355,6 +384,7 @@ out:
 	free(ctl_addr);
 	free(addr);
 	free(secret);
+	free(manager);
 	docker_info_free(&info);
 	docker_close(d);
 	return rc;

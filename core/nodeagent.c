@@ -133,6 +133,17 @@ static int load_secret(struct agent *g, char **err)
 	return 0; /* a controller run with --insecure-no-join-secret */
 }
 
+/* TLS to the controller unless --insecure-plaintext (WARNed at every
+ * start, as the controller does). */
+static void choose_channel(const struct config *c)
+{
+	ctl_client_set_plaintext(c->insecure_plaintext);
+	if (c->insecure_plaintext)
+		log_warn("INSECURE: --insecure-plaintext: talking to the controller %s over plain TCP; the join "
+			 "secret and the Swarm token it answers cross the network readable by anyone on the path",
+			 c->master ? c->master : "?");
+}
+
 /* A negative return is fatal (a person must act: node join stops);
  * converged = 0 is "not yet".  The observed_json it hands over goes with
  * the next registration. */
@@ -230,6 +241,14 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 	log_info("registering master=%s hostname=%s ip=%s role=%s node_id=%s", a->cfg.master, g->id.hostname,
 		 g->id.ip, a->cfg.role == ROLE_MANAGER ? "manager" : "worker", g->id.node_id);
 	r = ctl_exchange(a->cfg.master, req, EXCHANGE_TIMEOUT_MS, &text, &text_len, &err);
+	if (r == -EKEYREJECTED) {
+		/* Not the controller the token pins (or no pin at all): a
+		 * person must act, and nothing secret was sent. */
+		log_error("%s", err);
+		*exit_code = EXIT_REFUSED;
+		res = -EPERM;
+		goto out;
+	}
 	if (r < 0) {
 		log_warn("controller not reachable, will retry: %s", err);
 		goto out;
@@ -346,6 +365,7 @@ static int setup(struct agent *g, struct app *a)
 
 	memset(g, 0, sizeof *g);
 	g->a = a;
+	choose_channel(&a->cfg);
 	if ((r = node_identity_load(&a->cfg, a->cfg.dry_run, &g->id, &err)) < 0 ||
 	    (r = node_identity_detect_ip(&a->cfg, &g->id, &err)) < 0 || (r = load_secret(g, &err)) < 0) {
 		log_error("%s", err ? err : strerror(-r));

@@ -10,3 +10,8 @@ core_platform_sources += core/cli-reference.c core/completion.c
 core_platform_sources += core/sd-notify.c core/sd-notify.h
 core_platform_sources += core/subprocess.c core/subprocess.h core/http-unix.c core/http-unix.h
 core_platform_sources += core/ipdetect.c core/ipdetect.h core/netlink.c core/netlink.h
+# TLS on the controller port (both ends), and reading key and secret
+# files safely.
+core_platform_sources += core/tls.c core/tls.h core/secure-file.c core/secure-file.h
+# Secrets out of cores, /proc and children's environments.
+core_platform_sources += core/harden.c core/harden.h

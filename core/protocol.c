@@ -43,12 +43,6 @@ static int frame_fail(struct framer *f, const char *fmt, ...)
 int framer_init(struct framer *f, size_t max_bytes)
 {
 	memset(f, 0, sizeof *f);
-	f->tok = json_tokener_new_ex(FRAME_DEPTH);
-	if (!f->tok)
-		return -ENOMEM;
-	/* This tokener only finds where the object ends; read_whole()
-	 * checks UTF-8 and builds the object. */
-	json_tokener_set_flags(f->tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
 	f->max = max_bytes;
 	f->state = FRAME_MORE;
 	return 0;
@@ -131,11 +125,61 @@ static int read_whole(struct framer *f)
 	return f->state;
 }
 
+/* Find the end of the object in p[0..n): 1 with *end just past its
+ * closing brace, 0 when it goes on, -1 (FRAME_ERROR) past the depth or
+ * value limits.  Strings are skipped with their escapes; whether the
+ * rest is valid JSON is read_whole's to say, once. */
+static int scan(struct framer *f, const char *p, size_t n, size_t *end)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (f->in_string) {
+			if (f->escaped)
+				f->escaped = false;
+			else if (c == '\\')
+				f->escaped = true;
+			else if (c == '"')
+				f->in_string = false;
+			continue;
+		}
+		switch (c) {
+		case '"':
+			f->in_string = true;
+			break;
+		case '{':
+		case '[':
+			if (++f->depth > FRAME_DEPTH)
+				return frame_fail(f, "request is not valid JSON: nesting too deep (more than %d levels; "
+						     "near byte %zu)",
+						  FRAME_DEPTH, f->total + i);
+			/* fall through */
+		case ',':
+			if (++f->values > FRAME_MAX_VALUES)
+				return frame_fail(f, "request holds more than %d JSON values (near byte %zu); a "
+						     "registration needs far fewer",
+						  FRAME_MAX_VALUES, f->total + i);
+			break;
+		case '}':
+		case ']':
+			/* The scan starts at the object's '{', so depth 0 is
+			 * its end (a mismatched bracket is read_whole's to
+			 * refuse). */
+			if (f->depth > 0 && --f->depth == 0) {
+				*end = i + 1;
+				return 1;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
 int framer_feed(struct framer *f, const char *buf, size_t len)
 {
-	size_t avail, n, start = 0;
-	struct json_object *o;
-	enum json_tokener_error jerr;
+	size_t avail, n, start = 0, end = 0;
+	int r;
 
 	if (f->state == FRAME_DONE)
 		return check_trailing(f, buf, len);
@@ -169,20 +213,16 @@ int framer_feed(struct framer *f, const char *buf, size_t len)
 					  (unsigned char)buf[start]);
 		}
 	}
-	o = json_tokener_parse_ex(f->tok, buf + start, (int)(n - start));
-	jerr = json_tokener_get_error(f->tok);
-	if (o) {
-		size_t end = start + json_tokener_get_parse_end(f->tok);
-		json_object_put(o);
+	r = scan(f, buf + start, n - start, &end);
+	if (r < 0)
+		return f->state;
+	if (r > 0) {
+		end += start;
 		if (keep(f, buf + start, end - start) == FRAME_ERROR || read_whole(f) == FRAME_ERROR)
 			return f->state;
 		f->total += end;
 		return check_trailing(f, buf + end, len - end);
 	}
-	if (jerr != json_tokener_continue)
-		return frame_fail(f, "request is not valid JSON: %s (near byte %zu)",
-				  json_tokener_error_desc(jerr),
-				  f->total + start + json_tokener_get_parse_end(f->tok));
 	if (keep(f, buf + start, n - start) == FRAME_ERROR)
 		return f->state;
 	f->total += n;
@@ -210,8 +250,6 @@ struct json_object *framer_take(struct framer *f)
 
 void framer_free(struct framer *f)
 {
-	if (f->tok)
-		json_tokener_free(f->tok);
 	if (f->obj)
 		json_object_put(f->obj);
 	free(f->err);

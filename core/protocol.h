@@ -38,8 +38,20 @@ struct json_tokener;
 
 enum frame_state { FRAME_MORE = 0, FRAME_DONE = 1, FRAME_ERROR = -1 };
 
+/* Values (objects, arrays, members, elements) a request may hold.  A
+ * registration has a few dozen; the cap bounds the tree json-c builds
+ * from one request (some 700 bytes a value) before its JoinSecret is
+ * checked, whatever a client sends in --max-request-bytes. */
+#define FRAME_MAX_VALUES 4096
+
 struct framer {
-	struct json_tokener *tok;
+	/* Where the object ends, found by a scanner whose state is a few
+	 * words whatever the request holds: nothing is parsed before the
+	 * whole object is there (then once, in one call, bounded by
+	 * FRAME_MAX_VALUES and the depth limit). */
+	unsigned depth;
+	bool in_string, escaped;
+	size_t values;
 	size_t total;     /* bytes accepted so far */
 	size_t max;       /* request size limit */
 	bool started;     /* first non-whitespace byte seen */
@@ -89,6 +101,9 @@ struct registration {
 	char *observed_overlay; /* JSON object text, NULL when absent */
 	char *observed_storage;
 	struct observed_swarm swarm;
+	/* Set by the controller, not the wire: asked for manager without
+	 * the manager token, so registered as a worker. */
+	bool manager_denied;
 };
 
 enum request_kind { REQ_REGISTER = 0, REQ_STATUS = 1 };

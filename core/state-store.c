@@ -581,7 +581,9 @@ static int replay(struct state_store *s, enum file_kind kind, const uint8_t *buf
 			runs_to_eof = true;
 		} else if (crc32c(0, buf + off + REC_HDR, n) != get_u32_at(buf + off + 4)) {
 			why = "a record whose checksum does not match";
-			runs_to_eof = n == left - REC_HDR;
+			/* Ending at the end of the file, or followed only by
+			 * zeros (a size that grew before the data was on disk). */
+			runs_to_eof = all_zero(buf + off + REC_HDR + n, left - REC_HDR - n);
 		} else if (ended) {
 			why = "a record after the image's end record";
 		} else if (kind == FILE_SNAP && nrec == 0 && fr->format >= 2 && buf[off + REC_HDR] != REC_FORMAT) {
@@ -603,9 +605,9 @@ static int replay(struct state_store *s, enum file_kind kind, const uint8_t *buf
 				ended = true;
 		}
 		if (!why) {
-			off += REC_HDR + n;
-			if (buf[off - n] != REC_END)
+			if (buf[off + REC_HDR] != REC_END)
 				nrec++;
+			off += REC_HDR + n;
 			continue;
 		}
 		skip = next_valid(buf, off + 1, len);

@@ -17,6 +17,7 @@
 #include "cc-buf.h"
 #include "ctl-client.h"
 #include "join-secret.h"
+#include "tls.h"
 #include "log.h"
 #include "provider-status.h"
 
@@ -123,6 +124,14 @@ int cmd_status(struct app *a)
 		free(err);
 		err = NULL;
 	}
+	ctl_client_set_plaintext(cfg->insecure_plaintext);
+	{
+		/* On the master itself the controller's key is beside its
+		 * state: a bare secret (or none) still gets a pinned channel. */
+		char pin[TLS_PIN_HEXLEN + 1];
+		if (tls_local_pin(cfg->state_dir, pin) == 0)
+			ctl_client_set_fallback_pin(pin);
+	}
 	/* Asked before the controller, so they show also when it is away. */
 	if ((r = provider_status_collect(a, &local)) < 0) {
 		rc = r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_;
@@ -132,9 +141,11 @@ int cmd_status(struct app *a)
 		log_error("out of memory");
 		goto out;
 	}
-	if (ctl_exchange(master, req, STATUS_TIMEOUT_MS, &reply, &len, &err) < 0 ||
+	if ((r = ctl_exchange(master, req, STATUS_TIMEOUT_MS, &reply, &len, &err)) < 0 ||
 	    ctl_decode_status(master, reply, len, &st, &err) < 0) {
 		log_error("%s", err ? err : "cannot query the controller");
+		if (r == -EKEYREJECTED)
+			rc = EXIT_REFUSED;
 		if (!cfg->json)
 			provider_status_print(local);
 		goto out;

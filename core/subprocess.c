@@ -16,6 +16,7 @@
 
 #include "cc-buf.h"
 #include "cc-time.h"
+#include "harden.h"
 #include "log.h"
 #include "subprocess.h"
 #include "util.h"
@@ -34,11 +35,14 @@ static char **build_env(const char *const extra[])
 	env = calloc(n + m + 1, sizeof *env);
 	if (!env)
 		return NULL;
-	/* extra entries first: getenv() returns the first match. */
+	/* extra entries first: getenv() returns the first match.  Of our
+	 * own environment only an allow-list passes: a child never sees a
+	 * secret we were given (CLUSTERCTL_JOIN_SECRET) or systemd's. */
 	for (size_t i = 0; i < m; i++)
 		env[i] = (char *)extra[i];
-	for (size_t i = 0; i < n; i++)
-		env[m + i] = environ[i];
+	for (size_t i = 0, k = m; i < n; i++)
+		if (harden_env_allowed(environ[i]))
+			env[k++] = environ[i];
 	return env;
 }
 
@@ -54,6 +58,7 @@ struct child {
 	const char *in_data;
 	size_t in_off, in_len;
 	struct cc_buf ob, eb;
+	bool dropped; /* output beyond SUBPROCESS_MAX_OUTPUT was read and dropped */
 };
 
 static int open_pidfd(pid_t pid)
@@ -171,6 +176,8 @@ static int child_pump(struct child *c, int64_t until)
 				if (n > 0) {
 					if (sb->len + (size_t)n <= SUBPROCESS_MAX_OUTPUT)
 						cc_buf_append(sb, buf, (size_t)n);
+					else
+						c->dropped = true;
 				} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 					close_fd(is_out ? &c->out : &c->err);
 				}
@@ -326,6 +333,9 @@ int spawn_run(const char *const argv[], const char *const env_extra[], const cha
 	 * take it for a success. */
 	if (res->timed_out)
 		res->exit_status = -1;
+	if (c.dropped)
+		log_warn("program wrote more than %u bytes on stdout or stderr: the rest was dropped program=%s",
+			 SUBPROCESS_MAX_OUTPUT, argv[0]);
 	cc_buf_append(&c.ob, "", 0);
 	cc_buf_append(&c.eb, "", 0);
 	if (c.ob.oom || c.eb.oom) {

@@ -3,6 +3,8 @@
 dist_man_MANS += doc/clusterctl.conf.5 doc/clusterctl-plugin.7
 dist_doc_DATA += doc/controller-protocol.md
 dist_man_MANS += doc/clusterctl-gluster.7
+# The harness installed with the plugin SDK (core/plugin-test.c).
+dist_man_MANS += doc/clusterctl-plugin-test.1
 man8_MANS = doc/clusterctl.8
 EXTRA_DIST += doc/clusterctl.8.in
 CLEANFILES += doc/clusterctl.8

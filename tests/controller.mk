@@ -20,6 +20,21 @@ tests_unit_test_sync_worker_SOURCES = tests/unit/test-sync-worker.c
 tests_unit_test_sync_worker_LDADD = core/libclusterctl-core.la
 TESTS += tests/integration/controller.sh
 EXTRA_DIST += tests/integration/controller.sh tests/integration/controller-lib.sh
+# The TLS channel: pinned key, proof of the secret, the wire captured.
+TESTS += tests/integration/controller-tls.sh
+EXTRA_DIST += tests/integration/controller-tls.sh
+# Bounded before authentication: the limits, then thousands of hostile
+# TLS clients against the real controller.
+check_PROGRAMS += tests/unit/test-conn-limit
+TESTS += tests/unit/test-conn-limit
+tests_unit_test_conn_limit_SOURCES = tests/unit/test-conn-limit.c
+tests_unit_test_conn_limit_LDADD = core/libclusterctl-core.la
+check_PROGRAMS += tests/tools/hostile-clients
+tests_tools_hostile_clients_SOURCES = tests/tools/hostile-clients.c
+tests_tools_hostile_clients_CFLAGS = $(AM_CFLAGS) $(SSL_CFLAGS)
+tests_tools_hostile_clients_LDADD = $(SSL_LIBS)
+TESTS += tests/integration/controller-preauth.sh
+EXTRA_DIST += tests/integration/controller-preauth.sh
 TESTS += tests/integration/controller-docker.sh
 EXTRA_DIST += tests/integration/controller-docker.sh
 # The checks on plugin output, driven through a fixture plugin built as a

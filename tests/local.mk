@@ -23,6 +23,7 @@ include tests/plugins-abi.mk
 include tests/docker.mk
 include tests/controller.mk
 include tests/state-store.mk
+include tests/crash-torture.mk
 include tests/node.mk
 include tests/overlay-wireguard.mk
 include tests/overlay-tailscale-netbird.mk

@@ -75,19 +75,23 @@ lab_exec h1 setsid "$bin" master serve $FLAGS </dev/null >"$LAB_DIR/h1/controlle
 lab_wait 20 lab_exec h1 bash -c 'exec 3<>/dev/tcp/127.0.0.1/7000' ||
 	{ cat "$LAB_DIR/h1/controller.log"; die "controller did not start"; }
 secret=$(lab_exec h1 cat /data/GlusterFS/0001/orchestration/join-secret)
+# Only the manager token makes a manager (the join token makes workers).
+mtoken=$(lab_exec h1 cat /data/GlusterFS/0001/orchestration/manager-secret)
 for n in "h2 manager" "h3 worker"; do
 	# shellcheck disable=SC2086
 	set -- $n
 	echo "== $1: clusterctl node join --master $M --role $2 $FLAGS"
 	# shellcheck disable=SC2086
-	lab_exec $1 env CLUSTERCTL_JOIN_SECRET="$secret" "$bin" node join --master $M --role $2 $FLAGS ||
+	tok=$secret
+	[ "$2" = manager ] && tok=$mtoken
+	lab_exec $1 env CLUSTERCTL_JOIN_SECRET="$tok" "$bin" node join --master $M --role $2 $FLAGS ||
 		die "node join on $1 failed"
 	# What clusterctl-agent.service does: keep the node in step.  Over the
 	# WireGuard mesh h2 learns h3's key only through its agent, and h3's
 	# brick joins the volume only once h2's glusterd reaches h3: a short
 	# heartbeat (the service's default is 30 s) keeps the demo quick.
 	# shellcheck disable=SC2086
-	lab_spawn $1 agent env CLUSTERCTL_JOIN_SECRET="$secret" "$bin" agent --master $M --role $2 $FLAGS \
+	lab_spawn $1 agent env CLUSTERCTL_JOIN_SECRET="$tok" "$bin" agent --master $M --role $2 $FLAGS \
 		--heartbeat-interval 5
 done
 echo "== the Swarm, as Docker sees it (docker node ls on h1)"

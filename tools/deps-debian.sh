@@ -6,6 +6,7 @@ pkgs="build-essential autoconf automake libtool pkg-config
       libjson-c-dev libconfig-dev libcurl4-openssl-dev libmnl-dev libssl-dev libxml2-dev
       docker.io glusterfs-server glusterfs-client wireguard-go wireguard-tools
       iproute2 iptables util-linux mount bsdutils systemd curl jq xfsprogs procps kmod g++ valgrind
+      tcpdump
       clang
       bash-completion man-db"
 # The kernel WireGuard test (tests/kernel/): Debian's kernel in a QEMU guest.

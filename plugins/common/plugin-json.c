@@ -207,6 +207,25 @@ char *cp_observed_address(const char *observed_json)
 	return out;
 }
 
+bool cp_observed_up(const char *observed_json, const char *key, const char *up)
+{
+	json_object *root = NULL;
+	char *err = NULL;
+	const char *v, *a;
+	bool res = false;
+
+	if (!observed_json ||
+	    cp_json_parse(observed_json, strlen(observed_json), CP_OBSERVED_DEPTH, "input", &root, &err) < 0) {
+		free(err);
+		return false;
+	}
+	if (json_object_is_type(root, json_type_object) && (v = cp_json_get_str(root, key, NULL)) &&
+	    strcmp(v, up) == 0 && (a = cp_json_get_str(root, "Address", NULL)) && cc_ipv4_valid(a))
+		res = true;
+	json_object_put(root);
+	return res;
+}
+
 static void options_clear(const struct cp_option *opts, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

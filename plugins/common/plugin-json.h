@@ -57,6 +57,11 @@ bool cp_url_valid(const char *s, size_t len, size_t max);
 /* "Address" (a valid IPv4) of an Observed.Overlay object, malloc'd; NULL
  * when absent, invalid or not JSON. */
 char *cp_observed_address(const char *observed_json);
+/* Whether an Observed.Overlay object says the overlay is up: its `key`
+ * (e.g. "BackendState") is `up` and it has a valid "Address".  The
+ * controller sends an overlay's auth key only to a node that is not
+ * (issue 11): a heartbeat of a joined node does not carry it. */
+bool cp_observed_up(const char *observed_json, const char *key, const char *up);
 
 /* A provider's options and payload: a JSON object of known string keys.
  * The caller points each key at its own field. */

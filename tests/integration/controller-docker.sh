@@ -113,4 +113,25 @@ is "$(json_get "$r" '[.ClusterFormed,.RegisteredManagers,.RegisteredWorkers]|joi
 ct_stop TERM
 is "$CT_RC" 0 "SIGTERM: exit 0"
 
+# Manager rights are separate (issue 11, item 3): with a manager token in
+# the state dir, only it grants the manager role.
+MSECRET=mgr-$$-0123456789abcdef
+(umask 077 && printf '%s\n' "$MSECRET" >"$S/manager-secret")
+start
+ok $? "the controller starts with a manager token"
+r=$(reg m5 manager 192.0.2.15 "$SECRET")
+is "$(json_get "$r" '[.Status,.SwarmRole,.SwarmJoinToken]|join(",")')" "ready,worker,$WTOKEN" \
+	"asking for manager with the join token: a worker, with the worker token"
+ok $(printf '%s' "$r" | grep -qF "$MTOKEN"; echo $((!$?))) "the manager token is nowhere in the answer"
+is "$(json_get "$r" .Message)" \
+	"asked for the manager role with the join token: only the manager token (manager-secret on the master) grants it; registered as a worker" \
+	"and the Message says why"
+like "$(cat "$CT_LOG")" "node m5 (127.0.0.1:" "the controller logs the attempt with the peer"
+r=$(reg m1 manager 192.0.2.11 "$MSECRET" "$swarm_mgr")
+is "$(json_get "$r" '[.Status,.SwarmRole,.SwarmJoinToken]|join(",")')" "ready,manager,$MTOKEN" \
+	"the manager token gets the manager role and token"
+r=$(ct_status "$MSECRET")
+is "$(json_get "$r" .Status)" ready "the manager token answers status too"
+ct_stop TERM
+
 done_testing

@@ -1,6 +1,10 @@
 # Helpers for the controller's integration tests: run the real binary on
 # 127.0.0.1 with a temporary state dir and the none plugins, talk to it
 # over bash's /dev/tcp.  Source after tests/tap.sh.
+#
+# These tests check protocol.md's wire format itself, so ct_start runs the
+# controller with --insecure-plaintext (controller-tls.sh checks the TLS
+# channel that is the default).
 
 CLUSTERCTL=$top_builddir/clusterctl
 # CT_WRAP="valgrind --leak-check=full" runs the controller under a checker
@@ -36,7 +40,7 @@ ct_start() {
 	shift
 	CT_LOG=$CT_DIR/controller.$$.$RANDOM.log
 	${CT_WRAP:-} "$CLUSTERCTL" master serve --plugin-dir "$CT_PLUGINS" --state-dir "$dir" \
-		--listen 127.0.0.1:0 --docker-socket "$CT_DIR/no-docker.sock" "$@" \
+		--listen 127.0.0.1:0 --docker-socket "$CT_DIR/no-docker.sock" --insecure-plaintext "$@" \
 		>"$CT_LOG" 2>&1 &
 	CT_PID=$!
 	CT_PORT=

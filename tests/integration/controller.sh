@@ -110,14 +110,14 @@ is "$after" "$before" "no invalid request changed the state"
 like "$(cat "$CT_LOG")" "refused request from 127.0.0.1" "invalid requests are logged"
 
 # --- status ------------------------------------------------------------------
-out=$("$CLUSTERCTL" status --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$S" 2>&1)
+out=$("$CLUSTERCTL" status --insecure-plaintext --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$S" 2>&1)
 like "$out" "n2" "clusterctl status (secret from the state dir) lists the nodes"
 like "$out" "192.0.2.11" "with their addresses"
-out=$(printf 'wrong-0123456789abcdef\n' >"$CT_DIR/bad-secret"; "$CLUSTERCTL" status --plugin-dir "$CT_PLUGINS" \
+out=$(printf 'wrong-0123456789abcdef\n' >"$CT_DIR/bad-secret"; "$CLUSTERCTL" status --insecure-plaintext --plugin-dir "$CT_PLUGINS" \
 	--master "127.0.0.1:$CT_PORT" --join-secret-file "$CT_DIR/bad-secret" 2>&1)
 rc=$?
 is "$rc" 4 "status with a wrong secret is refused (exit 4)"
-out=$("$CLUSTERCTL" status --json --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$S")
+out=$("$CLUSTERCTL" status --insecure-plaintext --json --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$S")
 is "$(printf '%s' "$out" | jq -r '[.Nodes[].Hostname]|sort|join(",")')" "n1,n2" "status --json has the Nodes array"
 
 # --- a second controller on the same state dir -------------------------------

@@ -4,7 +4,8 @@
 #   bin      the clusterctl binary
 #   M        the controller's address (h1's LAN address:7000)
 #   FLAGS    the provider flags every command gets (--overlay-provider ...)
-#   secret   the join secret, once master init has made it
+#   secret   the join token, once master init has made it
+#   mtoken   the manager token (join --role manager uses it)
 # h1 is the master; the controller logs to $LAB_DIR/h1/controller.log.
 # CT_WRAP="valgrind --leak-check=full --log-file=/tmp/vg.%p" runs the
 # controller, node join and the agent under a checker (CLUSTERCTL_VALGRIND=DIR
@@ -27,10 +28,11 @@ serve() { # start the controller on h1, wait for its port
 serve_pid() { lab_exec h1 cat "$state/controller.lock" 2>/dev/null | tr -dc 0-9; } # needs $state
 
 join() { # join HOST [flags]: node join; output in $out, status in $rc
-	local h=$1
+	local h=$1 tok=$secret
 	shift
+	case " $* " in *" --role manager "*) tok=${mtoken:-$secret} ;; esac
 	# shellcheck disable=SC2086
-	out=$(lab_exec "$h" env CLUSTERCTL_JOIN_SECRET="$secret" ${CT_WRAP:-} "$bin" node join $FLAGS --master "$M" \
+	out=$(lab_exec "$h" env CLUSTERCTL_JOIN_SECRET="$tok" ${CT_WRAP:-} "$bin" node join $FLAGS --master "$M" \
 		--join-deadline "${JOIN_DEADLINE:-60}" "$@" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" >>"$LAB_DIR/$h/join.log"

@@ -64,6 +64,7 @@ is "$(bricks)" "$OV1:$BRICK " "the volume's first brick is named by h1's overlay
 check "h1 has the volume mounted at $MNT" is_fuse h1 $MNT
 check "the state dir is on the volume" is_fuse h1 $state
 secret=$(lab_exec h1 cat $state/join-secret)
+mtoken=$(lab_exec h1 cat $state/manager-secret) # what a manager joins with
 serve
 ok $? "master serve with both providers listens on :7000"
 at "master up"
@@ -84,7 +85,7 @@ lab_exec h3 env CLUSTERCTL_JOIN_SECRET="$secret" "$bin" node join $FLAGS --maste
 h3job=$!
 lab_wait 40 grep -q "add-brick clusterctl failed: .*Host $OV3 not connected" "$LAB_DIR/h1/controller.log"
 ok $? "h3's first add-brick fails: h2 cannot reach h3 over the mesh yet"
-lab_spawn h2 agent env CLUSTERCTL_JOIN_SECRET="$secret" "$bin" agent $FLAGS --master $M --role manager \
+lab_spawn h2 agent env CLUSTERCTL_JOIN_SECRET="$mtoken" "$bin" agent $FLAGS --master $M --role manager \
 	--heartbeat-interval 1
 wait $h3job
 is "$?" 0 "node join --role worker on h3 succeeds once h2's agent has given h2 its new peer"

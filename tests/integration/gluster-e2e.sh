@@ -86,6 +86,7 @@ volid=$(echo "$info" | xmlval id)
 check "h1 has the volume mounted at $MNT (fuse.glusterfs)" is_fuse h1 $MNT
 check "the state dir $state is on the GlusterFS mount" is_fuse h1 $state
 secret=$(lab_exec h1 cat $state/join-secret)
+mtoken=$(lab_exec h1 cat $state/manager-secret) # what a manager joins with
 like "$out" "clusterctl node join --master $M --role worker --storage-provider gluster" "it prints the join line"
 
 # (re-runs give no --advertise-addr: detection would now pick 10.99.0.1)
@@ -102,7 +103,7 @@ serve; ok $? "master serve --storage-provider gluster listens, state on the volu
 at "controller up"
 
 # ---- h2 joins; the controller is killed with -9 half-way --------------------
-lab_exec h2 env CLUSTERCTL_JOIN_SECRET="$secret" "$bin" node join --master $M --role manager --storage-provider gluster \
+lab_exec h2 env CLUSTERCTL_JOIN_SECRET="$mtoken" "$bin" node join --master $M --role manager --storage-provider gluster \
 	--join-deadline 90 >"$LAB_DIR/h2/join-bg.log" 2>&1 &
 h2job=$!
 lab_wait 60 grep -q "brick prepared at $BRICK" "$LAB_DIR/h2/join-bg.log"

@@ -16,7 +16,7 @@ for p in "$page" "$top_srcdir"/doc/*.[1-9]; do
 	is "$out" "" "man --warnings -E UTF-8 -l $(basename "$p"): silent"
 done
 like "$(head -n 3 "$page")" ".TH CLUSTERCTL 8 " "clusterctl's page is in section 8 (system administration)"
-ls "$top_srcdir"/doc/*.1 >/dev/null 2>&1; ok $((!$?)) "and no section 1 page is left behind"
+[ ! -e "$top_srcdir/doc/clusterctl.1" ]; ok $? "and no section 1 page of it is left behind (section 1 is the SDK's harness)"
 
 # section NAME: the roff source of one section, fonts dropped, \- as -.
 section() {

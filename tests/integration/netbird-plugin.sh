@@ -14,15 +14,21 @@ require_root
 require_cmd ip
 B=$top_builddir
 DRV=$B/tests/tools/overlay-driver
-FAKENB=$top_srcdir/tests/fakes/fake-netbird.sh
+FAKENB_SCRIPT=$top_srcdir/tests/fakes/fake-netbird.sh
 SO=$B/plugins/overlay/netbird/.libs/overlay-netbird.so
 [ -x "$DRV" ] || skip_all "overlay-driver not built"
-[ -x "$FAKENB" ] || skip_all "tests/fakes/fake-netbird.sh is not executable"
+[ -x "$FAKENB_SCRIPT" ] || skip_all "tests/fakes/fake-netbird.sh is not executable"
 [ -f "$SO" ] || skip_all "netbird plugin not built"
 
 NS=tsnb-nb-$$
 T=$(mktemp -d)
 D=$T/nb
+FAKENB=$T/netbird
+# clusterctl hands the programs it runs an allow-listed environment
+# (core/harden.c): the fake's state directory goes in through a wrapper.
+mkdir -p "$D"
+printf '#!/bin/sh\nFAKE_NETBIRD_DIR=%s exec %s "$@"\n' "$D" "$top_srcdir/tests/fakes/fake-netbird.sh" >"$T/netbird"
+chmod +x "$T/netbird"
 cleanup() {
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$T"
@@ -192,6 +198,14 @@ like "$(field payload)" '"ManagementURL":"https://nb.example:443"' "plan: and th
 like "$(field payload)" '"Hostname":"node7"' "plan: and the node's host name"
 is "$(field record)" '{"Address":"100.92.3.4"}' "plan: the record keeps the observed address"
 case $log in *NBS3CR3T*) ok 1 "plan: no key in the log" ;; *) ok 0 "plan: no key in the log" ;; esac
+drive plan '{"SetupKey":"'"$KEY"'"}' --hostname node7 \
+	--observed '{"Provider":"netbird","DaemonStatus":"Connected","Address":"100.92.3.4"}'
+is "$rc" 0 "plan for a node already connected"
+case $(field payload) in *"$KEY"* | *SetupKey*) ok 1 "plan: a connected node's heartbeat does not carry the SetupKey" ;;
+*) ok 0 "plan: a connected node's heartbeat does not carry the SetupKey" ;; esac
+drive plan '{"SetupKey":"'"$KEY"'"}' --hostname node7 \
+	--observed '{"Provider":"netbird","DaemonStatus":"NeedsLogin","Address":"100.92.3.4"}'
+like "$(field payload)" "\"SetupKey\":\"$KEY\"" "plan: a node that must log in again gets it"
 drive plan '{"SetupKey":"'"$KEY"'","ManagementUrl":"x"}'
 like "$(field error)" 'unknown key "ManagementUrl"' "plan: a misspelt key is refused"
 drive plan '{"ManagementURL":"nb.example"}'

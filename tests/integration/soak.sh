@@ -2,9 +2,9 @@
 # Soak: SOAK_SECONDS (60 in the test command; `make soak` runs 600) of
 # mixed load against master serve (none plugins, no Docker, so valid
 # registrations are answered "waiting"): valid registrations and
-# heartbeats, slow valid clients, invalid JSON, oversize requests,
-# clients that never finish, abandoned connections, bursts of idle
-# connections past --max-connections.  bench/soak.c drives it and samples
+# heartbeats, status queries, slow valid clients, invalid JSON, oversize
+# requests, clients that never finish, abandoned connections, bursts of
+# idle connections past --max-connections.  bench/soak.c drives it and samples
 # the controller's RSS and open descriptors every second: after the
 # warm-up they stay flat, no valid client gets an error, the caps hold.
 # SOAK_REPORT=DIR keeps the samples and the summary there.
@@ -35,7 +35,7 @@ while read -r word holds desc; do
 	ok "$holds" "$desc"
 	n=$((n + 1))
 done <"$CT_DIR/soak.out"
-is "$n" 10 "the driver gave all its verdicts"
+is "$n" 11 "the driver gave all its verdicts"
 sed -n -e '/^soak /{s//# /;p;d;}' -e '/^# /p' "$CT_DIR/soak.out"
 [ -s "$CT_DIR/soak.err" ] && sed 's/^/# driver: /' "$CT_DIR/soak.err" | head -20
 

@@ -39,7 +39,7 @@ start() {
 	CT_PID=$!
 	CT_PORT=
 	for _ in $(seq 1 200); do
-		CT_PORT=$(sed -n 's/.*controller listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$CT_LOG")
+		CT_PORT=$(sed -n 's/.*controller listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$CT_LOG" 2>/dev/null)
 		[ -n "$CT_PORT" ] && return 0
 		kill -0 "$CT_PID" 2>/dev/null || return 1
 		sleep 0.02

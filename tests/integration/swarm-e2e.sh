@@ -28,9 +28,10 @@ stop_serve() { # stop_serve SIGNAL
 	lab_wait 20 sh -c "! kill -0 $pid 2>/dev/null"
 }
 join() { # join HOST ROLE [flags]: node join, output in $out, status in $rc
-	local h=$1 role=$2
+	local h=$1 role=$2 tok=$secret
 	shift 2
-	out=$(lab_exec "$h" env CLUSTERCTL_JOIN_SECRET="$secret" "$bin" node join --master $M --role "$role" \
+	[ "$role" = manager ] && tok=$mtoken # only the manager token makes a manager
+	out=$(lab_exec "$h" env CLUSTERCTL_JOIN_SECRET="$tok" "$bin" node join --master $M --role "$role" \
 		--join-deadline 60 "$@" 2>&1)
 	rc=$?
 }
@@ -40,7 +41,12 @@ out=$(lab_exec h1 "$bin" master init 2>&1)
 ok $? "master init succeeds on h1"
 like "$out" "clusterctl node join --master 198.51.100.31:7000" "it prints the node join line"
 secret=$(lab_exec h1 cat $state/join-secret)
+mtoken=$(lab_exec h1 cat $state/manager-secret) # what a manager joins with
 is "$(lab_exec h1 stat -c %a $state/join-secret)" 600 "the join secret is mode 0600"
+like "$secret" "CCTL1-" "it holds the join token (the controller key's pin, then the secret)"
+is "$(lab_exec h1 stat -c %a $state/manager-secret)" 600 "the manager token beside it is mode 0600 too"
+ok $([ "${mtoken:0:71}" = "${secret:0:71}" ] && [ "$mtoken" != "$secret" ]; echo $?) \
+	"it pins the same key, with a secret of its own"
 case $out in *"$secret"*) ok 1 "the secret is not printed when stdout is not a terminal" ;;
 *) ok 0 "the secret is not printed when stdout is not a terminal" ;; esac
 like "$out" "The join secret is in $state/join-secret" "the output says where the secret is instead"
@@ -72,9 +78,14 @@ join h3 worker; is "$rc" 0 "re-running join on h3 succeeds"
 like "$out" "swarm membership already as asked role=worker" "and changes nothing on h3"
 is "$(dnode node ls -q | sort | tr '\n' ' ')" "$ids_before" "the swarm's node ids are unchanged"
 
-out=$(lab_exec h4 env CLUSTERCTL_JOIN_SECRET=wrong-secret-wrong-secret "$bin" node join --master $M --join-deadline 10 2>&1)
+# A token with the controller's pin (the first 6+64 characters) and a
+# wrong secret: TLS succeeds, the proof does not.
+out=$(lab_exec h4 env CLUSTERCTL_JOIN_SECRET="${secret:0:71}wrong-secret-wrong-secret" "$bin" node join --master $M --join-deadline 10 2>&1)
 is "$?" 4 "a wrong join secret: node join exits 4"
-like "$out" "controller refused this node" "and says the controller refused it"
+like "$out" "controller refused this node: JoinSecret is wrong" "and says the controller refused it"
+out=$(lab_exec h4 env CLUSTERCTL_JOIN_SECRET=wrong-secret-wrong-secret "$bin" node join --master $M --join-deadline 10 2>&1)
+is "$?" 4 "a bare secret without the controller's pin: node join exits 4"
+like "$out" "no pin for the controller at $M" "and says where the pin comes from"
 is "$(lab_exec h4 curl -s --unix-socket /run/docker.sock http://localhost/v1.41/info | grep -o '"LocalNodeState":"[a-z]*"')" \
 	'"LocalNodeState":"inactive"' "the refused node did not join the swarm"
 
@@ -87,7 +98,7 @@ like "$stj" '"RegisteredWorkers":1' "status --json counts one registered worker"
 
 # Gating on a fresh controller state: h4 waits until a second worker exists.
 stop_serve TERM; ok $? "the controller stops on SIGTERM"
-lab_exec h1 sh -c "mv $state $state.first && mkdir -p $state && cp $state.first/join-secret $state/"
+lab_exec h1 sh -c "mv $state $state.first && mkdir -p $state && cp $state.first/join-secret $state.first/manager-secret $state.first/controller.key $state.first/controller.crt $state/"
 serve --wait-for-minimum --min-managers 1 --min-workers 2; ok $? "a gated controller starts"
 join h2 manager --join-deadline 3
 is "$rc" 3 "below the thresholds a node waits, then gives up at its deadline (exit 3)"
@@ -96,6 +107,23 @@ lab_exec h4 env CLUSTERCTL_JOIN_SECRET="$secret" "$bin" node join --master $M --
 	>"$LAB_DIR/h4-join.log" 2>&1 &
 h4pid=$!
 lab_wait 20 grep -q 'controller says wait' "$LAB_DIR/h4-join.log"; ok $? "h4 waits while workers are 1 of 2"
+# Secrets stay out of /proc (issue 11, item 6): every process in the lab
+# hosts' namespaces -- the waiting node join on h4 (given the token in its
+# environment), the controller, the daemons -- has neither the join
+# secret, the token nor a Swarm token in its command line or environment.
+wtok=$(dnode swarm join-token -q worker) mtok=$(dnode swarm join-token -q manager)
+leaks=
+for h in h1 h2 h3 h4; do
+	for p in $(ip netns pids "cl$LAB_ID$h"); do
+		for f in cmdline environ; do
+			for s in "${secret:71}" "$wtok" "$mtok"; do
+				[ -n "$s" ] && grep -qaF -- "$s" "/proc/$p/$f" 2>/dev/null &&
+					leaks="$leaks $h:$p:$(cat /proc/"$p"/comm):$f"
+			done
+		done
+	done
+done
+is "$leaks" "" "no process in the lab has a secret or token in /proc/<pid>/cmdline or environ"
 stop_serve KILL; ok $? "the controller is killed with -9 mid-way"
 serve --wait-for-minimum --min-managers 1 --min-workers 2; ok $? "and restarted on the same state"
 stj=$(lab_exec h1 "$bin" status --json 2>&1)
@@ -110,4 +138,7 @@ serve --wait-for-minimum --min-managers 1 --min-workers 5; ok $? "restarted with
 join h3 worker; is "$rc" 0 "a formed cluster stays formed: no node is sent back to waiting"
 is "$(dnode node ls -q | wc -l)" 4 "the swarm has four nodes"
 stop_serve TERM
+# ... nor in any log line of the run (the controller's, every join's).
+leaks=$(grep -rlaF -e "${secret:71}" -e "$wtok" -e "$mtok" "$LAB_DIR" --include='*.log' 2>/dev/null | tr '\n' ' ')
+is "$leaks" "" "no log line of the run holds the join secret or a Swarm token"
 done_testing

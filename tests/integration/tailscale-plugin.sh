@@ -204,6 +204,14 @@ like "$(field payload)" "\"AuthKey\":\"$KEY\"" "plan: the payload carries the Au
 like "$(field payload)" '"Hostname":"node7"' "plan: and the node's host name"
 is "$(field record)" '{"Address":"100.64.9.9"}' "plan: the record keeps the observed address"
 case $log in *"$KEY"*) ok 1 "plan: no key in the log" ;; *) ok 0 "plan: no key in the log" ;; esac
+drive plan '{"AuthKey":"'"$KEY"'"}' --hostname node7 \
+	--observed '{"Provider":"tailscale","BackendState":"Running","Address":"100.64.9.9"}'
+is "$rc" 0 "plan for a node already in the tailnet"
+case $(field payload) in *"$KEY"* | *AuthKey*) ok 1 "plan: a running node's heartbeat does not carry the AuthKey" ;;
+*) ok 0 "plan: a running node's heartbeat does not carry the AuthKey" ;; esac
+drive plan '{"AuthKey":"'"$KEY"'"}' --hostname node7 \
+	--observed '{"Provider":"tailscale","BackendState":"NeedsLogin","Address":"100.64.9.9"}'
+like "$(field payload)" "\"AuthKey\":\"$KEY\"" "plan: a node that must log in again gets it"
 drive plan '{"Authkey":"x"}'
 is "$rc" 1 "plan: a misspelt key is refused"
 like "$(field error)" 'unknown key "Authkey"' "plan: names it"

@@ -42,6 +42,7 @@ like "$out" "--overlay-provider wireguard" "and the overlay provider"
 is "$(wgaddr h1)" 100.96.0.1/16 "h1's wg0 holds the pool's first address"
 is "$(api h1 /info | jq -r .Swarm.NodeAddr)" 100.96.0.1 "the Swarm on h1 is advertised on the overlay address"
 secret=$(lab_exec h1 cat $state/join-secret)
+mtoken=$(lab_exec h1 cat $state/manager-secret) # what a manager joins with
 serve
 ok $? "master serve --overlay-provider wireguard listens on :7000"
 

@@ -90,7 +90,7 @@ like "$(dpkg-deb -c "$c" | grep ' ./usr/bin/clusterctl ')" "./usr/bin/clusterctl
 is "$(printf '%s\n' "$cf" | grep -c '\.so$')" 2 "and no plugin but the two none ones"
 df=$(files "$(deb amd64 clusterctl-plugin-dev)")
 is "$(printf '%s\n' "$df" | grep -v '^/usr/share/doc/clusterctl-plugin-dev/\(changelog.gz\|copyright\)$' | sort | tr '\n' ' ')" \
-	"/usr/bin/clusterctl-plugin-test /usr/include/clusterctl/host.h /usr/include/clusterctl/plugin.h /usr/lib/x86_64-linux-gnu/pkgconfig/clusterctl-plugin.pc /usr/share/doc/clusterctl-plugin-dev/examples/example.c /usr/share/man/man7/clusterctl-plugin.7.gz " \
+	"/usr/bin/clusterctl-plugin-test /usr/include/clusterctl/host.h /usr/include/clusterctl/plugin.h /usr/lib/x86_64-linux-gnu/pkgconfig/clusterctl-plugin.pc /usr/share/doc/clusterctl-plugin-dev/examples/example.c /usr/share/man/man1/clusterctl-plugin-test.1.gz /usr/share/man/man7/clusterctl-plugin.7.gz " \
 	"clusterctl-plugin-dev: the headers, the .pc, clusterctl-plugin(7), the example and the harness, nothing else"
 
 out=$(lintian --fail-on error,warning --display-info "$work/amd64/clusterctl_${version}_amd64.changes" 2>&1)

@@ -327,8 +327,27 @@ static void test_host(void)
 	ok(rec == NULL, "is not recorded");
 }
 
+/* An overlay's auth key goes only to a node whose Observed says it is
+ * not up (issue 11): the test of "up". */
+static void test_observed_up(void)
+{
+	ok(cp_observed_up("{\"BackendState\":\"Running\",\"Address\":\"100.64.0.7\"}", "BackendState", "Running"),
+	   "Running with an address: up");
+	ok(!cp_observed_up("{\"BackendState\":\"NeedsLogin\",\"Address\":\"100.64.0.7\"}", "BackendState",
+			   "Running"),
+	   "NeedsLogin: not up");
+	ok(!cp_observed_up("{\"BackendState\":\"Running\"}", "BackendState", "Running"), "no address: not up");
+	ok(!cp_observed_up("{\"BackendState\":\"Running\",\"Address\":\"100.64.0\"}", "BackendState", "Running"),
+	   "an invalid address: not up");
+	ok(!cp_observed_up("{}", "BackendState", "Running") && !cp_observed_up(NULL, "BackendState", "Running") &&
+		   !cp_observed_up("not json", "BackendState", "Running") &&
+		   !cp_observed_up("[\"Running\"]", "BackendState", "Running"),
+	   "nothing, NULL, not JSON, not an object: not up");
+}
+
 int main(void)
 {
+	test_observed_up();
 	test_parse();
 	test_getters();
 	test_sanitize();

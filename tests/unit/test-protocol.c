@@ -10,6 +10,7 @@
 
 #include "../tap.h"
 #include "cc-net.h"
+#include "cc-buf.h"
 #include "protocol.h"
 
 #define LIMIT 65536
@@ -465,6 +466,62 @@ static void test_encoding(void)
 	free(s);
 }
 
+/* Bounded before authentication (issue 11, item 4): the framer holds
+ * nothing but bytes until the object is complete, and a request may not
+ * hold more values or levels than a registration could need. */
+static void test_preauth_bounds(void)
+{
+	struct cc_buf b = CC_BUF_INIT;
+	struct framer f;
+	int st;
+
+	/* The JSON that made json-c's tree 17 MB for 64 KiB. */
+	cc_buf_puts(&b, "{\"a\":[");
+	for (int i = 0; i < 3000; i++)
+		cc_buf_puts(&b, "{},");
+	st = frame_all(b.buf, b.len, 1000, LIMIT, &f);
+	is_int(st, FRAME_ERROR, "a request of more than 4,096 values is refused");
+	is_str(f.err, "request holds more than 4096 JSON values (near byte 6147); a registration needs far fewer",
+	       "at the value past the cap, with its place");
+	framer_free(&f);
+	cc_buf_free(&b);
+
+	cc_buf_puts(&b, "{\"a\":\"");
+	for (int i = 0; i < 3000; i++)
+		cc_buf_puts(&b, "{},[");
+	cc_buf_puts(&b, "\"}");
+	st = frame_all(b.buf, b.len, 7, LIMIT, &f);
+	is_int(st, FRAME_DONE, "brackets and commas inside a string are no values");
+	framer_free(&f);
+	cc_buf_free(&b);
+
+	cc_buf_puts(&b, "{\"a\":\"\\\"{[\\\\\",\"b\":1}");
+	st = frame_all(b.buf, b.len, 1, LIMIT, &f);
+	is_int(st, FRAME_DONE, "an escaped quote does not end a string, an escaped backslash does not escape");
+	framer_free(&f);
+	cc_buf_free(&b);
+
+	for (int i = 0; i < 33; i++)
+		cc_buf_puts(&b, i ? "[" : "{\"a\":");
+	st = frame_all(b.buf, b.len, 5, LIMIT, &f);
+	is_int(st, FRAME_ERROR, "33 levels of nesting are refused as they arrive");
+	is_str(f.err, "request is not valid JSON: nesting too deep (more than 32 levels; near byte 36)",
+	       "naming the limit");
+	framer_free(&f);
+	cc_buf_free(&b);
+
+	/* Unfinished: bytes only, and never more than the size limit. */
+	cc_buf_puts(&b, "{\"a\":[");
+	for (int i = 0; i < 2000; i++)
+		cc_buf_puts(&b, "{},");
+	st = frame_all(b.buf, b.len, 4096, LIMIT, &f);
+	is_int(st, FRAME_MORE, "an unfinished request under the caps waits");
+	ok(f.obj == NULL && f.cap_seen <= 8192, "holding only its %zu bytes (buffer %zu), no JSON tree", f.nseen,
+	   f.cap_seen);
+	framer_free(&f);
+	cc_buf_free(&b);
+}
+
 int main(void)
 {
 	test_full_registration();
@@ -472,6 +529,7 @@ int main(void)
 	test_invalid();
 	test_validators();
 	test_framing();
+	test_preauth_bounds();
 	test_encoding();
 	return done_testing();
 }

@@ -117,6 +117,19 @@ int main(void)
 	is_str(t.res.out, "to stdin", "stdin_data reaches the child");
 	spawn_result_free(&t.res);
 
+	/* Output is bounded: what passes SUBPROCESS_MAX_OUTPUT is read (the
+	 * child is not blocked) and dropped. */
+	{
+		char script[128];
+		snprintf(script, sizeof script, "head -c %u /dev/zero | tr '\\0' x; exit 4",
+			 SUBPROCESS_MAX_OUTPUT + (1u << 20));
+		t = run_sh(script, NULL, 20000);
+		is_int(t.res.exit_status, 4, "a child writing 1 MiB past the output cap runs to its end");
+		ok(t.res.out_len <= SUBPROCESS_MAX_OUTPUT && t.res.out_len > SUBPROCESS_MAX_OUTPUT - 65536,
+		   "its stdout is kept up to the cap (%zu bytes of %u)", t.res.out_len, SUBPROCESS_MAX_OUTPUT);
+		spawn_result_free(&t.res);
+	}
+
 	/* 1 MiB for a child that never reads it: EPIPE, not SIGPIPE (which
 	 * would end this test, as it would node join). */
 	{

@@ -410,6 +410,12 @@ static int nb_plan(void *state, const struct clusterctl_plan_in *in, struct clus
 		nb_options_free(&o);
 		return -EINVAL;
 	}
+	/* The setup key only to a node about to log in: a heartbeat of a
+	 * node already connected does not carry it (issue 11). */
+	if (cp_observed_up(in->observed_json, "DaemonStatus", "Connected")) {
+		cp_wipe_free(o.setup_key);
+		o.setup_key = NULL;
+	}
 	out->payload_json = nb_payload_build(&o, in->node->hostname);
 	nb_options_free(&o);
 	if (!out->payload_json)

@@ -447,6 +447,12 @@ static int ts_plan(void *state, const struct clusterctl_plan_in *in, struct clus
 		ts_options_free(&o);
 		return -EINVAL;
 	}
+	/* The auth key only to a node about to log in: a heartbeat of a
+	 * node already in the tailnet does not carry it (issue 11). */
+	if (cp_observed_up(in->observed_json, "BackendState", "Running")) {
+		cp_wipe_free(o.auth_key);
+		o.auth_key = NULL;
+	}
 	out->payload_json = ts_payload_build(&o, in->node->hostname);
 	ts_options_free(&o);
 	if (!out->payload_json)
