@@ -49,6 +49,7 @@
 #include "join-secret.h"
 #include "join-token.h"
 #include "log.h"
+#include "node-auth.h"
 #include "plan-check.h"
 #include "policy.h"
 #include "protocol.h"
@@ -107,6 +108,7 @@ struct ctl {
 	struct state_store *st;
 	char *secret;
 	char *manager_secret;           /* NULL: the join secret grants managers */
+	struct node_auth *auth;         /* each node's pinned key */
 	struct tls_server *tls;         /* NULL with --insecure-plaintext */
 	/* What clients hold before their secret is checked. */
 	struct source_limit srcs;
@@ -917,6 +919,42 @@ static void handle_status(struct ctl *c, struct conn *cn)
 	respond_now(c, cn, cc_buf_detach(&sb), len);
 }
 
+/* A registration must come with the key its NodeID was first seen with
+ * (node-auth.h): another host that knows the join token cannot take a
+ * node's record over.  0 to go on; -1 when refused (answered here). */
+static int check_identity(struct ctl *c, struct conn *cn, const struct registration *reg)
+{
+	char pin[TLS_PIN_HEXLEN + 1], *key, *err = NULL;
+	const char *pinned = NULL;
+	bool has = tls_stream_peer_pin(cn->tls, pin);
+	int r;
+
+	if (!(key = reg->node_id ? key_of("id", reg->node_id) : key_of("host", reg->hostname))) {
+		respond_error(c, cn, "out of memory");
+		return -1;
+	}
+	r = node_auth_check(c->auth, key, has ? pin : NULL, &pinned, &err);
+	if (r == NODE_AUTH_PINNED)
+		log_info("node key pinned node=%s peer=%s pin=sha256:%s", key, cn->peer, pin);
+	if (r == NODE_AUTH_MISMATCH) {
+		char *msg = cc_strdupf("%s is another node's: it first registered with key sha256:%s, and this request "
+				       "%s; nothing was changed (if that host was reinstalled, delete its line from "
+				       "%s/%s on the master)",
+				       key, pinned, has ? "proves another key" : "proves no key", c->cfg->state_dir,
+				       NODE_KEYS_FILE);
+		log_warn("refused registration: %s claims %s, pinned to sha256:%s, with %s%s", cn->peer, key, pinned,
+			 has ? "key sha256:" : "no key", has ? pin : "");
+		respond_error(c, cn, msg ? msg : "this NodeID is another node's");
+		free(msg);
+	} else if (r < 0) {
+		log_error("%s", err ? err : strerror(-r));
+		respond_error(c, cn, "the controller cannot record this node's key just now; retry later");
+	}
+	free(err);
+	free(key);
+	return r < 0 ? -1 : 0;
+}
+
 static void handle_request(struct ctl *c, struct conn *cn)
 {
 	struct json_object *obj = framer_take(&cn->fr);
@@ -962,7 +1000,7 @@ static void handle_request(struct ctl *c, struct conn *cn)
 	}
 	if (rq.kind == REQ_STATUS)
 		handle_status(c, cn);
-	else
+	else if (check_identity(c, cn, &rq.reg) == 0)
 		handle_registration(c, cn, &rq.reg);
 out:
 	request_free(&rq);
@@ -1522,6 +1560,14 @@ int cmd_master_serve(struct app *a)
 	}
 	if (setup_tls(&c) < 0 || load_secret(&c) < 0)
 		goto out;
+	{
+		char *aerr = NULL;
+		if (node_auth_open(cfg->state_dir, &c.auth, &aerr) < 0) {
+			log_error("cannot read the nodes' pinned keys: %s", aerr ? aerr : "out of memory");
+			free(aerr);
+			goto out;
+		}
+	}
 	if (source_limit_init(&c.srcs, (unsigned)cfg->max_connections_per_source) < 0) {
 		log_error("out of memory");
 		goto out;
@@ -1616,6 +1662,7 @@ out:
 	free(c.manager_secret);
 	tls_server_free(c.tls);
 	source_limit_free(&c.srcs);
+	node_auth_free(c.auth);
 	free(err);
 	return rc;
 }
