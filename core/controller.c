@@ -1059,7 +1059,20 @@ static void conn_readable(struct ctl *c, struct conn *cn)
  * still sending its request (a slow or hostile client, as a node sends
  * its request in one go): waiting in the backlog behind clients that
  * never finish would starve every node. */
-static bool can_evict(const struct ctl *c) { return c->thead && c->thead->state == C_READING; }
+/* Only a connection that has had time to send its request: a node
+ * sends it at once, and one accepted in the same burst must not make room
+ * for the next. */
+#define EVICT_MIN_AGE_MS 1000
+
+static int64_t accepted_at(const struct ctl *c, const struct conn *cn)
+{
+	return cn->deadline - c->cfg->request_timeout * 1000; /* armed at accept while reading */
+}
+
+static bool can_evict(const struct ctl *c)
+{
+	return c->thead && c->thead->state == C_READING && cc_mono_ms() - accepted_at(c, c->thead) >= EVICT_MIN_AGE_MS;
+}
 
 static void evict_oldest(struct ctl *c)
 {
@@ -1147,6 +1160,10 @@ static void on_accept(struct ctl *c)
 		log_warn("connection limit reached (max-connections=%lld): new clients wait in the backlog",
 			 c->cfg->max_connections);
 		listen_enable(c, false);
+		/* Look again once the oldest unfinished request is old
+		 * enough to make room. */
+		if (c->thead && c->thead->state == C_READING)
+			c->resume_accept_at = accepted_at(c, c->thead) + EVICT_MIN_AGE_MS;
 	}
 }
 
@@ -1352,7 +1369,7 @@ static int loop(struct ctl *c)
 		now = cc_mono_ms();
 		if (c->resume_accept_at && now >= c->resume_accept_at && !c->draining) {
 			c->resume_accept_at = 0;
-			if (c->nconns < (size_t)c->cfg->max_connections)
+			if (c->nconns < (size_t)c->cfg->max_connections || can_evict(c))
 				listen_enable(c, true);
 		}
 		tokens_due(c, now);
