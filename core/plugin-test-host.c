@@ -139,8 +139,11 @@ static const char *r_config_get(void *ctx, const char *key)
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "Key", str_or_null(key));
-	json_object_object_add(o, "Value", v && key && is_secret(h, key) ? json_object_new_string("(secret)")
-									   : str_or_null(v));
+	/* The provider options (--overlay-config) are where secrets live. */
+	if (v && key && (is_secret(h, key) || strcmp(key, "options") == 0))
+		json_object_object_add(o, "Value", json_object_new_string("(secret)"));
+	else
+		json_object_object_add(o, "Value", str_or_null(v));
 	record(h, "config_get", o);
 	return v;
 }

@@ -491,9 +491,9 @@ int main(int argc, char **argv)
 	struct plugin *p = NULL;
 	struct rec_host *h = NULL;
 	json_object *in = NULL, *run_fx = NULL, *http_fx = NULL, *out = NULL, *res = NULL;
-	char *in_text = NULL, *reason = NULL, tmpdir[] = "/tmp/clusterctl-plugin-test-XXXXXX";
-	const char *data_dir;
-	bool own_dir = false;
+	char *in_text = NULL, *reason = NULL, *options = NULL, tmpdir[] = "/tmp/clusterctl-plugin-test-XXXXXX";
+	const char *data_dir, *command;
+	bool own_dir = false, want_options = false;
 	int rc = EXIT_PT_USAGE, r, level;
 
 	if ((r = parse_args(argc, argv, &o)) != 0) {
@@ -534,12 +534,21 @@ int main(int argc, char **argv)
 	}
 	if ((r = configure(p, &o, data_dir, &cfg)) < 0)
 		goto out;
-	if (host_ctx_set_facts(p->hctx, &(struct host_facts){.command = o.command ? o.command : default_command(o.op),
+	command = o.command ? o.command : default_command(o.op);
+	/* The host key "options" is what master init and serve give the
+	 * overlay: master-prepare's input, or the plan's Options. */
+	if (strcmp(o.op, "master-prepare") == 0 && in_text) {
+		want_options = true;
+		options = strdup(in_text);
+	} else if (strcmp(o.op, "plan") == 0) {
+		want_options = true;
+		options = plain(in, "Options", "{}");
+	}
+	if ((want_options && !options) || host_ctx_set_facts(p->hctx, &(struct host_facts){.command = command,
 							     .hostname = o.hostname ? o.hostname : "node-1",
 							     .node_ip = o.node_ip,
-							     .options = in_text && strcmp(o.op, "master-prepare") == 0
-										? in_text
-										: NULL}) < 0 ||
+							     .options = p->desc.kind == CLUSTERCTL_PLUGIN_OVERLAY ? options : NULL,
+							     .read_only = strcmp(command, "status") == 0}) < 0 ||
 	    !(h = rec_host_new(&p->host, &p->desc, run_fx, http_fx, o.allow_changes)) ||
 	    !(out = json_object_new_object()) || !(res = json_object_new_object())) {
 		fprintf(stderr, "clusterctl-plugin-test: out of memory\n");
@@ -549,7 +558,7 @@ int main(int argc, char **argv)
 	rec_host_mark(h);
 	if ((r = plugin_start_with(p, &cfg, rec_host_table(h))) < 0) {
 		/* plugin_start logged the plugin's message. */
-		if (!rec_host_error_called(h) && r != -EINVAL)
+		if (!rec_host_error_called(h))
 			rec_host_violation(h, "init: returned %d without calling error()", r);
 		json_object_object_add(out, "Error", json_object_new_string(plugin_failure(p, r)));
 	} else {
@@ -591,6 +600,7 @@ out:
 	json_object_put(run_fx);
 	json_object_put(http_fx);
 	free(in_text);
+	free(options);
 	free(reason);
 	free(o.options);
 	config_free(&cfg);

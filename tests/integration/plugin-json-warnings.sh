@@ -2,7 +2,8 @@
 # What a plugin hands back as JSON is input like any other: node join
 # sends Observed.<Kind> only when observe() or ensure()'s observed_json is
 # a JSON object, and otherwise warns naming the plugin and the operation
-# and registers without it (the controller never sees the text).  A real
+# and registers without it (the controller never sees the text).  A good
+# observed_json from ensure() is delivered with the next registration.  A real
 # controller on 127.0.0.1 and bench/fake-docker's recorded Engine API
 # answers stand in for the cluster.
 . "$top_srcdir/tests/tap.sh"
@@ -13,7 +14,7 @@ fake=$top_builddir/bench/fake-docker
 [ -x "$fake" ] || skip_all "bench/fake-docker not built"
 P=$CT_DIR/json-plugins
 mkdir -m 755 "$P"
-for sw in BAD_OBSERVE_JSON BAD_ENSURE_OBSERVED; do
+for sw in BAD_OBSERVE_JSON BAD_ENSURE_OBSERVED GOOD_ENSURE_OBSERVED; do
 	mkdir -m 755 "$P/$sw"
 	$CC -shared -fPIC -I"$top_srcdir/include" -D$sw "$top_srcdir/tests/fixtures/plugins/harness-plugin.c" \
 		-o "$P/$sw/overlay-hx.so"
@@ -47,5 +48,10 @@ n=$(printf '%s\n' "$out" | grep -c "registering master=127.0.0.1:$CT_PORT hostna
 [ "$n" -ge 2 ]; ok $? "and the node registers again without it ($n registrations)"
 bad=$(grep -c 'Observed' "$CT_LOG")
 is "$bad" 0 "the controller never received (and refused) the broken text"
+join GOOD_ENSURE_OBSERVED
+like "$(cat "$CT_LOG")" 'plan node=good-ensure-observed observed={"PublicKey":"abc"}' \
+	"observe()'s JSON reaches the controller's plan as Observed.Overlay"
+like "$(cat "$CT_LOG")" 'plan node=good-ensure-observed observed={"FromEnsure":1}' \
+	"and ensure()'s observed_json is what the next registration sends in its place"
 ct_stop TERM
 done_testing
