@@ -90,6 +90,7 @@ struct conn {
 	struct tls_stream *tls;         /* NULL with --insecure-plaintext */
 	uint32_t src;                   /* source IPv4, for its connection count */
 	size_t held;                    /* request bytes buffered (preauth budget) */
+	int64_t last_rx;                /* monotonic ms of its last bytes (or accept) */
 };
 
 struct ctl {
@@ -1036,6 +1037,7 @@ static void conn_readable(struct ctl *c, struct conn *cn)
 		}
 		if (cn->fr.state == FRAME_DONE)
 			after += (size_t)n;
+		cn->last_rx = cc_mono_ms();
 		framer_feed(&cn->fr, buf, (size_t)n);
 		if (!preauth_update(&c->pre, &cn->held, cn->fr.cap_seen)) {
 			respond_error(c, cn, "the controller holds too many unfinished requests just now; retry in a "
@@ -1055,31 +1057,37 @@ static void conn_readable(struct ctl *c, struct conn *cn)
 		handle_request(c, cn);
 }
 
-/* At --max-connections a new client takes the slot of the oldest one
- * still sending its request (a slow or hostile client, as a node sends
- * its request in one go): waiting in the backlog behind clients that
- * never finish would starve every node. */
-/* Only a connection that has had time to send its request: a node
- * sends it at once, and one accepted in the same burst must not make room
- * for the next. */
-#define EVICT_MIN_AGE_MS 1000
+/* At --max-connections a new client takes the slot of one still sending
+ * its request: waiting in the backlog behind clients that never finish
+ * would starve every node.  The connection that makes room: among the
+ * oldest still sending their request, one that has sent nothing for a
+ * while (a client holding its
+ * slot, or a slowloris between bytes).  A node sends its request at
+ * once, and a slow but steady client keeps sending: neither is taken. */
+#define EVICT_IDLE_MS 500
+#define EVICT_SCAN 64
 
-static int64_t accepted_at(const struct ctl *c, const struct conn *cn)
+static struct conn *evictable(const struct ctl *c)
 {
-	return cn->deadline - c->cfg->request_timeout * 1000; /* armed at accept while reading */
+	int64_t now = cc_mono_ms();
+	int n = 0;
+
+	for (struct conn *cn = c->thead; cn && n < EVICT_SCAN; cn = cn->tnext, n++)
+		if (cn->state == C_READING && now - cn->last_rx >= EVICT_IDLE_MS)
+			return cn;
+	return NULL;
 }
 
-static bool can_evict(const struct ctl *c)
-{
-	return c->thead && c->thead->state == C_READING && cc_mono_ms() - accepted_at(c, c->thead) >= EVICT_MIN_AGE_MS;
-}
+static bool can_evict(const struct ctl *c) { return evictable(c) != NULL; }
 
 static void evict_oldest(struct ctl *c)
 {
-	struct conn *o = c->thead;
+	struct conn *o = evictable(c);
 
+	if (!o)
+		return;
 	if (cc_mono_ms() >= c->next_src_warn) {
-		log_warn("connection limit reached (max-connections=%lld): closing the oldest unfinished request "
+		log_warn("connection limit reached (max-connections=%lld): closing an idle unfinished request "
 			 "(from %s) for a new client",
 			 c->cfg->max_connections, o->peer);
 		c->next_src_warn = cc_mono_ms() + 1000;
@@ -1155,15 +1163,15 @@ static void on_accept(struct ctl *c)
 		}
 		c->nconns++;
 		timer_arm(c, cn);
+		cn->last_rx = cc_mono_ms();
 	}
 	if (c->nconns >= (size_t)c->cfg->max_connections && !can_evict(c)) {
 		log_warn("connection limit reached (max-connections=%lld): new clients wait in the backlog",
 			 c->cfg->max_connections);
 		listen_enable(c, false);
-		/* Look again once the oldest unfinished request is old
-		 * enough to make room. */
-		if (c->thead && c->thead->state == C_READING)
-			c->resume_accept_at = accepted_at(c, c->thead) + EVICT_MIN_AGE_MS;
+		/* Look again when an unfinished request may have gone
+		 * idle long enough to make room. */
+		c->resume_accept_at = cc_mono_ms() + EVICT_IDLE_MS;
 	}
 }
 
