@@ -12,3 +12,5 @@ core_controller_sources += core/controller.c \
 	core/docker-worker.c core/docker-worker.h
 # What a client may hold before it is authenticated.
 core_controller_sources += core/conn-limit.c core/conn-limit.h
+# Each node's key, pinned to its NodeID on its first registration.
+core_controller_sources += core/node-auth.c core/node-auth.h

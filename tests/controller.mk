@@ -34,6 +34,13 @@ tests_tools_hostile_clients_SOURCES = tests/tools/hostile-clients.c
 tests_tools_hostile_clients_CFLAGS = $(AM_CFLAGS) $(SSL_CFLAGS)
 tests_tools_hostile_clients_LDADD = $(SSL_LIBS)
 TESTS += tests/integration/controller-preauth.sh
+# Per-node identity: a NodeID pinned to its node's key.
+check_PROGRAMS += tests/tools/ctl-register
+tests_tools_ctl_register_SOURCES = tests/tools/ctl-register.c
+tests_tools_ctl_register_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_tools_ctl_register_LDADD = core/libclusterctl-core.la
+TESTS += tests/integration/controller-identity.sh
+EXTRA_DIST += tests/integration/controller-identity.sh
 EXTRA_DIST += tests/integration/controller-preauth.sh
 TESTS += tests/integration/controller-docker.sh
 EXTRA_DIST += tests/integration/controller-docker.sh
