@@ -42,6 +42,7 @@ const char *app_command_name(unsigned cmd)
 	case CMD_STATUS: return "status";
 	case CMD_PLUGINS: return "plugins";
 	case CMD_IP: return "ip";
+	case CMD_NODE_REMOVE: return "node remove";
 	}
 	return NULL;
 }

@@ -65,6 +65,7 @@ int cmd_agent(struct app *a);         /* nodeagent.c */
 int cmd_status(struct app *a);        /* status.c */
 int cmd_ip(struct app *a);            /* ipdetect.c */
 int cmd_plugins(struct app *a);       /* plugin-list.c */
+int cmd_node_remove(struct app *a);   /* node-remove.c */
 int cmd_state_check(struct app *a);   /* state-tool.c */
 int cmd_state_dump(struct app *a);
 int cmd_state_salvage(struct app *a);

@@ -13,6 +13,7 @@
 #include <clusterctl/plugin.h>
 
 #include "cli.h"
+#include "util.h"
 
 static const struct {
 	int code;
@@ -144,7 +145,7 @@ int cli_reference_json(void)
 		add_pair(exits, "Code", json_object_new_int(exit_statuses[i].code), "Meaning", exit_statuses[i].meaning);
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++)
 		add_pair(fl, "Path", json_object_new_string(files[i].path), "Help", files[i].help);
-	json_object_object_add(root, "Version", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(root, "Version", json_object_new_string(clusterctl_version()));
 	json_object_object_add(root, "Commands", cmds);
 	json_object_object_add(root, "Options", opts);
 	json_object_object_add(root, "Environment", env);

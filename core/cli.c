@@ -20,6 +20,7 @@ const struct cli_command cli_commands[] = {
 	{"master", "init", CMD_MASTER_INIT, "prepare this host as the first Swarm manager (and Gluster brick)"},
 	{"master", "serve", CMD_MASTER_SERVE, "run the controller: answer node registrations over TCP"},
 	{"node", "join", CMD_NODE_JOIN, "register with the controller and converge overlay, Swarm, storage"},
+	{"node", "remove", CMD_NODE_REMOVE, "on the master: take NODE out of the cluster for good"},
 	{"agent", NULL, CMD_AGENT, "node join --watch: stay running, heartbeat, apply changes"},
 	{"status", NULL, CMD_STATUS, "the cluster as the controller knows it"},
 	{"ip", NULL, CMD_IP, "print the address IP detection chooses, and why"},
@@ -167,7 +168,7 @@ int cli_parse(struct app *a, int argc, char **argv)
 		return usage_error(0, "no command given");
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0 ||
 	    strcmp(argv[1], "version") == 0) {
-		printf("clusterctl %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, CLUSTERCTL_PLUGIN_ABI_MAJOR,
+		printf("clusterctl %s (plugin ABI %d.%d)\n", clusterctl_version(), CLUSTERCTL_PLUGIN_ABI_MAJOR,
 		       CLUSTERCTL_PLUGIN_ABI_MINOR);
 		return EXIT_OK;
 	}
@@ -225,6 +226,12 @@ int cli_parse(struct app *a, int argc, char **argv)
 		return usage_error(cmd, "%s", config_error());
 	while (i < argc) {
 		struct flag fl = {0};
+		/* node remove NODE: the one word that is not a flag. */
+		if (cmd == CMD_NODE_REMOVE && argv[i][0] != '-' && !a->cfg.target_node) {
+			if (!(a->cfg.target_node = strdup(argv[i++])))
+				return usage_error(cmd, "out of memory");
+			continue;
+		}
 		if ((r = next_flag(argc, argv, &i, &fl, namebuf, sizeof namebuf, cmd)) >= 0)
 			return r;
 		if (strcmp(fl.name, "config") == 0)
@@ -245,6 +252,8 @@ int cli_parse(struct app *a, int argc, char **argv)
 	harden_wipe_env("CLUSTERCTL_JOIN_SECRET");
 	if (config_validate(&a->cfg, cmd) < 0)
 		return usage_error(cmd, "%s", config_error());
+	if (cmd == CMD_NODE_REMOVE && !a->cfg.target_node)
+		return usage_error(cmd, "node remove needs the node: its host name or NodeID (clusterctl status lists them)");
 	log_set_level(a->cfg.log_level);
 	if (a->cfg.log_file && (r = log_set_file(a->cfg.log_file)) < 0)
 		return usage_error(cmd, "cannot open log file %s: %s", a->cfg.log_file, strerror(-r));

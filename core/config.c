@@ -48,7 +48,7 @@ const struct opt_def config_opts[] = {
 	 MASTER | NODE | CMD_STATUS, "Docker Engine API unix socket", NOALIAS},
 
 	{"state-dir", OPT_STRING, OFF(state_dir), "/data/GlusterFS/0001/orchestration", 0, 0,
-	 MASTER | CMD_STATUS | CMD_STATE_TOOL, "controller state directory", NOALIAS},
+	 MASTER | CMD_STATUS | CMD_NODE_REMOVE | CMD_STATE_TOOL, "controller state directory", NOALIAS},
 	{"advertise-addr", OPT_STRING, OFF(advertise_addr), NULL, 0, 0, MASTER,
 	 "address the Swarm is advertised on (default: detected)", NOALIAS},
 	{"listen", OPT_STRING, OFF(listen), "0.0.0.0:7000", 0, 0, MASTER,
@@ -69,20 +69,26 @@ const struct opt_def config_opts[] = {
 	 "seconds a client has to send its whole request", NOALIAS},
 	{"max-connections", OPT_INT, OFF(max_connections), "2048", 1, 1000000, CMD_MASTER_SERVE,
 	 "open client connections at most", NOALIAS},
+	{"metrics-listen", OPT_STRING, OFF(metrics_listen), NULL, 0, 0, CMD_MASTER_SERVE,
+	 "serve Prometheus metrics at http://ADDR:PORT/metrics (off by default)", NOALIAS},
+	{"stale-after", OPT_INT, OFF(stale_after), "90", 1, 86400, CMD_MASTER_SERVE,
+	 "seconds without a registration after which status shows a node as stale (3 heartbeats)", NOALIAS},
 	{"max-connections-per-source", OPT_INT, OFF(max_connections_per_source), "64", 0, 1000000, CMD_MASTER_SERVE,
 	 "open connections from one IPv4 address at most (0: no limit)", NOALIAS},
 	{"insecure-no-join-secret", OPT_BOOL, OFF(insecure_no_join_secret), "false", 0, 0, MASTER,
 	 "serve without a join secret (anyone reaching the port gets Swarm tokens)", NOALIAS},
-	{"insecure-plaintext", OPT_BOOL, OFF(insecure_plaintext), "false", 0, 0, MASTER | NODE | CMD_STATUS,
+	{"insecure-plaintext", OPT_BOOL, OFF(insecure_plaintext), "false", 0, 0,
+	 MASTER | NODE | CMD_STATUS | CMD_NODE_REMOVE,
 	 "plain TCP to the controller instead of TLS (both sides; secrets readable on the network)", NOALIAS},
 	{"swarm-mtu", OPT_STRING, OFF(swarm_mtu), NULL, 0, 0, CMD_MASTER_INIT,
-	 "MTU of Swarm's ingress network: a number or \"auto\" (overlay MTU - 50)", NOALIAS},
+	 "MTU of Swarm's ingress network: a number or \"auto\" (overlay MTU - 50; the default when the overlay's MTU is below 1500)", NOALIAS},
 
-	{"master", OPT_STRING, OFF(master), NULL, 0, 0, NODE | CMD_STATUS, "controller address ip:port", NOALIAS},
+	{"master", OPT_STRING, OFF(master), NULL, 0, 0, NODE | CMD_STATUS | CMD_NODE_REMOVE, "controller address ip:port",
+	 NOALIAS},
 	{"role", OPT_ROLE, OFF(role), "worker", 0, 0, NODE, "manager or worker", NOALIAS},
-	{"join-secret", OPT_STRING, OFF(join_secret), NULL, 0, 0, NODE | CMD_STATUS,
+	{"join-secret", OPT_STRING, OFF(join_secret), NULL, 0, 0, NODE | CMD_STATUS | CMD_NODE_REMOVE,
 	 "the cluster's join secret (prefer --join-secret-file or CLUSTERCTL_JOIN_SECRET)", NOALIAS},
-	{"join-secret-file", OPT_STRING, OFF(join_secret_file), NULL, 0, 0, NODE | CMD_STATUS,
+	{"join-secret-file", OPT_STRING, OFF(join_secret_file), NULL, 0, 0, NODE | CMD_STATUS | CMD_NODE_REMOVE,
 	 "file holding the join secret", NOALIAS},
 	{"ip", OPT_STRING, OFF(ip), NULL, 0, 0, NODE | CMD_MASTER_INIT | CMD_IP,
 	 "use this IPv4 address instead of detecting one", NOALIAS},
@@ -96,8 +102,9 @@ const struct opt_def config_opts[] = {
 	 NOALIAS},
 	{"join-deadline", OPT_INT, OFF(join_deadline), "600", 1, 604800, NODE,
 	 "seconds node join keeps trying before it gives up", NOALIAS},
-	{"force", OPT_BOOL, OFF(force), "false", 0, 0, NODE,
-	 "leave another swarm this node belongs to, then join", NOALIAS},
+	{"force", OPT_BOOL, OFF(force), "false", 0, 0, NODE | CMD_NODE_REMOVE,
+	 "node join: leave another swarm this node belongs to, then join; node remove: past the quorum and "
+	 "up-node guards", NOALIAS},
 	{"dry-run", OPT_BOOL, OFF(dry_run), "false", 0, 0, CMD_MASTER_INIT | CMD_NODE_JOIN,
 	 "print the plan, change nothing", NOALIAS},
 	{"watch", OPT_BOOL, OFF(watch), "false", 0, 0, CMD_NODE_JOIN,
@@ -141,6 +148,7 @@ static const char *cmd_name(unsigned cmd)
 	case CMD_IP: return "ip";
 	case CMD_PLUGINS: return "plugins";
 	case CMD_AGENT: return "agent";
+	case CMD_NODE_REMOVE: return "node remove";
 	case CMD_STATE_CHECK: return "state check";
 	case CMD_STATE_DUMP: return "state dump";
 	case CMD_STATE_SALVAGE: return "state salvage";
@@ -312,6 +320,10 @@ static int check_format(const struct opt_def *o, const char *v, const char *orig
 	const char *n = o->name;
 	if (strcmp(n, "listen") == 0 && !valid_hostport(v, true))
 		return set_error(-EINVAL, "%s: listen \"%s\" must be IPv4:port with port 0-65535 (e.g. 0.0.0.0:7000)",
+				 origin, v);
+	if (strcmp(n, "metrics-listen") == 0 && *v && !valid_hostport(v, true))
+		return set_error(-EINVAL,
+				 "%s: metrics-listen \"%s\" must be IPv4:port with port 0-65535 (e.g. 127.0.0.1:9450)",
 				 origin, v);
 	if (strcmp(n, "master") == 0 && !valid_hostport(v, false))
 		return set_error(-EINVAL, "%s: master \"%s\" must be IPv4:port with port 1-65535 (e.g. 192.0.2.10:7000)",
@@ -549,4 +561,6 @@ void config_free(struct config *c)
 	free(c->plugin_kv);
 	c->plugin_kv = NULL;
 	c->n_plugin_kv = 0;
+	free(c->target_node);
+	c->target_node = NULL;
 }

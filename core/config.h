@@ -17,13 +17,14 @@ enum cmd_id {
 	CMD_IP = 1 << 4,
 	CMD_PLUGINS = 1 << 5,
 	CMD_AGENT = 1 << 6,
+	CMD_NODE_REMOVE = 1 << 7,
 	/* The offline state tool (state-tool.c), apart from the others. */
 	CMD_STATE_CHECK = 1 << 12,
 	CMD_STATE_DUMP = 1 << 13,
 	CMD_STATE_SALVAGE = 1 << 14,
 };
 #define CMD_STATE_TOOL (CMD_STATE_CHECK | CMD_STATE_DUMP | CMD_STATE_SALVAGE)
-#define CMD_ALL 0x7f
+#define CMD_ALL 0xff
 
 enum role { ROLE_WORKER = 0, ROLE_MANAGER = 1 };
 
@@ -52,6 +53,8 @@ struct config {
 	bool insecure_no_join_secret;
 	bool insecure_plaintext;
 	char *swarm_mtu;                /* "", "auto" or a number */
+	long long stale_after;          /* s without a registration: the node is stale */
+	char *metrics_listen;           /* "ip:port" of the /metrics listener, "" or NULL: off */
 
 	/* node */
 	char *master;                   /* "ip:port" */
@@ -64,6 +67,9 @@ struct config {
 	long long join_deadline;        /* s */
 	bool force, dry_run, watch;
 	long long heartbeat_interval;   /* s */
+
+	/* node remove NODE: the positional NODE */
+	char *target_node;
 
 	/* output */
 	bool json;

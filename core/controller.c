@@ -43,13 +43,18 @@
 #include "cc-file.h"
 #include "cc-net.h"
 #include "cc-time.h"
+#include "docker.h"
 #include "conn-limit.h"
 #include "docker-worker.h"
 #include "host-services.h"
 #include "join-secret.h"
 #include "join-token.h"
 #include "log.h"
+#include "metrics.h"
 #include "node-auth.h"
+#include "node-compat.h"
+#include "node-health.h"
+#include "node-remove.h"
 #include "plan-check.h"
 #include "policy.h"
 #include "protocol.h"
@@ -87,6 +92,7 @@ struct conn {
 	char *out;
 	size_t out_len, out_off;
 	char peer[32];
+	int64_t accepted_ns;            /* for the request latency metric */
 	struct tls_stream *tls;         /* NULL with --insecure-plaintext */
 	uint32_t src;                   /* source IPv4, for its connection count */
 	size_t held;                    /* request bytes buffered (preauth budget) */
@@ -123,6 +129,8 @@ struct ctl {
 	char *docker_err;
 	int64_t next_refresh;
 	struct notify_watchdog wd;      /* systemd's WatchdogSec, when set */
+	struct node_health *health;     /* versions and provider health, from heartbeats */
+	int64_t next_gauges;            /* when the metrics' store gauges are published next */
 };
 
 /* ---- Docker: join tokens and the manager address ---------------------- */
@@ -281,6 +289,7 @@ static void conn_close(struct ctl *c, struct conn *cn)
 	epoll_ctl(c->ep, EPOLL_CTL_DEL, cn->fd, NULL);
 	close(cn->fd);
 	cn->fd = -1;
+	metrics_request_seconds((double)(cc_mono_ns() - cn->accepted_ns) / 1e9);
 	source_limit_put(&c->srcs, cn->src);
 	preauth_release(&c->pre, &cn->held);
 	framer_free(&cn->fr);
@@ -359,6 +368,7 @@ static void respond_error(struct ctl *c, struct conn *cn, const char *error)
 	size_t len;
 	char *t = protocol_encode_error(error, &len);
 	log_warn("refused request from %s: %s", cn->peer, error);
+	metrics_invalid(error);
 	respond_now(c, cn, t, len);
 }
 
@@ -808,20 +818,27 @@ static void handle_registration(struct ctl *c, struct conn *cn, struct registrat
 	size_t len;
 	int r;
 
-	if ((r = resolve_identity(c, &g)) < 0)
+	if ((r = node_compat_check(in, c->plug[STORE_SLOT_OVERLAY] ? c->plug[STORE_SLOT_OVERLAY]->desc.name : NULL,
+				   c->plug[STORE_SLOT_STORAGE] ? c->plug[STORE_SLOT_STORAGE]->desc.name : NULL,
+				   &g.err)) < 0 ||
+	    (r = resolve_identity(c, &g)) < 0)
 		goto fail;
 	decide(c, &g);
 	if ((r = plan_providers(c, &g)) < 0 || (r = compose_status(c, &g)) < 0 || (r = build_record(c, &g)) < 0)
 		goto fail;
 	r = persist(c, &g);
-	if (g.stored)
+	if (g.stored) {
 		notify_stored(c, &g);
+		if (node_health_note(c->health, g.key, g.replaces, in) < 0)
+			log_warn("out of memory noting the health of node=%s", g.key);
+	}
 	if (r < 0)
 		goto retry;
 	log_outcome(c, &g);
 	if (g.status == PROTO_READY)
 		reconcile_role(c, in, g.d.assigned_role);
 	text = encode_answer(c, &g, &len);
+	metrics_registration(proto_status_name(g.status));
 	respond_after_sync(c, cn, text, len);
 	goto out;
 fail:
@@ -829,11 +846,13 @@ fail:
 	 * (or memory short for a moment) passes by itself. */
 	if (plan_error_transient(r))
 		goto retry;
+	metrics_registration("error");
 	respond_error(c, cn, g.err ? g.err : strerror(-r));
 	goto out;
 retry:
 	why = r == -ENOMEM && !g.err ? NULL
 	      : cc_strdupf("%s; retrying", g.err ? g.err : strerror(-r));
+	metrics_registration("waiting");
 	respond_waiting(c, cn, why ? why : "the controller is short of memory; retrying");
 	free(why);
 out:
@@ -854,6 +873,8 @@ static void handle_status(struct ctl *c, struct conn *cn)
 {
 	struct cc_buf sb = CC_BUF_INIT;
 	const struct cluster_meta *m = state_store_meta(c->st);
+	int64_t now = cc_wall_ms(), stale_ms = c->cfg->stale_after * 1000;
+	struct health_counts hc;
 	unsigned mg, wk;
 	char ts[32];
 	size_t len;
@@ -880,6 +901,8 @@ static void handle_status(struct ctl *c, struct conn *cn)
 		cc_buf_puts(&sb, ",\"ManagerJoining\":");
 		json_append_string(&sb, m->slot_holder);
 	}
+	health_count(c->st, now, stale_ms, &hc);
+	health_counts_append(&sb, &hc);
 	cc_buf_puts(&sb, ",\"Nodes\":[");
 	for (size_t i = 0; i < state_store_count(c->st); i++) {
 		const struct node_rec *r = state_store_node(c->st, i);
@@ -913,6 +936,7 @@ static void handle_status(struct ctl *c, struct conn *cn)
 			cc_buf_printf(&sb, ",\"ControlAvailable\":%s}",
 				      r->swarm_control_available ? "true" : "false");
 		}
+		node_health_append(c->health, &sb, r->key, r->last_seen_ms, now, stale_ms);
 		cc_buf_puts(&sb, "}");
 	}
 	cc_buf_puts(&sb, "]}\n");
@@ -954,6 +978,36 @@ static int check_identity(struct ctl *c, struct conn *cn, const struct registrat
 	free(err);
 	free(key);
 	return r < 0 ? -1 : 0;
+}
+
+/* {"Query":"remove"}: node-remove.c does it.  The forget writes a fresh
+ * state image, which must not happen while a batch is being synced.  Its
+ * few Docker calls (inspect, demote, rm) are made here with a client of
+ * its own: an admin's rare act, bounded by the engine client's timeout. */
+static void handle_remove(struct ctl *c, struct conn *cn, const struct request *rq)
+{
+	struct remove_env e = {.st = c->st, .plug = c->plug, .health = c->health,
+			       .stale_after_ms = c->cfg->stale_after * 1000};
+	struct docker *dk = NULL;
+	char *text, *derr = NULL;
+	size_t len = 0;
+
+	if (c->fhead || c->img || sync_worker_busy(c->sw)) {
+		text = strdup("{\"Status\":\"waiting\",\"RetryAfter\":1,\"Message\":\"the controller is writing its state\"}\n");
+		len = text ? strlen(text) : 0;
+	} else {
+		if (docker_open(c->cfg->docker_socket, &dk, &derr) < 0) {
+			log_debug("node remove without the Docker engine: %s", derr ? derr : "?");
+			dk = NULL;
+		}
+		e.dk = dk;
+		text = node_remove_answer(&e, rq->remove_node, rq->remove_force, &len);
+		docker_close(dk);
+		free(derr);
+		if (state_store_poisoned(c->st))
+			c->failed = true;
+	}
+	respond_now(c, cn, text, len);
 }
 
 static void handle_request(struct ctl *c, struct conn *cn)
@@ -1001,6 +1055,8 @@ static void handle_request(struct ctl *c, struct conn *cn)
 	}
 	if (rq.kind == REQ_STATUS)
 		handle_status(c, cn);
+	else if (rq.kind == REQ_REMOVE)
+		handle_remove(c, cn, &rq);
 	else if (check_identity(c, cn, &rq.reg) == 0)
 		handle_registration(c, cn, &rq.reg);
 out:
@@ -1139,6 +1195,7 @@ static void on_accept(struct ctl *c)
 			continue;
 		}
 		cn->fd = fd;
+		cn->accepted_ns = cc_mono_ns();
 		cn->src = ntohl(sa.sin_addr.s_addr);
 		if (c->tls && !(cn->tls = tls_stream_new(c->tls, fd))) {
 			source_limit_put(&c->srcs, cn->src);
@@ -1338,6 +1395,8 @@ static int loop(struct ctl *c)
 			wake = c->resume_accept_at;
 		if (notify_watchdog_due(&c->wd) < wake)
 			wake = notify_watchdog_due(&c->wd);
+		if (metrics_on() && c->next_gauges < wake)
+			wake = c->next_gauges; /* stale counts change with time alone */
 		timeout = wake > now ? (int)(wake - now) : 0;
 		n = epoll_wait(c->ep, evs, (int)ARRAY_SIZE(evs), timeout);
 		if (n < 0 && errno != EINTR) {
@@ -1356,7 +1415,11 @@ static int loop(struct ctl *c)
 				docker_done(c);
 			} else if ((void *)cn == (void *)c) {
 				struct signalfd_siginfo si;
-				if (read(c->sfd, &si, sizeof si) == (ssize_t)sizeof si)
+				if (read(c->sfd, &si, sizeof si) != (ssize_t)sizeof si)
+					continue;
+				if (si.ssi_signo == SIGHUP)
+					log_reopen();
+				else
 					start_drain(c, si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
 			} else if (cn->state == C_CLOSED) {
 				log_debug("event for a connection closed earlier in this batch ignored events=0x%x",
@@ -1375,6 +1438,15 @@ static int loop(struct ctl *c)
 		flush_batch(c);
 		expire(c);
 		now = cc_mono_ms();
+		if (metrics_on() && now >= c->next_gauges) {
+			struct metrics_nodes mn;
+			const struct cluster_meta *meta = state_store_meta(c->st);
+			health_metrics(c->st, cc_wall_ms(), c->cfg->stale_after * 1000,
+				       !c->pol.wait_for_minimum || meta->formed, c->pol.wait_for_minimum && !meta->formed,
+				       &mn);
+			metrics_set_nodes(&mn);
+			c->next_gauges = now + 1000;
+		}
 		if (c->resume_accept_at && now >= c->resume_accept_at && !c->draining) {
 			c->resume_accept_at = 0;
 			if (c->nconns < (size_t)c->cfg->max_connections || can_evict(c))
@@ -1541,17 +1613,28 @@ out:
 	return r;
 }
 
+/* The signals the loop reads from its signalfd.  Blocked before any
+ * plugin starts a thread: a thread inherits the mask, and one that did
+ * not block SIGTERM would take it with the default action and end the
+ * controller without flushing its state. */
+static int block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	return sigprocmask(SIG_BLOCK, set, NULL) < 0 ? -errno : 0;
+}
+
 static int setup_signals(struct ctl *c)
 {
 	sigset_t set;
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+	int r;
 
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -errno;
+	if ((r = block_signals(&set)) < 0)
+		return r;
 	c->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (c->sfd < 0 || epoll_ctl(c->ep, EPOLL_CTL_ADD, c->sfd, &ev) < 0)
 		return -errno;
@@ -1583,6 +1666,13 @@ int cmd_master_serve(struct app *a)
 			  cfg->min_managers, cfg->max_managers);
 		return EXIT_USAGE;
 	}
+	{
+		sigset_t set;
+		if ((r = block_signals(&set)) < 0) {
+			log_error("cannot block signals: %s", strerror(-r));
+			goto out;
+		}
+	}
 	if (setup_tls(&c) < 0 || load_secret(&c) < 0)
 		goto out;
 	{
@@ -1599,6 +1689,10 @@ int cmd_master_serve(struct app *a)
 	}
 	c.pre.max = PREAUTH_SHARED_MAX;
 	c.pre.free_each = PREAUTH_FREE_EACH;
+	if (!(c.health = node_health_new())) {
+		log_error("out of memory");
+		goto out;
+	}
 	if ((r = app_providers(a, true, true)) < 0) {
 		rc = r == -ENOENT || r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_;
 		goto out;
@@ -1638,6 +1732,10 @@ int cmd_master_serve(struct app *a)
 	first_tokens(&c);
 	if (open_listener(&c) < 0)
 		goto out;
+	if (cfg->metrics_listen && *cfg->metrics_listen && metrics_start(cfg->metrics_listen, &err) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
 	listen_enable(&c, true);
 	log_info("serving overlay=%s storage=%s wait-for-minimum=%s min-managers=%u min-workers=%u "
 		 "max-managers=%u join-secret=%s",
@@ -1667,6 +1765,7 @@ int cmd_master_serve(struct app *a)
 		rc = EXIT_OK;
 	}
 out:
+	metrics_stop();
 	sync_worker_stop(c.sw);
 	if (c.img)
 		compact_done(&c);
@@ -1684,6 +1783,7 @@ out:
 	free(c.manager_addr);
 	free(c.docker_err);
 	free(c.secret);
+	node_health_free(c.health);
 	free(c.manager_secret);
 	tls_server_free(c.tls);
 	source_limit_free(&c.srcs);

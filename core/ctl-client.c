@@ -27,6 +27,7 @@
 #include "ctl-client.h"
 #include "join-token.h"
 #include "protocol.h"
+#include "util.h"
 #include "tls.h"
 
 /* What ctl_client_set_* chose, for the whole process. */
@@ -666,6 +667,20 @@ char *ctl_build_registration(const struct node_report *r)
 	e |= add(req, "NodeID", json_object_new_string(r->id->node_id));
 	if (r->join_secret)
 		e |= add(req, "JoinSecret", json_object_new_string(r->join_secret));
+	e |= add(req, "ClusterctlVersion", json_object_new_string(clusterctl_version()));
+	if (r->overlay_type)
+		e |= add(req, "OverlayType", json_object_new_string(r->overlay_type));
+	if (r->storage_type)
+		e |= add(req, "StorageType", json_object_new_string(r->storage_type));
+	if (r->health_overlay || r->health_storage) {
+		json_object *h = json_object_new_object();
+		e |= !h;
+		if (h) {
+			e |= add_observed(h, "Overlay", r->health_overlay);
+			e |= add_observed(h, "Storage", r->health_storage);
+			e |= add(req, "Health", h);
+		}
+	}
 	e |= add_observed(obs, "Overlay", r->observed_overlay);
 	e |= add_observed(obs, "Storage", r->observed_storage);
 	e |= add_observed(obs, "Swarm", r->observed_swarm);
@@ -809,6 +824,13 @@ static const struct field status_fields[] = {
 	{"SwarmManagerAddr", F_STR, 64, S(swarm_manager_addr)},
 	/* The slot holder's key: "host:" and a host name, or a NodeID. */
 	{"ManagerJoining", F_STR, PROTO_MAX_HOSTNAME + 8, S(manager_joining)},
+	{"StaleNodes", F_INT, 0, S(stale_nodes)},
+};
+static const struct field quorum_fields[] = {
+	{"Managers", F_INT, 0, S(quorum_managers)},
+	{"ManagersFresh", F_INT, 0, S(quorum_fresh)},
+	{"Needed", F_INT, 0, S(quorum_needed)},
+	{"OK", F_BOOL, 0, S(quorum_ok)},
 };
 #undef S
 
@@ -827,6 +849,11 @@ static const struct field node_fields[] = {
 	{"GlusterCapable", F_BOOL, 0, N(gluster_capable)},
 	{"FirstSeen", F_STR, 64, N(first_seen)},
 	{"LastSeen", F_STR, 64, N(last_seen)},
+	{"ClusterctlVersion", F_STR, PROTO_MAX_PROVIDER, N(clusterctl_version)},
+	{"ProtocolVersion", F_INT, 0, N(protocol_version)},
+	{"LastSeenAgeSeconds", F_INT, 0, N(last_seen_age)},
+	{"Stale", F_BOOL, 0, N(stale)},
+	{"Health", F_OBJ, 2 * PROTO_MAX_HEALTH + 64, N(health)},
 };
 static const struct field swarm_fields[] = {
 	{"NodeID", F_STR, PROTO_MAX_SHORT, N(swarm_node_id)},
@@ -868,6 +895,16 @@ int ctl_decode_status(const char *addr, const char *text, size_t len, struct ctl
 	if ((r = parse_object(&d, text, len, &s->json)) < 0 || (r = decode_status_word(&d, s->json, &s->status)) < 0 ||
 	    (r = decode_fields(&d, s->json, "", status_fields, sizeof status_fields / sizeof status_fields[0], s)) < 0)
 		goto out;
+	if ((nodes = member(s->json, "Quorum"))) {
+		if (!json_object_is_type(nodes, json_type_object)) {
+			r = bad(&d, "", "Quorum", "must be a JSON object");
+			goto out;
+		}
+		s->has_quorum = true;
+		if ((r = decode_fields(&d, nodes, "Quorum.", quorum_fields, sizeof quorum_fields / sizeof quorum_fields[0],
+				       s)) < 0)
+			goto out;
+	}
 	nodes = member(s->json, "Nodes");
 	if (!nodes)
 		goto out;
@@ -905,6 +942,8 @@ static void status_node_free(struct ctl_status_node *n)
 	free(n->last_seen);
 	free(n->swarm_node_id);
 	free(n->swarm_state);
+	free(n->clusterctl_version);
+	free(n->health);
 }
 
 void ctl_status_free(struct ctl_status *s)

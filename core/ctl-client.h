@@ -85,6 +85,10 @@ struct node_report {
 	const char *observed_overlay; /* JSON object text or NULL */
 	const char *observed_storage;
 	const char *observed_swarm;
+	const char *overlay_type;     /* this node's providers (the controller refuses others) */
+	const char *storage_type;
+	const char *health_overlay;   /* their status() summarised (node-health.h), or NULL */
+	const char *health_storage;
 };
 
 /* NodeRegistration text (one JSON object and "\n"), malloc'd; NULL on
@@ -124,6 +128,11 @@ struct ctl_status_node {
 	bool has_swarm;        /* the node reported its Swarm state */
 	char *swarm_node_id, *swarm_state;
 	bool swarm_control_available;
+	/* from heartbeats (node-health.h); NULL / -1 / false when absent */
+	char *clusterctl_version;
+	long long protocol_version, last_seen_age;
+	bool stale;
+	char *health;          /* the Health object as JSON text, "{}" when absent */
 };
 
 struct ctl_status {
@@ -132,6 +141,10 @@ struct ctl_status {
 	long long registered_managers, registered_workers, min_managers, min_workers, max_managers;
 	bool wait_for_minimum, cluster_formed, tokens_available;
 	char *gating, *overlay_type, *storage_type, *swarm_manager_addr, *manager_joining;
+	long long stale_nodes;  /* -1: a controller that does not say */
+	bool has_quorum;        /* the Quorum object was sent */
+	long long quorum_managers, quorum_fresh, quorum_needed;
+	bool quorum_ok;
 	struct ctl_status_node *nodes;
 	size_t n_nodes;
 	json_object *json;     /* the checked answer, for --json */

@@ -1393,3 +1393,46 @@ out:
 	http_unix_response_free(&resp);
 	return r;
 }
+
+int docker_node_inspect(struct docker *d, const char *node_id, struct docker_node *out, char **err)
+{
+	struct clusterctl_http_response resp = {0};
+	struct json_object *o = NULL;
+	struct vctx v = {"node inspect", err};
+	char *path = NULL;
+	int r;
+
+	memset(out, 0, sizeof *out);
+	if (!node_ref_ok(node_id))
+		return fail(err, -EINVAL, "node inspect: \"%.64s\" is not a node ID or name", node_id ? node_id : "");
+	if (asprintf(&path, "/nodes/%s", node_id) < 0)
+		return fail(err, -ENOMEM, "out of memory");
+	if ((r = query(d, path, "node inspect", &resp, err)) == 0 && (r = parse_json(&v, resp.body, resp.body_len, &o)) == 0)
+		r = parse_node(&v, o, out, NULL);
+	json_object_put(o);
+	http_unix_response_free(&resp);
+	free(path);
+	return r;
+}
+
+int docker_node_remove(struct docker *d, const char *node_id, bool force, char **err)
+{
+	struct clusterctl_http_response resp = {0};
+	char *path = NULL;
+	int r;
+
+	if (!node_ref_ok(node_id))
+		return fail(err, -EINVAL, "node rm: \"%.64s\" is not a node ID or name", node_id ? node_id : "");
+	if (asprintf(&path, "/nodes/%s%s", node_id, force ? "?force=1" : "") < 0)
+		return fail(err, -ENOMEM, "out of memory");
+	r = call(d, "DELETE", path, NULL, T_QUERY_MS, "node rm", &resp, err);
+	if (r == 0 && !ok_status(resp.status))
+		r = docker_reply_error(resp.status, resp.body, resp.body_len, "node rm", err);
+	else if (r == 0)
+		log_info("swarm node removed node=%s%s", node_id, force ? " (forced)" : "");
+	http_unix_response_free(&resp);
+	free(path);
+	return r;
+}
+
+void docker_node_free(struct docker_node *n) { node_free(n); }

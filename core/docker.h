@@ -76,9 +76,17 @@ struct docker_node {
 };
 int docker_node_list(struct docker *d, struct docker_node **out, size_t *n, char **err);
 void docker_nodes_free(struct docker_node *v, size_t n);
+void docker_node_free(struct docker_node *n); /* its strings; not n itself */
 /* Promote/demote: reads the node's version first, retries "update out of
  * sequence". role is "manager" or "worker". */
 int docker_node_set_role(struct docker *d, const char *node_id, const char *role, char **err);
+/* One node (managers only); -ENOENT when the swarm has no such node.
+ * Free with docker_node_free(). */
+int docker_node_inspect(struct docker *d, const char *node_id, struct docker_node *out, char **err);
+/* `docker node rm [--force]`: a node that is down or has left; force
+ * removes one that is still up (it keeps running, alone).  -ENOENT when
+ * it is already gone. */
+int docker_node_remove(struct docker *d, const char *node_id, bool force, char **err);
 
 /* Errors common to the calls above: -EPERM not a manager (worker, or not
  * in a swarm); -ENOKEY the swarm is locked and must be unlocked;

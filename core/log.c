@@ -18,6 +18,7 @@
 
 static int log_level = CLUSTERCTL_LOG_INFO;
 static int log_fd = -1;
+static char *log_path; /* what log_reopen() opens again */
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
@@ -45,17 +46,53 @@ int log_enabled(int level) { return level >= log_level; }
 int log_set_file(const char *path)
 {
 	int fd = -1;
+	char *copy = NULL;
+
 	if (path && *path) {
+		if (!(copy = strdup(path)))
+			return -ENOMEM;
 		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return -errno;
+		if (fd < 0) {
+			int e = -errno;
+			free(copy);
+			return e;
+		}
 	}
 	pthread_mutex_lock(&log_lock);
 	if (log_fd >= 0)
 		close(log_fd);
 	log_fd = fd;
+	free(log_path);
+	log_path = copy;
 	pthread_mutex_unlock(&log_lock);
 	return 0;
+}
+
+/* logrotate moves the file away and sends SIGHUP: the lines after it go
+ * to a new file of the same name.  When it cannot be opened the old one
+ * is kept (losing lines silently would be worse than writing them to the
+ * rotated file). */
+int log_reopen(void)
+{
+	int fd, r = 0;
+
+	pthread_mutex_lock(&log_lock);
+	if (log_path) {
+		fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			r = -errno;
+		} else {
+			if (log_fd >= 0)
+				close(log_fd);
+			log_fd = fd;
+		}
+	}
+	pthread_mutex_unlock(&log_lock);
+	if (r < 0)
+		log_warn("cannot reopen the log file %s: %s (still writing to the old one)", log_path, strerror(-r));
+	else if (log_path)
+		log_info("log file reopened path=%s", log_path);
+	return r;
 }
 
 void log_vmsg(int level, const char *suffix, const char *fmt, va_list ap)

@@ -13,6 +13,9 @@ void log_set_level(int level);
 int log_get_level(void);
 /* Append to path (created 0600); -errno on failure.  NULL closes. */
 int log_set_file(const char *path);
+/* Open the log file again by its name (SIGHUP, after logrotate); 0 when
+ * there is none.  Logs the outcome. */
+int log_reopen(void);
 int log_enabled(int level);
 
 void log_msg(int level, const char *fmt, ...) CLUSTERCTL_PRINTF(2, 3);

@@ -13,12 +13,16 @@
 #include "harden.h"
 #include "http-unix.h"
 #include "log.h"
+#include "util.h"
 
 int main(int argc, char **argv)
 {
 	struct app a = {0};
 	int rc;
 
+#ifdef CLUSTERCTL_VERSION_SUFFIX
+	clusterctl_version_set(PACKAGE_VERSION CLUSTERCTL_VERSION_SUFFIX);
+#endif
 	rc = cli_parse(&a, argc, argv);
 	if (rc >= 0)
 		goto out;
@@ -75,6 +79,7 @@ int main(int argc, char **argv)
 	case CMD_STATUS: rc = cmd_status(&a); break;
 	case CMD_IP: rc = cmd_ip(&a); break;
 	case CMD_PLUGINS: rc = cmd_plugins(&a); break;
+	case CMD_NODE_REMOVE: rc = cmd_node_remove(&a); break;
 	case CMD_STATE_CHECK: rc = cmd_state_check(&a); break;
 	case CMD_STATE_DUMP: rc = cmd_state_dump(&a); break;
 	case CMD_STATE_SALVAGE: rc = cmd_state_salvage(&a); break;

@@ -26,6 +26,7 @@
 #include "tls.h"
 #include "log.h"
 #include "mtu-probe.h"
+#include "swarm-mtu.h"
 #include "util.h"
 
 /* Run a provider's master_prepare; its address and interface (an
@@ -151,23 +152,16 @@ static int controller_address(const struct app *a, const char *swarm_addr, const
 	return *out ? 0 : -ENOMEM;
 }
 
-/* Swarm's VXLAN adds 50 bytes: over an overlay whose MTU is below the
- * LAN's, the ingress network must be smaller or bulk transfers stall
- * while small requests work.  "auto" derives it from the overlay. */
 static uint32_t swarm_mtu(const struct app *a, uint32_t overlay_mtu)
 {
-	const char *v = a->cfg.swarm_mtu;
-	if (!v || !*v)
-		return 0;
-	if (strcmp(v, "auto") != 0)
-		return (uint32_t)strtoul(v, NULL, 10);
-	if (overlay_mtu > MTU_FLOOR + SWARM_VXLAN_OVERHEAD) {
-		log_info("swarm ingress MTU from the overlay mtu=%u overlay_mtu=%u", overlay_mtu - SWARM_VXLAN_OVERHEAD,
-			 overlay_mtu);
-		return overlay_mtu - SWARM_VXLAN_OVERHEAD;
-	}
-	log_warn("--swarm-mtu auto: the overlay reports no MTU; Docker's default is kept");
-	return 0;
+	const char *why = "";
+	uint32_t m = swarm_mtu_choose(a->cfg.swarm_mtu, overlay_mtu, &why);
+
+	if (m)
+		log_info("swarm ingress mtu=%u overlay_mtu=%u from=\"%s\"", m, overlay_mtu, why);
+	else if (a->cfg.swarm_mtu && strcmp(a->cfg.swarm_mtu, "auto") == 0)
+		log_warn("--swarm-mtu auto: %s; Docker's default is kept", why);
+	return m;
 }
 
 /* Make sure this host manages a Swarm advertised on addr. */

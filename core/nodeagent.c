@@ -30,20 +30,23 @@
 #include "tls.h"
 #include "log.h"
 #include "mtu-probe.h"
+#include "node-health.h"
 #include "node-identity.h"
 #include "sd-notify.h"
 #include "swarm-converge.h"
+#include "swarm-mtu.h"
 #include "util.h"
 
 #define EXCHANGE_TIMEOUT_MS 15000
 #define MTU_PROBE_TIMEOUT_MS 500
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reopen_requested;
 /* systemd's WatchdogSec: pinged while napping, so a round that blocks
  * longer than WatchdogSec/2 is what the watchdog catches. */
 static struct notify_watchdog watchdog;
 
 static void on_signal(int sig) { stop_requested = sig; }
+static void on_hup(int sig) { reopen_requested = sig; }
 
 struct agent {
 	struct app *a;
@@ -53,6 +56,8 @@ struct agent {
 	char *docker_version;
 	char role[8];         /* the role the controller gave, once ready */
 	bool mtu_probed;      /* once per run, not every heartbeat */
+	bool swarm_mtu_checked;
+	int swarm_mtu_tries;  /* a node without ingress yet: a few heartbeats, not every one */
 	/* What each provider's last ensure() said to send as its Observed
 	 * next time (in place of observe()); [0] overlay, [1] storage. */
 	char *next_observed[2];
@@ -66,6 +71,10 @@ static void nap(int64_t ms)
 	int64_t end = cc_mono_ms() + ms;
 	while (!stop_requested && cc_mono_ms() < end) {
 		int64_t left = end - cc_mono_ms();
+		if (reopen_requested) {
+			reopen_requested = 0;
+			log_reopen();
+		}
 		notify_watchdog_tick(&watchdog, cc_mono_ms());
 		struct timespec ts = {.tv_sec = 0, .tv_nsec = (left > 200 ? 200 : left) * 1000000L};
 		nanosleep(&ts, NULL);
@@ -107,6 +116,28 @@ static char *observed_for(struct agent *g, struct plugin *p, int slot)
 		return NULL;
 	}
 	return checked_observed(p, obs, "observe");
+}
+
+/* A provider's status() cut down for the heartbeat (node-health.h), so
+ * the master can show every node's tunnel and storage; NULL when it has
+ * none or it failed (logged at debug level: health is not worth a warning
+ * every heartbeat). */
+static char *health_for(struct plugin *p)
+{
+	char *st = NULL, *sum;
+	int r;
+
+	if (!p || !p->desc.status)
+		return NULL;
+	host_ctx_clear_error(p->hctx);
+	if ((r = p->desc.status(p->state, &st)) < 0) {
+		log_debug("%s (status; the heartbeat goes without it)", plugin_failure(p, r));
+		free(st);
+		return NULL;
+	}
+	sum = health_summary(st);
+	free(st);
+	return sum;
 }
 
 /* A storage provider that can host a brick says so in Observed.Storage
@@ -234,6 +265,7 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 	struct clusterctl_ensure_out ov = {0}, st = {0};
 	char *obs_overlay = observed_for(g, a->overlay, 0), *obs_storage = observed_for(g, a->storage, 1);
 	char *obs_swarm = NULL, *req = NULL, *text = NULL, *err = NULL;
+	char *health_ov = health_for(a->overlay), *health_st = health_for(a->storage);
 	size_t text_len = 0;
 	int res = ROUND_WAIT, r;
 
@@ -247,7 +279,9 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 			.id = &g->id, .role = a->cfg.role == ROLE_MANAGER ? "manager" : "worker",
 			.join_secret = g->secret, .docker_version = g->docker_version,
 			.gluster_capable = storage_capable(obs_storage), .observed_overlay = obs_overlay,
-			.observed_storage = obs_storage, .observed_swarm = obs_swarm};
+			.observed_storage = obs_storage, .observed_swarm = obs_swarm,
+			.overlay_type = a->overlay->desc.name, .storage_type = a->storage->desc.name,
+			.health_overlay = health_ov, .health_storage = health_st};
 		req = ctl_build_registration(&rep);
 	}
 	if (!req) {
@@ -344,6 +378,8 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 			goto out;
 		if (r == SWARM_CHANGED)
 			res = ROUND_AGAIN; /* report the new membership */
+		else if (!g->swarm_mtu_checked && g->swarm_mtu_tries++ < 3)
+			g->swarm_mtu_checked = swarm_mtu_check_node(g->docker, ov.mtu);
 	}
 
 	/* 3. Storage. */
@@ -360,6 +396,8 @@ static int round_once(struct agent *g, unsigned *retry_after, int *exit_code)
 	if (res != ROUND_AGAIN)
 		res = ROUND_CONVERGED;
 out:
+	free(health_ov);
+	free(health_st);
 	free(obs_overlay);
 	free(obs_storage);
 	free(obs_swarm);
@@ -488,6 +526,7 @@ static int run(struct app *a, bool watch)
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &(struct sigaction){.sa_handler = on_hup}, NULL);
 	if (setup(&g, a) < 0) {
 		teardown(&g);
 		return EXIT_FAILURE_;

@@ -10,6 +10,7 @@
 #include "cc-time.h"
 #include "host-services.h"
 #include "log.h"
+#include "metrics.h"
 #include "plan-check.h"
 #include "state-store.h"
 #include "util.h"
@@ -375,9 +376,11 @@ int provider_plan(struct plugin *p, bool storage, const struct clusterctl_plan_i
 	}
 	out.struct_size = sizeof out;
 	host_ctx_clear_error(p->hctx);
-	t0 = cc_mono_ms();
+	t0 = cc_mono_ns();
 	r = p->desc.plan(p->state, in, &out);
-	t0 = cc_mono_ms() - t0;
+	t0 = cc_mono_ns() - t0;
+	metrics_plan_seconds(p->desc.name, storage ? "storage" : "overlay", (double)t0 / 1e9);
+	t0 /= 1000000;
 	if (t0 > CLUSTERCTL_PLAN_BUDGET_MS)
 		over_budget(p, "plan", node, t0);
 	res->called = true;

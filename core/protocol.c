@@ -344,12 +344,14 @@ const char *proto_status_name(int status)
 
 enum field {
 	F_HOSTNAME, F_ROLE, F_IP, F_OS, F_CPU, F_MEMORY, F_DOCKERVERSION, F_GLUSTERCAPABLE,
-	F_TIMESTAMP, F_PROTOCOLVERSION, F_JOINSECRET, F_NODEID, F_OBSERVED, F_QUERY, F_COUNT
+	F_TIMESTAMP, F_PROTOCOLVERSION, F_JOINSECRET, F_NODEID, F_OBSERVED, F_QUERY, F_OVERLAYTYPE,
+	F_STORAGETYPE, F_CLUSTERCTLVERSION, F_HEALTH, F_NODE, F_FORCE, F_COUNT
 };
 
 static const char *const field_names[F_COUNT] = {
 	"Hostname", "Role", "IP", "OS", "CPU", "Memory", "DockerVersion", "GlusterCapable",
-	"Timestamp", "ProtocolVersion", "JoinSecret", "NodeID", "Observed", "Query",
+	"Timestamp", "ProtocolVersion", "JoinSecret", "NodeID", "Observed", "Query", "OverlayType",
+	"StorageType", "ClusterctlVersion", "Health", "Node", "Force",
 };
 
 static int fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -414,6 +416,25 @@ static int get_count(struct json_object *v, const char *name, int64_t *out, char
 	return 0;
 }
 
+/* A provider name or a version: printed in logs and status tables, so
+ * only letters, digits and ".-_+~" (nothing a terminal would act on). */
+static int get_name(struct json_object *v, const char *name, size_t max, char **out, char **err)
+{
+	char q[72];
+	int r = get_string(v, name, max, out, err);
+
+	if (r < 0 || !*out)
+		return r;
+	for (const char *p = *out; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(".-_+~", *p)) {
+			quote_value(q, *out);
+			return fail(err, "%s \"%s\" may hold only letters, digits and \".-_+~\"", name, q);
+		}
+	if (!**out)
+		return fail(err, "%s must not be empty", name);
+	return 0;
+}
+
 static int object_text(struct json_object *v, const char *name, char **out, char **err)
 {
 	const char *s;
@@ -457,6 +478,31 @@ static int decode_swarm(struct json_object *v, struct observed_swarm *sw, char *
 			return fail(err, "Observed.Swarm.ControlAvailable must be true or false");
 		sw->control_available = json_object_get_boolean(slot[2]);
 	}
+	return 0;
+}
+
+static int decode_health(struct json_object *v, struct registration *reg, char **err)
+{
+	struct json_object *ov = NULL, *st = NULL;
+	int r;
+
+	if (!present(v))
+		return 0;
+	if (!json_object_is_type(v, json_type_object))
+		return fail(err, "Health must be an object");
+	json_object_object_foreach(v, key, val)
+	{
+		if (strcasecmp(key, "Overlay") == 0)
+			ov = val;
+		else if (strcasecmp(key, "Storage") == 0)
+			st = val;
+	}
+	if ((r = object_text(ov, "Health.Overlay", &reg->health_overlay, err)) < 0 ||
+	    (r = object_text(st, "Health.Storage", &reg->health_storage, err)) < 0)
+		return r;
+	if ((reg->health_overlay && strlen(reg->health_overlay) > PROTO_MAX_HEALTH) ||
+	    (reg->health_storage && strlen(reg->health_storage) > PROTO_MAX_HEALTH))
+		return fail(err, "Health.Overlay and Health.Storage must be at most %d bytes each", PROTO_MAX_HEALTH);
 	return 0;
 }
 
@@ -539,7 +585,11 @@ static int decode_registration(struct json_object **slot, struct registration *r
 	    (r = get_string(slot[F_DOCKERVERSION], "DockerVersion", PROTO_MAX_SHORT,
 			    &reg->docker_version, err)) < 0 ||
 	    (r = get_string(slot[F_TIMESTAMP], "Timestamp", PROTO_MAX_SHORT, &reg->timestamp, err)) < 0 ||
-	    (r = get_string(slot[F_NODEID], "NodeID", 4096, &reg->node_id, err)) < 0)
+	    (r = get_string(slot[F_NODEID], "NodeID", 4096, &reg->node_id, err)) < 0 ||
+	    (r = get_name(slot[F_OVERLAYTYPE], "OverlayType", PROTO_MAX_PROVIDER, &reg->overlay_type, err)) < 0 ||
+	    (r = get_name(slot[F_STORAGETYPE], "StorageType", PROTO_MAX_PROVIDER, &reg->storage_type, err)) < 0 ||
+	    (r = get_name(slot[F_CLUSTERCTLVERSION], "ClusterctlVersion", PROTO_MAX_PROVIDER,
+			  &reg->clusterctl_version, err)) < 0)
 		return r;
 	if (present(slot[F_GLUSTERCAPABLE])) {
 		if (!json_object_is_type(slot[F_GLUSTERCAPABLE], json_type_boolean))
@@ -556,7 +606,31 @@ static int decode_registration(struct json_object **slot, struct registration *r
 				 "'.', '_', ':' or '-')",
 			    q, PROTO_MAX_NODE_ID);
 	}
+	if ((r = decode_health(slot[F_HEALTH], reg, err)) < 0)
+		return r;
 	return decode_observed(slot[F_OBSERVED], reg, err);
+}
+
+/* {"Query":"remove"}: the node by its NodeID or its host name. */
+static int decode_remove(struct json_object **slot, struct request *out, char **err)
+{
+	char q[72];
+	int r;
+
+	if (!present(slot[F_NODE]))
+		return fail(err, "Node is required (the NodeID or host name of the node to remove)");
+	if ((r = get_string(slot[F_NODE], "Node", 4096, &out->remove_node, err)) < 0)
+		return r;
+	if (!proto_node_id_valid(out->remove_node) && !cc_hostname_valid(out->remove_node)) {
+		quote_value(q, out->remove_node);
+		return fail(err, "Node \"%s\" is neither a NodeID nor a host name", q);
+	}
+	if (present(slot[F_FORCE])) {
+		if (!json_object_is_type(slot[F_FORCE], json_type_boolean))
+			return fail(err, "Force must be true or false");
+		out->remove_force = json_object_get_boolean(slot[F_FORCE]);
+	}
+	return 0;
 }
 
 int protocol_decode(struct json_object *obj, struct request *out, char **err)
@@ -589,10 +663,10 @@ int protocol_decode(struct json_object *obj, struct request *out, char **err)
 			goto fail;
 		}
 		v = json_object_get_int64(slot[F_PROTOCOLVERSION]);
-		if (v != PROTOCOL_VERSION) {
+		if (v < PROTOCOL_VERSION_MIN || v > PROTOCOL_VERSION) {
 			r = fail(err, "ProtocolVersion %lld is not supported: this controller speaks "
-				      "version %d",
-				 (long long)v, PROTOCOL_VERSION);
+				      "versions %d to %d (upgrade the controller before the nodes)",
+				 (long long)v, PROTOCOL_VERSION_MIN, PROTOCOL_VERSION);
 			goto fail;
 		}
 		out->reg.protocol_version = (int)v;
@@ -600,10 +674,18 @@ int protocol_decode(struct json_object *obj, struct request *out, char **err)
 	if (present(slot[F_QUERY])) {
 		if ((r = get_string(slot[F_QUERY], "Query", 64, &query, err)) < 0)
 			goto fail;
+		if (strcmp(query, "remove") == 0) {
+			free(query);
+			query = NULL;
+			out->kind = REQ_REMOVE;
+			if ((r = decode_remove(slot, out, err)) < 0)
+				goto fail;
+			return 0;
+		}
 		if (strcmp(query, "status") != 0) {
 			char q[72];
 			quote_value(q, query);
-			r = fail(err, "Query \"%s\" is not known (the controller answers \"status\")", q);
+			r = fail(err, "Query \"%s\" is not known (the controller answers \"status\" and \"remove\")", q);
 			goto fail;
 		}
 		free(query);
@@ -626,11 +708,17 @@ void request_free(struct request *r)
 {
 	struct registration *g = &r->reg;
 	free(r->join_secret);
+	free(r->remove_node);
 	free(g->hostname);
 	free(g->os);
 	free(g->docker_version);
 	free(g->timestamp);
 	free(g->node_id);
+	free(g->overlay_type);
+	free(g->storage_type);
+	free(g->clusterctl_version);
+	free(g->health_overlay);
+	free(g->health_storage);
 	free(g->observed_overlay);
 	free(g->observed_storage);
 	free(g->swarm.node_id);

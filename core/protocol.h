@@ -13,7 +13,16 @@
  *    to the plugins as JSON text.
  *  - {"Query":"status","JoinSecret":"..."} asks for the cluster as the
  *    controller knows it; the answer is Status "ready" with a "Nodes" array.
- *  - Responses may carry "StoragePayload" (the storage plugin's object). */
+ *  - {"Query":"remove","Node":"<NodeID or Hostname>","Force":bool,
+ *    "JoinSecret":"..."}: clusterctl node remove (node-remove.h).
+ *  - Responses may carry "StoragePayload" (the storage plugin's object).
+ *  - Version 2 (this one) adds to a registration "OverlayType" and
+ *    "StorageType" (the node's providers: a mismatch is refused),
+ *    "ClusterctlVersion" (the node's program version) and "Health":
+ *    {"Overlay": {...}, "Storage": {...}}, each provider's status()
+ *    summarised by the node (node-health.h), for `clusterctl status`.  A controller accepts nodes one
+ *    version behind (PROTOCOL_VERSION_MIN), so nodes can be upgraded after
+ *    it; a version 1 node sends none of these and none is required. */
 #ifndef CLUSTERCTL_PROTOCOL_H
 #define CLUSTERCTL_PROTOCOL_H
 
@@ -27,7 +36,11 @@
 struct json_object;
 struct json_tokener;
 
-#define PROTOCOL_VERSION 1
+#define PROTOCOL_VERSION 2
+/* The oldest version a controller accepts: one behind. */
+#define PROTOCOL_VERSION_MIN (PROTOCOL_VERSION - 1)
+#define PROTO_MAX_PROVIDER 64 /* OverlayType, StorageType: plugin names */
+#define PROTO_MAX_HEALTH 4096 /* each of Health.Overlay, Health.Storage, as JSON text */
 /* Field limits beyond protocol.md's (which only fixes Hostname). */
 #define PROTO_MAX_HOSTNAME CC_HOSTNAME_MAX
 #define PROTO_MAX_NODE_ID 128
@@ -98,6 +111,11 @@ struct registration {
 	char *timestamp;
 	int protocol_version;  /* 0 when absent */
 	char *node_id;         /* NULL when absent */
+	char *overlay_type;    /* the node's providers, NULL when absent */
+	char *storage_type;
+	char *clusterctl_version; /* NULL when absent */
+	char *health_overlay;  /* Health.Overlay / .Storage: JSON object text, NULL when absent */
+	char *health_storage;
 	char *observed_overlay; /* JSON object text, NULL when absent */
 	char *observed_storage;
 	struct observed_swarm swarm;
@@ -106,12 +124,15 @@ struct registration {
 	bool manager_denied;
 };
 
-enum request_kind { REQ_REGISTER = 0, REQ_STATUS = 1 };
+enum request_kind { REQ_REGISTER = 0, REQ_STATUS = 1, REQ_REMOVE = 2 };
 
 struct request {
 	int kind;              /* enum request_kind */
 	char *join_secret;     /* NULL when absent */
 	struct registration reg; /* REQ_REGISTER */
+	/* REQ_REMOVE: {"Query":"remove","Node":NodeID or Hostname,"Force":bool} */
+	char *remove_node;
+	bool remove_force;
 };
 
 /* Decode and validate a request object.  On failure returns -EINVAL and

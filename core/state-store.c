@@ -1289,3 +1289,29 @@ int state_store_close(struct state_store *s, bool flush, char **err)
 	store_free(s);
 	return r;
 }
+
+int state_store_forget_node(struct state_store *s, const char *key, char **err)
+{
+	ssize_t slot;
+	size_t idx;
+	int r;
+
+	if (s->poisoned)
+		return fail(err, -EIO, "the state store failed earlier; restart the controller");
+	if ((slot = index_find(s, key)) < 0)
+		return fail(err, -ENOENT, "no node %s in the state", key);
+	idx = s->ht[slot] - 1;
+	count(s, s->v[idx], -1);
+	node_rec_free(s->v[idx]);
+	free(s->v[idx]);
+	s->v[idx] = s->v[--s->n];
+	if ((r = index_rebuild(s, s->ht_cap)) < 0) {
+		s->poisoned = true;
+		return fail(err, r, "out of memory forgetting node %s", key);
+	}
+	if (s->meta.slot_holder && strcmp(s->meta.slot_holder, key) == 0)
+		meta_set(&s->meta, s->meta.formed, NULL, 0);
+	return state_store_compact(s, true, err);
+}
+
+bool state_store_poisoned(const struct state_store *s) { return s->poisoned; }

@@ -128,6 +128,14 @@ const struct cluster_meta *state_store_meta(const struct state_store *s);
  * same record (a node that first came without a NodeID). */
 int state_store_put_node(struct state_store *s, const struct node_rec *rec, const char *replaces);
 int state_store_put_meta(struct state_store *s, const struct cluster_meta *m);
+/* Forget the node with key for good (clusterctl node remove), durably at
+ * once: the log has no record for a deletion, so the whole state is
+ * written as a fresh image (O(n), an admin's rare act).  The manager slot
+ * it held is freed with it.  Only while no fdatasync is in flight (it
+ * replaces the log, as compaction does).  -ENOENT when there is none. */
+int state_store_forget_node(struct state_store *s, const char *key, char **err);
+/* A write failed earlier: memory no longer matches the disk. */
+bool state_store_poisoned(const struct state_store *s);
 /* Bytes queued but not yet durable. */
 bool state_store_dirty(const struct state_store *s);
 /* Write the queue and fdatasync once.  After a failure the store is

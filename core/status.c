@@ -20,6 +20,7 @@
 #include "tls.h"
 #include "log.h"
 #include "provider-status.h"
+#include "status-health.h"
 
 #define STATUS_TIMEOUT_MS 10000
 
@@ -87,6 +88,8 @@ static void print_table(const struct ctl_status *st)
 		put_cell(n->node_id && *n->node_id ? n->node_id : "-", 0);
 		printf("\n");
 	}
+	fflush(stdout);
+	status_health_print(stdout, st);
 }
 
 int cmd_status(struct app *a)

@@ -8,6 +8,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "cc-time.h"
+#include "metrics.h"
 #include "sync-worker.h"
 
 struct sync_worker {
@@ -34,6 +36,7 @@ static void *run(void *arg)
 		int fd, r;
 		int (*fn)(void *);
 		void *fn_arg;
+		int64_t t0;
 		while (w->fd < 0 && !w->fn && !w->stop)
 			pthread_cond_wait(&w->cv, &w->mu);
 		if (w->fd < 0 && !w->fn)
@@ -42,10 +45,13 @@ static void *run(void *arg)
 		fn = w->fn;
 		fn_arg = w->arg;
 		pthread_mutex_unlock(&w->mu);
-		if (fn)
+		if (fn) {
 			r = fn(fn_arg);
-		else
+		} else {
+			t0 = cc_mono_ns();
 			r = fdatasync(fd) < 0 ? -errno : 0;
+			metrics_fsync_seconds((double)(cc_mono_ns() - t0) / 1e9);
+		}
 		pthread_mutex_lock(&w->mu);
 		w->fd = -1;
 		w->fn = NULL;

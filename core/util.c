@@ -76,3 +76,8 @@ int parse_bool(const char *s, bool *out)
 }
 
 char *xstrdup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+static const char *version = PACKAGE_VERSION;
+
+const char *clusterctl_version(void) { return version; }
+void clusterctl_version_set(const char *v) { version = v; }

@@ -22,4 +22,10 @@ int parse_ll(const char *s, long long min, long long max, long long *out);
 int parse_bool(const char *s, bool *out);
 char *xstrdup_or_null(const char *s);
 
+/* The program's version as it says it (--version, help --json) and sends
+ * it (ClusterctlVersion): PACKAGE_VERSION, unless main() was built with
+ * CLUSTERCTL_VERSION_SUFFIX (the upgrade test's second binary). */
+const char *clusterctl_version(void);
+void clusterctl_version_set(const char *v);
+
 #endif

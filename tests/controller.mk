@@ -14,12 +14,23 @@ tests_unit_test_state_store_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) \
 EXTRA_DIST += tests/fixtures/state/v1/README tests/fixtures/state/v1/expected.txt \
 	tests/fixtures/state/v1/state.snap tests/fixtures/state/v1/state.log
 tests_unit_test_state_store_LDADD = core/libclusterctl-core.la
+check_PROGRAMS += tests/unit/test-node-compat
+TESTS += tests/unit/test-node-compat
+tests_unit_test_node_compat_SOURCES = tests/unit/test-node-compat.c
+tests_unit_test_node_compat_LDADD = core/libclusterctl-core.la
+check_PROGRAMS += tests/unit/test-node-health
+TESTS += tests/unit/test-node-health
+tests_unit_test_node_health_SOURCES = tests/unit/test-node-health.c
+tests_unit_test_node_health_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_test_node_health_LDADD = core/libclusterctl-core.la $(JSONC_LIBS)
 check_PROGRAMS += tests/unit/test-sync-worker
 TESTS += tests/unit/test-sync-worker
 tests_unit_test_sync_worker_SOURCES = tests/unit/test-sync-worker.c
 tests_unit_test_sync_worker_LDADD = core/libclusterctl-core.la
 TESTS += tests/integration/controller.sh
 EXTRA_DIST += tests/integration/controller.sh tests/integration/controller-lib.sh
+TESTS += tests/integration/controller-metrics.sh
+EXTRA_DIST += tests/integration/controller-metrics.sh
 # The TLS channel: pinned key, proof of the secret, the wire captured.
 TESTS += tests/integration/controller-tls.sh
 EXTRA_DIST += tests/integration/controller-tls.sh

@@ -8,7 +8,8 @@ pkgs="build-essential autoconf automake libtool pkg-config
       iproute2 iptables util-linux mount bsdutils systemd curl jq xfsprogs procps kmod g++ valgrind
       tcpdump
       clang
-      bash-completion man-db"
+      bash-completion man-db
+      prometheus"
 # The kernel WireGuard test (tests/kernel/): Debian's kernel in a QEMU guest.
 pkgs="$pkgs qemu-system-x86 busybox-static cpio linux-image-amd64"
 # The packages (tests/packaging): build, check, install in a chroot, and

@@ -90,7 +90,7 @@ extern "C" {
 #endif
 
 #define CLUSTERCTL_PLUGIN_ABI_MAJOR 1
-#define CLUSTERCTL_PLUGIN_ABI_MINOR 0
+#define CLUSTERCTL_PLUGIN_ABI_MINOR 1
 
 /* The one exported symbol. */
 #define CLUSTERCTL_PLUGIN_ENTRY_SYMBOL "clusterctl_plugin_entry"
@@ -295,7 +295,24 @@ struct clusterctl_plugin {
 	int (*node_event)(void *state, int kind, const struct clusterctl_node *node);
 
 	/* ABI minor 1+: append new operations below this line, never above. */
+
+	/* ABI 1.1.  master serve, `clusterctl node remove`: the admin takes
+	 * the node out of the cluster for good.  Called on the event loop,
+	 * before the core deletes the node's record (node_event(REMOVED)
+	 * follows once it is deleted).  Return 0 when the provider can let
+	 * the node go (having done, or started, what that takes: a mesh
+	 * drops its peer, a storage provider moves its data); a negative
+	 * errno with host->error() saying why it cannot (the node is kept,
+	 * nothing else is changed): -EBUSY for "not now, retry", -EPERM for
+	 * "not without --force" (flags has CLUSTERCTL_FORGET_FORCE when the
+	 * admin gave it).  Never delete the node's data.  *message (malloc'd,
+	 * may be left NULL) is one line for the admin about what was done.
+	 * Absent (a 1.0 plugin): nothing to do. */
+	int (*forget)(void *state, const struct clusterctl_node *node, uint32_t flags, char **message);
 };
+
+/* forget() flags */
+#define CLUSTERCTL_FORGET_FORCE (1u << 0)
 
 #define CLUSTERCTL_PLUGIN_HEADER(kind_, name_, version_, description_)                            \
 	.abi_major = CLUSTERCTL_PLUGIN_ABI_MAJOR, .abi_minor = CLUSTERCTL_PLUGIN_ABI_MINOR,        \

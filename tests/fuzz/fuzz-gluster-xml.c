@@ -1,7 +1,8 @@
 /* What `gluster --mode=script --xml` prints (plugins/storage/gluster/
  * gluster-xml.c), read as each answer the plugin parses: the envelope,
- * `peer status` / `pool list`, `volume info`, and the volume id of
- * `volume create` / `volume start`.
+ * `peer status` / `pool list`, `volume info`, the volume id of
+ * `volume create` / `volume start`, and what `clusterctl status` reads of
+ * a brick host: `volume status` and `volume heal ... info summary`.
  *
  * What must hold: every answer is classified (GX_OK or a refusal with
  * a message); text taken from it holds no control bytes (it is quoted in
@@ -91,6 +92,36 @@ static void volume_id(const char *text, size_t len)
 	gx_result_free(&res);
 }
 
+static void health(const char *text, size_t len)
+{
+	struct gx_result res;
+	struct gx_brick_states bs;
+	struct gx_heal h;
+	char *err = NULL;
+	int r = gx_parse_volume_status(text, len, &res, &bs, &err);
+
+	classified(r, &res, err);
+	if (r == GX_OK) {
+		for (size_t i = 0; i < bs.n; i++)
+			fuzz_require(bs.v[i].path[0] == '/' && fuzz_clean(bs.v[i].host) && fuzz_clean(bs.v[i].peer_id) &&
+					     (bs.v[i].online == 0 || bs.v[i].online == 1),
+				     "a brick's state is a path, clean texts and online 0 or 1");
+		gx_brick_states_free(&bs);
+		gx_result_free(&res);
+	}
+	err = NULL;
+	r = gx_parse_heal_summary(text, len, &res, &h, &err);
+	classified(r, &res, err);
+	if (r == GX_OK) {
+		for (size_t i = 0; i < h.n; i++)
+			fuzz_require(fuzz_clean(h.v[i].name) && fuzz_clean(h.v[i].host_uuid) && h.v[i].pending >= -1 &&
+					     h.v[i].split_brain >= -1,
+				     "a heal count is -1 (not reported) or a count, its texts clean");
+		gx_heal_free(&h);
+		gx_result_free(&res);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = fuzz_memdup(data, size), *name = fuzz_strdup(data, size), *host, *path;
@@ -104,6 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	peers(text, size);
 	volumes(text, size);
 	volume_id(text, size);
+	health(text, size);
 	/* Brick names come from the same answers. */
 	if (gx_split_brick(name, &host, &path) == 0) {
 		fuzz_require(*host && path[0] == '/', "a split brick is host and /path");

@@ -31,11 +31,12 @@ is "$(comp "")" "--help --version agent help ip master node plugins state status
 is "$(comp --)" "--help --version " "-- : the top-level flags"
 is "$(comp master "")" "init serve " "master: init and serve"
 is "$(comp node j)" "join " "node j: join"
+is "$(comp node "")" "join remove " "node: join and remove"
 is "$(comp state "")" "check dump salvage " "state: check, dump and salvage"
 is "$(comp help m)" "master " "help takes a command"
 
 ref=$("$bin" help --json)
-for c in "master init" "master serve" "node join" agent status ip plugins; do
+for c in "master init" "master serve" "node join" "node remove" agent status ip plugins; do
 	# shellcheck disable=SC2086
 	want=$(printf '%s' "$ref" | jq -r --arg c "$c" '.Options[] | select(.Commands | index($c)) | .Flag' | sort | tr '\n' ' ')
 	# shellcheck disable=SC2086

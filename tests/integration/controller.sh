@@ -52,6 +52,21 @@ ok $(printf '%s' "$r" | grep -q -e SwarmJoinToken -e OverlayPayload; echo $((!$?
 r=$(reg n1 worker 192.0.2.10 "$SECRET")
 is "$(json_get "$r" .RegisteredWorkers)" 1 "re-registration is not counted twice"
 
+# --- a node with other providers is refused, naming both (issue 12 item 4) --
+r=$(reg n7 worker 192.0.2.17 "$SECRET" '"ProtocolVersion":2,"OverlayType":"none","StorageType":"gluster"')
+is "$(json_get "$r" .Status)" error "a node running storage gluster against a controller with none: error"
+like "$(json_get "$r" .Error)" 'storage provider "gluster" but the controller uses "none"' "the Error names both"
+ok $(printf '%s' "$r" | grep -q -e SwarmJoinToken -e GlusterVolume; echo $((!$?))) "and grants nothing"
+r=$(reg n7 worker 192.0.2.17 "$SECRET" '"ProtocolVersion":2,"OverlayType":"wireguard","StorageType":"none"')
+like "$(json_get "$r" .Error)" 'overlay provider "wireguard" but the controller uses "none"' \
+	"an overlay mismatch is refused the same way"
+r=$(ct_status "$SECRET")
+is "$(json_get "$r" '[.Nodes[].Hostname]|index("n7")')" null "a refused node is not recorded"
+r=$(reg n1 worker 192.0.2.10 "$SECRET" '"ProtocolVersion":2,"OverlayType":"none","StorageType":"none"')
+is "$(json_get "$r" .Status)" waiting "the same providers are accepted"
+r=$(reg n1 worker 192.0.2.10 "$SECRET" '"ProtocolVersion":1')
+is "$(json_get "$r" .Status)" waiting "a node one protocol version behind is accepted"
+
 # --- framing: pieces, sending side left open --------------------------------
 exec 4<>"/dev/tcp/127.0.0.1/$CT_PORT"
 printf '{"Hostname":"n2",' >&4
@@ -120,6 +135,43 @@ is "$rc" 4 "status with a wrong secret is refused (exit 4)"
 out=$("$CLUSTERCTL" status --insecure-plaintext --json --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$S")
 is "$(printf '%s' "$out" | jq -r '[.Nodes[].Hostname]|sort|join(",")')" "n1,n2" "status --json has the Nodes array"
 
+# --- status: who runs what, its health, staleness (issue 12 items 3, 5) -----
+r=$(reg n4 worker 192.0.2.14 "$SECRET" '"ProtocolVersion":2,"ClusterctlVersion":"9.8.7","Health":{"Overlay":{"Address":"100.96.0.9/16","MTU":1420,"PeersCount":3,"PeersNewestHandshakeAgeSeconds":4},"Storage":{"Mounted":true}}')
+is "$(json_get "$r" .Status)" waiting "a version 2 heartbeat with its health is accepted"
+r=$(reg n5 worker 192.0.2.15 "$SECRET" '"Health":[1]')
+like "$(json_get "$r" .Error)" "Health must be an object" "a Health that is not an object is refused"
+st=$(ct_status "$SECRET")
+is "$(json_get "$st" '.Nodes[]|select(.Hostname=="n4")|[.ClusterctlVersion,.ProtocolVersion]|join(" ")')" "9.8.7 2" \
+	"status --json shows the version and protocol each node runs"
+is "$(json_get "$st" '.Nodes[]|select(.Hostname=="n4")|.Health.Overlay.MTU')" 1420 "and the overlay's health it reported"
+is "$(json_get "$st" '.Nodes[]|select(.Hostname=="n4")|.Health.Storage.Mounted')" true "and the storage's"
+is "$(json_get "$st" '.Nodes[]|select(.Hostname=="n4")|.Stale')" false "a node just heard from is not stale"
+is "$(json_get "$st" '.Quorum.Managers')" 1 "quorum counts the master's host as a manager"
+out=$("$CLUSTERCTL" status --insecure-plaintext --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$S" 2>&1)
+like "$out" "9.8.7" "the status table shows the version"
+like "$out" "PeersNewestHandshakeAgeSeconds=4" "and the overlay's health"
+like "$out" "Quorum: yes" "and the quorum"
+
+# --- node remove (issue 12 item 1) --------------------------------------------
+rm_node() { "$CLUSTERCTL" node remove --insecure-plaintext --master "127.0.0.1:$CT_PORT" --state-dir "$S" "$@" 2>&1; }
+out=$(rm_node nosuch); rc=$?
+is "$rc" 1 "node remove of an unknown node fails (exit 1)"
+like "$out" "no node nosuch is registered" "and says so"
+before=$(ct_status "$SECRET" | jq -r '.RegisteredWorkers')
+out=$(rm_node n4); rc=$?
+is "$rc" 0 "node remove n4 succeeds"
+like "$out" "found n4 (host:n4, worker" "it reports each step: the record found"
+like "$out" "controller: record host:n4 forgotten, durably" "the record forgotten"
+like "$out" "never reported a Swarm node" "the Swarm step (n4 never joined one)"
+st=$(ct_status "$SECRET")
+is "$(json_get "$st" '[.Nodes[].Hostname]|index("n4")')" null "n4 is gone from status"
+is "$(json_get "$st" .RegisteredWorkers)" $((before - 1)) "and the counts are recomputed"
+like "$(cat "$CT_LOG")" "node remove: controller: record host:n4 forgotten" "the controller logs each step"
+out=$(rm_node n4); rc=$?
+is "$rc" 1 "removing it again: exit 1, nothing to remove"
+out=$("$CLUSTERCTL" node remove --master "127.0.0.1:$CT_PORT" 2>&1); rc=$?
+is "$rc" 2 "node remove without a node is a usage error"
+
 # --- a second controller on the same state dir -------------------------------
 first=$CT_PID
 "$CLUSTERCTL" master serve --plugin-dir "$CT_PLUGINS" --state-dir "$S" --listen 127.0.0.1:0 \
@@ -130,6 +182,22 @@ like "$(cat "$CT_DIR/second.log")" "another controller (pid $first)" "naming the
 ok $(grep -q "controller listening" "$CT_DIR/second.log"; echo $((!$?))) "it never listened"
 r=$(reg n1 worker 192.0.2.10 "$SECRET")
 is "$(json_get "$r" .RegisteredWorkers)" 2 "the first still serves, its state intact"
+
+# --- SIGHUP reopens the log file (logrotate's rename + HUP) -------------------
+ct_stop TERM
+ct_start "$S" --log-file "$CT_DIR/ctl.log"
+ok $? "the controller restarts with --log-file"
+mv "$CT_DIR/ctl.log" "$CT_DIR/ctl.log.1"
+kill -HUP "$CT_PID"
+wait_file() { for _ in $(seq 1 50); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+wait_file "$CT_DIR/ctl.log"
+ok $? "after SIGHUP a new log file is created under the old name"
+like "$(cat "$CT_DIR/ctl.log")" "log file reopened path=$CT_DIR/ctl.log" "and its first line says so"
+r=$(reg n1 worker 192.0.2.10 "$SECRET")
+is "$(json_get "$r" .Status)" waiting "the controller goes on serving after SIGHUP"
+like "$(cat "$CT_DIR/ctl.log")" "registration node=host:n1" "later lines go to the new file"
+ok $(grep -q "registration node=host:n1" "$CT_DIR/ctl.log.1"; echo $((!$?))) "and none to the rotated one"
+like "$(cat "$CT_DIR/ctl.log.1")" "controller listening" "which keeps what was written before"
 
 # --- SIGTERM: finish in-flight requests, flush, exit 0 ----------------------
 exec 6<>"/dev/tcp/127.0.0.1/$CT_PORT"
@@ -147,8 +215,31 @@ like "$(cat "$CT_LOG")" "state flushed" "state flushed on the way out"
 ok $([ -s "$S/state.snap" ]; echo $?) "state image written"
 ct_start "$S"
 r=$(ct_status "$SECRET")
+is "$(json_get "$r" '[.Nodes[].Hostname]|index("n4")')" null "a removed node stays removed across a restart"
 is "$(json_get "$r" '[.RegisteredManagers,.RegisteredWorkers]|join(",")')" "0,3" "restart reloads the same counts"
 ct_stop INT
 is "$CT_RC" 0 "SIGINT: exit 0"
+
+# --- node remove keeps the Swarm's quorum (issue 12 item 1) -------------------
+Q=$CT_DIR/quorum
+ct_secret "$Q" "$SECRET"
+ct_start "$Q" --stale-after 1
+for m in m1 m2 m3; do reg $m manager 192.0.2.3${m#m} "$SECRET" >/dev/null; done
+is "$(ct_status "$SECRET" | jq -r .RegisteredManagers)" 3 "three managers registered"
+sleep 2 # none heard from within --stale-after: only the master's host counts as reachable
+out=$("$CLUSTERCTL" node remove m1 --insecure-plaintext --master "127.0.0.1:$CT_PORT" --state-dir "$Q" 2>&1); rc=$?
+is "$rc" 1 "removing a manager when too few managers are reachable: refused"
+like "$out" "would leave 1 of 3 Swarm managers reachable, below their quorum of 2" "saying how many and why"
+is "$(ct_status "$SECRET" | jq -r .RegisteredManagers)" 3 "and nothing changed"
+for m in m2 m3; do reg $m manager 192.0.2.3${m#m} "$SECRET" >/dev/null; done
+out=$("$CLUSTERCTL" node remove m1 --insecure-plaintext --master "127.0.0.1:$CT_PORT" --state-dir "$Q" 2>&1); rc=$?
+is "$rc" 0 "once the others are heard from again, m1 is removed"
+like "$out" "quorum: 3 of 3 managers stay reachable (2 needed)" "reporting the quorum it keeps"
+sleep 2
+out=$("$CLUSTERCTL" node remove m2 --force --insecure-plaintext --master "127.0.0.1:$CT_PORT" --state-dir "$Q" 2>&1); rc=$?
+is "$rc" 0 "with --force a manager goes even past the quorum"
+like "$out" "past it with --force" "and the output says so"
+is "$(ct_status "$SECRET" | jq -r .RegisteredManagers)" 1 "one registered manager is left"
+ct_stop TERM
 
 done_testing

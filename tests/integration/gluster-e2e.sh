@@ -273,6 +273,34 @@ join h2 --role manager; is "$rc" 0 "once glusterd runs again, node join on h2 co
 is "$(bricks)" "$IP1:$BRICK $IP2:$BRICK $IP3:$BRICK " "the volume kept its bricks"
 is "$(lab_exec h1 cat $MNT/hello.txt 2>&1)" written-on-h2 "and its data"
 
+# ---- status: what a brick host reports (issue 12 item 5) ---------------------
+join h3 --role worker; is "$rc" 0 "node join again on h3 (its heartbeat carries its health)"
+st=$(lab_exec h1 "$bin" status --json 2>&1)
+h3h() { printf '%s' "$st" | jq -r ".Nodes[] | select(.Hostname==\"h3\") | .Health.Storage.$1"; }
+is "$(h3h Mounted)" true "status: h3's volume is mounted"
+is "$(h3h Bricks)/$(h3h BricksOnline)" 1/1 "status: h3's brick is online"
+is "$(h3h HealPending)" 0 "status: nothing waits to heal on h3's brick"
+like "$(lab_exec h1 "$bin" status 2>&1)" "BricksOnline=1" "the status table shows it"
+
+# ---- node remove of a brick host (issue 12 item 1) ---------------------------
+lab_exec h3 sh -c 'kill $(pidof dockerd)'
+lab_wait 90 sh -c "[ \"\$(nsenter --target $(cat "$LAB_DIR/h1/holder.pid") --net --mount --uts docker -H unix:///run/docker.sock node ls --format '{{.Hostname}} {{.Status}}' | grep '^h3 ')\" = 'h3 Down' ]"
+ok $? "h3's engine stopped: the Swarm marks it down"
+before=$(bricks)
+out=$(lab_exec h1 "$bin" node remove h3 2>&1); rc=$?
+is "$rc" 1 "node remove h3 (a brick host): refused (exit 1)"
+like "$out" "holds the brick $IP3:$BRICK of volume clusterctl" "naming its brick"
+like "$out" "gluster volume replace-brick clusterctl $IP3:$BRICK" "and how to move it"
+is "$(lab_exec h1 "$bin" status --json | jq -r '[.Nodes[].Hostname] | index("h3") != null')" true "h3 is still registered"
+is "$(dnode node ls --format '{{.Hostname}}' | grep -c '^h3$')" 1 "and still a Swarm node"
+out=$(lab_exec h1 "$bin" node remove h3 --force 2>&1); rc=$?
+is "$rc" 0 "node remove h3 --force: removed"
+like "$out" "stays in volume clusterctl (forced; nothing deleted)" "its brick stays in the volume"
+is "$(dnode node ls --format '{{.Hostname}}' | grep -c '^h3$')" 0 "h3 is out of the Swarm"
+is "$(bricks)" "$before" "the volume's bricks are untouched"
+is "$(lab_exec h1 cat $MNT/hello.txt 2>&1)" written-on-h2 "no file is lost"
+ok $(lab_exec h3 test -d "$BRICK/.glusterfs"; echo $?) "the brick data on h3 is still there"
+
 stop_serve TERM
 at "end"
 done_testing

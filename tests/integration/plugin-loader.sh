@@ -21,6 +21,7 @@ build() { # build FILE CFLAGS...
 }
 build overlay-good.so -DNAME='"good"'
 build overlay-newer.so -DNAME='"newer"' -DNEWER_MINOR
+build overlay-minor0.so -DNAME='"minor0"' -DMINOR0
 build overlay-major.so -DNAME='"major"' -DBAD_MAJOR
 build overlay-small.so -DNAME='"small"' -DBAD_SMALL
 build overlay-kind.so -DNAME='"kind"' -DBAD_KIND
@@ -40,12 +41,13 @@ err=$(cat "$dir/stderr")
 is "$rc" 0 "clusterctl plugins survives every bad plugin and exits 0"
 like "$out" "good         overlay" "a good plugin is listed"
 like "$out" "newer" "a plugin built for a later ABI minor is accepted"
+like "$out" "minor0" "a plugin built for ABI 1.0 (without forget) keeps loading"
 like "$out" "disk         storage" "a storage plugin is listed with its kind"
 like "$out" "overlay-major.so: plugin ABI major 2, this clusterctl speaks 1" "ABI major mismatch refused"
 like "$out" "overlay-small.so: descriptor too small (struct_size 24" "too-small descriptor refused"
 like "$out" "overlay-kind.so: unknown plugin kind 7" "unknown kind refused"
 like "$out" "overlay-noinit.so: plugin noinit lacks a required operation" "missing required op refused"
-like "$out" "overlay-future.so: needs host ABI 1.1" "plugin needing a newer host refused"
+like "$out" "overlay-future.so: needs host ABI 1.2" "plugin needing a newer host refused"
 like "$out" "overlay-badname.so: invalid plugin name" "invalid name refused"
 like "$out" "overlay-noentry.so: no clusterctl_plugin_entry symbol" "missing entry symbol refused"
 like "$out" "overlay-text.so: not a shared object" "a text file refused"
@@ -109,7 +111,7 @@ is "$(sort "$CLUSTERCTL_TEST_SPY" | tr '\n' ' ')" "disk good " \
 	"status loads the chosen providers (for their status()) and no other"
 : >"$CLUSTERCTL_TEST_SPY"
 "$bin" plugins --plugin-dir "$dir" >/dev/null 2>&1
-is "$(grep -c . "$CLUSTERCTL_TEST_SPY")" 11 "clusterctl plugins opens every shared object in the directory (11 here)"
+is "$(grep -c . "$CLUSTERCTL_TEST_SPY")" 12 "clusterctl plugins opens every shared object in the directory (12 here)"
 unset CLUSTERCTL_TEST_SPY
 
 # --- only root (or the user running it) may write the plugins -----------------

@@ -118,7 +118,7 @@ nsyms=$(nm -D --defined-only "$dest/third-party/overlay-example.so" | grep -c ' 
 is "$nsyms" 1 "the example exports one function"
 bin=$(find "$dest" -path '*/sbin/clusterctl' | head -1)
 out=$("$bin" plugins --plugin-dir "$dest/third-party" 2>&1)
-like "$out" "example      overlay  1.0        1.0" "the installed clusterctl lists the third-party plugin"
+like "$out" "example      overlay  1.0        1.1" "the installed clusterctl lists the third-party plugin (built against ABI 1.1)"
 pt=$(find "$dest" -path '*/bin/clusterctl-plugin-test' | head -1)
 [ -n "$pt" ]; ok $? "the harness clusterctl-plugin-test is installed with the SDK"
 out=$("$pt" "$dest/third-party/overlay-example.so" --op status --option interface=lo 2>&1)

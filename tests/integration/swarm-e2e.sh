@@ -89,6 +89,15 @@ like "$out" "no pin for the controller at $M" "and says where the pin comes from
 is "$(lab_exec h4 curl -s --unix-socket /run/docker.sock http://localhost/v1.41/info | grep -o '"LocalNodeState":"[a-z]*"')" \
 	'"LocalNodeState":"inactive"' "the refused node did not join the swarm"
 
+# issue 12 item 4: a node whose storage provider is not the controller's
+# (this controller runs storage "none") is refused and converges nothing.
+out=$(lab_exec h4 env CLUSTERCTL_JOIN_SECRET="$secret" "$bin" node join --master $M --join-deadline 10 \
+	--storage-provider gluster 2>&1)
+is "$?" 4 "a storage-provider mismatch: node join exits 4"
+like "$out" 'storage provider "gluster" but the controller uses "none"' "and the message names both providers"
+is "$(lab_exec h4 curl -s --unix-socket /run/docker.sock http://localhost/v1.41/info | grep -o '"LocalNodeState":"[a-z]*"')" \
+	'"LocalNodeState":"inactive"' "the mismatched node did not join the swarm"
+
 st=$(lab_exec h1 "$bin" status 2>&1)
 like "$st" "h2" "clusterctl status lists h2"
 like "$st" "h3" "clusterctl status lists h3"

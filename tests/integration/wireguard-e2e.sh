@@ -41,6 +41,10 @@ like "$out" "node join --master 198.51.100.51:7000 " "the join line names h1's L
 like "$out" "--overlay-provider wireguard" "and the overlay provider"
 is "$(wgaddr h1)" 100.96.0.1/16 "h1's wg0 holds the pool's first address"
 is "$(api h1 /info | jq -r .Swarm.NodeAddr)" 100.96.0.1 "the Swarm on h1 is advertised on the overlay address"
+# issue 12 item 7: no --swarm-mtu, a 1420 tunnel: ingress gets 1420 - 50.
+is "$(api h1 '/networks?filters=%7B%22name%22%3A%5B%22ingress%22%5D%7D' | jq -r '.[0].Options["com.docker.network.driver.mtu"]')" \
+	1370 "without --swarm-mtu the ingress network is sized to the tunnel (1420 - 50)"
+like "$out" "swarm ingress mtu=1370 overlay_mtu=1420" "and master init says where it came from"
 secret=$(lab_exec h1 cat $state/join-secret)
 mtoken=$(lab_exec h1 cat $state/manager-secret) # what a manager joins with
 serve
@@ -57,6 +61,7 @@ else
 	ok 1 "node join measured the overlay path to the manager: got '$mtu'"
 fi
 like "$out" "swarm_vxlan_mtu=$((mtu - 50))" "and names what is left for Swarm's VXLAN"
+like "$out" "swarm ingress mtu=1370 fits the overlay mtu=1420" "node join checks that Swarm's ingress fits the tunnel"
 is "$(wgaddr h2)" 100.96.0.2/16 "h2's wg0 holds 100.96.0.2"
 check "wireguard-go on h2 outlives node join (its UAPI answers)" lab_exec h2 wg show wg0 public-key
 check "the master has h2 as a peer" has_peer h1 "$(wgkey h2)"

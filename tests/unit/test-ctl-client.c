@@ -145,7 +145,8 @@ static void test_request(void)
 				   .os = (char *)"Debian GNU/Linux 12", .cpu = 2, .memory = 1024};
 	struct node_report r = {.id = &id, .role = "manager", .join_secret = "s3cret-s3cret-s3cret",
 				.gluster_capable = true, .observed_overlay = "{\"PublicKey\":\"k\"}",
-				.observed_storage = "not an object"};
+				.observed_storage = "not an object", .overlay_type = "wireguard",
+				.storage_type = "gluster"};
 	char *t = ctl_build_registration(&r);
 	like(t, "\"Hostname\":\"n1\"", "Hostname sent");
 	like(t, "\"Role\":\"manager\"", "Role sent");
@@ -153,17 +154,20 @@ static void test_request(void)
 	like(t, "\"NodeID\":\"abcdef0123456789\"", "NodeID sent");
 	like(t, "\"GlusterCapable\":true", "GlusterCapable sent");
 	like(t, "\"JoinSecret\":\"s3cret-s3cret-s3cret\"", "JoinSecret sent");
-	like(t, "\"ProtocolVersion\":1", "ProtocolVersion sent");
+	like(t, "\"ProtocolVersion\":2", "ProtocolVersion sent");
+	like(t, "\"ClusterctlVersion\":\"" PACKAGE_VERSION "\"", "the program's version sent");
+	like(t, "\"OverlayType\":\"wireguard\"", "the node's overlay provider sent");
+	like(t, "\"StorageType\":\"gluster\"", "the node's storage provider sent");
 	like(t, "\"Observed\":{\"Overlay\":{\"PublicKey\":\"k\"}}", "Observed carries plugin facts, drops non-objects");
 	ok(t && strchr(t, '\n') == t + strlen(t) - 1, "one line ending in a newline");
 	free(t);
 
 	t = ctl_build_status_query("a\"b");
-	is_str(t, "{\"Query\":\"status\",\"ProtocolVersion\":1,\"JoinSecret\":\"a\\\"b\"}\n",
+	is_str(t, "{\"Query\":\"status\",\"ProtocolVersion\":2,\"JoinSecret\":\"a\\\"b\"}\n",
 	       "the status query, its secret quoted");
 	free(t);
 	t = ctl_build_status_query(NULL);
-	is_str(t, "{\"Query\":\"status\",\"ProtocolVersion\":1}\n", "and without a secret");
+	is_str(t, "{\"Query\":\"status\",\"ProtocolVersion\":2}\n", "and without a secret");
 	free(t);
 }
 

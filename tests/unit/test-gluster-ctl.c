@@ -154,13 +154,16 @@ static void fake_log(void *ctx, int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+static char last_error[2048];
+
 static void fake_error(void *ctx, const char *fmt, ...)
 {
 	va_list ap;
 	(void)ctx;
 	va_start(ap, fmt);
-	say("error", fmt, ap);
+	vsnprintf(last_error, sizeof last_error, fmt, ap);
 	va_end(ap);
+	printf("# error: %s\n", last_error);
 }
 
 static const struct clusterctl_host host = {
@@ -284,6 +287,36 @@ static struct gl_ctl *controller(void)
 	return c;
 }
 
+/* clusterctl node remove (ABI 1.1 forget): a node whose brick is in the
+ * volume is not let go without --force, and the refusal says how to move
+ * the brick; forced, the brick stays in the volume; a client goes. */
+static void forget_brick_host(struct gl_ctl *c)
+{
+	struct clusterctl_node h2 = {.struct_size = sizeof h2, .node_id = "h2", .hostname = "h2", .ip = H2,
+				     .swarm_role = "worker", .storage_capable = 1, .record_json = h2_record};
+	struct clusterctl_node c9 = {.struct_size = sizeof c9, .node_id = "c9", .hostname = "c9", .ip = "198.51.100.79",
+				     .swarm_role = "worker",
+				     .record_json = "{\"Role\":\"client\",\"Host\":\"198.51.100.79\"}"};
+	char *msg = NULL;
+
+	last_error[0] = '\0';
+	is_int(gl_ctl_forget(c, &h2, 0, &msg), -EPERM, "forget a brick host: refused without --force");
+	like(last_error, "holds the brick " H2_BRICK " of volume gv0", "naming the brick");
+	like(last_error, "gluster volume replace-brick gv0 " H2_BRICK " NEW-HOST:BRICK-DIR commit force",
+	     "and how to move it");
+	ok(msg == NULL, "no message with a refusal");
+	is_int(gl_ctl_forget(c, &h2, CLUSTERCTL_FORGET_FORCE, &msg), 0, "with --force it is let go");
+	like(msg, "stays in volume gv0 (forced; nothing deleted)", "and its brick stays in the volume");
+	free(msg);
+	msg = NULL;
+	is_int(gl_ctl_forget(c, &c9, 0, &msg), 0, "a client is let go");
+	like(msg, "nothing to move", "with nothing to move");
+	free(msg);
+	pthread_mutex_lock(&fake.mu);
+	is_int(fake.unexpected, 0, "forget ran no gluster command");
+	pthread_mutex_unlock(&fake.mu);
+}
+
 /* An add-brick that glusterd reports as failed but whose brick the
  * volume lists ("Commit failed on <peer>": the peer started no brick
  * process) is mended with `volume start force`, then healed. */
@@ -309,6 +342,7 @@ static void partial_commit(void)
 	like(a.message, "brick " H2_BRICK " is in volume gv0", "the brick is in the volume");
 	ok(!strstr(a.message, "last attempt"), "and no failure is carried into the answer");
 	answer_free(&a);
+	forget_brick_host(c);
 	gl_ctl_free(c);
 	is_int(fake.unexpected, 0, "no other gluster command ran");
 }

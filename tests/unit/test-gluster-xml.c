@@ -346,6 +346,65 @@ static void test_split(void)
 	ok(gx_split_brick(":/data", &h, &p) < 0, "an empty host is refused");
 }
 
+/* What `clusterctl status` shows of a brick host: its bricks online and
+ * the entries still to heal (record-health.sh recorded these). */
+static void test_health(void)
+{
+	struct gx_result res;
+	struct gx_brick_states bs;
+	struct gx_heal h;
+	char *x, *err = NULL;
+	size_t len;
+
+	x = fixture("volume-status-replica2", &len);
+	is_int(gx_parse_volume_status(x, len, &res, &bs, &err), GX_OK, "volume status parses");
+	is_int(bs.n, 2, "two bricks; the self-heal daemon's line is not one");
+	ok(bs.n == 2 && bs.v[0].online && bs.v[1].online, "both online");
+	ok(bs.n == 2 && strcmp(bs.v[1].path, "/b/b") == 0 && strcmp(bs.v[1].host, "198.51.100.121") == 0,
+	   "with host and path");
+	gx_brick_states_free(&bs);
+	gx_result_free(&res);
+	free(x);
+
+	x = fixture("volume-status-brick-down", &len);
+	is_int(gx_parse_volume_status(x, len, &res, &bs, &err), GX_OK, "volume status with a brick down parses");
+	ok(bs.n == 2 && bs.v[0].online && !bs.v[1].online, "the killed brick is offline");
+	ok(bs.n == 2 && strcmp(bs.v[1].peer_id, "653c16c8-a8db-489a-b83c-7939c83535f7") == 0, "its peer id");
+	gx_brick_states_free(&bs);
+	gx_result_free(&res);
+	free(x);
+
+	x = fixture("volume-status-no-volume", &len);
+	is_int(gx_parse_volume_status(x, len, &res, &bs, &err), GX_OK, "an unknown volume is an envelope");
+	ok(res.op_ret == -1 && bs.n == 0, "with opRet -1 and no bricks");
+	gx_result_free(&res);
+	free(x);
+
+	x = fixture("heal-summary-clean", &len);
+	is_int(gx_parse_heal_summary(x, len, &res, &h, &err), GX_OK, "heal info summary parses");
+	ok(h.n == 2 && h.v[0].connected && h.v[0].pending == 0 && h.v[1].split_brain == 0, "nothing to heal");
+	ok(h.n == 2 && strcmp(h.v[0].host_uuid, "653c16c8-a8db-489a-b83c-7939c83535f7") == 0,
+	   "the brick's host uuid, from its attribute");
+	gx_heal_free(&h);
+	gx_result_free(&res);
+	free(x);
+
+	x = fixture("heal-summary-pending", &len);
+	is_int(gx_parse_heal_summary(x, len, &res, &h, &err), GX_OK, "heal info summary with a brick down parses");
+	ok(h.n == 2 && h.v[0].pending == 4, "4 entries wait for the brick that was down");
+	ok(h.n == 2 && !h.v[1].connected && h.v[1].pending == -1, "the unreachable brick has no counts");
+	gx_heal_free(&h);
+	gx_result_free(&res);
+	free(x);
+
+	x = fixture("volume-info-started", &len);
+	is_int(gx_parse_heal_summary(x, len, &res, &h, &err), GX_BAD_XML, "another command's answer is refused");
+	like(err, "no <healInfo><bricks>", "saying what is missing");
+	free(err);
+	err = NULL;
+	free(x);
+}
+
 int main(void)
 {
 	test_peers();
@@ -354,5 +413,6 @@ int main(void)
 	test_errors();
 	test_malformed();
 	test_split();
+	test_health();
 	return done_testing();
 }

@@ -105,6 +105,47 @@ static void test_full_registration(void)
 	request_free(&rq);
 }
 
+/* Version 2 adds the node's providers and program version; a version 1
+ * node (test_full_registration) is still accepted, one version behind. */
+static void test_version2(void)
+{
+	struct request rq;
+	char *err = NULL;
+	int r = decode("{" BASE ",\"ProtocolVersion\":2,\"OverlayType\":\"wireguard\","
+		       "\"storagetype\":\"gluster\",\"ClusterctlVersion\":\"0.2.0~rc1+b2\"}",
+		       &rq, &err);
+
+	is_int(r, 0, "a version 2 registration decodes (%s)", err ? err : "");
+	if (r < 0)
+		return;
+	is_int(rq.reg.protocol_version, 2, "ProtocolVersion 2");
+	is_str(rq.reg.overlay_type, "wireguard", "OverlayType: the node's overlay provider");
+	is_str(rq.reg.storage_type, "gluster", "StorageType, matched case-insensitively");
+	is_str(rq.reg.clusterctl_version, "0.2.0~rc1+b2", "ClusterctlVersion");
+	request_free(&rq);
+	r = decode("{" BASE "}", &rq, &err);
+	ok(r == 0 && !rq.reg.overlay_type && !rq.reg.storage_type && !rq.reg.clusterctl_version,
+	   "a minimal client sends none of them, and none is required");
+	if (r == 0)
+		request_free(&rq);
+}
+
+static void test_remove(void)
+{
+	struct request rq;
+	char *err = NULL;
+	int r = decode("{\"Query\":\"remove\",\"node\":\"w1.example\",\"Force\":true,\"JoinSecret\":\"s\"}", &rq, &err);
+
+	is_int(r, 0, "a remove query decodes (%s)", err ? err : "");
+	if (r < 0)
+		return;
+	is_int(rq.kind, REQ_REMOVE, "kind is remove");
+	is_str(rq.remove_node, "w1.example", "the node, by host name");
+	ok(rq.remove_force, "Force");
+	is_str(rq.join_secret, "s", "with the join secret");
+	request_free(&rq);
+}
+
 static void test_minimal_and_case(void)
 {
 	struct request rq;
@@ -183,7 +224,16 @@ static void test_invalid(void)
 		     "GlusterCapable wrong type");
 	expect_error("{" BASE ",\"Timestamp\":\"yesterday\"}", "not an RFC 3339 time", "bad Timestamp");
 	expect_error("{" BASE ",\"Timestamp\":7}", "Timestamp must be a string", "Timestamp wrong type");
-	expect_error("{" BASE ",\"ProtocolVersion\":2}", "ProtocolVersion 2 is not supported", "protocol 2");
+	expect_error("{" BASE ",\"ProtocolVersion\":3}", "ProtocolVersion 3 is not supported", "protocol 3: newer");
+	expect_error("{" BASE ",\"ProtocolVersion\":3}", "upgrade the controller before the nodes",
+		     "and the refusal says what to upgrade first");
+	expect_error("{" BASE ",\"ProtocolVersion\":0}", "speaks versions 1 to 2", "protocol 0: two behind");
+	expect_error("{" BASE ",\"OverlayType\":\"wire guard\"}", "OverlayType \"wire guard\" may hold only",
+		     "a provider name with a blank");
+	expect_error("{" BASE ",\"StorageType\":\"\"}", "StorageType must not be empty", "an empty provider name");
+	expect_error("{" BASE ",\"StorageType\":1}", "StorageType must be a string", "StorageType wrong type");
+	expect_error("{" BASE ",\"ClusterctlVersion\":\"1.0\\u001b[2J\"}", "ClusterctlVersion \"1.0?[2J\" may hold only",
+		     "a version with a terminal escape");
 	expect_error("{" BASE ",\"ProtocolVersion\":\"1\"}", "ProtocolVersion must be", "protocol as string");
 	expect_error("{" BASE ",\"JoinSecret\":1}", "JoinSecret must be a string", "JoinSecret wrong type");
 	expect_error("{" BASE ",\"NodeID\":\"a b\"}", "NodeID \"a b\" is not valid", "NodeID with a space");
@@ -224,6 +274,10 @@ static void test_invalid(void)
 	expect_error("{\"Hostname\":\"h\",\"Role\":\"worker\",\"IP\":\"10.0.0.01\"}", "not a usable IPv4",
 		     "IP with a leading zero");
 	expect_error("{\"Query\":\"nodes\"}", "Query \"nodes\" is not known", "unknown query");
+	expect_error("{\"Query\":\"remove\"}", "Node is required", "remove without a node");
+	expect_error("{\"Query\":\"remove\",\"Node\":\"a b\"}", "neither a NodeID nor a host name", "remove: a bad name");
+	expect_error("{\"Query\":\"remove\",\"Node\":\"w1\",\"Force\":1}", "Force must be true or false",
+		     "remove: Force not a boolean");
 	expect_error("{" BASE "} x", "unexpected data after the JSON object", "trailing bytes");
 	expect_error("{" BASE "}{}", "unexpected data after the JSON object", "a second object");
 	expect_error("{\"Hostname\":\"h\\u0000\",\"Role\":\"worker\",\"IP\":\"192.0.2.1\"}",
@@ -525,6 +579,8 @@ static void test_preauth_bounds(void)
 int main(void)
 {
 	test_full_registration();
+	test_version2();
+	test_remove();
 	test_minimal_and_case();
 	test_invalid();
 	test_validators();

@@ -244,6 +244,41 @@ static void test_rekey(void)
 	state_store_close(s, false, NULL);
 }
 
+/* clusterctl node remove: the node is gone for good, at once, with its
+ * manager slot; the others are kept; a reload (even after a crash, with
+ * no clean close) does not bring it back. */
+static void test_forget(void)
+{
+	char *d = newdir("forget"), *err = NULL;
+	struct state_store *s = open_ok(d);
+	struct cluster_meta m = {.formed = true, .slot_holder = "host:node-2", .slot_granted_ms = 5};
+	unsigned mg, wk;
+
+	if (!s)
+		return;
+	put(s, 1, 1, PROTO_ROLE_WORKER);
+	put(s, 2, 1, PROTO_ROLE_MANAGER);
+	put(s, 3, 1, PROTO_ROLE_WORKER);
+	state_store_put_meta(s, &m);
+	state_store_sync(s, NULL);
+	ok(state_store_forget_node(s, "host:node-2", &err) == 0, "a node is forgotten (%s)", err ? err : "");
+	state_store_counts(s, &mg, &wk);
+	ok(state_store_count(s) == 2 && !state_store_find(s, "host:node-2") && mg == 0 && wk == 2,
+	   "it is gone and no longer counted");
+	ok(!state_store_meta(s)->slot_holder && state_store_meta(s)->formed, "its manager slot is freed, formed kept");
+	is_int(state_store_forget_node(s, "host:node-2", &err), -ENOENT, "forgetting it again: -ENOENT");
+	like(err, "no node host:node-2", "saying which");
+	free(err);
+	err = NULL;
+	put(s, 4, 1, PROTO_ROLE_WORKER); /* queued, not synced: a crash loses only this */
+	state_store_close(s, false, NULL);
+	s = open_ok(d);
+	ok(s && state_store_count(s) == 2 && has(s, 1, 1, PROTO_ROLE_WORKER) && has(s, 3, 1, PROTO_ROLE_WORKER) &&
+		   !state_store_find(s, "host:node-2"),
+	   "after a crash the forgotten node stays forgotten, the others are there");
+	state_store_close(s, false, NULL);
+}
+
 /* Crash at every byte of the last write. */
 static void test_torn_log(void)
 {
@@ -707,6 +742,7 @@ int main(void)
 		return skip_all("cannot create a temporary directory");
 	test_reload_and_counts();
 	test_rekey();
+	test_forget();
 	test_torn_log();
 	test_torn_snapshot();
 	test_image_then_crash();

@@ -291,6 +291,33 @@ int main(void)
 	ok(mesh_register(&ctl, a) == 0 && a->sync == WG_SYNC_DELTA && !mnode_peer(a, c->key) && mnode_peer(a, f->key),
 	   "a's delta removes c's key and adds f");
 
+	/* clusterctl node remove d (ABI 1.1 forget, then REMOVED): its peer
+	 * goes, its address is kept from new nodes for the grace period. */
+	{
+		const struct clusterctl_plugin *dsc = clusterctl_plugin_entry();
+		struct mnode *d = &nodes[4], *x = &nodes[8];
+		struct clusterctl_node nd = {.struct_size = sizeof nd, .node_id = d->id, .hostname = d->id, .ip = d->ip,
+					     .swarm_role = "worker", .record_json = d->record};
+		char *msg = NULL;
+
+		mesh_forget_grace = "1";
+		ok(restart(nodes, 10) == 0, "the controller restarts with forget-grace 1 s");
+		ok(dsc->struct_size > offsetof(struct clusterctl_plugin, forget) && dsc->forget,
+		   "the wireguard plugin has the ABI 1.1 forget operation");
+		ok(dsc->forget(ctl.state, &nd, 0, &msg) == 0, "forget d");
+		like(msg, "(100.96.0.5) leaves the master's wg0 now", "it says the peer leaves at once");
+		like(msg, "100.96.0.5 is not handed out again for 1 s", "and how long the address is kept");
+		free(msg);
+		mesh_remove(&ctl, d);
+		ok(mesh_register(&ctl, x) == -ENOSPC, "a new node cannot have d's .5 during the grace period");
+		ok(mesh_sync(&ctl, a, 8) == 0 && !mnode_peer(a, d->key) && mnode_peer(a, b->key),
+		   "a's next heartbeat drops d's peer, keeps the others");
+		usleep(1100 * 1000);
+		ok(mesh_register(&ctl, x) == 0 && !strcmp(x->addr, "100.96.0.5"), "after the grace, .5 is free: x gets it");
+		mesh_remove(&ctl, x);
+		d->stored = false;
+	}
+
 	/* Bad input from a node. */
 	{
 		struct mnode *x = &nodes[8];

@@ -29,6 +29,7 @@ static const char *mesh_pool = "100.96.0.0/29";
 static const char *mesh_ifname = "wg0";
 static const char *mesh_options = "{}";
 static const struct clusterctl_config_key *mesh_keys;
+static const char *mesh_forget_grace; /* NULL: the key's default */
 
 static inline void mesh_log(void *ctx, int level, const char *fmt, ...)
 {
@@ -76,6 +77,8 @@ static const char *mesh_config_get(void *ctx, const char *key)
 		return "master serve";
 	if (strcmp(key, "options") == 0)
 		return mesh_options;
+	if (strcmp(key, "forget-grace") == 0 && mesh_forget_grace)
+		return mesh_forget_grace;
 	for (const struct clusterctl_config_key *k = mesh_keys; k && k->name; k++)
 		if (strcmp(k->name, key) == 0)
 			return k->default_value;

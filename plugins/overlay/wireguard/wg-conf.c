@@ -49,6 +49,9 @@ int wg_conf_load(const struct clusterctl_host *h, struct wg_conf *c)
 	if ((r = conf_int(h, "keepalive", 0, 65535, &v)) < 0)
 		return r;
 	c->keepalive = (uint16_t)v;
+	if ((r = conf_int(h, "forget-grace", 0, 7 * 86400, &v)) < 0)
+		return r;
+	c->forget_grace = (uint32_t)v;
 	if (wg_parse_pool(pool, &c->pool.net, &c->pool.plen, &why) < 0) {
 		h->error(h->ctx, "pool \"%s\" %s", pool ? pool : "", why);
 		return -EINVAL;

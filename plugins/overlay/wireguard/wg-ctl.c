@@ -78,6 +78,16 @@ struct wg_ctl {
 	enum wg_backend bk;      /* as the last full apply found it */
 	uint32_t ifindex;
 	bool down_logged;
+	/* Addresses of removed nodes kept from new nodes until their time
+	 * (forget-grace), oldest first: a host taken out may still have its
+	 * tunnel up, and another node on its address would get its packets.
+	 * In memory only: a restart ends the grace early. */
+	struct cooling {
+		uint32_t address;
+		int64_t until_ms;
+		char node_id[128];
+	} *cool;
+	size_t n_cool;
 };
 
 #define LOG(c, lvl, ...) (c)->h->log((c)->h->ctx, (lvl), __VA_ARGS__)
@@ -270,6 +280,7 @@ void wg_ctl_free(struct wg_ctl *c)
 	cp_map_free(&c->legacy, free_ptr);
 	free(c->pend_id);
 	free(c->queue);
+	free(c->cool);
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	pthread_mutex_destroy(&c->dev_mu);
@@ -664,6 +675,9 @@ static int event_removed(struct wg_ctl *c, const struct clusterctl_node *node)
 	pthread_mutex_lock(&c->idx_mu);
 	known = wg_index_node(&c->idx, node->node_id, &old);
 	rc = wg_index_remove(&c->idx, node->node_id);
+	for (size_t i = 0; known && i < c->n_cool; i++)
+		if (c->cool[i].address == old.address && strcmp(c->cool[i].node_id, node->node_id) == 0)
+			wg_leases_take(&c->idx.leases, old.address); /* until its grace ends */
 	pthread_mutex_unlock(&c->idx_mu);
 	if (known)
 		master_follow(c, &old, NULL);
@@ -889,6 +903,72 @@ out:
 	return r;
 }
 
+int wg_ctl_forget(struct wg_ctl *c, const struct clusterctl_node *node, char **message)
+{
+	struct wg_record r = {0};
+	struct cooling *v;
+	char addr[16], key[WG_KEY_B64_LEN + 1] = "";
+	bool known;
+
+	if (!node || !node->node_id || strlen(node->node_id) >= sizeof c->cool[0].node_id)
+		return 0;
+	pthread_mutex_lock(&c->idx_mu);
+	known = wg_index_node(&c->idx, node->node_id, &r);
+	pthread_mutex_unlock(&c->idx_mu);
+	if (!known || !r.address) {
+		*message = strdup("no address or peer to drop");
+		return 0;
+	}
+	cc_format_ipv4(r.address, addr);
+	if (r.has_key)
+		wg_key_to_base64(r.public_key, key);
+	if (c->conf.forget_grace && r.address != c->master.address) {
+		if (!(v = realloc(c->cool, (c->n_cool + 1) * sizeof *v))) {
+			ERR(c, "out of memory");
+			return -ENOMEM;
+		}
+		c->cool = v;
+		v[c->n_cool].address = r.address;
+		v[c->n_cool].until_ms = cc_mono_ms() + (int64_t)c->conf.forget_grace * 1000;
+		snprintf(v[c->n_cool].node_id, sizeof v[c->n_cool].node_id, "%s", node->node_id);
+		c->n_cool++;
+	}
+	LOG(c, CLUSTERCTL_LOG_INFO, "forget node=%s address=%s key=%.8s... grace=%us", node->node_id, addr, key,
+	    c->conf.forget_grace);
+	*message = cc_strdupf("peer %.8s... (%s) leaves the master's %s now and every node's with its next "
+			      "heartbeat; %s is not handed out again for %u s",
+			      key, addr, c->conf.ifname, addr, c->conf.forget_grace);
+	return 0;
+}
+
+/* Grace periods that ended give their addresses back to the pool. */
+static void cool_expire(struct wg_ctl *c)
+{
+	int64_t now;
+	size_t n = 0;
+
+	if (!c->n_cool)
+		return;
+	now = cc_mono_ms();
+	while (n < c->n_cool && c->cool[n].until_ms <= now)
+		n++;
+	if (!n)
+		return;
+	pthread_mutex_lock(&c->idx_mu);
+	for (size_t i = 0; i < n; i++) {
+		char addr[16];
+		/* Unless a node holds it again (it came back and kept it). */
+		if (!wg_index_lease_owner(&c->idx, c->cool[i].address)) {
+			wg_leases_release(&c->idx.leases, c->cool[i].address);
+			cc_format_ipv4(c->cool[i].address, addr);
+			LOG(c, CLUSTERCTL_LOG_INFO, "address %s of removed node %s is free again", addr, c->cool[i].node_id);
+		}
+	}
+	pthread_mutex_unlock(&c->idx_mu);
+	memmove(c->cool, c->cool + n, (c->n_cool - n) * sizeof *c->cool);
+	c->n_cool -= n;
+}
+
 int wg_ctl_plan(struct wg_ctl *c, const struct clusterctl_plan_in *in, struct clusterctl_plan_out *out)
 {
 	const struct clusterctl_node *nd = in->node;
@@ -907,6 +987,7 @@ int wg_ctl_plan(struct wg_ctl *c, const struct clusterctl_plan_in *in, struct cl
 		ERR(c, "the controller's mesh index is not ready (no NODES_READY event)");
 		return -EAGAIN;
 	}
+	cool_expire(c);
 	if ((r = wg_observed_parse(in->observed_json, &ob, &err)) < 0) {
 		ERR(c, "node %s sent an invalid %s", nd->node_id, err ? err : "Observed.Overlay");
 		free(err);

@@ -390,6 +390,7 @@ struct wg_conf {
 	uint32_t mtu;
 	struct wg_pool pool;
 	uint16_t keepalive;
+	uint32_t forget_grace;   /* s a removed node's address is kept from new nodes */
 };
 /* The plugin's config keys; --overlay-config JSON (options) overrides
  * them on the controller and the master.  Errors via h->error. */
@@ -403,6 +404,10 @@ int wg_ctl_new(const struct clusterctl_host *h, const struct wg_conf *conf, cons
 void wg_ctl_free(struct wg_ctl *c); /* joins its thread */
 int wg_ctl_plan(struct wg_ctl *c, const struct clusterctl_plan_in *in, struct clusterctl_plan_out *out);
 int wg_ctl_event(struct wg_ctl *c, int kind, const struct clusterctl_node *node);
+/* clusterctl node remove (ABI 1.1 forget): note the node's address for
+ * the grace period; REMOVED, which follows, drops its peer and key.
+ * *message says what will happen. */
+int wg_ctl_forget(struct wg_ctl *c, const struct clusterctl_node *node, char **message);
 /* Its index, read only (tests; the event loop's thread only). */
 const struct wg_index *wg_ctl_index(const struct wg_ctl *c);
 

@@ -110,6 +110,8 @@ static const struct clusterctl_config_key wireguard_keys[] = {
 	 "overlay address pool inside 100.64.0.0/10 (controller)", 0},
 	{"keepalive", CLUSTERCTL_CONFIG_INT, "25", 0, 65535,
 	 "persistent keepalive in seconds, 0 = off (controller)", 0},
+	{"forget-grace", CLUSTERCTL_CONFIG_INT, "600", 0, 604800,
+	 "seconds the address of a node removed with clusterctl node remove is kept from new nodes", 0},
 	{"wireguard-go", CLUSTERCTL_CONFIG_STRING, "wireguard-go", 0, 0,
 	 "user-space WireGuard program, used when the kernel has no WireGuard", 0},
 	{NULL, 0, NULL, 0, 0, NULL, 0},
@@ -777,6 +779,13 @@ static int wireguard_node_event(void *state, int kind, const struct clusterctl_n
 	return st->ctl ? wg_ctl_event(st->ctl, kind, node) : 0;
 }
 
+static int wireguard_forget(void *state, const struct clusterctl_node *node, uint32_t flags, char **message)
+{
+	struct wg_state *st = state;
+	(void)flags;
+	return st->ctl ? wg_ctl_forget(st->ctl, node, message) : 0;
+}
+
 static const struct clusterctl_plugin wireguard_plugin = {
 	CLUSTERCTL_PLUGIN_HEADER(CLUSTERCTL_PLUGIN_OVERLAY, "wireguard", "1.0",
 				 "WireGuard full mesh managed by the controller"),
@@ -789,6 +798,7 @@ static const struct clusterctl_plugin wireguard_plugin = {
 	.ensure = wireguard_ensure,
 	.status = wireguard_status,
 	.node_event = wireguard_node_event,
+	.forget = wireguard_forget,
 };
 
 CLUSTERCTL_PLUGIN_DEFINE(wireguard_plugin)

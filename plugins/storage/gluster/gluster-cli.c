@@ -407,3 +407,53 @@ int gcli_volume_heal_full(const struct clusterctl_host *h, const char *name, cha
 	free(out);
 	return r;
 }
+
+int gcli_volume_status(const struct clusterctl_host *h, const char *name, struct gx_brick_states *out, char **err)
+{
+	const char *args[] = {"volume", "status", name, NULL};
+	struct gx_result res;
+	char *text, *perr = NULL;
+	size_t len;
+	int r, st;
+
+	memset(out, 0, sizeof *out);
+	*err = NULL;
+	if ((r = gcli_exec(h, args, T_QUERY, &text, &len, err)) < 0)
+		return r;
+	st = gx_parse_volume_status(text, len, &res, out, &perr);
+	free(text);
+	if (st != GX_OK)
+		return parse_failure(st, perr, "volume status", err);
+	if (res.op_ret != 0) {
+		*err = cc_strdupf("gluster volume status %s failed: %s", name, why(&res));
+		gx_brick_states_free(out);
+		r = -EIO;
+	}
+	gx_result_free(&res);
+	return r;
+}
+
+int gcli_heal_summary(const struct clusterctl_host *h, const char *name, struct gx_heal *out, char **err)
+{
+	const char *args[] = {"volume", "heal", name, "info", "summary", NULL};
+	struct gx_result res;
+	char *text, *perr = NULL;
+	size_t len;
+	int r, st;
+
+	memset(out, 0, sizeof *out);
+	*err = NULL;
+	if ((r = gcli_exec(h, args, T_QUERY, &text, &len, err)) < 0)
+		return r;
+	st = gx_parse_heal_summary(text, len, &res, out, &perr);
+	free(text);
+	if (st != GX_OK)
+		return parse_failure(st, perr, "volume heal info summary", err);
+	if (res.op_ret != 0) {
+		*err = cc_strdupf("gluster volume heal %s info summary failed: %s", name, why(&res));
+		gx_heal_free(out);
+		r = -EIO;
+	}
+	gx_result_free(&res);
+	return r;
+}

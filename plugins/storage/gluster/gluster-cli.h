@@ -41,4 +41,9 @@ int gcli_volume_heal_full(const struct clusterctl_host *h, const char *name, cha
 /* Advice for a brick error glusterd reported (opErrstr), "" when none. */
 const char *gcli_brick_advice(const char *op_errstr);
 
+/* `volume status NAME` and `volume heal NAME info summary`: the health
+ * `clusterctl status` shows.  0 (filled), or -errno with *err. */
+int gcli_volume_status(const struct clusterctl_host *h, const char *name, struct gx_brick_states *out, char **err);
+int gcli_heal_summary(const struct clusterctl_host *h, const char *name, struct gx_heal *out, char **err);
+
 #endif

@@ -643,6 +643,47 @@ int gl_ctl_event(struct gl_ctl *c, int kind, const struct clusterctl_node *node)
 	}
 }
 
+int gl_ctl_forget(struct gl_ctl *c, const struct clusterctl_node *node, uint32_t flags, char **message)
+{
+	struct gp_record rec = {0};
+	bool in_volume = false;
+	int r = 0;
+
+	gp_record_parse(node ? node->record_json : NULL, &rec);
+	if (!is_brick(&rec) || !rec.brick || !rec.host) {
+		*message = strdup("a client of the volume: nothing to move");
+		goto out;
+	}
+	pthread_mutex_lock(&c->mu);
+	in_volume = c->vol_exists && gx_volume_find_brick(&c->vol, rec.host, rec.brick) != NULL;
+	pthread_mutex_unlock(&c->mu);
+	if (!in_volume) {
+		*message = cc_strdupf("its brick %s:%s was never added to volume %s: nothing to move", rec.host, rec.brick,
+				      c->cfg.volume);
+		goto out;
+	}
+	if (!(flags & CLUSTERCTL_FORGET_FORCE)) {
+		c->h->error(c->h->ctx,
+			    "node %s holds the brick %s:%s of volume %s, and clusterctl does not move a brick yet: move it "
+			    "first (gluster volume replace-brick %s %s:%s NEW-HOST:BRICK-DIR commit force, then gluster "
+			    "volume heal %s full), or remove the node with --force, which leaves the brick in the volume "
+			    "(its replicas keep serving the data; nothing is deleted)",
+			    node->node_id, rec.host, rec.brick, c->cfg.volume, c->cfg.volume, rec.host, rec.brick,
+			    c->cfg.volume);
+		r = -EPERM;
+		goto out;
+	}
+	c->h->log(c->h->ctx, CLUSTERCTL_LOG_WARN,
+		  "forget node=%s with --force: its brick %s:%s stays in volume %s, unserved until replaced", node->node_id,
+		  rec.host, rec.brick, c->cfg.volume);
+	*message = cc_strdupf("its brick %s:%s stays in volume %s (forced; nothing deleted): replace it with gluster "
+			      "volume replace-brick to restore the replica count",
+			      rec.host, rec.brick, c->cfg.volume);
+out:
+	gp_record_free(&rec);
+	return r;
+}
+
 /* ---- plans ---------------------------------------------------------- */
 
 /* The record of a plain client, as gp_record_json writes it. */

@@ -26,6 +26,11 @@ int gl_ctl_plan(struct gl_ctl *c, const struct clusterctl_plan_in *in, struct cl
 /* node_event(): the index of the nodes' records (LOADED, STORED,
  * REMOVED); event loop only, like plan. */
 int gl_ctl_event(struct gl_ctl *c, int kind, const struct clusterctl_node *node);
+/* clusterctl node remove (ABI 1.1 forget): a node whose brick is in the
+ * volume is refused (-EPERM, explained) unless forced; with force its
+ * brick stays in the volume, served by nobody until replaced.  Nothing
+ * is ever deleted. */
+int gl_ctl_forget(struct gl_ctl *c, const struct clusterctl_node *node, uint32_t flags, char **message);
 /* Jobs queued or running, refresh included (0: idle). */
 int gl_ctl_busy(struct gl_ctl *c);
 

@@ -578,3 +578,139 @@ oom:
 	gx_peers_free(dst);
 	return -ENOMEM;
 }
+
+/* ---- volume status, heal info summary ------------------------------------ */
+
+void gx_brick_states_free(struct gx_brick_states *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->v[i].host);
+		free(s->v[i].path);
+		free(s->v[i].peer_id);
+	}
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+void gx_heal_free(struct gx_heal *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->n; i++) {
+		free(h->v[i].name);
+		free(h->v[i].host_uuid);
+	}
+	free(h->v);
+	h->v = NULL;
+	h->n = 0;
+}
+
+int gx_parse_volume_status(const char *text, size_t len, struct gx_result *res, struct gx_brick_states *out,
+			   char **err)
+{
+	xmlDoc *doc;
+	xmlNode *vol;
+	int r = parse_doc(text, len, &doc, res, err);
+
+	memset(out, 0, sizeof *out);
+	if (r != GX_OK)
+		return r;
+	vol = child(child(child(xmlDocGetRootElement(doc), "volStatus"), "volumes"), "volume");
+	for (xmlNode *c = vol ? vol->children : NULL; c; c = c->next) {
+		struct gx_brick_state b = {0}, *v;
+		if (!is_elem(c, "node"))
+			continue;
+		b.host = text_of(child(c, "hostname"));
+		b.path = text_of(child(c, "path"));
+		b.peer_id = text_of(child(c, "peerid"));
+		if (!b.host || !b.path || !b.peer_id || int_of(child(c, "status"), &b.online) < 0 ||
+		    !(v = realloc(out->v, (out->n + 1) * sizeof *v))) {
+			free(b.host);
+			free(b.path);
+			free(b.peer_id);
+			goto bad;
+		}
+		out->v = v;
+		if (b.path[0] != '/') { /* "Self-heal Daemon" on "localhost" */
+			free(b.host);
+			free(b.path);
+			free(b.peer_id);
+			continue;
+		}
+		b.online = b.online == 1;
+		out->v[out->n++] = b;
+	}
+	if (res->op_ret == 0 && !vol) {
+		set_err(err, "the gluster volume status has no <volStatus><volumes><volume> element");
+		goto bad;
+	}
+	xmlFreeDoc(doc);
+	return GX_OK;
+bad:
+	if (err && !*err)
+		set_err(err, "the gluster volume status has a malformed <node> element");
+	gx_brick_states_free(out);
+	gx_result_free(res);
+	xmlFreeDoc(doc);
+	return GX_BAD_XML;
+}
+
+/* A count of a heal summary: absent is -1 (an unreachable brick). */
+static int count_of(const xmlNode *n, const char *name, long long *out)
+{
+	int v, r = int_of(child(n, name), &v);
+	*out = r == 0 && v >= 0 ? v : -1;
+	return r == -ENOENT || r == 0 ? 0 : r;
+}
+
+int gx_parse_heal_summary(const char *text, size_t len, struct gx_result *res, struct gx_heal *out, char **err)
+{
+	xmlDoc *doc;
+	xmlNode *bricks;
+	int r = parse_doc(text, len, &doc, res, err);
+
+	memset(out, 0, sizeof *out);
+	if (r != GX_OK)
+		return r;
+	bricks = child(child(xmlDocGetRootElement(doc), "healInfo"), "bricks");
+	for (xmlNode *c = bricks ? bricks->children : NULL; c; c = c->next) {
+		struct gx_heal_brick b = {0}, *v;
+		xmlChar *uuid;
+		char *status;
+		if (!is_elem(c, "brick"))
+			continue;
+		uuid = xmlGetProp(c, (const xmlChar *)"hostUuid");
+		b.host_uuid = clean_text(uuid ? (const char *)uuid : "");
+		xmlFree(uuid);
+		b.name = text_of(child(c, "name"));
+		status = text_of(child(c, "status"));
+		if (!b.host_uuid || !b.name || !status || count_of(c, "numberOfEntriesInHealPending", &b.pending) < 0 ||
+		    count_of(c, "numberOfEntriesInSplitBrain", &b.split_brain) < 0 ||
+		    !(v = realloc(out->v, (out->n + 1) * sizeof *v))) {
+			free(b.host_uuid);
+			free(b.name);
+			free(status);
+			goto bad;
+		}
+		b.connected = strcmp(status, "Connected") == 0;
+		free(status);
+		out->v = v;
+		out->v[out->n++] = b;
+	}
+	if (res->op_ret == 0 && !bricks) {
+		set_err(err, "the gluster heal info summary has no <healInfo><bricks> element");
+		goto bad;
+	}
+	xmlFreeDoc(doc);
+	return GX_OK;
+bad:
+	if (err && !*err)
+		set_err(err, "the gluster heal info summary has a malformed <brick> element");
+	gx_heal_free(out);
+	gx_result_free(res);
+	xmlFreeDoc(doc);
+	return GX_BAD_XML;
+}

@@ -86,6 +86,34 @@ int gx_parse_volumes(const char *text, size_t len, struct gx_result *res, struct
  * when absent. */
 int gx_parse_volume_id(const char *text, size_t len, struct gx_result *res, char **id, char **err);
 
+/* `volume status VOLUME`: its bricks (the daemons' lines, whose path is
+ * not absolute, are left out). */
+struct gx_brick_state {
+	char *host, *path, *peer_id;
+	int online;       /* <status> 1 */
+};
+struct gx_brick_states {
+	struct gx_brick_state *v;
+	size_t n;
+};
+int gx_parse_volume_status(const char *text, size_t len, struct gx_result *res, struct gx_brick_states *out,
+			   char **err);
+
+/* `volume heal VOLUME info summary`: per brick.  A brick the heal daemon
+ * could not reach has connected = 0 and no counts (-1). */
+struct gx_heal_brick {
+	char *name, *host_uuid;
+	int connected;    /* <status> Connected */
+	long long pending, split_brain; /* -1: not reported */
+};
+struct gx_heal {
+	struct gx_heal_brick *v;
+	size_t n;
+};
+int gx_parse_heal_summary(const char *text, size_t len, struct gx_result *res, struct gx_heal *out, char **err);
+void gx_brick_states_free(struct gx_brick_states *s);
+void gx_heal_free(struct gx_heal *h);
+
 /* Split "host:/path" at the ':' before the first '/'.  -EINVAL when it is
  * not of that form. */
 int gx_split_brick(const char *name, char **host, char **path);

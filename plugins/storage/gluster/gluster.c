@@ -545,6 +545,13 @@ static int gluster_node_event(void *state, int kind, const struct clusterctl_nod
 	return r < 0 ? r : gl_ctl_event(st->ctl, kind, node);
 }
 
+static int gluster_forget(void *state, const struct clusterctl_node *node, uint32_t flags, char **message)
+{
+	struct gluster_state *st = state;
+	int r = ctl_of(st);
+	return r < 0 ? r : gl_ctl_forget(st->ctl, node, flags, message);
+}
+
 /* ---- node ------------------------------------------------------------- */
 
 struct payload {
@@ -909,11 +916,62 @@ out:
 	return r;
 }
 
+/* This host's bricks of the volume: whether their processes run, and
+ * the entries the self-heal daemon still has to copy to or from them
+ * (clusterctl status, via the heartbeat).  Only where glusterd runs; a
+ * failing query leaves its keys out rather than fail the status. */
+static void local_brick_health(const struct gluster_state *st, json_object *o)
+{
+	struct gx_peers peers;
+	struct gx_brick_states bs = {0};
+	struct gx_heal heal = {0};
+	const char *self = NULL;
+	char *err = NULL;
+	int n = 0, online = 0;
+	long long pending = 0, split = 0;
+	bool counted = false;
+
+	if (gcli_pool_list(st->host, &peers, &err) < 0)
+		goto out;
+	for (size_t i = 0; i < peers.n && !self; i++)
+		if (strcmp(peers.v[i].hostname, "localhost") == 0)
+			self = peers.v[i].uuid;
+	if (!self || gcli_volume_status(st->host, st->volume, &bs, &err) < 0)
+		goto out_peers;
+	for (size_t i = 0; i < bs.n; i++)
+		if (strcmp(bs.v[i].peer_id, self) == 0) {
+			n++;
+			online += bs.v[i].online;
+		}
+	json_object_object_add(o, "Bricks", json_object_new_int(n));
+	json_object_object_add(o, "BricksOnline", json_object_new_int(online));
+	if (!n || gcli_heal_summary(st->host, st->volume, &heal, &err) < 0)
+		goto out_peers;
+	for (size_t i = 0; i < heal.n; i++) {
+		if (strcmp(heal.v[i].host_uuid, self) != 0 || heal.v[i].pending < 0)
+			continue;
+		pending += heal.v[i].pending;
+		split += heal.v[i].split_brain > 0 ? heal.v[i].split_brain : 0;
+		counted = true;
+	}
+	if (counted) {
+		json_object_object_add(o, "HealPending", json_object_new_int64(pending));
+		json_object_object_add(o, "SplitBrain", json_object_new_int64(split));
+	}
+out_peers:
+	gx_peers_free(&peers);
+out:
+	gx_brick_states_free(&bs);
+	gx_heal_free(&heal);
+	free(err);
+}
+
 static int gluster_status(void *state, char **status_json)
 {
 	struct gluster_state *st = state;
 	json_object *o = json_object_new_object();
 	const char *s;
+	bool up;
 
 	if (!o)
 		return -ENOMEM;
@@ -921,7 +979,10 @@ static int gluster_status(void *state, char **status_json)
 	json_object_object_add(o, "Volume", json_object_new_string(st->volume));
 	json_object_object_add(o, "Mount", json_object_new_string(st->mount));
 	json_object_object_add(o, "Mounted", json_object_new_boolean(is_mounted(st->mount, st->volume)));
-	json_object_object_add(o, "Glusterd", json_object_new_boolean(glusterd_up(st, NULL)));
+	up = glusterd_up(st, NULL);
+	json_object_object_add(o, "Glusterd", json_object_new_boolean(up));
+	if (up && !st->ctl)
+		local_brick_health(st, o);
 	json_object_object_add(o, "BrickDir", json_object_new_string(st->brick_dir));
 	json_object_object_add(o, "Replica", json_object_new_int(st->replica));
 	/* jobs of the controller still queued or running (0 on a node) */
@@ -944,6 +1005,7 @@ static const struct clusterctl_plugin gluster_plugin = {
 	.ensure = gluster_ensure,
 	.status = gluster_status,
 	.node_event = gluster_node_event,
+	.forget = gluster_forget,
 };
 
 CLUSTERCTL_PLUGIN_DEFINE(gluster_plugin)
