@@ -47,6 +47,9 @@ static const struct {
 	{"<state-dir>/join-secret", "the join token: secret and controller key pin (mode 0600)"},
 	{"<state-dir>/controller.key", "the controller's TLS key (mode 0600)"},
 	{"<state-dir>/controller.crt", "the controller's certificate (mode 0644)"},
+	{"<state-dir>/manager-secret", "the manager token (mode 0600)"},
+	{"<state-dir>/node-keys", "each node's pinned key"},
+	{"/var/lib/clusterctl/node.key", "a node's own TLS key (mode 0600)"},
 	{"/var/lib/clusterctl", "node-local state"},
 #ifdef CLUSTERCTL_SYSTEMDUNITDIR
 	{CLUSTERCTL_SYSTEMDUNITDIR "/clusterctl-master.service", "the controller as a service"},

@@ -182,6 +182,7 @@ int cli_parse(struct app *a, int argc, char **argv)
 		if (i < argc && cli_find_command(argc, argv, &i, &cmd) < 0)
 			return usage_error(0, "unknown command \"%s\"", argv[2]);
 		cli_usage(stdout, cmd);
+		plugin_usage_providers(stdout, cmd, argc, argv, i);
 		return EXIT_OK;
 	}
 	if (cli_find_command(argc, argv, &i, &cmd) < 0)

@@ -51,6 +51,7 @@
 #include "join-token.h"
 #include "log.h"
 #include "metrics.h"
+#include "node-auth.h"
 #include "node-compat.h"
 #include "node-health.h"
 #include "node-remove.h"
@@ -95,6 +96,7 @@ struct conn {
 	struct tls_stream *tls;         /* NULL with --insecure-plaintext */
 	uint32_t src;                   /* source IPv4, for its connection count */
 	size_t held;                    /* request bytes buffered (preauth budget) */
+	int64_t last_rx;                /* monotonic ms of its last bytes (or accept) */
 };
 
 struct ctl {
@@ -113,6 +115,7 @@ struct ctl {
 	struct state_store *st;
 	char *secret;
 	char *manager_secret;           /* NULL: the join secret grants managers */
+	struct node_auth *auth;         /* each node's pinned key */
 	struct tls_server *tls;         /* NULL with --insecure-plaintext */
 	/* What clients hold before their secret is checked. */
 	struct source_limit srcs;
@@ -941,6 +944,42 @@ static void handle_status(struct ctl *c, struct conn *cn)
 	respond_now(c, cn, cc_buf_detach(&sb), len);
 }
 
+/* A registration must come with the key its NodeID was first seen with
+ * (node-auth.h): another host that knows the join token cannot take a
+ * node's record over.  0 to go on; -1 when refused (answered here). */
+static int check_identity(struct ctl *c, struct conn *cn, const struct registration *reg)
+{
+	char pin[TLS_PIN_HEXLEN + 1], *key, *err = NULL;
+	const char *pinned = NULL;
+	bool has = tls_stream_peer_pin(cn->tls, pin);
+	int r;
+
+	if (!(key = reg->node_id ? key_of("id", reg->node_id) : key_of("host", reg->hostname))) {
+		respond_error(c, cn, "out of memory");
+		return -1;
+	}
+	r = node_auth_check(c->auth, key, has ? pin : NULL, &pinned, &err);
+	if (r == NODE_AUTH_PINNED)
+		log_info("node key pinned node=%s peer=%s pin=sha256:%s", key, cn->peer, pin);
+	if (r == NODE_AUTH_MISMATCH) {
+		char *msg = cc_strdupf("%s is another node's: it first registered with key sha256:%s, and this request "
+				       "%s; nothing was changed (if that host was reinstalled, delete its line from "
+				       "%s/%s on the master)",
+				       key, pinned, has ? "proves another key" : "proves no key", c->cfg->state_dir,
+				       NODE_KEYS_FILE);
+		log_warn("refused registration: %s claims %s, pinned to sha256:%s, with %s%s", cn->peer, key, pinned,
+			 has ? "key sha256:" : "no key", has ? pin : "");
+		respond_error(c, cn, msg ? msg : "this NodeID is another node's");
+		free(msg);
+	} else if (r < 0) {
+		log_error("%s", err ? err : strerror(-r));
+		respond_error(c, cn, "the controller cannot record this node's key just now; retry later");
+	}
+	free(err);
+	free(key);
+	return r < 0 ? -1 : 0;
+}
+
 /* {"Query":"remove"}: node-remove.c does it.  The forget writes a fresh
  * state image, which must not happen while a batch is being synced.  Its
  * few Docker calls (inspect, demote, rm) are made here with a client of
@@ -1018,7 +1057,7 @@ static void handle_request(struct ctl *c, struct conn *cn)
 		handle_status(c, cn);
 	else if (rq.kind == REQ_REMOVE)
 		handle_remove(c, cn, &rq);
-	else
+	else if (check_identity(c, cn, &rq.reg) == 0)
 		handle_registration(c, cn, &rq.reg);
 out:
 	request_free(&rq);
@@ -1054,6 +1093,7 @@ static void conn_readable(struct ctl *c, struct conn *cn)
 		}
 		if (cn->fr.state == FRAME_DONE)
 			after += (size_t)n;
+		cn->last_rx = cc_mono_ms();
 		framer_feed(&cn->fr, buf, (size_t)n);
 		if (!preauth_update(&c->pre, &cn->held, cn->fr.cap_seen)) {
 			respond_error(c, cn, "the controller holds too many unfinished requests just now; retry in a "
@@ -1073,18 +1113,37 @@ static void conn_readable(struct ctl *c, struct conn *cn)
 		handle_request(c, cn);
 }
 
-/* At --max-connections a new client takes the slot of the oldest one
- * still sending its request (a slow or hostile client, as a node sends
- * its request in one go): waiting in the backlog behind clients that
- * never finish would starve every node. */
-static bool can_evict(const struct ctl *c) { return c->thead && c->thead->state == C_READING; }
+/* At --max-connections a new client takes the slot of one still sending
+ * its request: waiting in the backlog behind clients that never finish
+ * would starve every node.  The connection that makes room: among the
+ * oldest still sending their request, one that has sent nothing for a
+ * while (a client holding its
+ * slot, or a slowloris between bytes).  A node sends its request at
+ * once, and a slow but steady client keeps sending: neither is taken. */
+#define EVICT_IDLE_MS 500
+#define EVICT_SCAN 64
+
+static struct conn *evictable(const struct ctl *c)
+{
+	int64_t now = cc_mono_ms();
+	int n = 0;
+
+	for (struct conn *cn = c->thead; cn && n < EVICT_SCAN; cn = cn->tnext, n++)
+		if (cn->state == C_READING && now - cn->last_rx >= EVICT_IDLE_MS)
+			return cn;
+	return NULL;
+}
+
+static bool can_evict(const struct ctl *c) { return evictable(c) != NULL; }
 
 static void evict_oldest(struct ctl *c)
 {
-	struct conn *o = c->thead;
+	struct conn *o = evictable(c);
 
+	if (!o)
+		return;
 	if (cc_mono_ms() >= c->next_src_warn) {
-		log_warn("connection limit reached (max-connections=%lld): closing the oldest unfinished request "
+		log_warn("connection limit reached (max-connections=%lld): closing an idle unfinished request "
 			 "(from %s) for a new client",
 			 c->cfg->max_connections, o->peer);
 		c->next_src_warn = cc_mono_ms() + 1000;
@@ -1161,11 +1220,15 @@ static void on_accept(struct ctl *c)
 		}
 		c->nconns++;
 		timer_arm(c, cn);
+		cn->last_rx = cc_mono_ms();
 	}
 	if (c->nconns >= (size_t)c->cfg->max_connections && !can_evict(c)) {
 		log_warn("connection limit reached (max-connections=%lld): new clients wait in the backlog",
 			 c->cfg->max_connections);
 		listen_enable(c, false);
+		/* Look again when an unfinished request may have gone
+		 * idle long enough to make room. */
+		c->resume_accept_at = cc_mono_ms() + EVICT_IDLE_MS;
 	}
 }
 
@@ -1386,7 +1449,7 @@ static int loop(struct ctl *c)
 		}
 		if (c->resume_accept_at && now >= c->resume_accept_at && !c->draining) {
 			c->resume_accept_at = 0;
-			if (c->nconns < (size_t)c->cfg->max_connections)
+			if (c->nconns < (size_t)c->cfg->max_connections || can_evict(c))
 				listen_enable(c, true);
 		}
 		tokens_due(c, now);
@@ -1612,6 +1675,14 @@ int cmd_master_serve(struct app *a)
 	}
 	if (setup_tls(&c) < 0 || load_secret(&c) < 0)
 		goto out;
+	{
+		char *aerr = NULL;
+		if (node_auth_open(cfg->state_dir, &c.auth, &aerr) < 0) {
+			log_error("cannot read the nodes' pinned keys: %s", aerr ? aerr : "out of memory");
+			free(aerr);
+			goto out;
+		}
+	}
 	if (source_limit_init(&c.srcs, (unsigned)cfg->max_connections_per_source) < 0) {
 		log_error("out of memory");
 		goto out;
@@ -1716,6 +1787,7 @@ out:
 	free(c.manager_secret);
 	tls_server_free(c.tls);
 	source_limit_free(&c.srcs);
+	node_auth_free(c.auth);
 	free(err);
 	return rc;
 }

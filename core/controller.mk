@@ -12,6 +12,8 @@ core_controller_sources += core/controller.c \
 	core/docker-worker.c core/docker-worker.h
 # What a client may hold before it is authenticated.
 core_controller_sources += core/conn-limit.c core/conn-limit.h
+# Each node's key, pinned to its NodeID on its first registration.
+core_controller_sources += core/node-auth.c core/node-auth.h
 core_controller_sources += core/node-compat.c core/node-compat.h core/node-health.c core/node-health.h
 core_controller_sources += core/metrics.c core/metrics.h
 core_controller_sources += core/node-remove.c core/node-remove.h

@@ -21,6 +21,7 @@
 #include <openssl/x509.h>
 
 #include "cc-buf.h"
+#include "cc-file.h"
 #include "cc-net.h"
 #include "cc-time.h"
 #include "ctl-client.h"
@@ -309,6 +310,24 @@ out:
 	if (r < 0)
 		ctl_transport_close(t);
 	return r;
+}
+
+int ctl_client_set_identity(const char *node_state_dir, char **err)
+{
+	char pin[TLS_PIN_HEXLEN + 1];
+	SSL_CTX *ctx = client_ctx();
+
+	int r;
+
+	if (!ctx) {
+		*err = cc_strdupf("cannot set up TLS: out of memory");
+		return -ENOMEM;
+	}
+	if ((r = cc_mkdir_p(node_state_dir, 0700)) < 0) {
+		*err = cc_strdupf("cannot create %s: %s", node_state_dir, strerror(-r));
+		return r;
+	}
+	return tls_node_identity_load(node_state_dir, ctx, pin, err);
 }
 
 static void keep_session(struct ctl_transport *t)

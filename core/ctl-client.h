@@ -45,6 +45,10 @@ struct ctl_transport {
  * protocol.md's bare wire format: the secret in the clear. */
 void ctl_client_set_plaintext(bool plaintext);
 void ctl_client_set_fallback_pin(const char *pin_hex);
+/* The node's own key (<node_state_dir>/node.key, made on first use,
+ * 0600), presented as its TLS client certificate: the controller pins a
+ * NodeID to it on the first registration (node-auth.h). */
+int ctl_client_set_identity(const char *node_state_dir, char **err);
 
 /* Connect, and in TLS check the controller's key against pin_hex (64
  * hex digits) before anything is sent: -EKEYREJECTED with *err saying

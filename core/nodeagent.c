@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <json-c/json.h>
@@ -26,6 +27,7 @@
 #include "docker.h"
 #include "host-services.h"
 #include "join-secret.h"
+#include "tls.h"
 #include "log.h"
 #include "mtu-probe.h"
 #include "node-health.h"
@@ -166,13 +168,27 @@ static int load_secret(struct agent *g, char **err)
 
 /* TLS to the controller unless --insecure-plaintext (WARNed at every
  * start, as the controller does). */
-static void choose_channel(const struct config *c)
+static int choose_channel(const struct config *c, char **err)
 {
 	ctl_client_set_plaintext(c->insecure_plaintext);
-	if (c->insecure_plaintext)
+	if (c->insecure_plaintext) {
 		log_warn("INSECURE: --insecure-plaintext: talking to the controller %s over plain TCP; the join "
 			 "secret and the Swarm token it answers cross the network readable by anyone on the path",
 			 c->master ? c->master : "?");
+		return 0;
+	}
+	/* This node's own key: the controller pins its NodeID to it.  A dry
+	 * run creates nothing: it shows the key only when there is one. */
+	if (c->dry_run) {
+		struct cc_buf kp = CC_BUF_INIT;
+		bool have;
+		cc_buf_printf(&kp, "%s/%s", c->node_state_dir, TLS_NODE_KEY_FILE);
+		have = kp.buf && access(kp.buf, F_OK) == 0;
+		cc_buf_free(&kp);
+		if (!have)
+			return 0;
+	}
+	return ctl_client_set_identity(c->node_state_dir, err);
 }
 
 /* A negative return is fatal (a person must act: node join stops);
@@ -403,9 +419,9 @@ static int setup(struct agent *g, struct app *a)
 
 	memset(g, 0, sizeof *g);
 	g->a = a;
-	choose_channel(&a->cfg);
 	if ((r = node_identity_load(&a->cfg, a->cfg.dry_run, &g->id, &err)) < 0 ||
-	    (r = node_identity_detect_ip(&a->cfg, &g->id, &err)) < 0 || (r = load_secret(g, &err)) < 0) {
+	    (r = node_identity_detect_ip(&a->cfg, &g->id, &err)) < 0 || (r = load_secret(g, &err)) < 0 ||
+	    (r = choose_channel(&a->cfg, &err)) < 0) {
 		log_error("%s", err ? err : strerror(-r));
 		free(err);
 		return r;

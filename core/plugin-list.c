@@ -162,14 +162,15 @@ static void chosen(unsigned cmd, int argc, char **argv, int first, struct config
 		a += 2;
 		for (size_t n = 0; n < sizeof names / sizeof *names; n++) {
 			size_t l = strlen(names[n]);
+			bool flag = config_opt_find(names[n])->type == OPT_BOOL; /* takes no value */
 			if (strncmp(a, names[n], l) != 0)
 				continue;
 			if (a[l] == '=')
 				config_set(c, names[n], a + l + 1, "command line", cmd);
-			else if (!a[l] && names[n][0] != 'e' && names[n][0] != 'd' && j + 1 < argc)
-				config_set(c, names[n], argv[j + 1], "command line", cmd);
-			else if (!a[l])
+			else if (!a[l] && flag)
 				config_set(c, names[n], "true", "command line", cmd);
+			else if (!a[l] && j + 1 < argc)
+				config_set(c, names[n], argv[j + 1], "command line", cmd);
 		}
 	}
 }

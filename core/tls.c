@@ -142,7 +142,8 @@ out:
 
 /* Read the key and the certificate; both must be there, safe, and
  * belong together. */
-static int load_identity(const char *dir, EVP_PKEY **key, X509 **cert, char **err)
+static int load_identity(const char *dir, const char *kname, const char *cname, EVP_PKEY **key, X509 **cert,
+			 char **err)
 {
 	struct cc_buf kp = CC_BUF_INIT, cp = CC_BUF_INIT;
 	char *ktext = NULL, *ctext = NULL;
@@ -152,8 +153,8 @@ static int load_identity(const char *dir, EVP_PKEY **key, X509 **cert, char **er
 
 	*key = NULL;
 	*cert = NULL;
-	cc_buf_printf(&kp, "%s/%s", dir, TLS_KEY_FILE);
-	cc_buf_printf(&cp, "%s/%s", dir, TLS_CERT_FILE);
+	cc_buf_printf(&kp, "%s/%s", dir, kname);
+	cc_buf_printf(&cp, "%s/%s", dir, cname);
 	if (kp.oom || cp.oom) {
 		r = -ENOMEM;
 		goto out;
@@ -165,9 +166,9 @@ static int load_identity(const char *dir, EVP_PKEY **key, X509 **cert, char **er
 		goto out;
 	r = -EINVAL;
 	if (!(b = BIO_new_mem_buf(ktext, (int)klen)) || !(*key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL))) {
-		*err = cc_strdupf("%s holds no private key this build can read (%s); remove it and %s.crt, then "
-				  "run 'clusterctl master init' to make new ones (and hand nodes the new token)",
-				  kp.buf, ssl_reason(), TLS_KEY_FILE);
+		*err = cc_strdupf("%s holds no private key this build can read (%s); remove it and %s, then run "
+				  "'clusterctl master init' (or node join) to make new ones",
+				  kp.buf, ssl_reason(), cname);
 		goto out;
 	}
 	BIO_free(b);
@@ -202,7 +203,8 @@ out:
 	return r;
 }
 
-int tls_identity_ensure(const char *dir, char pin_hex[TLS_PIN_HEXLEN + 1], bool *created, char **err)
+static int identity_ensure(const char *dir, const char *kname, const char *cname, char pin_hex[TLS_PIN_HEXLEN + 1],
+			   bool *created, char **err)
 {
 	struct cc_buf kp = CC_BUF_INIT, cp = CC_BUF_INIT;
 	EVP_PKEY *k = NULL;
@@ -210,13 +212,13 @@ int tls_identity_ensure(const char *dir, char pin_hex[TLS_PIN_HEXLEN + 1], bool 
 	int r;
 
 	*created = false;
-	r = load_identity(dir, &k, &x, err);
+	r = load_identity(dir, kname, cname, &k, &x, err);
 	if (r == 0 || r != -ENOENT)
 		goto pin;
 	/* One of them missing: a certificate alone is useless, a key alone
 	 * gets a new certificate (its pin, what nodes hold, stays). */
-	cc_buf_printf(&kp, "%s/%s", dir, TLS_KEY_FILE);
-	cc_buf_printf(&cp, "%s/%s", dir, TLS_CERT_FILE);
+	cc_buf_printf(&kp, "%s/%s", dir, kname);
+	cc_buf_printf(&cp, "%s/%s", dir, cname);
 	if (kp.oom || cp.oom) {
 		r = -ENOMEM;
 		goto out;
@@ -297,12 +299,45 @@ out:
 	return r;
 }
 
+int tls_identity_ensure(const char *dir, char pin_hex[TLS_PIN_HEXLEN + 1], bool *created, char **err)
+{
+	return identity_ensure(dir, TLS_KEY_FILE, TLS_CERT_FILE, pin_hex, created, err);
+}
+
+int tls_node_identity_load(const char *dir, void *ssl_ctx, char pin_hex[TLS_PIN_HEXLEN + 1], char **err)
+{
+	EVP_PKEY *k = NULL;
+	X509 *x = NULL;
+	bool created;
+	int r;
+
+	if ((r = identity_ensure(dir, TLS_NODE_KEY_FILE, TLS_NODE_CERT_FILE, pin_hex, &created, err)) < 0 ||
+	    (r = load_identity(dir, TLS_NODE_KEY_FILE, TLS_NODE_CERT_FILE, &k, &x, err)) < 0)
+		goto out;
+	if (SSL_CTX_use_certificate((SSL_CTX *)ssl_ctx, x) != 1 || SSL_CTX_use_PrivateKey((SSL_CTX *)ssl_ctx, k) != 1) {
+		r = -EINVAL;
+		*err = cc_strdupf("cannot use the node key in %s/%s: %s", dir, TLS_NODE_KEY_FILE, ssl_reason());
+	}
+out:
+	EVP_PKEY_free(k);
+	X509_free(x);
+	ERR_clear_error();
+	return r;
+}
+
 /* ---- the server side ---------------------------------------------------------- */
 
 struct tls_server {
 	SSL_CTX *ctx;
 	char pin[TLS_PIN_HEXLEN + 1];
 };
+
+static int accept_any(int ok, X509_STORE_CTX *x)
+{
+	(void)ok;
+	(void)x;
+	return 1;
+}
 
 int tls_server_new(const char *dir, struct tls_server **out, bool *created, char **err)
 {
@@ -314,7 +349,8 @@ int tls_server_new(const char *dir, struct tls_server **out, bool *created, char
 	*out = NULL;
 	if (!s)
 		return -ENOMEM;
-	if ((r = tls_identity_ensure(dir, s->pin, created, err)) < 0 || (r = load_identity(dir, &k, &x, err)) < 0)
+	if ((r = tls_identity_ensure(dir, s->pin, created, err)) < 0 ||
+	    (r = load_identity(dir, TLS_KEY_FILE, TLS_CERT_FILE, &k, &x, err)) < 0)
 		goto out;
 	r = -EINVAL;
 	s->ctx = SSL_CTX_new(TLS_server_method());
@@ -329,6 +365,11 @@ int tls_server_new(const char *dir, struct tls_server **out, bool *created, char
 	SSL_CTX_set_session_cache_mode(s->ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(s->ctx, 1);
 	SSL_CTX_set_options(s->ctx, SSL_OP_NO_RENEGOTIATION);
+	/* A node proves its own key (its identity, pinned on its first
+	 * registration: node-auth.c) with a client certificate; any
+	 * certificate is taken here, the pin decides. */
+	SSL_CTX_set_verify(s->ctx, SSL_VERIFY_PEER, accept_any);
+	SSL_CTX_set_session_id_context(s->ctx, (const unsigned char *)"clusterctl", 10);
 	SSL_CTX_set_mode(s->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_RELEASE_BUFFERS);
 	r = 0;
 out:
@@ -506,4 +547,12 @@ bool tls_join_secret_ok(struct tls_stream *t, const char *secret, const char *se
 	if (t && strncmp(sent, TLS_PROOF_PREFIX, sizeof TLS_PROOF_PREFIX - 1) == 0)
 		return tls_stream_proof_ok(t, secret, sent);
 	return join_secret_equal(secret, sent);
+}
+
+bool tls_stream_peer_pin(struct tls_stream *t, char pin_hex[TLS_PIN_HEXLEN + 1])
+{
+	X509 *x = t ? SSL_get_peer_certificate(t->ssl) : NULL;
+	bool ok = x && tls_cert_pin(x, pin_hex) == 0;
+	X509_free(x);
+	return ok;
 }

@@ -16,6 +16,9 @@
 
 #define TLS_KEY_FILE "controller.key"
 #define TLS_CERT_FILE "controller.crt"
+/* A node's own key, in its node-local state: its identity. */
+#define TLS_NODE_KEY_FILE "node.key"
+#define TLS_NODE_CERT_FILE "node.crt"
 /* 64 hex digits and a NUL. */
 #define TLS_PIN_HEXLEN 64
 /* A JoinSecret sent inside TLS: "hmac-sha256:" and 64 hex digits. */
@@ -27,6 +30,11 @@
  * pin_hex gets the key's pin either way.  Existing files are opened with
  * O_NOFOLLOW and must be regular files owned by us. */
 int tls_identity_ensure(const char *dir, char pin_hex[TLS_PIN_HEXLEN + 1], bool *created, char **err);
+
+/* A node's key and certificate in dir (made there, 0600/0644, when
+ * missing), set on ssl_ctx (an SSL_CTX *) as its client certificate;
+ * pin_hex gets its pin. */
+int tls_node_identity_load(const char *dir, void *ssl_ctx, char pin_hex[TLS_PIN_HEXLEN + 1], char **err);
 
 /* The pin of the certificate dir/controller.crt (on the master itself:
  * `status` trusts the local controller's key).  -ENOENT when absent. */
@@ -53,6 +61,10 @@ bool tls_stream_wants_write(const struct tls_stream *t);
 void tls_stream_free(struct tls_stream *t);
 /* Why the handshake or a read failed, for the log (static text). */
 const char *tls_stream_error(const struct tls_stream *t);
+
+/* The pin of the key the client proved in the handshake (its client
+ * certificate); false when it presented none. */
+bool tls_stream_peer_pin(struct tls_stream *t, char pin_hex[TLS_PIN_HEXLEN + 1]);
 
 /* The controller's reads and writes whether the connection is TLS (t)
  * or plaintext (t NULL: read(2), send(2) without SIGPIPE). */

@@ -93,7 +93,7 @@ join() { # join HOSTNAME DEADLINE: node join against the controller; sets rc, ms
 	t0=$(date +%s%N)
 	"$CLUSTERCTL" node join --insecure-plaintext --master "127.0.0.1:$CT_PORT" --join-secret "$SECRET" --hostname "$1" \
 		--ip 192.0.2.50 --node-state-dir "$CT_DIR/node-$1" --docker-socket "$NSOCK" \
-		--plugin-dir "$CT_PLUGINS" --storage-provider planfix --join-deadline "$2" \
+		--plugin-dir "$CT_PLUGINS" --storage-provider planfix --join-deadline "$2" --insecure-plaintext \
 		>"$CT_DIR/join-$1.log" 2>&1
 	rc=$?
 	ms=$((($(date +%s%N) - t0) / 1000000))

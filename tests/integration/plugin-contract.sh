@@ -171,6 +171,8 @@ like "$help" 'Options of the overlay provider "contract" (also CLUSTERCTL_CONTRA
 like "$help" '  --contract-count N             a number (1..10) [3]' "each with its type, range and default"
 like "$help" '  --contract-flag                a boolean [false]' "a boolean takes no value"
 case $help in *s3cret-default*) ok 1 "and never a secret's default" ;; *) ok 0 "and never a secret's default" ;; esac
+help=$("$bin" help node join --overlay-provider contract --plugin-dir "$dir/ok" 2>&1)
+like "$help" '  --contract-count N             a number (1..10) [3]' "so does clusterctl help node join with the provider named"
 help=$(CLUSTERCTL_OVERLAY_PROVIDER=contract "$bin" agent --plugin-dir "$dir/ok" --help 2>&1)
 like "$help" '--contract-label VALUE' "the provider is chosen as a run chooses it (here CLUSTERCTL_OVERLAY_PROVIDER)"
 help=$("$bin" node join --overlay-provider nosuch --plugin-dir "$dir/ok" --help 2>&1)

@@ -33,7 +33,7 @@ ok $? "a controller is up on 127.0.0.1:$CT_PORT"
 
 join() { # join SWITCH: node join with the fixture built with -DSWITCH
 	name=$(printf '%s' "$1" | tr 'A-Z_' 'a-z-')
-	out=$(timeout 60 "$CLUSTERCTL" node join --master "127.0.0.1:$CT_PORT" --plugin-dir "$P/$1" \
+	out=$(timeout 60 "$CLUSTERCTL" node join --insecure-plaintext --master "127.0.0.1:$CT_PORT" --plugin-dir "$P/$1" \
 		--overlay-provider hx --docker-socket "$CT_DIR/docker.sock" --node-state-dir "$CT_DIR/node-$1" \
 		--hostname "$name" --join-deadline 3 2>&1)
 }

@@ -33,7 +33,7 @@ start() {
 	# Gone before the start: the port must not be read from the last run's log.
 	rm -f "$CT_LOG"
 	"$CLUSTERCTL" master serve --plugin-dir "$CT_PLUGINS" --state-dir "$S" --node-state-dir "$CT_DIR/node" \
-		--listen 127.0.0.1:0 --insecure-no-join-secret --docker-socket "$CT_DIR/docker.sock" \
+		--listen 127.0.0.1:0 --insecure-plaintext --insecure-no-join-secret --docker-socket "$CT_DIR/docker.sock" \
 		--advertise-addr 127.0.0.1 --overlay-provider wireguard --wireguard-pool 100.64.0.0/16 \
 		--wait-for-minimum --min-managers 1 --min-workers 2 >"$CT_LOG" 2>&1 &
 	CT_PID=$!

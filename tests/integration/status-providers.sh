@@ -21,7 +21,7 @@ chmod 755 "$P"/*.so
 ct_start "$CT_DIR/state" --insecure-no-join-secret
 ok $? "a controller is up on 127.0.0.1:$CT_PORT"
 st() { # st FLAGS...
-	out=$("$CLUSTERCTL" status --plugin-dir "$P" --master "127.0.0.1:$CT_PORT" --state-dir "$CT_DIR/state" "$@" \
+	out=$("$CLUSTERCTL" status --insecure-plaintext --plugin-dir "$P" --master "127.0.0.1:$CT_PORT" --state-dir "$CT_DIR/state" "$@" \
 		2>"$CT_DIR/err")
 	rc=$?
 	err=$(cat "$CT_DIR/err")

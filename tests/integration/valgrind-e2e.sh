@@ -19,8 +19,10 @@ trap 'rm -rf "$VG"' EXIT
 
 for t in ${VALGRIND_TESTS:-controller.sh wireguard-e2e.sh}; do
 	t0=$(date +%s)
-	# Labs named vg*: the same test may be running beside this one.
-	LAB_ID_PREFIX=vg CLUSTERCTL_VALGRIND=$VG bash "$top_srcdir/tests/integration/$t" >"$VG/$t.tap" 2>&1
+	# Labs named vg*: the same test may be running beside this one.  The
+	# teardown's SIGTERM gets 20 s before its SIGKILL: the agent is
+	# stopped by it, and must live to write its summary.
+	LAB_ID_PREFIX=vg LAB_STOP_GRACE=20 CLUSTERCTL_VALGRIND=$VG bash "$top_srcdir/tests/integration/$t" >"$VG/$t.tap" 2>&1
 	rc=$?
 	pass=$(grep -c '^ok ' "$VG/$t.tap") fails=$(grep -c '^not ok ' "$VG/$t.tap")
 	grep -q '^1\.\.0 # SKIP' "$VG/$t.tap" && skip_all "$t skipped: $(grep '^1\.\.0' "$VG/$t.tap")"
@@ -37,6 +39,7 @@ for log in "$VG"/vg.*.log; do
 	summary=$(sed -n 's/^==[0-9]*== ERROR SUMMARY: //p' "$log" | tail -1)
 	if [ -z "$summary" ]; then
 		killed=$((killed + 1)) # kill -9 on purpose (a crash test), or the teardown's last resort
+		diag "no memcheck summary (killed): $what pid ${log##*/vg.}"
 		continue
 	fi
 	case $what in "master serve") serve=$((serve + 1)) ;; "node join") join=$((join + 1)) ;; agent) agent=$((agent + 1)) ;; esac

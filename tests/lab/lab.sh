@@ -150,7 +150,9 @@ lab_host_down() {
 	local name=$1 ns=cl$LAB_ID$1 pids
 	pids=$(ip netns pids "$ns" 2>/dev/null)
 	[ -n "$pids" ] && kill $pids 2>/dev/null
-	for _ in $(seq 1 30); do
+	# LAB_STOP_GRACE seconds (3) for SIGTERM before SIGKILL: a program
+	# under valgrind needs longer to check its leaks and exit.
+	for _ in $(seq 1 $((${LAB_STOP_GRACE:-3} * 10))); do
 		pids=$(ip netns pids "$ns" 2>/dev/null)
 		[ -z "$pids" ] && break
 		sleep 0.1
