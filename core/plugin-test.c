@@ -55,10 +55,12 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: clusterctl-plugin-test FILE.so --op OPERATION [OPTIONS]\n"
 		"Run one operation of a clusterctl plugin without a cluster, and check it keeps the contract.\n\n"
-		"Operations: observe, ensure, status, master-prepare (node side); plan, node-event (controller)\n\n"
+		"Operations: observe, ensure, status, master-prepare (node side); plan, node-event, forget\n"
+		"(controller)\n\n"
 		"  --input JSON|@FILE      ensure: the payload; master-prepare: the options; plan:\n"
 		"                          {\"Node\":{...},\"Observed\":{...},\"Options\":{...},\"NewNode\":true};\n"
-		"                          node-event: {\"Kind\":\"loaded|ready|stored|removed\",\"Node\":{...}}\n"
+		"                          node-event: {\"Kind\":\"loaded|ready|stored|removed\",\"Node\":{...}};\n"
+		"                          forget: {\"Node\":{...},\"Force\":false}\n"
 		"  --option KEY=VALUE      one of the plugin's keys (checked as clusterctl checks them)\n"
 		"  --command NAME          host key \"command\" (default: the command that runs OPERATION)\n"
 		"  --hostname NAME, --node-ip IP, --role manager|worker, --master IP:PORT   host keys\n"
@@ -160,7 +162,7 @@ static json_object *read_json(const char *what, const char *arg, bool file, char
 
 static const char *default_command(const char *op)
 {
-	if (strcmp(op, "plan") == 0 || strcmp(op, "node-event") == 0)
+	if (strcmp(op, "plan") == 0 || strcmp(op, "node-event") == 0 || strcmp(op, "forget") == 0)
 		return "master serve";
 	if (strcmp(op, "master-prepare") == 0)
 		return "master init";
@@ -358,6 +360,39 @@ out:
 	return r;
 }
 
+/* ABI 1.1: clusterctl node remove asks each provider to let a node go. */
+static int run_forget(struct plugin *p, struct rec_host *h, json_object *in, json_object *res)
+{
+	json_object *n = NULL, *v;
+	struct node_in ni;
+	uint32_t flags = 0;
+	char *message = NULL;
+	int64_t t0;
+	int r;
+
+	if (!p->desc.forget) {
+		json_object_object_add(res, "Skipped", json_object_new_string("the plugin has no forget (ABI 1.0)"));
+		return 0;
+	}
+	if (in) {
+		json_object_object_get_ex(in, "Node", &n);
+		if (json_object_object_get_ex(in, "Force", &v) && json_object_get_boolean(v))
+			flags |= CLUSTERCTL_FORGET_FORCE;
+	}
+	node_from(n, &ni);
+	t0 = cc_mono_ms();
+	r = p->desc.forget(p->state, &ni.node, flags, &message);
+	t0 = cc_mono_ms() - t0;
+	free(ni.record);
+	json_object_object_add(res, "Milliseconds", json_object_new_int64(t0));
+	json_object_object_add(res, "Message", str_or_null(message));
+	if (t0 > CLUSTERCTL_PLAN_BUDGET_MS)
+		rec_host_violation(h, "forget: took %lld ms, over the %d ms budget (it runs on the event loop)",
+				   (long long)t0, CLUSTERCTL_PLAN_BUDGET_MS);
+	free(message);
+	return r;
+}
+
 static int event_kind(const char *s)
 {
 	if (!s || strcmp(s, "stored") == 0)
@@ -472,12 +507,15 @@ static int run_op(struct plugin *p, struct rec_host *h, const char *op, json_obj
 		return run_text_op(p, h, op, res);
 	if (strcmp(op, "plan") == 0)
 		return run_plan(p, h, in, res);
+	if (strcmp(op, "forget") == 0)
+		return run_forget(p, h, in, res);
 	return run_event(p, h, in, res);
 }
 
 static bool known_op(const char *op)
 {
-	static const char *const ops[] = {"observe", "ensure", "status", "master-prepare", "plan", "node-event"};
+	static const char *const ops[] = {"observe", "ensure", "status", "master-prepare", "plan", "node-event",
+					  "forget"};
 	for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
 		if (strcmp(op, ops[i]) == 0)
 			return true;
@@ -507,7 +545,7 @@ int main(int argc, char **argv)
 	log_set_level(level);
 	if (!known_op(o.op)) {
 		fprintf(stderr, "clusterctl-plugin-test: unknown operation \"%s\" (observe, ensure, status, "
-				"master-prepare, plan, node-event)\n",
+				"master-prepare, plan, node-event, forget)\n",
 			o.op);
 		goto out;
 	}

@@ -85,6 +85,16 @@ like "$(flat "$out")" '"Payload":{"For":"n7","New":false},"Record":{"Lease":"100
 pt_run hx --op node-event --input '{"Kind":"removed","Node":{"Hostname":"n7"}}'
 like "$(flat "$out")" '"Message":"eventkind=4node=n7"' "node-event delivers the kind and the node"
 
+pt_run hx --op forget --input '{"Node":{"Hostname":"n7"},"Force":true}'
+is "$rc" 0 "forget (ABI 1.1): exit 0"
+like "$out" '"Message":"dropped n7 (forced)"' "it gets the node and the force flag, and its message is shown"
+fx busy -DFORGET_BUSY
+pt_run busy --op forget --input '{"Node":{"Hostname":"n7"}}'
+is "$rc" 1 "forget refusing (-EBUSY): exit 1"
+like "$out" '"Error":"overlay plugin \"hx\": node n7 is still syncing: try again later"' "with the plugin's reason"
+pt_run example --op forget
+like "$(flat "$out")" '"Skipped":"thepluginhasnoforget(ABI1.0)"' "a plugin without forget has nothing to do"
+
 # --- breaches of the contract: exit 3, named ---------------------------------
 breach() { # breach NAME SWITCH OP "needle" "description"
 	fx "$1" "-D$2"
