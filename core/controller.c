@@ -1044,6 +1044,14 @@ static void handle_request(struct ctl *c, struct conn *cn)
 			rq.reg.manager_denied = true;
 		}
 	}
+	/* Taking a node out is a manager's right, as making one is. */
+	if (rq.kind == REQ_REMOVE && c->secret && c->manager_secret &&
+	    !tls_join_secret_ok(cn->tls, c->manager_secret, rq.join_secret)) {
+		log_warn("refused node remove from %s: it did not prove the manager token", cn->peer);
+		respond_error(c, cn, "removing a node takes the manager token (manager-secret in the state directory "
+				     "on the master): the join token only joins nodes");
+		goto out;
+	}
 	if (c->failed && rq.kind != REQ_STATUS) {
 		respond_waiting(c, cn, "the controller cannot write its state and is stopping; retrying (it "
 				       "answers again once restarted)");

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <json-c/json.h>
@@ -16,6 +17,7 @@
 #include "docker.h"
 #include "host-services.h"
 #include "join-secret.h"
+#include "join-token.h"
 #include "log.h"
 #include "node-health.h"
 #include "node-remove.h"
@@ -328,8 +330,15 @@ static int secret_for(const struct config *cfg, char **secret)
 		return (*secret = strdup(cfg->join_secret)) ? EXIT_OK : EXIT_FAILURE_;
 	if (explicit)
 		cc_buf_puts(&path, cfg->join_secret_file);
-	else
-		cc_buf_printf(&path, "%s/%s", cfg->state_dir, JOIN_SECRET_FILE);
+	else {
+		/* On the master: the manager token, which removing a node
+		 * takes; a state dir from before it has the join token only. */
+		cc_buf_printf(&path, "%s/%s", cfg->state_dir, MANAGER_SECRET_FILE);
+		if (!path.oom && access(path.buf, F_OK) < 0) {
+			cc_buf_free(&path);
+			cc_buf_printf(&path, "%s/%s", cfg->state_dir, JOIN_SECRET_FILE);
+		}
+	}
 	if (path.oom)
 		return EXIT_FAILURE_;
 	r = join_secret_read(path.buf, secret, &err);

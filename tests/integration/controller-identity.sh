@@ -70,6 +70,24 @@ r=$(node "$CT_DIR/intruder" "$ID" n1 192.0.2.66)
 is "$(json_get "$r" .Status)" error "after a restart the hijack is still refused"
 r=$(node "$CT_DIR/n1" "$ID" n1 192.0.2.1)
 is "$(json_get "$r" .Status)" waiting "and n1 still gets in"
+# Removing a node is a manager's right: with a manager token in the
+# state dir, the join token cannot take n2 out.
+ct_stop TERM
+(umask 077 && printf 'mgr-%s-0123456789abcdef\n' "$$" >"$S/manager-secret")
+"$CLUSTERCTL" master serve --plugin-dir "$CT_PLUGINS" --state-dir "$S" --listen "127.0.0.1:$CT_PORT" \
+	--docker-socket "$CT_DIR/no-docker.sock" >"$CT_DIR/serve3.log" 2>&1 &
+CT_PID=$!
+for _ in $(seq 1 100); do grep -q "controller listening" "$CT_DIR/serve3.log" && break; sleep 0.05; done
+out=$("$CLUSTERCTL" node remove n2 --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" \
+	--state-dir "$CT_DIR/nowhere" --join-secret-file "$CT_DIR/token" 2>&1)
+is "$?" 1 "node remove with the join token is refused (exit 1)"
+like "$out" "removing a node takes the manager token (manager-secret in the state directory on the master): the join token only joins nodes" \
+	"saying which token it takes"
+like "$(cat "$CT_DIR/serve3.log")" "refused node remove from 127.0.0.1:" "the controller logs the attempt"
+is "$(status | jq -r '[.Nodes[].Hostname] | sort | join(",")')" "n1,n2" "n2 is still registered"
+out=$("$CLUSTERCTL" node remove n2 --plugin-dir "$CT_PLUGINS" --master "127.0.0.1:$CT_PORT" --state-dir "$S" 2>&1)
+is "$?" 0 "on the master, node remove takes the manager token from the state dir and succeeds"
+is "$(status | jq -r '[.Nodes[].Hostname] | sort | join(",")')" "n1" "n2 is gone"
 ct_stop TERM
 is "$CT_RC" 0 "the controller stops cleanly"
 done_testing
