@@ -26,6 +26,9 @@ CACHE=${KERNEL_CACHE:-$top_builddir/tests/kernel/cache}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/clusterctl-qemu-wg.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 N=${WG_DUMP_PEERS:-300}
+# The build may sit in the host's /tmp, which the guest replaces with
+# its own: guest-init binds back what this file names.
+for d in "$top_srcdir" "$top_builddir"; do (cd "$d" && pwd -P); done >"$WORK/expose"
 printf 'exec /bin/sh %q %q %q\n' "$top_srcdir/tests/kernel/wg-kernel-guest.sh" "$top_builddir" "$N" >"$WORK/cmd"
 
 t0=$(date +%s%N)
