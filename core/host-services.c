@@ -204,16 +204,6 @@ static int h_run(void *vctx, const char *const argv[], const char *const env_ext
 	return r;
 }
 
-static void h_run_result_free(struct clusterctl_run_result *res)
-{
-	if (!res)
-		return;
-	free(res->out);
-	free(res->err);
-	res->out = res->err = NULL;
-	res->out_len = res->err_len = 0;
-}
-
 static int h_http_unix(void *vctx, const char *sock, const char *method, const char *url,
 		       const char *const headers[], const char *body, size_t body_len, int timeout_ms,
 		       struct clusterctl_http_response *resp)
@@ -231,16 +221,6 @@ static int h_http_unix(void *vctx, const char *sock, const char *method, const c
 	memcpy(resp, &full, size < sizeof full ? size : sizeof full);
 	resp->struct_size = size;
 	return r;
-}
-
-static void h_http_response_free(struct clusterctl_http_response *resp)
-{
-	if (!resp)
-		return;
-	free(resp->body);
-	free(resp->content_type);
-	resp->body = resp->content_type = NULL;
-	resp->body_len = 0;
 }
 
 /* ---- netlink and addresses -------------------------------------------- */
@@ -381,9 +361,9 @@ int host_services_init(struct clusterctl_host *host, struct host_ctx **out,
 		.config_get = h_config_get,
 		.data_dir = h_data_dir,
 		.run = h_run,
-		.run_result_free = h_run_result_free,
+		.run_result_free = spawn_result_free,
 		.http_unix = h_http_unix,
-		.http_response_free = h_http_response_free,
+		.http_response_free = http_unix_response_free,
 		.addr_list = h_addr_list,
 		.link_get = h_link_get,
 		.link_set = h_link_set,

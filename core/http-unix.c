@@ -205,4 +205,5 @@ void http_unix_response_free(struct clusterctl_http_response *resp)
 	free(resp->body);
 	free(resp->content_type);
 	resp->body = resp->content_type = NULL;
+	resp->body_len = 0;
 }

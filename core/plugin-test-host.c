@@ -14,7 +14,9 @@
 #include <string.h>
 
 #include "cc-buf.h"
+#include "http-unix.h"
 #include "plugin-test.h"
+#include "subprocess.h"
 
 struct rec_host {
 	struct clusterctl_host table; /* first: the plugin's ctx is this struct */
@@ -246,16 +248,6 @@ static int r_run(void *ctx, const char *const argv[], const char *const env_extr
 	return r;
 }
 
-static void r_run_result_free(struct clusterctl_run_result *res)
-{
-	if (!res)
-		return;
-	free(res->out);
-	free(res->err);
-	res->out = res->err = NULL;
-	res->out_len = res->err_len = 0;
-}
-
 static int r_http_unix(void *ctx, const char *sock, const char *method, const char *url,
 		       const char *const headers[], const char *body, size_t body_len, int timeout_ms,
 		       struct clusterctl_http_response *resp)
@@ -301,16 +293,6 @@ static int r_http_unix(void *ctx, const char *sock, const char *method, const ch
 	memcpy(resp, &full, size < sizeof full ? size : sizeof full);
 	resp->struct_size = size;
 	return r;
-}
-
-static void r_http_response_free(struct clusterctl_http_response *resp)
-{
-	if (!resp)
-		return;
-	free(resp->body);
-	free(resp->content_type);
-	resp->body = resp->content_type = NULL;
-	resp->body_len = 0;
 }
 
 /* ---- netlink: reads go through, changes only when allowed ------------- */
@@ -456,9 +438,9 @@ struct rec_host *rec_host_new(const struct clusterctl_host *real, const struct c
 		.config_get = r_config_get,
 		.data_dir = r_data_dir,
 		.run = r_run,
-		.run_result_free = r_run_result_free,
+		.run_result_free = spawn_result_free,
 		.http_unix = r_http_unix,
-		.http_response_free = r_http_response_free,
+		.http_response_free = http_unix_response_free,
 		.addr_list = r_addr_list,
 		.link_get = r_link_get,
 		.link_set = r_link_set,
