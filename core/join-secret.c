@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cc-buf.h"
 #include "cc-file.h"
 #include "join-secret.h"
+#include "log.h"
 #include "secure-file.h"
 #include "util.h"
 
@@ -111,4 +113,33 @@ bool join_secret_equal(const char *a, const char *b)
 	for (size_t i = 0; i < la; i++)
 		diff |= (unsigned char)(a[i] ^ (i < lb ? b[i] : 0));
 	return diff == 0;
+}
+
+int join_secret_find(const char *given, const char *file, const char *state_dir, const char *const names[],
+		     char **secret, char **err)
+{
+	struct cc_buf path = CC_BUF_INIT;
+	int r;
+
+	*secret = NULL;
+	*err = NULL;
+	if (given && *given)
+		return (*secret = strdup(given)) ? 0 : -ENOMEM;
+	if (file && *file)
+		return join_secret_read(file, secret, err);
+	for (size_t i = 0; names[i]; i++) {
+		cc_buf_free(&path);
+		cc_buf_printf(&path, "%s/%s", state_dir, names[i]);
+		if (path.oom)
+			return -ENOMEM;
+		if (!names[i + 1] || access(path.buf, F_OK) == 0)
+			break;
+	}
+	r = path.len ? join_secret_read(path.buf, secret, err) : -ENOENT;
+	if (r == -ENOENT) {
+		log_debug("no join secret at %s; asking without one", path.len ? path.buf : state_dir);
+		r = 0;
+	}
+	cc_buf_free(&path);
+	return r;
 }

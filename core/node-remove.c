@@ -315,40 +315,20 @@ char *node_remove_answer(const struct remove_env *e, const char *who, bool force
 
 /* ---- the command ------------------------------------------------------------ */
 
-/* The secret as `status` finds it: given, from a file, or on the master
- * from the state directory.  0 (*secret may stay NULL: a controller run
- * without one), or an exit code. */
+/* The secret as `status` finds it, but on the master the manager token
+ * first, which removing a node takes (a state dir from before it has the
+ * join token only).  0 (*secret may stay NULL: a controller run without
+ * one), or an exit code. */
 static int secret_for(const struct config *cfg, char **secret)
 {
-	struct cc_buf path = CC_BUF_INIT;
-	bool explicit = cfg->join_secret_file && *cfg->join_secret_file;
+	static const char *const names[] = {MANAGER_SECRET_FILE, JOIN_SECRET_FILE, NULL};
 	char *err = NULL;
-	int r, rc = EXIT_OK;
+	int r = join_secret_find(cfg->join_secret, cfg->join_secret_file, cfg->state_dir, names, secret, &err);
 
-	*secret = NULL;
-	if (cfg->join_secret && *cfg->join_secret)
-		return (*secret = strdup(cfg->join_secret)) ? EXIT_OK : EXIT_FAILURE_;
-	if (explicit)
-		cc_buf_puts(&path, cfg->join_secret_file);
-	else {
-		/* On the master: the manager token, which removing a node
-		 * takes; a state dir from before it has the join token only. */
-		cc_buf_printf(&path, "%s/%s", cfg->state_dir, MANAGER_SECRET_FILE);
-		if (!path.oom && access(path.buf, F_OK) < 0) {
-			cc_buf_free(&path);
-			cc_buf_printf(&path, "%s/%s", cfg->state_dir, JOIN_SECRET_FILE);
-		}
-	}
-	if (path.oom)
-		return EXIT_FAILURE_;
-	r = join_secret_read(path.buf, secret, &err);
-	if (r < 0 && (explicit || r != -ENOENT)) {
+	if (r < 0)
 		log_error("cannot use the join secret: %s", err ? err : strerror(-r));
-		rc = EXIT_USAGE;
-	}
 	free(err);
-	cc_buf_free(&path);
-	return rc;
+	return r == 0 ? EXIT_OK : r == -ENOMEM ? EXIT_FAILURE_ : EXIT_USAGE;
 }
 
 /* {"Query":"remove",...} and "\n". */

@@ -96,7 +96,6 @@ int cmd_status(struct app *a)
 {
 	const struct config *cfg = &a->cfg;
 	const char *master = cfg->master && *cfg->master ? cfg->master : "127.0.0.1:7000";
-	struct cc_buf path = CC_BUF_INIT;
 	struct ctl_status st = {0};
 	json_object *local = NULL;
 	char *secret = NULL, *req = NULL, *reply = NULL, *err = NULL;
@@ -105,27 +104,14 @@ int cmd_status(struct app *a)
 
 	/* The secret: given, from a file, or on the master itself from the
 	 * state directory. */
-	if (cfg->join_secret && *cfg->join_secret) {
-		if (!(secret = strdup(cfg->join_secret)))
-			goto out;
-	} else {
-		bool explicit = cfg->join_secret_file && *cfg->join_secret_file;
-		if (explicit)
-			cc_buf_puts(&path, cfg->join_secret_file);
-		else
-			cc_buf_printf(&path, "%s/%s", cfg->state_dir, JOIN_SECRET_FILE);
-		if (path.oom)
-			goto out;
-		r = join_secret_read(path.buf, &secret, &err);
-		if (r < 0 && (explicit || r != -ENOENT)) {
+	{
+		static const char *const names[] = {JOIN_SECRET_FILE, NULL};
+		r = join_secret_find(cfg->join_secret, cfg->join_secret_file, cfg->state_dir, names, &secret, &err);
+		if (r < 0) {
 			log_error("cannot use the join secret: %s", err ? err : strerror(-r));
-			rc = EXIT_USAGE;
+			rc = r == -ENOMEM ? EXIT_FAILURE_ : EXIT_USAGE;
 			goto out;
 		}
-		if (r == -ENOENT)
-			log_debug("no join secret at %s; asking without one", path.buf);
-		free(err);
-		err = NULL;
 	}
 	ctl_client_set_plaintext(cfg->insecure_plaintext);
 	{
@@ -171,7 +157,6 @@ int cmd_status(struct app *a)
 out:
 	json_object_put(local);
 	ctl_status_free(&st);
-	cc_buf_free(&path);
 	free(secret);
 	free(req);
 	free(reply);
